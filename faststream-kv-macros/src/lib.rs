@@ -1,0 +1,28 @@
+//! Procedural macros for faststream-kv. Use them through `faststream_kv`:
+//! `use faststream_kv::prelude::*;` brings `#[subscriber]` into scope.
+
+mod args;
+mod checks;
+#[path = "../../faststream-kv/src/subscriber/pattern_syntax.rs"]
+mod pattern_syntax;
+mod subscriber;
+
+use proc_macro::TokenStream;
+
+/// Turns an `async fn` into a subscriber for `App::subscriber`.
+///
+/// ```ignore
+/// #[subscriber("orders.{region}.created", queue = "billing", max_workers = 4)]
+/// async fn on_order(Json(order): Json<Order>, Path(region): Path<String>) { /* ... */ }
+/// ```
+///
+/// Checked at compile time, with the error at the offending span: the pattern syntax,
+/// that every `{capture}` is used by a `Path` argument (and a `Path` has captures to
+/// take), that the function is `async` and not generic, and that every argument is an
+/// extractor and the return type a reply.
+#[proc_macro_attribute]
+pub fn subscriber(attr: TokenStream, item: TokenStream) -> TokenStream {
+    subscriber::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

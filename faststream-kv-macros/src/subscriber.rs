@@ -1,0 +1,133 @@
+//! Expansion of `#[subscriber]`: a unit struct named like the function that implements
+//! `IntoSubscriber`, with the function itself inside.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, ReturnType};
+
+use crate::args::SubscriberArgs;
+use crate::checks::{check_captures, check_signature};
+use crate::pattern_syntax::parse_pattern;
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let args: SubscriberArgs = syn::parse2(attr)?;
+    let function: ItemFn = syn::parse2(item)?;
+    check_signature(&function)?;
+    let pattern = parse_pattern(&args.pattern.value()).map_err(|reason| {
+        syn::Error::new(
+            args.pattern.span(),
+            format!("invalid subscriber pattern: {reason}"),
+        )
+    })?;
+    check_captures(&function, &pattern, &args.pattern)?;
+
+    let name = &function.sig.ident;
+    let visibility = &function.vis;
+    let docs = function
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"));
+    let pattern_literal = &args.pattern;
+    let handler_name = args
+        .name
+        .as_ref()
+        .map_or_else(|| name.to_string(), syn::LitStr::value);
+    let queue = args.queue.iter().map(|queue| quote!(.queue(#queue)));
+    let max_workers = args
+        .max_workers
+        .iter()
+        .map(|workers| quote!(.max_workers(#workers)));
+
+    let typed: Vec<_> = function
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(argument) => Some(argument),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let labels = typed.iter().map(|argument| {
+        let pat = &argument.pat;
+        let ty = &argument.ty;
+        normalize(&quote!(#pat: #ty).to_string())
+    });
+    let extractor_checks = typed.iter().map(|argument| {
+        let ty = &argument.ty;
+        quote_spanned! {ty.span()=>
+            __assert_extractor::<#ty>();
+        }
+    });
+    let reply_check = match &function.sig.output {
+        ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+            quote_spanned! {ty.span()=>
+                __assert_reply::<#ty>();
+            }
+        }
+        _ => quote!(),
+    };
+    let probe_idents: Vec<_> = (0..typed.len())
+        .map(|index| quote::format_ident!("__argument{}", index))
+        .collect();
+    let probe_types = typed.iter().map(|argument| &argument.ty);
+    let send_check = quote_spanned! {function.sig.ident.span()=>
+        #[allow(dead_code, clippy::too_many_arguments)]
+        fn __assert_send_future(#(#probe_idents: #probe_types),*) {
+            fn assert_send<T: ::core::marker::Send>(_: &T) {}
+            let future = #name(#(#probe_idents),*);
+            assert_send(&future);
+        }
+    };
+
+    Ok(quote! {
+        #(#docs)*
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug)]
+        #visibility struct #name;
+
+        impl ::faststream_kv::subscriber::IntoSubscriber for #name {
+            fn into_subscriber(self) -> ::faststream_kv::subscriber::Subscriber {
+                #function
+
+                #[allow(dead_code)]
+                fn __assert_extractor<T: ::faststream_kv::__private::FromMessage>() {}
+                #[allow(dead_code)]
+                fn __assert_reply<T: ::faststream_kv::__private::IntoReply>() {}
+                #[allow(dead_code)]
+                fn __checks() {
+                    #(#extractor_checks)*
+                    #reply_check
+                }
+                #send_check
+
+                ::faststream_kv::subscriber::Subscriber::new(#pattern_literal, #name)
+                    .name(#handler_name)
+                    .arguments([#(#labels),*])
+                    #(#queue)*
+                    #(#max_workers)*
+            }
+        }
+    })
+}
+
+/// `Ctx (stock) : Ctx < KeyValue >` (token spacing) -> `Ctx(stock): Ctx<KeyValue>`.
+fn normalize(tokens: &str) -> String {
+    let mut text = tokens.to_owned();
+    for (from, to) in [
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" :", ":"),
+        (" ,", ","),
+        ("& ", "&"),
+        (" ::", "::"),
+        (":: ", "::"),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
+}

@@ -1,0 +1,336 @@
+//! `ConnectOptions`: how to reach and authenticate to a NATS server.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// How the broker connects to NATS: servers, name, credentials, TLS, reconnects,
+/// timeouts. `Debug` prints credentials as `<redacted>`.
+///
+/// ```
+/// use std::time::Duration;
+/// use faststream_kv::ConnectOptions;
+///
+/// let options = ConnectOptions::new("nats://127.0.0.1:4222")
+///     .name("billing")
+///     .user_and_password("svc", "s3cret")
+///     .request_timeout(Duration::from_secs(2));
+/// assert!(!format!("{options:?}").contains("s3cret"));
+/// ```
+#[derive(Clone)]
+pub struct ConnectOptions {
+    servers: Vec<String>,
+    name: Option<String>,
+    auth: Auth,
+    tls: Tls,
+    max_reconnects: Option<usize>,
+    connection_timeout: Duration,
+    request_timeout: Duration,
+    subscription_capacity: usize,
+    ping_interval: Option<Duration>,
+    retry_on_initial_connect: bool,
+}
+
+#[derive(Clone, Default)]
+enum Auth {
+    #[default]
+    None,
+    Token(String),
+    UserAndPassword(String, String),
+    NKey(String),
+    CredentialsFile(PathBuf),
+}
+
+#[derive(Clone, Default, Debug)]
+struct Tls {
+    required: bool,
+    first: bool,
+    root_certificates: Vec<PathBuf>,
+    client_certificate: Option<(PathBuf, PathBuf)>,
+}
+
+/// Messages a subscription may buffer in the client before the server's slow-consumer
+/// protection starts dropping; generous so a burst is never lost to a busy handler.
+const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 16;
+
+impl ConnectOptions {
+    /// Options for one server URL, or several separated by commas.
+    pub fn new(servers: impl AsRef<str>) -> Self {
+        Self {
+            servers: servers
+                .as_ref()
+                .split(',')
+                .map(str::trim)
+                .filter(|server| !server.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            name: None,
+            auth: Auth::None,
+            tls: Tls::default(),
+            max_reconnects: None,
+            connection_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            ping_interval: None,
+            retry_on_initial_connect: false,
+        }
+    }
+
+    /// The connection name shown by the server (`nats server report connections`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Authenticates with a token.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.auth = Auth::Token(token.into());
+        self
+    }
+
+    /// Authenticates with user and password.
+    pub fn user_and_password(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.auth = Auth::UserAndPassword(user.into(), password.into());
+        self
+    }
+
+    /// Authenticates with an NKey seed.
+    pub fn nkey(mut self, seed: impl Into<String>) -> Self {
+        self.auth = Auth::NKey(seed.into());
+        self
+    }
+
+    /// Authenticates with a `.creds` file (JWT + NKey seed), read at connect time.
+    pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.auth = Auth::CredentialsFile(path.into());
+        self
+    }
+
+    /// Requires TLS.
+    pub fn require_tls(mut self, required: bool) -> Self {
+        self.tls.required = required;
+        self
+    }
+
+    /// Starts TLS before the NATS handshake (server `handshake_first`).
+    pub fn tls_first(mut self) -> Self {
+        self.tls.first = true;
+        self.tls.required = true;
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM file.
+    pub fn root_certificates(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.root_certificates.push(path.into());
+        self
+    }
+
+    /// Presents this client certificate and key (PEM files) for mutual TLS.
+    pub fn client_certificate(
+        mut self,
+        certificate: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
+        self.tls.client_certificate = Some((certificate.into(), key.into()));
+        self
+    }
+
+    /// Gives up reconnecting after this many attempts (default: never gives up).
+    pub fn max_reconnects(mut self, attempts: usize) -> Self {
+        self.max_reconnects = Some(attempts);
+        self
+    }
+
+    /// Keeps retrying the first connection instead of failing when the server is down.
+    /// Authentication errors still fail at once.
+    pub fn retry_on_initial_connect(mut self) -> Self {
+        self.retry_on_initial_connect = true;
+        self
+    }
+
+    /// How long one connection attempt may take (default 5 s).
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// Default timeout of requests (default 10 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Messages a subscription buffers in the client (default 65 536).
+    pub fn subscription_capacity(mut self, capacity: usize) -> Self {
+        self.subscription_capacity = capacity.max(1);
+        self
+    }
+
+    /// How often the client pings the server.
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.ping_interval = Some(interval);
+        self
+    }
+
+    /// The server URLs.
+    pub fn servers(&self) -> &[String] {
+        &self.servers
+    }
+
+    pub(crate) fn default_request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// Connects with async-nats, mapping refused credentials to [`Error::Auth`].
+    pub(crate) async fn connect(&self) -> Result<async_nats::Client> {
+        use async_nats::ConnectErrorKind;
+
+        let options = self.to_async_nats().await?;
+        let servers: Vec<async_nats::ServerAddr> = self
+            .servers
+            .iter()
+            .map(|server| server.parse())
+            .collect::<Result<_, _>>()
+            .map_err(|error| Error::Connect(Box::new(error)))?;
+        options
+            .connect(servers)
+            .await
+            .map_err(|error| match error.kind() {
+                ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
+                    Error::Auth(Box::new(error))
+                }
+                _ => Error::Connect(Box::new(error)),
+            })
+    }
+
+    async fn to_async_nats(&self) -> Result<async_nats::ConnectOptions> {
+        let mut options = match &self.auth {
+            Auth::None => async_nats::ConnectOptions::new(),
+            Auth::Token(token) => async_nats::ConnectOptions::with_token(token.clone()),
+            Auth::UserAndPassword(user, password) => {
+                async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone())
+            }
+            Auth::NKey(seed) => async_nats::ConnectOptions::with_nkey(seed.clone()),
+            Auth::CredentialsFile(path) => async_nats::ConnectOptions::with_credentials_file(path)
+                .await
+                .map_err(|error| {
+                    Error::io(
+                        format!("reading credentials file {}", path.display()),
+                        error,
+                    )
+                })?,
+        };
+        options = options
+            .connection_timeout(self.connection_timeout)
+            .request_timeout(Some(self.request_timeout))
+            .subscription_capacity(self.subscription_capacity)
+            .max_reconnects(self.max_reconnects)
+            .require_tls(self.tls.required);
+        if let Some(name) = &self.name {
+            options = options.name(name);
+        }
+        if let Some(interval) = self.ping_interval {
+            options = options.ping_interval(interval);
+        }
+        if self.retry_on_initial_connect {
+            options = options.retry_on_initial_connect();
+        }
+        if self.tls.first {
+            options = options.tls_first();
+        }
+        for path in &self.tls.root_certificates {
+            options = options.add_root_certificates(path.clone());
+        }
+        if let Some((certificate, key)) = &self.tls.client_certificate {
+            options = options.add_client_certificate(certificate.clone(), key.clone());
+        }
+        Ok(options)
+    }
+}
+
+impl From<&str> for ConnectOptions {
+    fn from(servers: &str) -> Self {
+        Self::new(servers)
+    }
+}
+
+impl From<String> for ConnectOptions {
+    fn from(servers: String) -> Self {
+        Self::new(servers)
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Token(_) => f.write_str("Token(<redacted>)"),
+            Auth::UserAndPassword(user, _) => write!(f, "UserAndPassword({user:?}, <redacted>)"),
+            Auth::NKey(_) => f.write_str("NKey(<redacted>)"),
+            Auth::CredentialsFile(path) => write!(f, "CredentialsFile({path:?})"),
+        }
+    }
+}
+
+impl fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field(
+                "servers",
+                &self
+                    .servers
+                    .iter()
+                    .map(|server| redact_url(server))
+                    .collect::<Vec<_>>(),
+            )
+            .field("name", &self.name)
+            .field("auth", &self.auth)
+            .field("tls", &self.tls)
+            .field("max_reconnects", &self.max_reconnects)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("subscription_capacity", &self.subscription_capacity)
+            .finish()
+    }
+}
+
+/// `nats://user:pass@host` -> `nats://<redacted>@host`.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}<redacted>{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_secrets() {
+        for options in [
+            ConnectOptions::new("nats://a:b@host:4222").token("tok-secret"),
+            ConnectOptions::new("nats://host").user_and_password("me", "pw-secret"),
+            ConnectOptions::new("nats://host").nkey("SUAseed-secret"),
+        ] {
+            let printed = format!("{options:?}");
+            for secret in ["tok-secret", "pw-secret", "seed-secret", "a:b"] {
+                assert!(!printed.contains(secret), "{printed}");
+            }
+        }
+    }
+
+    #[test]
+    fn several_servers() {
+        let options = ConnectOptions::new("nats://a:4222, nats://b:4222");
+        assert_eq!(options.servers(), ["nats://a:4222", "nats://b:4222"]);
+    }
+}

@@ -1,0 +1,189 @@
+//! The two backends behind a [`Broker`](super::Broker): a NATS client or the embedded
+//! memory broker. One `match` per operation; nothing else differs above this file.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_nats::{HeaderMap, RequestErrorKind, Subject};
+use bytes::Bytes;
+use futures::Stream;
+
+use crate::error::{Error, Result};
+use crate::memory::{MemoryBroker, MemorySubscription};
+use crate::message::Message;
+
+#[derive(Clone)]
+pub(crate) enum Transport {
+    Nats(async_nats::Client),
+    Memory(MemoryBroker),
+}
+
+impl Transport {
+    pub(crate) async fn publish(
+        &self,
+        subject: Subject,
+        reply: Option<Subject>,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Result<()> {
+        match self {
+            Transport::Nats(client) => {
+                let size = payload.len();
+                let sent = match (reply, headers) {
+                    (None, None) => client.publish(subject, payload).await,
+                    (None, Some(headers)) => {
+                        client.publish_with_headers(subject, headers, payload).await
+                    }
+                    (Some(reply), None) => client.publish_with_reply(subject, reply, payload).await,
+                    (Some(reply), Some(headers)) => {
+                        client
+                            .publish_with_reply_and_headers(subject, reply, headers, payload)
+                            .await
+                    }
+                };
+                sent.map_err(|error| publish_error(client, error, size))
+            }
+            Transport::Memory(memory) => {
+                memory.publish(&subject, reply, headers, payload).map(drop)
+            }
+        }
+    }
+
+    pub(crate) async fn request(
+        &self,
+        subject: Subject,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+        timeout: Duration,
+    ) -> Result<Message> {
+        match self {
+            Transport::Nats(client) => {
+                let size = payload.len();
+                let mut request = async_nats::Request::new()
+                    .payload(payload)
+                    .timeout(Some(timeout));
+                if let Some(headers) = headers {
+                    request = request.headers(headers);
+                }
+                client
+                    .send_request(subject.clone(), request)
+                    .await
+                    .map(Message::from)
+                    .map_err(|error| match error.kind() {
+                        RequestErrorKind::NoResponders => Error::NoResponders(subject.to_string()),
+                        RequestErrorKind::TimedOut => Error::Timeout {
+                            subject: subject.to_string(),
+                            timeout,
+                        },
+                        RequestErrorKind::MaxPayloadExceeded => Error::PayloadTooLarge {
+                            size,
+                            max: client.server_info().max_payload,
+                        },
+                        _ => Error::nats("request", error),
+                    })
+            }
+            Transport::Memory(memory) => memory.request(&subject, headers, payload, timeout).await,
+        }
+    }
+
+    pub(crate) async fn subscribe(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+    ) -> Result<Subscription> {
+        match self {
+            Transport::Nats(client) => {
+                let subject = subject.to_owned();
+                let subscribed = match queue {
+                    Some(queue) => client.queue_subscribe(subject, queue.to_owned()).await,
+                    None => client.subscribe(subject).await,
+                };
+                subscribed
+                    .map(|subscriber| Subscription(Source::Nats(subscriber)))
+                    .map_err(|error| Error::nats("subscribe", error))
+            }
+            Transport::Memory(memory) => memory
+                .subscribe(subject, queue)
+                .map(|subscription| Subscription(Source::Memory(subscription))),
+        }
+    }
+
+    /// Waits until the server has processed everything sent so far.
+    pub(crate) async fn flush(&self) -> Result<()> {
+        match self {
+            Transport::Nats(client) => client
+                .flush()
+                .await
+                .map_err(|error| Error::nats("flush", error)),
+            Transport::Memory(_) => Ok(()),
+        }
+    }
+
+    pub(crate) async fn close(&self) -> Result<()> {
+        match self {
+            Transport::Nats(client) => {
+                self.flush().await?;
+                client
+                    .drain()
+                    .await
+                    .map_err(|error| Error::nats("drain", error))
+            }
+            Transport::Memory(memory) => {
+                memory.close();
+                Ok(())
+            }
+        }
+    }
+}
+
+fn publish_error(
+    client: &async_nats::Client,
+    error: async_nats::PublishError,
+    size: usize,
+) -> Error {
+    match error.kind() {
+        async_nats::client::PublishErrorKind::MaxPayloadExceeded => Error::PayloadTooLarge {
+            size,
+            max: client.server_info().max_payload,
+        },
+        _ => Error::nats("publish", error),
+    }
+}
+
+/// Messages of one subscription, from either backend.
+pub struct Subscription(Source);
+
+enum Source {
+    Nats(async_nats::Subscriber),
+    Memory(MemorySubscription),
+}
+
+impl Subscription {
+    /// Unsubscribes but still yields the messages already received, then ends.
+    pub async fn drain(&mut self) -> Result<()> {
+        match &mut self.0 {
+            Source::Nats(subscriber) => subscriber
+                .drain()
+                .await
+                .map_err(|error| Error::nats("drain", error)),
+            Source::Memory(subscription) => {
+                subscription.drain();
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Message;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        match &mut self.get_mut().0 {
+            Source::Nats(subscriber) => Pin::new(subscriber)
+                .poll_next(cx)
+                .map(|next| next.map(Message::from)),
+            Source::Memory(subscription) => Pin::new(subscription).poll_next(cx),
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The one public error type.
+
+use std::fmt;
+use std::time::Duration;
+
+/// A boxed error that any handler, layer or hook may return.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in faststream-kv.
+///
+/// Match on the variant to react to a kind of failure; the `Display` text is meant
+/// for people and names what was involved (subject, handler, type).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The broker could not connect (server unreachable, TLS or address problem).
+    #[error("could not connect to NATS: {0}")]
+    Connect(#[source] BoxError),
+    /// The server refused our credentials; we do not retry.
+    #[error("NATS refused the credentials: {0}")]
+    Auth(#[source] BoxError),
+    /// The broker was used before `connect()` (the app connects it at startup).
+    #[error("the broker is not connected: call `Broker::connect()` or start the app first")]
+    NotConnected,
+    /// A subject is not valid for the operation (empty token, whitespace, wildcard in a publish).
+    #[error("invalid subject {subject:?}: {reason}")]
+    InvalidSubject {
+        /// The subject as given.
+        subject: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A queue group name is empty or contains whitespace.
+    #[error("invalid queue group {0:?}: must be non-empty and without whitespace")]
+    InvalidQueueGroup(String),
+    /// A subscriber pattern such as `orders.{region}.>` could not be parsed.
+    #[error("invalid subscriber pattern {pattern:?}: {reason}")]
+    InvalidPattern {
+        /// The pattern as written.
+        pattern: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// A request found nobody subscribed to its subject.
+    #[error("no responders on {0:?}")]
+    NoResponders(String),
+    /// A request got no reply in time.
+    #[error("request to {subject:?} timed out after {timeout:?}")]
+    Timeout {
+        /// The request subject.
+        subject: String,
+        /// How long we waited.
+        timeout: Duration,
+    },
+    /// The payload is larger than the server accepts.
+    #[error("payload of {size} bytes exceeds the server's max_payload of {max} bytes")]
+    PayloadTooLarge {
+        /// Size of what we tried to send.
+        size: usize,
+        /// The server's limit.
+        max: usize,
+    },
+    /// A remote handler answered with an error reply (`Nats-Service-Error` headers).
+    #[error("service error {code}: {description}")]
+    Service {
+        /// The status code from `Nats-Service-Error-Code` (400 bad input, 500 handler failure, ...).
+        code: u16,
+        /// The description from `Nats-Service-Error`.
+        description: String,
+    },
+    /// A message payload could not be decoded into the requested type.
+    #[error("could not decode {target}: {source}")]
+    Decode {
+        /// What we tried to decode into (`Json<Order>`, `String`, ...).
+        target: &'static str,
+        /// The decoder's error.
+        #[source]
+        source: BoxError,
+    },
+    /// A value could not be encoded (e.g. a `Json` reply whose `Serialize` failed).
+    #[error("could not encode {target}: {source}")]
+    Encode {
+        /// What we tried to encode.
+        target: &'static str,
+        /// The encoder's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The subject did not yield the `Path` parameters a handler asked for.
+    #[error("path parameters of {subject:?}: {reason}")]
+    Path {
+        /// The message subject.
+        subject: String,
+        /// What did not fit.
+        reason: String,
+    },
+    /// No value of the requested type is in the context.
+    #[error("no `{type_name}` in the context (insert one in an `on_startup` hook)")]
+    MissingContext {
+        /// The Rust type that was asked for.
+        type_name: &'static str,
+    },
+    /// A context value cannot be removed while running subscribers extract it.
+    #[error("`{type_name}` cannot be removed from the context: running subscribers extract it")]
+    ContextInUse {
+        /// The Rust type that was to be removed.
+        type_name: &'static str,
+    },
+    /// The app refused to start: subscribers need what the context or their pattern lacks.
+    #[error("the app cannot start:\n{}", .problems.join("\n"))]
+    Startup {
+        /// One line per problem, naming handler, argument and what is missing.
+        problems: Vec<String>,
+    },
+    /// A lifecycle hook failed.
+    #[error("{stage} hook #{index} failed: {source}")]
+    Hook {
+        /// `on_startup`, `after_startup`, `on_shutdown` or `after_shutdown`.
+        stage: &'static str,
+        /// Position of the hook among those of its stage (from 1).
+        index: usize,
+        /// The hook's error.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A handler returned an error.
+    #[error("handler failed: {0}")]
+    Handler(#[source] BoxError),
+    /// A handler panicked; the subscriber keeps running.
+    #[error("handler panicked: {0}")]
+    Panic(String),
+    /// A middleware layer rejected or failed the message (e.g. tower's timeout).
+    #[error("middleware failed: {0}")]
+    Middleware(#[source] BoxError),
+    /// The backend cannot do what was asked (e.g. a feature the memory broker does not model).
+    #[error("unsupported by the {backend} backend: {what}")]
+    Unsupported {
+        /// `nats` or `memory`.
+        backend: &'static str,
+        /// What was asked.
+        what: String,
+    },
+    /// Talking to the server failed after the connection was made.
+    #[error("NATS {operation} failed: {source}")]
+    Nats {
+        /// What we were doing (`publish`, `subscribe`, `request`, `flush`, ...).
+        operation: &'static str,
+        /// The client's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The broker was closed.
+    #[error("the broker is closed")]
+    Closed,
+    /// A local resource failed (spawning nats-server, a temp dir, a file).
+    #[error("{context}: {source}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Wraps any error a user returns from a handler, keeping an [`Error`] as it is.
+    pub fn from_boxed(error: BoxError) -> Self {
+        match error.downcast::<Error>() {
+            Ok(error) => *error,
+            Err(other) => Error::Handler(other),
+        }
+    }
+
+    /// Wraps an error from a middleware layer, keeping an [`Error`] as it is.
+    pub(crate) fn from_middleware(error: BoxError) -> Self {
+        match error.downcast::<Error>() {
+            Ok(error) => *error,
+            Err(other) => Error::Middleware(other),
+        }
+    }
+
+    /// A handler error from a message, for `Err(Error::msg("out of stock"))`.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        Error::Handler(message.to_string().into())
+    }
+
+    /// The status code of the error reply sent for this error, as in NATS micro services:
+    /// 400 for input the handler could not accept, 408 for timeouts, 503 for no responders,
+    /// 500 otherwise. A remote [`Error::Service`] keeps its code.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Error::Decode { .. }
+            | Error::Path { .. }
+            | Error::InvalidSubject { .. }
+            | Error::PayloadTooLarge { .. } => 400,
+            Error::Timeout { .. } => 408,
+            Error::NoResponders(_) => 503,
+            Error::Service { code, .. } => *code,
+            Error::Middleware(source) if is_elapsed(source.as_ref()) => 408,
+            _ => 500,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn nats(operation: &'static str, source: impl Into<BoxError>) -> Self {
+        Error::Nats {
+            operation,
+            source: source.into(),
+        }
+    }
+}
+
+fn is_elapsed(error: &(dyn std::error::Error + 'static)) -> bool {
+    // tower's timeout error type is behind a feature we do not enable; its text is stable.
+    error.to_string() == "request timed out"
+}
+
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    /// A `?` on `serde_json::from_*` in a handler reads as a decode failure (a 400 reply).
+    fn from(error: serde_json::Error) -> Self {
+        Error::Decode {
+            target: "JSON",
+            source: Box::new(error),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! `Json<T>`: the payload decoded with serde, and a JSON reply.
+
+use std::any::type_name;
+use std::ops::{Deref, DerefMut};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{FromMessage, Scope};
+use crate::error::Error;
+use crate::message::{APPLICATION_JSON, CONTENT_TYPE, Message};
+use crate::response::{IntoReply, Reply};
+
+/// The payload as JSON: decodes into `T` as an argument, encodes `T` as a reply
+/// (with `content-type: application/json`, as FastStream sends it).
+///
+/// A payload that is not valid JSON for `T` rejects the message with a 400 error reply;
+/// the subscriber keeps running.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Json<T>(pub T);
+
+/// Why a payload did not decode as `Json<T>`.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid JSON for {target}: {source}")]
+pub struct JsonRejection {
+    target: &'static str,
+    #[source]
+    source: serde_json::Error,
+}
+
+impl From<JsonRejection> for Error {
+    fn from(rejection: JsonRejection) -> Self {
+        Error::Decode {
+            target: rejection.target,
+            source: Box::new(rejection.source),
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromMessage for Json<T> {
+    type Rejection = JsonRejection;
+
+    async fn from_message(message: &Message, _scope: &Scope) -> Result<Self, JsonRejection> {
+        serde_json::from_slice(message.payload())
+            .map(Json)
+            .map_err(|source| JsonRejection {
+                target: type_name::<T>(),
+                source,
+            })
+    }
+}
+
+impl<T: Serialize> IntoReply for Json<T> {
+    fn into_reply(self) -> Result<Reply, Error> {
+        let payload = serde_json::to_vec(&self.0).map_err(|source| Error::Encode {
+            target: type_name::<T>(),
+            source: Box::new(source),
+        })?;
+        Ok(Reply::new(payload).header(CONTENT_TYPE, APPLICATION_JSON))
+    }
+
+    fn into_outcome(self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl<T> Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}

@@ -1,0 +1,77 @@
+//! `Path<T>`: the `{name}` captures of the subscriber pattern.
+
+mod de;
+mod probe;
+
+use std::any::type_name;
+use std::ops::{Deref, DerefMut};
+
+use serde::de::DeserializeOwned;
+
+use super::{FromMessage, Requirements, Scope};
+use crate::error::Error;
+use crate::message::Message;
+
+/// Captures of the subscriber pattern, decoded with serde.
+///
+/// For a subscriber on `orders.{region}.{id}`:
+/// - `Path<(String, u64)>` takes both, in order;
+/// - `Path<Order>` with `#[derive(Deserialize)] struct Order { region: String, id: u64 }`
+///   takes them by name;
+/// - `Path<String>` needs a pattern with exactly one capture.
+///
+/// The app checks at startup that the pattern has the captures `T` needs.
+/// A capture that does not parse (`id` = `abc`) rejects the message with a 400 reply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Path<T>(pub T);
+
+/// Why the subject's captures did not decode as `T`.
+#[derive(Debug, thiserror::Error)]
+#[error("{target} from {subject:?}: {reason}")]
+pub struct PathRejection {
+    target: &'static str,
+    subject: String,
+    reason: String,
+}
+
+impl From<PathRejection> for Error {
+    fn from(rejection: PathRejection) -> Self {
+        Error::Path {
+            subject: rejection.subject,
+            reason: format!("{}: {}", rejection.target, rejection.reason),
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromMessage for Path<T> {
+    type Rejection = PathRejection;
+
+    async fn from_message(message: &Message, scope: &Scope) -> Result<Self, PathRejection> {
+        let captures = scope.pattern().captures(message.subject());
+        T::deserialize(de::PathDeserializer::new(&captures))
+            .map(Path)
+            .map_err(|error| PathRejection {
+                target: type_name::<T>(),
+                subject: message.subject().to_owned(),
+                reason: error.to_string(),
+            })
+    }
+
+    fn requirements(requirements: &mut Requirements) {
+        requirements.path(probe::shape_of::<T>());
+    }
+}
+
+impl<T> Deref for Path<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Path<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}

@@ -1,0 +1,152 @@
+//! Handlers: async functions whose arguments are extractors, turned into
+//! `tower::Service`s.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use futures::future::BoxFuture;
+
+use crate::error::{BoxError, Error};
+use crate::extract::{FromMessage, Requirements, Scope};
+use crate::message::Message;
+use crate::response::{IntoReply, Reply};
+
+/// An async function usable as a subscriber: up to 16 arguments that implement
+/// [`FromMessage`], returning something that implements [`IntoReply`].
+///
+/// Implemented for every such `Fn`; `Args` is the tuple of argument types.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a valid subscriber handler",
+    label = "not a handler",
+    note = "a handler is an `async fn` whose arguments implement `FromMessage` (at most 16) and whose return type implements `IntoReply`",
+    note = "use `#[subscriber(\"subject\")]` on the function to see which argument is wrong"
+)]
+pub trait Handler<Args>: Clone + Send + Sync + Sized + 'static {
+    /// Runs the handler on one message: extracts the arguments, calls the function, and
+    /// builds the reply (only encoded when the message has a reply subject).
+    fn call(
+        self,
+        message: Message,
+        scope: Arc<Scope>,
+    ) -> impl Future<Output = Result<Reply, Error>> + Send + 'static;
+
+    /// What the extractors need from the app, checked at startup.
+    fn requirements(requirements: &mut Requirements);
+}
+
+macro_rules! impl_handler {
+    ($($arg:ident),*) => {
+        #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
+        impl<F, Fut, R, $($arg,)*> Handler<($($arg,)*)> for F
+        where
+            F: Fn($($arg,)*) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future<Output = R> + Send,
+            R: IntoReply,
+            $($arg: FromMessage + 'static,)*
+        {
+            fn call(
+                self,
+                message: Message,
+                scope: Arc<Scope>,
+            ) -> impl Future<Output = Result<Reply, Error>> + Send + 'static {
+                async move {
+                    $(
+                        let $arg = $arg::from_message(&message, &scope)
+                            .await
+                            .map_err(Into::into)?;
+                    )*
+                    let output = self($($arg,)*).await;
+                    if message.reply().is_some() {
+                        output.into_reply()
+                    } else {
+                        output.into_outcome().map(|()| Reply::empty())
+                    }
+                }
+            }
+
+            fn requirements(requirements: &mut Requirements) {
+                let mut index = 0;
+                $(
+                    requirements.set_argument::<$arg>(index);
+                    $arg::requirements(requirements);
+                    index += 1;
+                )*
+            }
+        }
+    };
+}
+
+impl_handler!();
+impl_handler!(T1);
+impl_handler!(T1, T2);
+impl_handler!(T1, T2, T3);
+impl_handler!(T1, T2, T3, T4);
+impl_handler!(T1, T2, T3, T4, T5);
+impl_handler!(T1, T2, T3, T4, T5, T6);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
+impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
+impl_handler!(
+    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
+);
+impl_handler!(
+    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16
+);
+
+/// A [`Handler`] bound to its subscriber's [`Scope`]: a `tower::Service<Message>`.
+///
+/// Always ready; every call boxes one future (the only per-message allocation of
+/// dispatch).
+pub struct HandlerService<H, Args> {
+    handler: H,
+    scope: Arc<Scope>,
+    _args: PhantomData<fn() -> Args>,
+}
+
+impl<H: Handler<Args>, Args> HandlerService<H, Args> {
+    /// Binds `handler` to `scope`.
+    pub fn new(handler: H, scope: Arc<Scope>) -> Self {
+        Self {
+            handler,
+            scope,
+            _args: PhantomData,
+        }
+    }
+
+    /// The subscriber scope.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+impl<H: Clone, Args> Clone for HandlerService<H, Args> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: self.handler.clone(),
+            scope: Arc::clone(&self.scope),
+            _args: PhantomData,
+        }
+    }
+}
+
+impl<H: Handler<Args>, Args> tower::Service<Message> for HandlerService<H, Args> {
+    type Response = Reply;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<Reply, BoxError>>;
+
+    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, message: Message) -> Self::Future {
+        let reply = self.handler.clone().call(message, Arc::clone(&self.scope));
+        Box::pin(async move { reply.await.map_err(BoxError::from) })
+    }
+}

@@ -1,0 +1,79 @@
+//! # faststream-kv
+//!
+//! FastStream-style NATS services in Rust. An [`App`] runs lifecycle hooks that connect
+//! a [`Broker`] and fill a typed [`Context`]; `#[subscriber]` handlers receive the
+//! decoded message, subject captures and context objects through extractors, the way
+//! axum handlers receive `Json`, `Path` and `State`.
+//!
+//! ```
+//! use faststream_kv::prelude::*;
+//!
+//! #[derive(Deserialize)]
+//! struct Order { sku: String, qty: u32 }
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Receipt { region: String, sku: String, qty: u32 }
+//!
+//! #[subscriber("orders.{region}.created", queue = "billing")]
+//! async fn on_order(Json(order): Json<Order>, Path(region): Path<String>) -> Json<Receipt> {
+//!     Json(Receipt { region, sku: order.sku, qty: order.qty })
+//! }
+//!
+//! # #[tokio::main] async fn main() -> Result<(), Error> {
+//! let app = TestApp::start(App::new(Broker::memory()).subscriber(on_order)).await?;
+//! let receipt: Receipt = app
+//!     .request_json("orders.eu.created", &serde_json::json!({"sku": "sku-1", "qty": 2}))
+//!     .await?;
+//! assert_eq!((receipt.region.as_str(), receipt.qty), ("eu", 2));
+//! app.stop().await
+//! # }
+//! ```
+//!
+//! Everything runs on a real `nats-server` ([`Broker::nats`]) and on the embedded
+//! in-memory broker ([`Broker::memory`]); [`Broker::from_env`] picks by `NATS_URL`.
+
+mod app;
+pub mod broker;
+mod context;
+mod error;
+pub mod extract;
+pub mod handler;
+mod memory;
+mod message;
+mod response;
+pub mod subscriber;
+pub mod testing;
+
+pub use app::{App, AppContext, RunningApp, ShutdownHandle};
+pub use broker::{Broker, ConnectOptions};
+pub use context::{Context, LocalContext};
+pub use error::{BoxError, Error, Result};
+pub use message::{
+    APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, Message, SERVICE_ERROR, SERVICE_ERROR_CODE,
+    TEXT_PLAIN,
+};
+pub use response::{IntoReply, Reply};
+
+/// `#[subscriber("pattern", queue = "...", max_workers = N)]` on an `async fn` makes it a
+/// subscriber for [`App::subscriber`].
+///
+/// The pattern is checked at compile time: `{name}` captures one token, `{name...}` the
+/// rest of the subject; every capture must be used by a `Path` argument.
+pub use faststream_kv_macros::subscriber;
+
+/// Re-exports for handler code: `use faststream_kv::prelude::*;`.
+pub mod prelude {
+    pub use crate::extract::{Ctx, FromMessage, Headers, Json, Path, Subject};
+    pub use crate::testing::TestApp;
+    pub use crate::{
+        App, AppContext, Broker, Context, Error, IntoReply, Message, Reply, subscriber,
+    };
+    pub use bytes::Bytes;
+    pub use serde::{Deserialize, Serialize};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::extract::FromMessage;
+    pub use crate::response::IntoReply;
+}

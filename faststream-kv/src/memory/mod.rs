@@ -1,0 +1,154 @@
+//! The embedded in-memory broker: NATS core semantics (subjects with `*` and `>`,
+//! queue groups, request/reply with inboxes and "no responders", headers) inside the
+//! process, for tests and for running an app without a server.
+
+mod subscription;
+mod trie;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use async_nats::{HeaderMap, Subject};
+use bytes::Bytes;
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::error::{Error, Result};
+use crate::message::Message;
+pub(crate) use subscription::MemorySubscription;
+use trie::SubjectTrie;
+
+/// Handle to one embedded broker; clones share it.
+#[derive(Clone, Default)]
+pub(crate) struct MemoryBroker {
+    core: Arc<Core>,
+}
+
+#[derive(Default)]
+struct Core {
+    subscriptions: RwLock<SubjectTrie<Target>>,
+    next_id: AtomicU64,
+    round_robin: AtomicUsize,
+    closed: AtomicBool,
+}
+
+struct Target {
+    queue: Option<Box<str>>,
+    sender: mpsc::UnboundedSender<Message>,
+}
+
+impl MemoryBroker {
+    /// Delivers a message to every matching subscription and to one member of each
+    /// matching queue group. Returns how many subscriptions received it.
+    /// Subjects must already be validated.
+    pub(crate) fn publish(
+        &self,
+        subject: &str,
+        reply: Option<Subject>,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Result<usize> {
+        self.check_open()?;
+        let mut message = Message::new(subject, payload);
+        if let Some(reply) = reply {
+            message = message.with_reply(reply);
+        }
+        if let Some(headers) = headers {
+            message = message.with_headers(headers);
+        }
+        let subscriptions = self
+            .core
+            .subscriptions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut delivered = 0;
+        let mut groups: Vec<(&str, Vec<&Target>)> = Vec::new();
+        subscriptions.for_each_match(subject, |target| match &target.queue {
+            None => delivered += usize::from(target.sender.send(message.clone()).is_ok()),
+            Some(queue) => match groups.iter_mut().find(|(name, _)| *name == &**queue) {
+                Some((_, members)) => members.push(target),
+                None => groups.push((queue, vec![target])),
+            },
+        });
+        for (_, members) in groups {
+            let start = self.core.round_robin.fetch_add(1, Ordering::Relaxed);
+            // A member whose receiver is gone is skipped, as the server would after UNSUB.
+            let received = (0..members.len())
+                .map(|offset| members[(start + offset) % members.len()])
+                .any(|member| member.sender.send(message.clone()).is_ok());
+            delivered += usize::from(received);
+        }
+        Ok(delivered)
+    }
+
+    /// Subscribes to a (validated) subject, optionally in a queue group.
+    pub(crate) fn subscribe(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+    ) -> Result<MemorySubscription> {
+        self.check_open()?;
+        let id = self.core.next_id.fetch_add(1, Ordering::Relaxed);
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let target = Target {
+            queue: queue.map(Into::into),
+            sender,
+        };
+        self.core
+            .subscriptions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(subject, id, target);
+        Ok(MemorySubscription::new(
+            id,
+            subject.to_owned(),
+            receiver,
+            Arc::downgrade(&self.core),
+        ))
+    }
+
+    /// Publishes with a fresh inbox as reply subject and waits for the first reply.
+    pub(crate) async fn request(
+        &self,
+        subject: &str,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+        timeout: Duration,
+    ) -> Result<Message> {
+        let inbox = format!("_INBOX.{}", nuid::next());
+        let mut replies = self.subscribe(&inbox, None)?;
+        if self.publish(subject, Some(inbox.into()), headers, payload)? == 0 {
+            return Err(Error::NoResponders(subject.to_owned()));
+        }
+        match tokio::time::timeout(timeout, replies.next()).await {
+            Ok(Some(reply)) => Ok(reply),
+            Ok(None) => Err(Error::Closed),
+            Err(_) => Err(Error::Timeout {
+                subject: subject.to_owned(),
+                timeout,
+            }),
+        }
+    }
+
+    /// Refuses further publishes and subscriptions.
+    pub(crate) fn close(&self) {
+        self.core.closed.store(true, Ordering::Release);
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.core.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+}
+
+impl Core {
+    fn unsubscribe(&self, subject: &str, id: u64) {
+        self.subscriptions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(subject, id);
+    }
+}

@@ -1,0 +1,149 @@
+//! An incoming message, as a handler and its extractors see it.
+
+use std::fmt;
+
+use async_nats::{HeaderMap, Subject};
+use bytes::Bytes;
+
+use crate::context::LocalContext;
+
+/// Header carrying the payload's media type, as FastStream writes it.
+pub const CONTENT_TYPE: &str = "content-type";
+/// Header carrying the correlation id, as FastStream writes it; a reply keeps the request's.
+pub const CORRELATION_ID: &str = "correlation_id";
+/// Header of an error reply: the error's description (as NATS micro services send it).
+pub const SERVICE_ERROR: &str = "Nats-Service-Error";
+/// Header of an error reply: the error's status code (400, 408, 500, ...).
+pub const SERVICE_ERROR_CODE: &str = "Nats-Service-Error-Code";
+
+/// Media type of JSON payloads.
+pub const APPLICATION_JSON: &str = "application/json";
+/// Media type of text payloads.
+pub const TEXT_PLAIN: &str = "text/plain";
+
+/// A message received on a subscription: subject, payload, headers and reply subject,
+/// plus values that middleware attached for this message only.
+///
+/// The payload is [`Bytes`]: extractors that decode it borrow, nothing is copied.
+pub struct Message {
+    subject: Subject,
+    reply: Option<Subject>,
+    payload: Bytes,
+    headers: Option<HeaderMap>,
+    local: LocalContext,
+}
+
+impl Message {
+    /// A message on `subject` with `payload`; mainly for tests and custom transports.
+    pub fn new(subject: impl Into<Subject>, payload: impl Into<Bytes>) -> Self {
+        Self {
+            subject: subject.into(),
+            reply: None,
+            payload: payload.into(),
+            headers: None,
+            local: LocalContext::default(),
+        }
+    }
+
+    /// Sets the reply subject.
+    pub fn with_reply(mut self, reply: impl Into<Subject>) -> Self {
+        self.reply = Some(reply.into());
+        self
+    }
+
+    /// Sets the headers.
+    pub fn with_headers(mut self, headers: HeaderMap) -> Self {
+        self.headers = Some(headers);
+        self
+    }
+
+    /// The subject the message was published on.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The reply subject of a request, if any.
+    pub fn reply(&self) -> Option<&str> {
+        self.reply.as_deref()
+    }
+
+    /// The raw payload.
+    pub fn payload(&self) -> &Bytes {
+        &self.payload
+    }
+
+    /// The headers, if the message has any.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.headers.as_ref()
+    }
+
+    /// The (first) value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        Some(self.headers.as_ref()?.get(name)?.as_str())
+    }
+
+    /// The FastStream `correlation_id` header.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.header(CORRELATION_ID)
+    }
+
+    /// The `content-type` header.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header(CONTENT_TYPE)
+    }
+
+    /// Values attached to this message by middleware.
+    pub fn local(&self) -> &LocalContext {
+        &self.local
+    }
+
+    /// Attach values to this message (from a tower layer, before the handler runs).
+    pub fn local_mut(&mut self) -> &mut LocalContext {
+        &mut self.local
+    }
+
+    pub(crate) fn reply_subject(&self) -> Option<&Subject> {
+        self.reply.as_ref()
+    }
+
+    pub(crate) fn subject_raw(&self) -> &Subject {
+        &self.subject
+    }
+}
+
+impl Clone for Message {
+    /// Clones subject, payload, reply and headers; values in the [`LocalContext`] stay
+    /// with the original.
+    fn clone(&self) -> Self {
+        Self {
+            subject: self.subject.clone(),
+            reply: self.reply.clone(),
+            payload: self.payload.clone(),
+            headers: self.headers.clone(),
+            local: LocalContext::default(),
+        }
+    }
+}
+
+impl From<async_nats::Message> for Message {
+    fn from(message: async_nats::Message) -> Self {
+        Self {
+            subject: message.subject,
+            reply: message.reply,
+            payload: message.payload,
+            headers: message.headers,
+            local: LocalContext::default(),
+        }
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("subject", &self.subject())
+            .field("reply", &self.reply())
+            .field("payload_len", &self.payload.len())
+            .field("headers", &self.headers)
+            .finish()
+    }
+}

@@ -1,0 +1,190 @@
+//! What a handler returns: anything that turns into a [`Reply`].
+
+use async_nats::HeaderMap;
+use async_nats::header::IntoHeaderValue;
+use bytes::Bytes;
+
+use crate::error::{BoxError, Error};
+use crate::message::{CONTENT_TYPE, SERVICE_ERROR, SERVICE_ERROR_CODE, TEXT_PLAIN};
+
+/// A reply: payload and headers, sent to the reply subject of a request.
+///
+/// Handlers usually return `Json<T>`, `String`, `Bytes` or `()`; return a `Reply` to set
+/// headers yourself.
+///
+/// ```
+/// use faststream_kv::Reply;
+///
+/// let reply = Reply::new("accepted").header("x-queue-position", "3");
+/// assert_eq!(reply.headers().and_then(|h| h.get("x-queue-position")).map(|v| v.as_str()), Some("3"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    payload: Bytes,
+    headers: Option<HeaderMap>,
+}
+
+impl Reply {
+    /// A reply with `payload` and no headers.
+    pub fn new(payload: impl Into<Bytes>) -> Self {
+        Self {
+            payload: payload.into(),
+            headers: None,
+        }
+    }
+
+    /// An empty reply (what a handler returning `()` sends to a request).
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Adds header `name: value`, replacing an earlier value of `name`.
+    pub fn header(mut self, name: &str, value: impl IntoHeaderValue) -> Self {
+        self.headers
+            .get_or_insert_with(HeaderMap::new)
+            .insert(name, value);
+        self
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> &Bytes {
+        &self.payload
+    }
+
+    /// The headers, if any were set.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.headers.as_ref()
+    }
+
+    /// The error reply for `error`: its text as body, `Nats-Service-Error` and
+    /// `Nats-Service-Error-Code` headers (as NATS micro services send them).
+    pub fn error(error: &Error) -> Self {
+        let description = error.to_string();
+        // A header value cannot span lines; the body keeps the full text.
+        let first_line = description.lines().next().unwrap_or_default().to_owned();
+        Reply::new(description)
+            .header(CONTENT_TYPE, TEXT_PLAIN)
+            .header(SERVICE_ERROR, first_line)
+            .header(SERVICE_ERROR_CODE, error.status_code().to_string())
+    }
+
+    pub(crate) fn into_parts(self) -> (Bytes, Option<HeaderMap>) {
+        (self.payload, self.headers)
+    }
+}
+
+/// Turns a handler's return value into the reply sent to a request.
+///
+/// Implemented for `()`, [`Reply`], [`Bytes`], `Vec<u8>`, `String`, `&'static str`,
+/// [`Json<T>`](crate::extract::Json) and `Result<T, E>` of those, where `E` is any error
+/// (an `Err` becomes an error reply).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent as a reply",
+    label = "handlers must return a type that implements `IntoReply`",
+    note = "return `()`, `String`, `Bytes`, `Json<T>`, `Reply`, or `Result<T, E>` of one of these"
+)]
+pub trait IntoReply {
+    /// The reply to send.
+    fn into_reply(self) -> Result<Reply, Error>;
+
+    /// The outcome when nobody waits for a reply: only whether the handler failed.
+    /// Implementations skip encoding here.
+    fn into_outcome(self) -> Result<(), Error>
+    where
+        Self: Sized,
+    {
+        self.into_reply().map(drop)
+    }
+}
+
+impl IntoReply for () {
+    fn into_reply(self) -> Result<Reply, Error> {
+        Ok(Reply::empty())
+    }
+
+    fn into_outcome(self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl IntoReply for Reply {
+    fn into_reply(self) -> Result<Reply, Error> {
+        Ok(self)
+    }
+}
+
+impl IntoReply for Bytes {
+    fn into_reply(self) -> Result<Reply, Error> {
+        Ok(Reply::new(self))
+    }
+}
+
+impl IntoReply for Vec<u8> {
+    fn into_reply(self) -> Result<Reply, Error> {
+        Ok(Reply::new(self))
+    }
+}
+
+impl IntoReply for String {
+    fn into_reply(self) -> Result<Reply, Error> {
+        Ok(Reply::new(self).header(CONTENT_TYPE, TEXT_PLAIN))
+    }
+
+    fn into_outcome(self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl IntoReply for &'static str {
+    fn into_reply(self) -> Result<Reply, Error> {
+        Ok(Reply::new(self).header(CONTENT_TYPE, TEXT_PLAIN))
+    }
+
+    fn into_outcome(self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl<T, E> IntoReply for Result<T, E>
+where
+    T: IntoReply,
+    E: Into<BoxError>,
+{
+    fn into_reply(self) -> Result<Reply, Error> {
+        self.map_err(|error| Error::from_boxed(error.into()))?
+            .into_reply()
+    }
+
+    fn into_outcome(self) -> Result<(), Error> {
+        self.map_err(|error| Error::from_boxed(error.into()))?
+            .into_outcome()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_reply_carries_status_headers() {
+        let reply = Reply::error(&Error::msg("out of stock"));
+        let headers = reply.headers().expect("headers");
+        assert_eq!(
+            headers.get(SERVICE_ERROR_CODE).map(|v| v.as_str()),
+            Some("500")
+        );
+        assert_eq!(
+            headers.get(SERVICE_ERROR).map(|v| v.as_str()),
+            Some("handler failed: out of stock")
+        );
+        assert_eq!(reply.payload(), "handler failed: out of stock");
+    }
+
+    #[test]
+    fn result_err_becomes_error() {
+        let failed: Result<String, std::io::Error> = Err(std::io::Error::other("disk"));
+        assert!(matches!(failed.into_reply(), Err(Error::Handler(_))));
+        let typed: Result<(), Error> = Err(Error::NoResponders("x".into()));
+        assert!(matches!(typed.into_outcome(), Err(Error::NoResponders(_))));
+    }
+}

@@ -1,0 +1,163 @@
+//! A compiled subscriber pattern: the NATS subject plus where its captures sit.
+
+use std::fmt;
+
+use super::pattern_syntax::parse_pattern;
+use crate::error::{Error, Result};
+
+/// A subscriber pattern such as `orders.{region}.created` or `logs.{service}.{rest...}`,
+/// compiled once: the NATS subject (`orders.*.created`) and the token position of each
+/// capture, so extracting a [`Path`](crate::extract::Path) is an index, not a match.
+///
+/// ```
+/// use faststream_kv::subscriber::Pattern;
+///
+/// let pattern = Pattern::parse("orders.{region}.{rest...}")?;
+/// assert_eq!(pattern.subject(), "orders.*.>");
+/// let captures = pattern.captures("orders.eu.created.today");
+/// assert_eq!(captures, [("region", "eu"), ("rest", "created.today")]);
+/// # Ok::<(), faststream_kv::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pattern {
+    raw: Box<str>,
+    subject: Box<str>,
+    captures: Box<[Capture]>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Capture {
+    name: Box<str>,
+    token: usize,
+    tail: bool,
+}
+
+impl Pattern {
+    /// Parses and checks a pattern.
+    pub fn parse(pattern: &str) -> Result<Self> {
+        let parsed = parse_pattern(pattern).map_err(|reason| Error::InvalidPattern {
+            pattern: pattern.to_owned(),
+            reason,
+        })?;
+        Ok(Self {
+            raw: pattern.into(),
+            subject: parsed.subject.into(),
+            captures: parsed
+                .captures
+                .into_iter()
+                .map(|capture| Capture {
+                    name: capture.name.into(),
+                    token: capture.token,
+                    tail: capture.tail,
+                })
+                .collect(),
+        })
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The NATS subject subscribed to (captures replaced by `*` / `>`).
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The capture names, in order.
+    pub fn capture_names(&self) -> impl Iterator<Item = &str> {
+        self.captures.iter().map(|capture| &*capture.name)
+    }
+
+    /// Whether the pattern has a capture called `name`.
+    pub fn has_capture(&self, name: &str) -> bool {
+        self.capture_names().any(|capture| capture == name)
+    }
+
+    /// The number of captures.
+    pub fn capture_count(&self) -> usize {
+        self.captures.len()
+    }
+
+    /// The captured `(name, value)` pairs of a subject this pattern matched.
+    ///
+    /// A subject with fewer tokens than the pattern (which NATS would not have delivered)
+    /// yields only the captures it reaches.
+    pub fn captures<'s>(&self, subject: &'s str) -> Vec<(&str, &'s str)> {
+        let mut found = Vec::with_capacity(self.captures.len());
+        let mut wanted = self.captures.iter().peekable();
+        let mut offset = 0;
+        for (index, token) in subject.split('.').enumerate() {
+            let Some(capture) = wanted.peek() else { break };
+            if capture.token == index {
+                let value = if capture.tail {
+                    &subject[offset..]
+                } else {
+                    token
+                };
+                found.push((&*capture.name, value));
+                wanted.next();
+            }
+            offset += token.len() + 1;
+        }
+        found
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pattern").field(&self.raw).finish()
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiles_captures_to_wildcards() {
+        let pattern = Pattern::parse("orders.{region}.created").expect("valid");
+        assert_eq!(pattern.subject(), "orders.*.created");
+        assert_eq!(pattern.captures("orders.eu.created"), [("region", "eu")]);
+        let plain = Pattern::parse("a.*.>").expect("valid");
+        assert_eq!(plain.subject(), "a.*.>");
+        assert_eq!(plain.capture_count(), 0);
+    }
+
+    #[test]
+    fn tail_capture_takes_the_rest() {
+        let pattern = Pattern::parse("logs.{service}.{rest...}").expect("valid");
+        assert_eq!(pattern.subject(), "logs.*.>");
+        assert_eq!(
+            pattern.captures("logs.api.http.500"),
+            [("service", "api"), ("rest", "http.500")]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_patterns() {
+        for bad in [
+            "",
+            "a..b",
+            "a.{x",
+            "a.{}",
+            "a.{1x}",
+            "a.{x}.{x}",
+            "a.{rest...}.b",
+            "a.>.b",
+            "a.b{x}",
+            "a b",
+        ] {
+            assert!(
+                matches!(Pattern::parse(bad), Err(Error::InvalidPattern { .. })),
+                "{bad:?} must be rejected"
+            );
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Startup validation: does every subscriber get what its extractors need?
+
+use crate::context::Context;
+use crate::extract::{PathShape, Requirement};
+
+use super::Subscriber;
+
+/// Every problem that would make `subscriber` fail messages, one line each, naming the
+/// handler, the argument and what is missing. Empty when all is well.
+pub(crate) fn problems(subscriber: &Subscriber, context: &Context) -> Vec<String> {
+    let handler = subscriber.handler_name();
+    let pattern = match subscriber.pattern() {
+        Ok(pattern) => pattern,
+        Err(error) => return vec![format!("subscriber `{handler}`: {error}")],
+    };
+    let mut problems = Vec::new();
+    for (argument, requirement) in subscriber.requirements().iter() {
+        let problem = match requirement {
+            Requirement::Context { type_id, type_name } if !context.contains_type(*type_id) => {
+                Some(format!(
+                    "needs a `{type_name}` in the context, but no startup hook inserted one"
+                ))
+            }
+            Requirement::Context { .. } => None,
+            Requirement::Path(shape) => path_problem(*shape, pattern),
+        };
+        if let Some(problem) = problem {
+            problems.push(format!(
+                "subscriber `{handler}` ({pattern}), {}: {problem}",
+                subscriber.argument_label(argument)
+            ));
+        }
+    }
+    problems
+}
+
+fn path_problem(shape: PathShape, pattern: &super::Pattern) -> Option<String> {
+    let count = pattern.capture_count();
+    match shape {
+        PathShape::Single if count != 1 => Some(format!(
+            "a single-value `Path` needs exactly one `{{capture}}` in the pattern, which has {count}"
+        )),
+        PathShape::Tuple(len) if len != count => Some(format!(
+            "a {len}-tuple `Path` needs {len} captures in the pattern, which has {count}"
+        )),
+        PathShape::Fields(fields) => {
+            let missing: Vec<&str> = fields
+                .iter()
+                .copied()
+                .filter(|field| !pattern.has_capture(field))
+                .collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "`Path` field(s) {} have no `{{capture}}` of that name in the pattern",
+                    missing.join(", ")
+                )
+            })
+        }
+        PathShape::Any if count == 0 => Some("`Path` needs captures, the pattern has none".into()),
+        _ => None,
+    }
+}
