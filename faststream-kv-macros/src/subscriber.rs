@@ -103,7 +103,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
 
                 ::faststream_kv::subscriber::Subscriber::new(#pattern_literal, #name)
                     .name(#handler_name)
-                    .arguments([#(#labels),*])
+                    .arguments(&[#(#labels),*])
                     #(#queue)*
                     #(#max_workers)*
             }

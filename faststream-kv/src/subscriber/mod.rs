@@ -100,8 +100,11 @@ impl Subscriber {
 
     /// Describes the handler's arguments as written, for startup errors (the macro
     /// fills this in: `Ctx(stock): Ctx<KeyValue>`).
-    pub fn arguments<S: Into<String>>(mut self, arguments: impl IntoIterator<Item = S>) -> Self {
-        self.arguments = arguments.into_iter().map(Into::into).collect();
+    pub fn arguments(mut self, arguments: &[&str]) -> Self {
+        self.arguments = arguments
+            .iter()
+            .map(|argument| (*argument).to_owned())
+            .collect();
         self
     }
 

@@ -1,0 +1,126 @@
+//! Hooks in order, hook errors, context reaching handlers.
+
+use faststream_kv::prelude::*;
+
+use crate::support::{Env, Log};
+
+#[subscriber("lifecycle.ping")]
+async fn ping(Ctx(log): Ctx<Log>) -> &'static str {
+    log.push("handler");
+    "pong"
+}
+
+pub async fn hooks_run_in_order(env: Env) -> Result<(), Error> {
+    let log = Log::default();
+    let hook = |name: &'static str| {
+        let log = log.clone();
+        move |cx: AppContext| {
+            let log = log.clone();
+            async move {
+                log.push(name);
+                if name == "on_startup 2" {
+                    cx.context().insert(log.clone());
+                }
+                Ok::<_, Error>(())
+            }
+        }
+    };
+    let app = App::new(env.broker())
+        .on_startup(hook("on_startup 1"))
+        .on_startup(hook("on_startup 2"))
+        .after_startup(hook("after_startup"))
+        .on_shutdown(hook("on_shutdown"))
+        .after_shutdown(hook("after_shutdown"))
+        .subscriber(ping);
+    let app = TestApp::start(app).await?;
+    assert_eq!(app.request("lifecycle.ping", "").await?.payload(), "pong");
+    app.stop().await?;
+    assert_eq!(
+        log.entries(),
+        [
+            "on_startup 1",
+            "on_startup 2",
+            "after_startup",
+            "handler",
+            "on_shutdown",
+            "after_shutdown"
+        ]
+    );
+    Ok(())
+}
+
+pub async fn failing_startup_hook_aborts_with_its_error(env: Env) -> Result<(), Error> {
+    let log = Log::default();
+    let later = log.clone();
+    let app = App::new(env.broker())
+        .on_startup(async |_cx: AppContext| Ok::<_, Error>(()))
+        .on_startup(async |_cx: AppContext| Err(Error::msg("bucket unavailable")))
+        .after_startup(move |_cx: AppContext| {
+            let later = later.clone();
+            async move {
+                later.push("after_startup ran");
+                Ok::<_, Error>(())
+            }
+        });
+    let Err(error) = TestApp::start(app).await else {
+        panic!("startup must fail");
+    };
+    match &error {
+        Error::Hook {
+            stage,
+            index,
+            source,
+        } => {
+            assert_eq!((*stage, *index), ("on_startup", 2));
+            assert!(
+                source.to_string().contains("bucket unavailable"),
+                "{source}"
+            );
+        }
+        other => panic!("expected a hook error, got {other:?}"),
+    }
+    assert!(log.entries().is_empty(), "later hooks must not run");
+    Ok(())
+}
+
+struct Greeting(String);
+
+#[subscriber("greet.{name}")]
+async fn greet(Path(name): Path<String>, Ctx(greeting): Ctx<Greeting>) -> String {
+    format!("{} {name}", greeting.0)
+}
+
+pub async fn context_values_reach_handlers(env: Env) -> Result<(), Error> {
+    let app = App::new(env.broker())
+        .on_startup(async |cx: AppContext| {
+            cx.broker().connect().await?; // connecting early is allowed and idempotent
+            cx.context().insert(Greeting("hello".into()));
+            Ok::<_, Error>(())
+        })
+        .subscriber(greet);
+    let app = TestApp::start(app).await?;
+    assert_eq!(app.request("greet.ada", "").await?.payload(), "hello ada");
+    // Replacing a value is seen by the next message.
+    app.context().insert(Greeting("hi".into()));
+    assert_eq!(app.request("greet.bob", "").await?.payload(), "hi bob");
+    app.stop().await
+}
+
+pub async fn pinned_context_values_cannot_be_removed(env: Env) -> Result<(), Error> {
+    let app = App::new(env.broker()).subscriber(greet);
+    app.context().insert(Greeting("hey".into()));
+    app.context().insert(42u32);
+    let app = TestApp::start(app).await?;
+    assert!(matches!(
+        app.context().remove::<Greeting>(),
+        Err(Error::ContextInUse { .. })
+    ));
+    assert_eq!(app.context().remove::<u32>()?.as_deref(), Some(&42));
+    let context = app.context().clone();
+    app.stop().await?;
+    assert!(
+        context.remove::<Greeting>()?.is_some(),
+        "unpinned after stop"
+    );
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! Graceful shutdown: in-flight and already-received messages are handled before stop
+//! returns.
+
+use std::sync::Arc;
+
+use faststream_kv::prelude::*;
+use faststream_kv::subscriber::Subscriber;
+use tokio::sync::Semaphore;
+
+use crate::support::{Env, Log, eventually};
+
+/// Handlers wait here until the test lets them through.
+struct Gate(Arc<Semaphore>);
+
+#[subscriber("slow.work")]
+async fn slow(Ctx(gate): Ctx<Gate>, Ctx(log): Ctx<Log>, body: String) {
+    log.push(format!("started {body}"));
+    let _permit = gate.0.acquire().await;
+    log.push(format!("done {body}"));
+}
+
+async fn slow_parallel(Ctx(gate): Ctx<Gate>, Ctx(log): Ctx<Log>, body: String) {
+    log.push(format!("started {body}"));
+    let _permit = gate.0.acquire().await;
+    log.push(format!("done {body}"));
+}
+
+pub async fn graceful_shutdown_finishes_in_flight_and_buffered(env: Env) -> Result<(), Error> {
+    let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
+    let app = App::new(env.broker()).subscriber(slow);
+    app.context().insert(log.clone());
+    app.context().insert(Gate(Arc::clone(&gate)));
+    let app = TestApp::start(app).await?;
+    for n in 0..5 {
+        app.publish("slow.work", n.to_string()).await?;
+    }
+    app.broker().flush().await?;
+    eventually("the first message is in flight", || log.len() == 1).await;
+    let stopping = tokio::spawn(app.stop());
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        !stopping.is_finished(),
+        "stop waits for the handler in flight"
+    );
+    gate.add_permits(5);
+    stopping.await.map_err(|e| Error::msg(e))??;
+    let done = log
+        .entries()
+        .into_iter()
+        .filter(|entry| entry.starts_with("done"))
+        .count();
+    assert_eq!(
+        done,
+        5,
+        "in-flight and buffered messages are handled: {:?}",
+        log.entries()
+    );
+    Ok(())
+}
+
+pub async fn concurrent_workers_all_finish(env: Env) -> Result<(), Error> {
+    let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
+    let app = App::new(env.broker())
+        .subscriber(Subscriber::new("par.work", slow_parallel).max_workers(4));
+    app.context().insert(log.clone());
+    app.context().insert(Gate(Arc::clone(&gate)));
+    let app = TestApp::start(app).await?;
+    for n in 0..4 {
+        app.publish("par.work", n.to_string()).await?;
+    }
+    // Four workers: all four handlers run at once, none finished.
+    eventually("four handlers in flight together", || log.len() == 4).await;
+    let stopping = tokio::spawn(app.stop());
+    gate.add_permits(4);
+    stopping.await.map_err(|e| Error::msg(e))??;
+    let done = log
+        .entries()
+        .into_iter()
+        .filter(|entry| entry.starts_with("done"))
+        .count();
+    assert_eq!(done, 4);
+    Ok(())
+}

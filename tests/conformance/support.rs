@@ -1,0 +1,95 @@
+//! What every conformance test gets: a broker on the backend under test (a fresh
+//! `nats-server` per test for NATS), and small helpers.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use faststream_kv::testing::NatsServer;
+use faststream_kv::{Broker, Error};
+
+/// The backend a test body runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Memory,
+    Nats,
+}
+
+/// A broker on the backend, keeping its server alive as long as the test needs it.
+pub struct Env {
+    server: Option<NatsServer>,
+}
+
+impl Env {
+    pub fn new(backend: Backend) -> Result<Self, Error> {
+        let server = match backend {
+            Backend::Memory => None,
+            Backend::Nats => Some(NatsServer::start()?),
+        };
+        Ok(Self { server })
+    }
+
+    /// A new broker handle (a new connection on NATS, the same broker on memory is not
+    /// possible: each call makes an independent in-memory broker, so call it once).
+    pub fn broker(&self) -> Broker {
+        match &self.server {
+            Some(server) => server.broker(),
+            None => Broker::memory(),
+        }
+    }
+}
+
+/// An append-only log shared between a test and the handlers it starts.
+#[derive(Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    pub fn push(&self, entry: impl Into<String>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(entry.into());
+    }
+
+    pub fn entries(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+}
+
+/// Polls `condition` until it holds; fails the test after a generous deadline. Never
+/// used to assert on speed, only to wait for asynchronous effects.
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Runs a test body on a multi-threaded runtime.
+pub fn run<F, Fut>(backend: Backend, body: F) -> Result<(), Error>
+where
+    F: FnOnce(Env) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| Error::Io {
+            context: "building the test runtime".into(),
+            source: error,
+        })?;
+    let env = Env::new(backend)?;
+    runtime.block_on(body(env))
+}

@@ -1,0 +1,69 @@
+//! Startup validation: the app refuses to start, naming handler, argument and type.
+
+use faststream_kv::prelude::*;
+use faststream_kv::subscriber::Subscriber;
+
+use crate::support::Env;
+
+struct Database;
+struct Cache;
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Key {
+    region: String,
+    id: u32,
+}
+
+#[subscriber("orders.{region}")]
+async fn needs_things(Path(_key): Path<Key>, Ctx(_db): Ctx<Database>, Ctx(_cache): Ctx<Cache>) {}
+
+async fn needs_cache(Ctx(_cache): Ctx<Cache>) {}
+
+pub async fn startup_lists_every_missing_requirement(env: Env) -> Result<(), Error> {
+    let app = App::new(env.broker())
+        .on_startup(async |cx: AppContext| {
+            cx.context().insert(Cache);
+            Ok::<_, Error>(())
+        })
+        .subscriber(needs_things)
+        .subscriber(Subscriber::new("cache.get", needs_cache));
+    let Err(Error::Startup { problems }) = TestApp::start(app).await else {
+        panic!("startup must fail");
+    };
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert_eq!(
+        problems[0],
+        "subscriber `needs_things` (orders.{region}), argument `Path(_key): Path<Key>`: \
+         `Path` field(s) id have no `{capture}` of that name in the pattern"
+    );
+    assert!(
+        problems[1].starts_with(
+            "subscriber `needs_things` (orders.{region}), argument `Ctx(_db): Ctx<Database>`: \
+             needs a `"
+        ) && problems[1]
+            .ends_with("validation::Database` in the context, but no startup hook inserted one"),
+        "{}",
+        problems[1]
+    );
+    Ok(())
+}
+
+pub async fn invalid_pattern_fails_startup(env: Env) -> Result<(), Error> {
+    let app = App::new(env.broker()).subscriber(Subscriber::new("orders..{x", needs_cache));
+    app.context().insert(Cache);
+    match TestApp::start(app).await {
+        Err(Error::Startup { problems }) => {
+            assert_eq!(problems.len(), 1);
+            assert!(problems[0].contains("needs_cache"), "{}", problems[0]);
+            assert!(
+                problems[0].contains("invalid subscriber pattern"),
+                "{}",
+                problems[0]
+            );
+        }
+        Err(other) => panic!("expected a startup error, got {other}"),
+        Ok(_) => panic!("startup must fail"),
+    }
+    Ok(())
+}
