@@ -21,7 +21,7 @@ use crate::response::{IntoReply, Reply};
     message = "`{Self}` is not a valid subscriber handler",
     label = "not a handler",
     note = "a handler is an `async fn` whose arguments implement `FromMessage` (at most 16) and whose return type implements `IntoReply`",
-    note = "use `#[subscriber(\"subject\")]` on the function to see which argument is wrong"
+    note = "with `#[subscriber]`, another error points at the argument or return type that is wrong"
 )]
 pub trait Handler<Args>: Clone + Send + Sync + Sized + 'static {
     /// Runs the handler on one message: extracts the arguments, calls the function, and

@@ -36,6 +36,7 @@ pub struct NatsServer {
 /// Options for [`NatsServer`]: JetStream (on by default), credentials, extra arguments.
 #[derive(Clone, Debug, Default)]
 pub struct NatsServerBuilder {
+    binary: Option<String>,
     no_jetstream: bool,
     user: Option<(String, String)>,
     token: Option<String>,
@@ -43,6 +44,12 @@ pub struct NatsServerBuilder {
 }
 
 impl NatsServerBuilder {
+    /// Runs this binary instead of `$NATS_SERVER_BIN` or `nats-server` from PATH.
+    pub fn binary(mut self, path: impl Into<String>) -> Self {
+        self.binary = Some(path.into());
+        self
+    }
+
     /// Runs without JetStream.
     pub fn without_jetstream(mut self) -> Self {
         self.no_jetstream = true;
@@ -145,12 +152,14 @@ impl Drop for NatsServer {
     }
 }
 
-fn binary() -> String {
-    std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| "nats-server".to_owned())
+fn binary(builder: &NatsServerBuilder) -> String {
+    builder.binary.clone().unwrap_or_else(|| {
+        std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| "nats-server".to_owned())
+    })
 }
 
 fn spawn(builder: &NatsServerBuilder, store_dir: &Path, port: Option<u16>) -> Result<(Child, u16)> {
-    let binary = binary();
+    let binary = binary(builder);
     let mut command = Command::new(&binary);
     command
         .args(["-a", "127.0.0.1", "-p"])

@@ -1,0 +1,6 @@
+use faststream_kv::prelude::*;
+
+#[subscriber("orders..{region")]
+async fn orders() {}
+
+fn main() {}

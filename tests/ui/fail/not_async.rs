@@ -1,0 +1,6 @@
+use faststream_kv::prelude::*;
+
+#[subscriber("ping")]
+fn ping() {}
+
+fn main() {}

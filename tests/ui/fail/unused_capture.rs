@@ -1,0 +1,6 @@
+use faststream_kv::prelude::*;
+
+#[subscriber("orders.{region}.created")]
+async fn orders(body: String) {}
+
+fn main() {}

@@ -1,0 +1,33 @@
+use faststream_kv::prelude::*;
+
+#[derive(Deserialize)]
+struct Order {
+    qty: u32,
+}
+
+struct Stock;
+
+/// Docs stay on the generated item.
+#[subscriber("orders.{region}.{id}", queue = "billing", max_workers = 4, name = "orders")]
+pub async fn on_order(
+    Json(order): Json<Order>,
+    Path((region, id)): Path<(String, u64)>,
+    Ctx(_stock): Ctx<Stock>,
+) -> Result<String, Error> {
+    Ok(format!("{region}/{id}: {}", order.qty))
+}
+
+#[subscriber("logs.{rest...}")]
+async fn logs(Path(rest): Path<String>, headers: Headers) -> Json<usize> {
+    Json(rest.len() + headers.len())
+}
+
+#[subscriber("ping")]
+async fn ping() {}
+
+fn main() {
+    let _app = App::new(Broker::memory())
+        .subscriber(on_order)
+        .subscriber(logs)
+        .subscriber(ping);
+}
