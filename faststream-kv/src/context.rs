@@ -13,7 +13,7 @@ type TypeMap = HashMap<TypeId, AnyValue, BuildHasherDefault<TypeIdHasher>>;
 
 /// The app's global context: a map from a Rust type to one shared value of it.
 ///
-/// Startup hooks insert what handlers need (a [`KeyValue`](crate::Broker) bucket, a
+/// Startup hooks insert what handlers need (a Key-Value bucket, a
 /// database pool, settings); handlers receive it with the [`Ctx`](crate::extract::Ctx)
 /// extractor. Values are stored behind an [`Arc`], so reading one is a lookup and a
 /// reference-count increment, never a clone of the value.

@@ -61,6 +61,11 @@ pub use response::{IntoReply, Reply};
 /// rest of the subject; every capture must be used by a `Path` argument.
 pub use faststream_kv_macros::subscriber;
 
+/// The README's tour, compiled and run as a doc test.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 /// Re-exports for handler code: `use faststream_kv::prelude::*;`.
 pub mod prelude {
     pub use crate::extract::{Ctx, FromMessage, Headers, Json, Path, Subject};

@@ -135,7 +135,7 @@ pub async fn optional_extractors_and_local_context(env: Env) -> Result<(), Error
     // `Option<Ctx<Tenant>>` does not require a Tenant: the app starts without one.
     let app = TestApp::start(App::new(env.broker()).subscriber(optional)).await?;
     let reply = app.request("optional.x", "not json").await?;
-    let text = std::str::from_utf8(reply.payload()).map_err(|e| Error::msg(e))?;
+    let text = std::str::from_utf8(reply.payload()).map_err(Error::msg)?;
     assert!(text.starts_with("none rejected: invalid JSON"), "{text}");
     assert!(
         text.ends_with("true"),

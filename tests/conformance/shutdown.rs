@@ -43,7 +43,7 @@ pub async fn graceful_shutdown_finishes_in_flight_and_buffered(env: Env) -> Resu
         "stop waits for the handler in flight"
     );
     gate.add_permits(5);
-    stopping.await.map_err(|e| Error::msg(e))??;
+    stopping.await.map_err(Error::msg)??;
     let done = log
         .entries()
         .into_iter()
@@ -72,7 +72,7 @@ pub async fn concurrent_workers_all_finish(env: Env) -> Result<(), Error> {
     eventually("four handlers in flight together", || log.len() == 4).await;
     let stopping = tokio::spawn(app.stop());
     gate.add_permits(4);
-    stopping.await.map_err(|e| Error::msg(e))??;
+    stopping.await.map_err(Error::msg)??;
     let done = log
         .entries()
         .into_iter()

@@ -62,7 +62,7 @@ struct Shared {
 }
 
 enum Backend {
-    Nats(ConnectOptions),
+    Nats(Box<ConnectOptions>),
     Memory(MemoryBroker),
 }
 
@@ -70,7 +70,7 @@ impl Broker {
     /// A broker for a NATS server: a URL (`"nats://127.0.0.1:4222"`, several separated by
     /// commas) or full [`ConnectOptions`]. Nothing connects until [`connect`](Self::connect).
     pub fn nats(options: impl Into<ConnectOptions>) -> Self {
-        Self::with_backend(Backend::Nats(options.into()))
+        Self::with_backend(Backend::Nats(Box::new(options.into())))
     }
 
     /// A broker backed by the embedded in-memory broker: no server, same semantics.

@@ -12,7 +12,7 @@
 //! | [`Headers`] | the message headers | |
 //! | [`Subject`] | the subject the message came on | |
 //! | `Bytes`, `String` | the raw / UTF-8 payload | |
-//! | [`Message`](crate::Message) | everything, raw | |
+//! | [`Message`] | everything, raw | |
 //! | `Option<E>`, `Result<E, E::Rejection>` | an extractor that may fail | |
 
 mod ctx;
