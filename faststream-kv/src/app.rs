@@ -307,11 +307,21 @@ impl App {
     async fn start_subscribers(&mut self) -> Result<Vec<JoinHandle<()>>> {
         let mut handles = Vec::with_capacity(self.subscribers.len());
         for subscriber in self.subscribers.drain(..) {
-            let (pattern, route, settings) = subscriber.build(&self.context, &self.layers)?;
-            let stop = self.shutdown.subscribe();
-            match subscriber::runtime::start(&self.broker, pattern.subject(), route, settings, stop)
-                .await
-            {
+            let started = match subscriber.build(&self.context, &self.layers) {
+                Ok((pattern, route, settings)) => {
+                    let stop = self.shutdown.subscribe();
+                    subscriber::runtime::start(
+                        &self.broker,
+                        pattern.subject(),
+                        route,
+                        settings,
+                        stop,
+                    )
+                    .await
+                }
+                Err(error) => Err(error),
+            };
+            match started {
                 Ok(handle) => handles.push(handle),
                 Err(error) => {
                     handles.iter().for_each(JoinHandle::abort);

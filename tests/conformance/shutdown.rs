@@ -12,22 +12,22 @@ use crate::support::{Env, Log, eventually};
 /// Handlers wait here until the test lets them through.
 struct Gate(Arc<Semaphore>);
 
-#[subscriber("slow.work")]
-async fn slow(Ctx(gate): Ctx<Gate>, Ctx(log): Ctx<Log>, body: String) {
+async fn gated(Ctx(gate): Ctx<Gate>, Ctx(log): Ctx<Log>, body: String) {
     log.push(format!("started {body}"));
     let _permit = gate.0.acquire().await;
     log.push(format!("done {body}"));
 }
 
-async fn slow_parallel(Ctx(gate): Ctx<Gate>, Ctx(log): Ctx<Log>, body: String) {
-    log.push(format!("started {body}"));
-    let _permit = gate.0.acquire().await;
-    log.push(format!("done {body}"));
+fn finished(log: &Log) -> usize {
+    log.entries()
+        .iter()
+        .filter(|entry| entry.starts_with("done"))
+        .count()
 }
 
 pub async fn graceful_shutdown_finishes_in_flight_and_buffered(env: Env) -> Result<(), Error> {
     let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
-    let app = App::new(env.broker()).subscriber(slow);
+    let app = App::new(env.broker()).subscriber(Subscriber::new("slow.work", gated));
     app.context().insert(log.clone());
     app.context().insert(Gate(Arc::clone(&gate)));
     let app = TestApp::start(app).await?;
@@ -44,13 +44,8 @@ pub async fn graceful_shutdown_finishes_in_flight_and_buffered(env: Env) -> Resu
     );
     gate.add_permits(5);
     stopping.await.map_err(Error::msg)??;
-    let done = log
-        .entries()
-        .into_iter()
-        .filter(|entry| entry.starts_with("done"))
-        .count();
     assert_eq!(
-        done,
+        finished(&log),
         5,
         "in-flight and buffered messages are handled: {:?}",
         log.entries()
@@ -60,8 +55,7 @@ pub async fn graceful_shutdown_finishes_in_flight_and_buffered(env: Env) -> Resu
 
 pub async fn concurrent_workers_all_finish(env: Env) -> Result<(), Error> {
     let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
-    let app = App::new(env.broker())
-        .subscriber(Subscriber::new("par.work", slow_parallel).max_workers(4));
+    let app = App::new(env.broker()).subscriber(Subscriber::new("par.work", gated).max_workers(4));
     app.context().insert(log.clone());
     app.context().insert(Gate(Arc::clone(&gate)));
     let app = TestApp::start(app).await?;
@@ -73,11 +67,6 @@ pub async fn concurrent_workers_all_finish(env: Env) -> Result<(), Error> {
     let stopping = tokio::spawn(app.stop());
     gate.add_permits(4);
     stopping.await.map_err(Error::msg)??;
-    let done = log
-        .entries()
-        .into_iter()
-        .filter(|entry| entry.starts_with("done"))
-        .count();
-    assert_eq!(done, 4);
+    assert_eq!(finished(&log), 4);
     Ok(())
 }
