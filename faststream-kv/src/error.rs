@@ -221,8 +221,7 @@ impl Error {
 }
 
 fn is_elapsed(error: &(dyn std::error::Error + 'static)) -> bool {
-    // tower's timeout error type is behind a feature we do not enable; its text is stable.
-    error.to_string() == "request timed out"
+    error.is::<tower::timeout::error::Elapsed>()
 }
 
 impl From<std::convert::Infallible> for Error {
