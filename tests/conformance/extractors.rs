@@ -1,7 +1,5 @@
 //! Every built-in extractor on both backends.
 
-use std::sync::Arc;
-
 use faststream_kv::prelude::*;
 use faststream_kv::{CONTENT_TYPE, CORRELATION_ID};
 
@@ -146,24 +144,20 @@ pub async fn optional_extractors_and_local_context(env: Env) -> Result<(), Error
     assert_eq!(reply.payload(), "acme 5 true");
     app.stop().await?;
 
-    // A value a layer attaches to the message wins over the global one.
-    let app = App::new(env_broker_again(&env)).subscriber(optional).layer(
-        tower::util::MapRequestLayer::new(|mut message: Message| {
+    // A value a layer attaches to the message wins over the global one (a new app on a
+    // new broker: `stop` closed the first).
+    let app = App::new(env.broker())
+        .subscriber(optional)
+        .layer(tower::util::MapRequestLayer::new(|mut message: Message| {
             message.local_mut().insert(Tenant("local".into()));
             message
-        }),
-    );
+        }));
     app.context().insert(Tenant("global".into()));
     let app = TestApp::start(app).await?;
     assert_eq!(
         app.request("optional.y", r#"{"qty": 1}"#).await?.payload(),
         "local 1 true"
     );
-    let _unused: Option<Arc<Tenant>> = app.context().try_get();
+    assert_eq!(app.context().get::<Tenant>()?.0, "global");
     app.stop().await
-}
-
-/// A second broker for the same backend (the first one was closed by `stop`).
-fn env_broker_again(env: &Env) -> Broker {
-    env.broker()
 }

@@ -19,10 +19,9 @@ pub async fn wildcards_deliver_like_nats(env: Env) -> Result<(), Error> {
         broker.publish(subject, subject.to_owned()).await?;
     }
     broker.flush().await?;
-    let take = |n| n;
     let collect = async |subscription: &mut faststream_kv::broker::Subscription, count: usize| {
         let mut subjects = Vec::new();
-        for _ in 0..take(count) {
+        for _ in 0..count {
             let message = tokio::time::timeout(Duration::from_secs(5), subscription.next())
                 .await
                 .ok()
