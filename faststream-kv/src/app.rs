@@ -307,20 +307,13 @@ impl App {
     async fn start_subscribers(&mut self) -> Result<Vec<JoinHandle<()>>> {
         let mut handles = Vec::with_capacity(self.subscribers.len());
         for subscriber in self.subscribers.drain(..) {
-            let started = match subscriber.build(&self.context, &self.layers) {
-                Ok((pattern, route, settings)) => {
-                    let stop = self.shutdown.subscribe();
-                    subscriber::runtime::start(
-                        &self.broker,
-                        pattern.subject(),
-                        route,
-                        settings,
-                        stop,
-                    )
+            let started = async {
+                let (pattern, route, settings) = subscriber.build(&self.context, &self.layers)?;
+                let stop = self.shutdown.subscribe();
+                subscriber::runtime::start(&self.broker, pattern.subject(), route, settings, stop)
                     .await
-                }
-                Err(error) => Err(error),
-            };
+            }
+            .await;
             match started {
                 Ok(handle) => handles.push(handle),
                 Err(error) => {
