@@ -152,6 +152,66 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A Key-Value key is not valid (empty, a wildcard, a character outside
+    /// `[-/_=.a-zA-Z0-9]`, a leading or trailing dot, too long). Nothing was sent.
+    #[error("invalid key {key:?}: {reason}")]
+    InvalidKey {
+        /// The key as given (cut to 64 characters).
+        key: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A Key-Value bucket name is not valid (`[a-zA-Z0-9_-]+`). Nothing was sent.
+    #[error("invalid bucket name {bucket:?}: {reason}")]
+    InvalidBucket {
+        /// The name as given (cut to 64 characters).
+        bucket: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A Key-Value configuration or option is out of range (history above 64, a TTL
+    /// shorter than a second, contradictory watch options).
+    #[error("invalid Key-Value configuration: {0}")]
+    InvalidConfig(String),
+    /// The Key-Value bucket does not exist.
+    #[error("Key-Value bucket {0:?} not found")]
+    BucketNotFound(String),
+    /// A bucket of that name exists with a different configuration.
+    #[error("Key-Value bucket {0:?} already exists with a different configuration")]
+    BucketExists(String),
+    /// `create` found the key already holding a value.
+    #[error("key {key:?} already exists in bucket {bucket:?}")]
+    KeyExists {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
+    /// A compare-and-set write found another revision than the one expected: someone
+    /// else wrote the key first.
+    #[error("key {key:?} in bucket {bucket:?} is not at revision {expected}")]
+    WrongRevision {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// The revision the write expected (0: the key must not exist).
+        expected: u64,
+    },
+    /// A value is larger than the bucket's `max_value_size`.
+    #[error("value of {size} bytes exceeds the bucket's max_value_size of {max} bytes")]
+    ValueTooLarge {
+        /// Size of the value.
+        size: usize,
+        /// The bucket's limit.
+        max: usize,
+    },
+    /// The bucket reached its `max_bytes`; the write was refused (nothing was evicted).
+    #[error("Key-Value bucket {0:?} is full (max_bytes reached)")]
+    BucketFull(String),
+    /// A watch ended because its bucket or connection went away.
+    #[error("the watch on bucket {0:?} ended")]
+    WatchEnded(String),
     /// The broker was closed.
     #[error("the broker is closed")]
     Closed,
@@ -189,14 +249,17 @@ impl Error {
     }
 
     /// The status code of the error reply sent for this error, as in NATS micro services:
-    /// 400 for input the handler could not accept, 408 for timeouts, 503 for no responders,
-    /// 500 otherwise. A remote [`Error::Service`] keeps its code.
+    /// 400 for input the handler could not accept, 408 for timeouts, 409 for Key-Value
+    /// write conflicts, 503 for no responders, 500 otherwise. A remote [`Error::Service`] keeps its code.
     pub fn status_code(&self) -> u16 {
         match self {
             Error::Decode { .. }
             | Error::Path { .. }
             | Error::InvalidSubject { .. }
+            | Error::InvalidKey { .. }
+            | Error::ValueTooLarge { .. }
             | Error::PayloadTooLarge { .. } => 400,
+            Error::WrongRevision { .. } | Error::KeyExists { .. } => 409,
             Error::Timeout { .. } => 408,
             Error::NoResponders(_) => 503,
             Error::Service { code, .. } => *code,

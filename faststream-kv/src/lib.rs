@@ -38,6 +38,7 @@ mod context;
 mod error;
 pub mod extract;
 pub mod handler;
+pub mod kv;
 mod memory;
 mod message;
 mod response;
@@ -69,6 +70,7 @@ pub struct ReadmeDoctests;
 /// Re-exports for handler code: `use faststream_kv::prelude::*;`.
 pub mod prelude {
     pub use crate::extract::{Ctx, FromMessage, Headers, Json, Path, Subject};
+    pub use crate::kv::{Entry, KeyValue, KvConfig, KvView, Operation, TypedKv, WatchEvent};
     pub use crate::testing::TestApp;
     pub use crate::{
         App, AppContext, Broker, Context, Error, IntoReply, Message, Reply, subscriber,

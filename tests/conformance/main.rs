@@ -10,6 +10,12 @@ mod support;
 
 mod errors;
 mod extractors;
+mod kv_buckets;
+mod kv_crud;
+mod kv_ttl;
+mod kv_typed;
+mod kv_validation;
+mod kv_watch;
 mod layers;
 mod lifecycle;
 mod pubsub;
@@ -62,4 +68,32 @@ conformance! {
     shutdown::graceful_shutdown_finishes_in_flight_and_buffered,
     shutdown::concurrent_workers_all_finish,
     layers::app_and_subscriber_layers_wrap_handlers,
+    kv_buckets::binding_a_missing_bucket_is_not_found,
+    kv_buckets::create_bind_declare_and_delete,
+    kv_buckets::concurrent_declares_agree_on_one_bucket,
+    kv_buckets::buckets_are_listed_with_their_status,
+    kv_buckets::invalid_configs_and_names_are_refused_before_the_wire,
+    kv_crud::put_get_and_entry_fields,
+    kv_crud::create_and_compare_and_set,
+    kv_crud::delete_and_purge_read_as_absent,
+    kv_crud::expected_revision_deletes_and_purges,
+    kv_crud::history_depth_follows_the_config,
+    kv_crud::keys_and_keys_matching,
+    kv_validation::invalid_keys_are_refused_before_the_wire,
+    kv_validation::oversized_values_and_full_buckets_are_typed_errors,
+    kv_watch::current_values_then_marker_then_live_updates,
+    kv_watch::marker_comes_even_when_nothing_matches,
+    kv_watch::filters_and_watch_many,
+    kv_watch::include_history_and_from_revision,
+    kv_watch::ignore_deletes_meta_only_updates_only,
+    kv_watch::contradictory_options_are_refused,
+    kv_watch::deltas_count_down_to_the_marker,
+    kv_watch::writes_to_a_deleted_bucket_are_not_found,
+    kv_typed::json_values_and_typed_views,
+    kv_typed::update_with_starts_from_none_and_after_deletes,
+    kv_typed::update_with_is_exact_under_contention,
+    kv_ttl::created_keys_expire_and_leave_a_purge_marker,
+    kv_ttl::purge_with_ttl_marker_disappears,
+    kv_ttl::invalid_ttls_are_typed_errors,
+    kv_ttl::max_age_removes_old_revisions,
 }

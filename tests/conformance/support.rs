@@ -29,6 +29,11 @@ impl Env {
         Ok(Self { server })
     }
 
+    /// Whether this is the memory backend.
+    pub fn is_memory(&self) -> bool {
+        self.server.is_none()
+    }
+
     /// A new broker handle (a new connection on NATS, the same broker on memory is not
     /// possible: each call makes an independent in-memory broker, so call it once).
     pub fn broker(&self) -> Broker {
@@ -73,6 +78,18 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
             "timed out waiting for: {what}"
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Like [`eventually`], for a condition that must be awaited.
+pub async fn eventually_async(what: &str, mut condition: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

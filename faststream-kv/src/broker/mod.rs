@@ -25,7 +25,7 @@ use crate::message::{
     APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, Message, SERVICE_ERROR, SERVICE_ERROR_CODE,
 };
 use crate::response::Reply;
-use transport::Transport;
+pub(crate) use transport::Transport;
 
 /// Default request timeout of the memory broker (NATS takes it from [`ConnectOptions`]).
 const MEMORY_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);

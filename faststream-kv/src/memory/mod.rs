@@ -2,6 +2,7 @@
 //! queue groups, request/reply with inboxes and "no responders", headers) inside the
 //! process, for tests and for running an app without a server.
 
+mod kv;
 mod subscription;
 mod trie;
 
@@ -16,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
 use crate::message::Message;
+pub(crate) use kv::{KvBuckets, MemoryBucket};
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
 
@@ -31,6 +33,7 @@ struct Core {
     next_id: AtomicU64,
     round_robin: AtomicUsize,
     closed: AtomicBool,
+    kv: KvBuckets,
 }
 
 struct Target {
@@ -129,6 +132,11 @@ impl MemoryBroker {
                 timeout,
             }),
         }
+    }
+
+    /// The broker's Key-Value buckets.
+    pub(crate) fn key_values(&self) -> &KvBuckets {
+        &self.core.kv
     }
 
     /// Refuses further publishes and subscriptions.

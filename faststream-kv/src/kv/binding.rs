@@ -1,0 +1,107 @@
+//! Bucket management on [`Broker`]: bind, create, declare (get-or-create), delete, list.
+//! Each call connects the broker first (idempotent), so startup hooks can use them.
+
+use std::future::IntoFuture;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use super::backend::Backend;
+use super::names::validate_bucket;
+use super::{KeyValue, KvConfig, KvStatus, bind_nats, create_nats, delete_nats, list_nats};
+use crate::broker::{Broker, Transport};
+use crate::error::{Error, Result};
+
+impl Broker {
+    /// The bucket `bucket`: `.await` it to bind an existing bucket
+    /// ([`Error::BucketNotFound`] if there is none), or
+    /// [`declare`](KeyValueBinding::declare) it to create it when missing.
+    pub fn key_value(&self, bucket: impl Into<String>) -> KeyValueBinding {
+        KeyValueBinding {
+            broker: self.clone(),
+            bucket: bucket.into(),
+        }
+    }
+
+    /// Creates a bucket. Creating it again with the same configuration returns it; with
+    /// another configuration fails with [`Error::BucketExists`].
+    pub async fn create_key_value(&self, config: KvConfig) -> Result<KeyValue> {
+        config.validate()?;
+        let backend = match self.connected().await? {
+            Transport::Nats(client) => Backend::Nats(Arc::new(create_nats(client, &config).await?)),
+            Transport::Memory(memory) => Backend::Memory(memory.key_values().create(&config)?),
+        };
+        Ok(KeyValue::new(backend))
+    }
+
+    /// Deletes a bucket with all its keys ([`Error::BucketNotFound`] if there is none).
+    /// Watches on it end.
+    pub async fn delete_key_value(&self, bucket: &str) -> Result<()> {
+        validate_bucket(bucket)?;
+        match self.connected().await? {
+            Transport::Nats(client) => delete_nats(client, bucket).await,
+            Transport::Memory(memory) => memory.key_values().delete(bucket),
+        }
+    }
+
+    /// Every bucket with its configuration and size, by name.
+    pub async fn key_value_buckets(&self) -> Result<Vec<KvStatus>> {
+        match self.connected().await? {
+            Transport::Nats(client) => list_nats(client).await,
+            Transport::Memory(memory) => memory.key_values().list(),
+        }
+    }
+
+    async fn bind_key_value(&self, bucket: &str) -> Result<KeyValue> {
+        validate_bucket(bucket)?;
+        let backend = match self.connected().await? {
+            Transport::Nats(client) => Backend::Nats(Arc::new(bind_nats(client, bucket).await?)),
+            Transport::Memory(memory) => Backend::Memory(memory.key_values().bind(bucket)?),
+        };
+        Ok(KeyValue::new(backend))
+    }
+
+    async fn connected(&self) -> Result<&Transport> {
+        self.connect().await?;
+        self.transport()
+    }
+}
+
+/// A bucket by name, from [`Broker::key_value`]: `.await` binds it,
+/// [`declare`](Self::declare) gets or creates it.
+#[must_use = "a binding does nothing until awaited or declared"]
+pub struct KeyValueBinding {
+    broker: Broker,
+    bucket: String,
+}
+
+impl KeyValueBinding {
+    /// Binds the bucket, creating it with `config` (its `bucket` field is replaced by
+    /// this binding's name) when it does not exist. Idempotent, and safe when several
+    /// apps declare the same bucket at once: an existing bucket is used as it is.
+    pub async fn declare(self, config: KvConfig) -> Result<KeyValue> {
+        let config = KvConfig {
+            bucket: self.bucket,
+            ..config
+        };
+        config.validate()?;
+        match self.broker.bind_key_value(&config.bucket).await {
+            Err(Error::BucketNotFound(_)) => {}
+            bound => return bound,
+        }
+        match self.broker.create_key_value(config.clone()).await {
+            // Someone else created it between our bind and create: use theirs.
+            Err(Error::BucketExists(_)) => self.broker.bind_key_value(&config.bucket).await,
+            created => created,
+        }
+    }
+}
+
+impl IntoFuture for KeyValueBinding {
+    type Output = Result<KeyValue>;
+    type IntoFuture = BoxFuture<'static, Result<KeyValue>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.broker.bind_key_value(&self.bucket).await })
+    }
+}

@@ -1,0 +1,122 @@
+//! How a bucket is configured, and what its status reports.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::kv::names::validate_bucket;
+
+/// Most revisions a bucket keeps per key.
+pub const MAX_HISTORY: u8 = 64;
+
+/// Where the server keeps a bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Storage {
+    /// On disk (survives a server restart). The default.
+    #[default]
+    File,
+    /// In the server's memory.
+    Memory,
+}
+
+/// Configuration of a Key-Value bucket, for
+/// [`Broker::create_key_value`](crate::Broker::create_key_value) and
+/// [`KeyValueBinding::declare`](super::KeyValueBinding::declare).
+///
+/// ```
+/// use std::time::Duration;
+/// use faststream_kv::kv::KvConfig;
+///
+/// let config = KvConfig {
+///     history: 5,
+///     max_age: Some(Duration::from_secs(3600)),
+///     ..KvConfig::new("sessions")
+/// };
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvConfig {
+    /// The bucket's name (`[a-zA-Z0-9_-]+`). `declare` fills it in from `key_value(name)`.
+    pub bucket: String,
+    /// Free text shown by tools.
+    pub description: String,
+    /// Revisions kept per key, 1 to 64 (default 1: only the current one).
+    pub history: u8,
+    /// Revisions older than this are removed (`None`: kept until replaced).
+    pub max_age: Option<Duration>,
+    /// Total size the bucket may reach; writes beyond it fail with
+    /// [`Error::BucketFull`] (`None`: unlimited).
+    pub max_bytes: Option<u64>,
+    /// Largest value accepted; larger ones fail with [`Error::ValueTooLarge`]
+    /// (`None`: the server's payload limit).
+    pub max_value_size: Option<u32>,
+    /// File (default) or memory storage on the server.
+    pub storage: Storage,
+    /// Copies kept in a cluster (default 1).
+    pub replicas: usize,
+    /// Compress stored values (server >= 2.10).
+    pub compression: bool,
+    /// Allows per-key TTLs ([`KeyValue::create_with_ttl`](super::KeyValue::create_with_ttl),
+    /// [`KeyValue::purge_with_ttl`](super::KeyValue::purge_with_ttl)); when a key expires
+    /// the server leaves a purge marker, itself removed after this duration
+    /// (server >= 2.11). `None`: per-key TTLs are refused.
+    pub key_ttl_markers: Option<Duration>,
+}
+
+impl KvConfig {
+    /// The default configuration for bucket `bucket`.
+    pub fn new(bucket: impl Into<String>) -> Self {
+        Self {
+            bucket: bucket.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Checks the configuration before it goes to a server.
+    pub(crate) fn validate(&self) -> Result<()> {
+        validate_bucket(&self.bucket)?;
+        if !(1..=MAX_HISTORY).contains(&self.history) {
+            return Err(Error::InvalidConfig(format!(
+                "history must be 1 to {MAX_HISTORY}, not {}",
+                self.history
+            )));
+        }
+        if self.replicas == 0 {
+            return Err(Error::InvalidConfig("replicas must be at least 1".into()));
+        }
+        if let Some(markers) = self.key_ttl_markers {
+            super::ttl::whole_seconds(markers)?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for KvConfig {
+    fn default() -> Self {
+        Self {
+            bucket: String::new(),
+            description: String::new(),
+            history: 1,
+            max_age: None,
+            max_bytes: None,
+            max_value_size: None,
+            storage: Storage::File,
+            replicas: 1,
+            compression: false,
+            key_ttl_markers: None,
+        }
+    }
+}
+
+/// A bucket's configuration and current size, from
+/// [`KeyValue::status`](super::KeyValue::status) and
+/// [`Broker::key_value_buckets`](crate::Broker::key_value_buckets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvStatus {
+    /// The configuration the bucket runs with.
+    pub config: KvConfig,
+    /// Revisions stored (all keys, including history and markers).
+    pub values: u64,
+    /// Bytes stored.
+    pub bytes: u64,
+    /// The bucket's latest revision (0 when nothing was ever written).
+    pub last_revision: u64,
+}

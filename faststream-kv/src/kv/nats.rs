@@ -1,0 +1,500 @@
+//! The NATS backend: a bucket is a JetStream stream `KV_<bucket>` with subjects
+//! `$KV.<bucket>.<key>`. Reads and bucket management go through async-nats; writes
+//! publish with the KV headers themselves (so TTLs and expected revisions are exact);
+//! watches run an ordered consumer and add the end-of-initial-data marker that
+//! async-nats's own watch lacks.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use async_nats::jetstream::consumer::push::{Ordered, OrderedConfig};
+use async_nats::jetstream::consumer::{DeliverPolicy, ReplayPolicy};
+use async_nats::jetstream::context::{
+    CreateKeyValueErrorKind, CreateStreamError, CreateStreamErrorKind, GetStreamError,
+    GetStreamErrorKind, PublishErrorKind,
+};
+use async_nats::jetstream::kv::{self as nats_kv, Store};
+use async_nats::jetstream::stream::{
+    Compression, DirectGetErrorKind, LastRawMessageErrorKind, StorageType,
+};
+use async_nats::jetstream::{self, ErrorCode};
+use async_nats::{HeaderMap, HeaderValue};
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt, TryStreamExt};
+
+use super::backend::Write;
+use super::config::{KvConfig, KvStatus, Storage};
+use super::entry::{Entry, Operation};
+use super::ttl::ttl_not_allowed;
+use super::watch::{Start, WatchEvent};
+use crate::error::{BoxError, Error, Result};
+
+const KV_OPERATION: &str = "KV-Operation";
+const MARKER_REASON: &str = "Nats-Marker-Reason";
+const ROLLUP: &str = "Nats-Rollup";
+const EXPECTED_LAST_SUBJECT_SEQUENCE: &str = "Nats-Expected-Last-Subject-Sequence";
+const MESSAGE_TTL: &str = "Nats-TTL";
+
+/// One bound bucket on a NATS server.
+pub(crate) struct NatsBucket {
+    store: Store,
+    context: jetstream::Context,
+    client: async_nats::Client,
+    name: Arc<str>,
+    /// Where writes go: `$KV.<bucket>.` (with the JetStream domain prefix if any).
+    write_prefix: Arc<str>,
+}
+
+impl NatsBucket {
+    fn new(store: Store, context: jetstream::Context, client: async_nats::Client) -> Self {
+        // Our contexts use the default API prefix, so writes need no domain prefix; a
+        // mirrored bucket writes to its origin's subjects.
+        let write_prefix = store.put_prefix.as_ref().unwrap_or(&store.prefix).as_str();
+        Self {
+            name: store.name.as_str().into(),
+            write_prefix: write_prefix.into(),
+            store,
+            context,
+            client,
+        }
+    }
+
+    pub(crate) fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    pub(crate) fn max_value_size(&self) -> Option<usize> {
+        usize::try_from(self.store.stream.cached_info().config.max_message_size).ok()
+    }
+
+    /// The latest revision of `key` (or revision `revision`), markers included.
+    pub(crate) async fn entry(&self, key: &str, revision: Option<u64>) -> Result<Option<Entry>> {
+        let Some(revision) = revision else {
+            return match self.store.entry(key).await {
+                Ok(entry) => Ok(entry.map(|entry| self.entry_from_nats(entry))),
+                Err(error) => Err(self.read_error(error)),
+            };
+        };
+        let message = match self.store.stream.get_raw_message(revision).await {
+            Ok(message) => message,
+            Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => {
+                return Ok(None);
+            }
+            Err(error) => return Err(self.read_error(error)),
+        };
+        let Some(found) = message.subject.strip_prefix(self.store.prefix.as_str()) else {
+            return Ok(None);
+        };
+        if found != key {
+            return Ok(None);
+        }
+        Ok(Some(Entry {
+            bucket: Arc::clone(&self.name),
+            key: key.into(),
+            operation: operation(Some(&message.headers)),
+            value: message.payload,
+            revision: message.sequence,
+            delta: 0,
+            created: SystemTime::from(message.time),
+        }))
+    }
+
+    fn entry_from_nats(&self, entry: nats_kv::Entry) -> Entry {
+        Entry {
+            bucket: Arc::clone(&self.name),
+            key: entry.key.into(),
+            value: entry.value,
+            revision: entry.revision,
+            delta: entry.delta,
+            created: SystemTime::from(entry.created),
+            operation: match entry.operation {
+                nats_kv::Operation::Put => Operation::Put,
+                nats_kv::Operation::Delete => Operation::Delete,
+                nats_kv::Operation::Purge => Operation::Purge,
+            },
+        }
+    }
+
+    /// One write: a publish to `$KV.<bucket>.<key>` with the KV headers, acknowledged by
+    /// the stream. Returns the new revision.
+    pub(crate) async fn write(&self, key: &str, write: Write) -> Result<u64> {
+        let subject = format!("{}{key}", self.write_prefix);
+        let meta = write_meta(&write);
+        let mut headers = HeaderMap::new();
+        if let Some(operation) = write.operation.header_value() {
+            headers.insert(KV_OPERATION, operation);
+        }
+        if write.operation == Operation::Purge {
+            headers.insert(ROLLUP, "sub");
+        }
+        if let Some(expected) = write.expected_revision {
+            headers.insert(EXPECTED_LAST_SUBJECT_SEQUENCE, HeaderValue::from(expected));
+        }
+        if let Some(seconds) = write.ttl_seconds {
+            headers.insert(MESSAGE_TTL, HeaderValue::from(format!("{seconds}s")));
+        }
+        let sent = if headers.is_empty() {
+            self.context.publish(subject, write.value).await
+        } else {
+            self.context
+                .publish_with_headers(subject, headers, write.value)
+                .await
+        };
+        let acked = match sent {
+            Ok(ack) => ack.await,
+            Err(error) => Err(error),
+        };
+        acked
+            .map(|ack| ack.sequence)
+            .map_err(|error| self.write_error(key, &meta, error))
+    }
+
+    fn write_error(
+        &self,
+        key: &str,
+        write: &WriteMeta,
+        error: async_nats::jetstream::context::PublishError,
+    ) -> Error {
+        match error.kind() {
+            PublishErrorKind::WrongLastSequence => Error::WrongRevision {
+                bucket: self.name.to_string(),
+                key: key.to_owned(),
+                expected: write.expected_revision.unwrap_or_default(),
+            },
+            PublishErrorKind::StreamNotFound => Error::BucketNotFound(self.name.to_string()),
+            PublishErrorKind::MaxPayloadExceeded => Error::PayloadTooLarge {
+                size: write.size,
+                max: self.client.server_info().max_payload,
+            },
+            _ => match jetstream_code(&error) {
+                Some(ErrorCode::MESSAGE_TTL_DISABLED) => ttl_not_allowed(&self.name),
+                Some(ErrorCode::STREAM_STORE_FAILED) if is_max_bytes(&error) => {
+                    Error::BucketFull(self.name.to_string())
+                }
+                Some(ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM) => Error::ValueTooLarge {
+                    size: write.size,
+                    max: self.max_value_size().unwrap_or_default(),
+                },
+                _ => Error::nats("kv write", error),
+            },
+        }
+    }
+
+    fn read_error(&self, error: impl Into<BoxError>) -> Error {
+        let error = error.into();
+        if let Some(direct) = error.downcast_ref::<jetstream::stream::DirectGetError>()
+            && matches!(direct.kind(), DirectGetErrorKind::ErrorResponse(code, _) if code.as_u16() == 503)
+        {
+            return Error::BucketNotFound(self.name.to_string());
+        }
+        Error::Nats {
+            operation: "kv read",
+            source: error,
+        }
+    }
+
+    /// A watch on `filters` (key filters, already validated).
+    pub(crate) async fn watch(
+        &self,
+        filters: &[String],
+        start: Start,
+        meta_only: bool,
+    ) -> Result<BoxStream<'static, Result<WatchEvent>>> {
+        let mut subjects: Vec<String> = filters
+            .iter()
+            .map(|filter| format!("{}{filter}", self.store.prefix))
+            .collect();
+        let (filter_subject, filter_subjects) = if subjects.len() == 1 {
+            (subjects.pop().unwrap_or_default(), Vec::new())
+        } else {
+            (String::new(), subjects)
+        };
+        let config = OrderedConfig {
+            deliver_subject: self.client.new_inbox(),
+            description: Some("faststream-kv watch".to_owned()),
+            filter_subject,
+            filter_subjects,
+            replay_policy: ReplayPolicy::Instant,
+            headers_only: meta_only,
+            deliver_policy: match start {
+                Start::LastPerKey => DeliverPolicy::LastPerSubject,
+                Start::All => DeliverPolicy::All,
+                Start::From(start_sequence) => DeliverPolicy::ByStartSequence { start_sequence },
+                Start::New => DeliverPolicy::New,
+            },
+            ..OrderedConfig::default()
+        };
+        let consumer = self
+            .store
+            .stream
+            .create_consumer(config)
+            .await
+            .map_err(|error| Error::nats("kv watch", error))?;
+        let initial = consumer.cached_info().num_pending;
+        let messages = consumer
+            .messages()
+            .await
+            .map_err(|error| Error::nats("kv watch", error))?;
+        Ok(NatsWatch {
+            messages,
+            bucket: Arc::clone(&self.name),
+            prefix: self.store.prefix.clone(),
+            marker: if initial == 0 {
+                Marker::Due
+            } else {
+                Marker::Pending
+            },
+        }
+        .boxed())
+    }
+
+    pub(crate) async fn status(&self) -> Result<KvStatus> {
+        let mut stream = self.store.stream.clone();
+        let info = stream
+            .info()
+            .await
+            .map_err(|error| Error::nats("kv status", error))?;
+        Ok(status_from_info(&self.name, info))
+    }
+}
+
+/// What `write_error` needs after the write's value was moved into the publish.
+struct WriteMeta {
+    expected_revision: Option<u64>,
+    size: usize,
+}
+
+fn write_meta(write: &Write) -> WriteMeta {
+    WriteMeta {
+        expected_revision: write.expected_revision,
+        size: write.value.len(),
+    }
+}
+
+/// The JetStream error code somewhere in `error`'s chain: as a source, or inside the
+/// kind of a stream-management error.
+fn jetstream_code(error: &(dyn std::error::Error + 'static)) -> Option<ErrorCode> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(jetstream) = error.downcast_ref::<jetstream::Error>() {
+            return Some(jetstream.error_code());
+        }
+        if let Some(get) = error.downcast_ref::<GetStreamError>()
+            && let GetStreamErrorKind::JetStream(jetstream) = get.kind()
+        {
+            return Some(jetstream.error_code());
+        }
+        if let Some(create) = error.downcast_ref::<CreateStreamError>()
+            && let CreateStreamErrorKind::JetStream(jetstream) = create.kind()
+        {
+            return Some(jetstream.error_code());
+        }
+        next = error.source();
+    }
+    None
+}
+
+fn is_max_bytes(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut text = error.to_string();
+    if let Some(source) = error.source() {
+        text.push_str(&source.to_string());
+    }
+    text.contains("maximum bytes")
+}
+
+/// The operation a stored message records: the `KV-Operation` header, or for a marker
+/// the server left (TTL expiry, `Nats-Marker-Reason`), a purge or delete.
+fn operation(headers: Option<&HeaderMap>) -> Operation {
+    let Some(headers) = headers else {
+        return Operation::Put;
+    };
+    match headers.get(KV_OPERATION).map(HeaderValue::as_str) {
+        Some("DEL") => return Operation::Delete,
+        Some("PURGE") => return Operation::Purge,
+        _ => {}
+    }
+    match headers.get(MARKER_REASON).map(HeaderValue::as_str) {
+        Some("Remove") => Operation::Delete,
+        Some(_) => Operation::Purge,
+        None => Operation::Put,
+    }
+}
+
+/// Whether the end-of-initial-data marker was sent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    /// Initial values are still coming.
+    Pending,
+    /// The last initial value was delivered; the marker goes next.
+    Due,
+    /// Sent.
+    Sent,
+}
+
+/// Turns an ordered consumer's messages into watch events.
+struct NatsWatch {
+    messages: Ordered,
+    bucket: Arc<str>,
+    prefix: String,
+    marker: Marker,
+}
+
+impl Stream for NatsWatch {
+    type Item = Result<WatchEvent>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.marker == Marker::Due {
+            this.marker = Marker::Sent;
+            return Poll::Ready(Some(Ok(WatchEvent::EndOfInitialData)));
+        }
+        let message = match this.messages.poll_next_unpin(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Ready(Some(Err(error))) => {
+                return Poll::Ready(Some(Err(Error::nats("kv watch", error))));
+            }
+            Poll::Ready(Some(Ok(message))) => message,
+        };
+        let info = match message.info() {
+            Ok(info) => info,
+            Err(error) => return Poll::Ready(Some(Err(Error::nats("kv watch", error)))),
+        };
+        let (revision, delta, created) = (
+            info.stream_sequence,
+            info.pending,
+            SystemTime::from(info.published),
+        );
+        if this.marker == Marker::Pending && delta == 0 {
+            this.marker = Marker::Due;
+        }
+        let key = message
+            .subject
+            .strip_prefix(this.prefix.as_str())
+            .unwrap_or(&message.subject);
+        Poll::Ready(Some(Ok(WatchEvent::Entry(Entry {
+            bucket: Arc::clone(&this.bucket),
+            key: key.into(),
+            operation: operation(message.headers.as_ref()),
+            value: message.payload.clone(),
+            revision,
+            delta,
+            created,
+        }))))
+    }
+}
+
+/// Bucket management on a NATS server.
+pub(crate) async fn bind(client: &async_nats::Client, bucket: &str) -> Result<NatsBucket> {
+    let context = jetstream::new(client.clone());
+    match context.get_key_value(bucket).await {
+        Ok(store) => Ok(NatsBucket::new(store, context, client.clone())),
+        Err(error) if is_not_found(&error) => Err(Error::BucketNotFound(bucket.to_owned())),
+        Err(error) => Err(Error::nats("kv bind", error)),
+    }
+}
+
+pub(crate) async fn create(client: &async_nats::Client, config: &KvConfig) -> Result<NatsBucket> {
+    let context = jetstream::new(client.clone());
+    let store = match context.create_key_value(nats_config(config)).await {
+        Ok(store) => store,
+        Err(error) if error.kind() == CreateKeyValueErrorKind::LimitMarkersNotSupported => {
+            return Err(Error::Unsupported {
+                backend: "nats",
+                what: "per-key TTLs (`key_ttl_markers` needs nats-server >= 2.11)".to_owned(),
+            });
+        }
+        Err(error) if jetstream_code(&error) == Some(ErrorCode::STREAM_NAME_EXIST) => {
+            return Err(Error::BucketExists(config.bucket.clone()));
+        }
+        Err(error) => return Err(Error::nats("kv create", error)),
+    };
+    Ok(NatsBucket::new(store, context, client.clone()))
+}
+
+pub(crate) async fn delete(client: &async_nats::Client, bucket: &str) -> Result<()> {
+    let context = jetstream::new(client.clone());
+    match context.delete_key_value(bucket).await {
+        Ok(_) => Ok(()),
+        Err(error) if is_not_found(&error) => Err(Error::BucketNotFound(bucket.to_owned())),
+        Err(error) => Err(Error::nats("kv delete", error)),
+    }
+}
+
+pub(crate) async fn list(client: &async_nats::Client) -> Result<Vec<KvStatus>> {
+    let context = jetstream::new(client.clone());
+    let streams: Vec<_> = context
+        .streams()
+        .try_collect()
+        .await
+        .map_err(|error| Error::nats("kv list", error))?;
+    let mut buckets: Vec<KvStatus> = streams
+        .iter()
+        .filter(|info| info.config.max_messages_per_subject >= 1)
+        .filter_map(|info| {
+            let bucket = info.config.name.strip_prefix("KV_")?;
+            Some(status_from_info(bucket, info))
+        })
+        .collect();
+    buckets.sort_by(|a, b| a.config.bucket.cmp(&b.config.bucket));
+    Ok(buckets)
+}
+
+fn is_not_found(error: &(dyn std::error::Error + 'static)) -> bool {
+    jetstream_code(error) == Some(ErrorCode::STREAM_NOT_FOUND)
+}
+
+fn nats_config(config: &KvConfig) -> nats_kv::Config {
+    nats_kv::Config {
+        bucket: config.bucket.clone(),
+        description: config.description.clone(),
+        history: i64::from(config.history),
+        max_age: config.max_age.unwrap_or_default(),
+        max_bytes: config
+            .max_bytes
+            .map_or(-1, |bytes| i64::try_from(bytes).unwrap_or(i64::MAX)),
+        max_value_size: config
+            .max_value_size
+            .map_or(-1, |size| i32::try_from(size).unwrap_or(i32::MAX)),
+        storage: match config.storage {
+            Storage::File => StorageType::File,
+            Storage::Memory => StorageType::Memory,
+        },
+        num_replicas: config.replicas,
+        compression: config.compression,
+        limit_markers: config.key_ttl_markers,
+        ..nats_kv::Config::default()
+    }
+}
+
+fn status_from_info(bucket: &str, info: &jetstream::stream::Info) -> KvStatus {
+    let stream = &info.config;
+    let positive = |value: i64| u64::try_from(value).ok().filter(|value| *value > 0);
+    KvStatus {
+        config: KvConfig {
+            bucket: bucket.to_owned(),
+            description: stream.description.clone().unwrap_or_default(),
+            history: u8::try_from(stream.max_messages_per_subject).unwrap_or(u8::MAX),
+            max_age: Some(stream.max_age).filter(|age| !age.is_zero()),
+            max_bytes: positive(stream.max_bytes),
+            max_value_size: u32::try_from(stream.max_message_size)
+                .ok()
+                .filter(|size| *size > 0),
+            storage: match stream.storage {
+                StorageType::File => Storage::File,
+                StorageType::Memory => Storage::Memory,
+            },
+            replicas: stream.num_replicas.max(1),
+            compression: matches!(stream.compression, Some(Compression::S2)),
+            key_ttl_markers: stream
+                .subject_delete_marker_ttl
+                .filter(|_| stream.allow_message_ttl)
+                .or_else(|| stream.allow_message_ttl.then_some(Duration::ZERO)),
+        },
+        values: info.state.messages,
+        bytes: info.state.bytes,
+        last_revision: info.state.last_sequence,
+    }
+}

@@ -1,0 +1,36 @@
+//! Per-key TTLs travel as whole seconds (the server's resolution); anything else is
+//! refused rather than rounded, so a 500 ms TTL never silently becomes 0 (no expiry).
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// The TTL in whole seconds, or a typed error for sub-second or fractional TTLs.
+pub(crate) fn whole_seconds(ttl: Duration) -> Result<u64> {
+    if ttl < Duration::from_secs(1) || ttl.subsec_nanos() != 0 {
+        return Err(Error::InvalidConfig(format!(
+            "TTL {ttl:?} is not a whole number of seconds of at least 1s (the server's resolution)"
+        )));
+    }
+    Ok(ttl.as_secs())
+}
+
+/// A per-key TTL on a bucket created without `key_ttl_markers`.
+pub(crate) fn ttl_not_allowed(bucket: &str) -> Error {
+    Error::InvalidConfig(format!(
+        "bucket {bucket:?} does not allow per-key TTLs: create it with `key_ttl_markers`"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_second_ttls_are_refused_not_truncated() {
+        assert!(whole_seconds(Duration::from_millis(500)).is_err());
+        assert!(whole_seconds(Duration::from_millis(1500)).is_err());
+        assert!(whole_seconds(Duration::ZERO).is_err());
+        assert_eq!(whole_seconds(Duration::from_secs(3)).ok(), Some(3));
+    }
+}

@@ -1,0 +1,338 @@
+//! One Key-Value bucket of the memory broker, modelled on a JetStream stream: every
+//! write gets the next sequence number (its revision), each key keeps `history`
+//! revisions, a purge rolls the key up to its marker, expired revisions leave a purge
+//! marker when the bucket allows per-key TTLs, and watchers see writes in order.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::kv::backend::Write;
+use crate::kv::names::filter_matches;
+use crate::kv::ttl::ttl_not_allowed;
+use crate::kv::watch::{Start, WatchEvent};
+use crate::kv::{Entry, KvConfig, KvStatus, Operation};
+
+pub(crate) struct MemoryBucket {
+    name: Arc<str>,
+    state: Mutex<State>,
+}
+
+struct State {
+    config: KvConfig,
+    deleted: bool,
+    last_sequence: u64,
+    /// Stored revisions by sequence.
+    records: BTreeMap<u64, Entry>,
+    /// Sequences of each key's stored revisions, oldest first.
+    by_key: HashMap<Arc<str>, VecDeque<u64>>,
+    bytes: u64,
+    watchers: Vec<Watcher>,
+}
+
+struct Watcher {
+    filters: Vec<String>,
+    meta_only: bool,
+    sender: mpsc::UnboundedSender<WatchEvent>,
+}
+
+impl MemoryBucket {
+    pub(crate) fn new(config: KvConfig) -> Arc<Self> {
+        Arc::new(Self {
+            name: config.bucket.as_str().into(),
+            state: Mutex::new(State {
+                config,
+                deleted: false,
+                last_sequence: 0,
+                records: BTreeMap::new(),
+                by_key: HashMap::new(),
+                bytes: 0,
+                watchers: Vec::new(),
+            }),
+        })
+    }
+
+    pub(crate) fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    pub(crate) fn config(&self) -> KvConfig {
+        self.lock().config.clone()
+    }
+
+    pub(crate) fn max_value_size(&self) -> Option<usize> {
+        let size = self.lock().config.max_value_size?;
+        usize::try_from(size).ok()
+    }
+
+    /// Marks the bucket deleted: later calls fail, watches end.
+    pub(crate) fn mark_deleted(&self) {
+        let mut state = self.lock();
+        state.deleted = true;
+        state.watchers.clear();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn live(&self) -> Result<MutexGuard<'_, State>> {
+        let state = self.lock();
+        if state.deleted {
+            return Err(Error::BucketNotFound(self.name.to_string()));
+        }
+        Ok(state)
+    }
+
+    pub(crate) fn entry(&self, key: &str, revision: Option<u64>) -> Result<Option<Entry>> {
+        let state = self.live()?;
+        let sequence = match revision {
+            Some(revision) => revision,
+            None => match state.by_key.get(key).and_then(VecDeque::back) {
+                Some(sequence) => *sequence,
+                None => return Ok(None),
+            },
+        };
+        Ok(state
+            .records
+            .get(&sequence)
+            .filter(|entry| &*entry.key == key)
+            .cloned())
+    }
+
+    pub(crate) fn write(self: &Arc<Self>, key: &str, write: Write) -> Result<u64> {
+        let mut state = self.live()?;
+        let current = state
+            .by_key
+            .get(key)
+            .and_then(VecDeque::back)
+            .copied()
+            .unwrap_or(0);
+        if let Some(expected) = write.expected_revision
+            && expected != current
+        {
+            return Err(Error::WrongRevision {
+                bucket: self.name.to_string(),
+                key: key.to_owned(),
+                expected,
+            });
+        }
+        if write.ttl_seconds.is_some() && state.config.key_ttl_markers.is_none() {
+            return Err(ttl_not_allowed(&self.name));
+        }
+        let size = (key.len() + write.value.len()) as u64;
+        if let Some(max) = state.config.max_bytes
+            && state.bytes + size > max
+        {
+            return Err(Error::BucketFull(self.name.to_string()));
+        }
+        let key: Arc<str> = state
+            .by_key
+            .get_key_value(key)
+            .map_or_else(|| key.into(), |(key, _)| Arc::clone(key));
+        let ttl = write.ttl_seconds.map(Duration::from_secs);
+        let sequence = state.append(&self.name, key, write.operation, write.value);
+        self.expire_later(&state, sequence, ttl);
+        Ok(sequence)
+    }
+
+    /// Removes `sequence` when its TTL or the bucket's `max_age` runs out.
+    fn expire_later(self: &Arc<Self>, state: &State, sequence: u64, ttl: Option<Duration>) {
+        let Some(after) = ttl.or(state.config.max_age) else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let bucket: Weak<Self> = Arc::downgrade(self);
+        let deadline = Instant::now() + after;
+        runtime.spawn(async move {
+            tokio::time::sleep_until(deadline).await;
+            if let Some(bucket) = bucket.upgrade() {
+                bucket.expire(sequence);
+            }
+        });
+    }
+
+    fn expire(self: &Arc<Self>, sequence: u64) {
+        let mut state = self.lock();
+        let Some(expired) = state.remove(sequence) else {
+            return;
+        };
+        // An expired value that was its key's last revision leaves a purge marker (when
+        // the bucket keeps markers); an expired marker leaves nothing.
+        let was_last = !state.by_key.contains_key(&expired.key);
+        if let Some(marker_ttl) = state.config.key_ttl_markers
+            && was_last
+            && expired.operation == Operation::Put
+            && !state.deleted
+        {
+            let marker = state.append(&self.name, expired.key, Operation::Purge, Bytes::new());
+            let marker_ttl = Some(marker_ttl).filter(|ttl| !ttl.is_zero());
+            if marker_ttl.is_some() {
+                self.expire_later(&state, marker, marker_ttl);
+            }
+        }
+    }
+
+    pub(crate) fn watch(
+        &self,
+        filters: &[String],
+        start: Start,
+        meta_only: bool,
+    ) -> Result<BoxStream<'static, Result<WatchEvent>>> {
+        let mut state = self.live()?;
+        let matches = |key: &str| filters.iter().any(|filter| filter_matches(filter, key));
+        let initial: Vec<u64> = match start {
+            Start::New => Vec::new(),
+            Start::All => state.sequences_from(1, &matches),
+            Start::From(revision) => state.sequences_from(revision, &matches),
+            Start::LastPerKey => {
+                let mut last: Vec<u64> = state
+                    .by_key
+                    .iter()
+                    .filter(|(key, _)| matches(key))
+                    .filter_map(|(_, sequences)| sequences.back().copied())
+                    .collect();
+                last.sort_unstable();
+                last
+            }
+        };
+        let (sender, mut receiver) = mpsc::unbounded_channel();
+        let remaining = initial.len() as u64;
+        for (index, sequence) in initial.iter().enumerate() {
+            if let Some(entry) = state.records.get(sequence) {
+                let mut entry = view(entry, meta_only);
+                entry.delta = remaining - 1 - index as u64;
+                let _ = sender.send(WatchEvent::Entry(entry));
+            }
+        }
+        let _ = sender.send(WatchEvent::EndOfInitialData);
+        state.watchers.push(Watcher {
+            filters: filters.to_vec(),
+            meta_only,
+            sender,
+        });
+        // Initial entries carry their delta already; a live one gets the backlog behind it.
+        let mut initial_events = initial.len() + 1;
+        let events = futures::stream::poll_fn(move |cx| {
+            receiver.poll_recv(cx).map(|event| {
+                event.map(|mut event| {
+                    if initial_events > 0 {
+                        initial_events -= 1;
+                    } else if let WatchEvent::Entry(entry) = &mut event {
+                        entry.delta = receiver.len() as u64;
+                    }
+                    Ok(event)
+                })
+            })
+        });
+        Ok(events.boxed())
+    }
+
+    pub(crate) fn status(&self) -> Result<KvStatus> {
+        let state = self.live()?;
+        Ok(KvStatus {
+            config: state.config.clone(),
+            values: state.records.len() as u64,
+            bytes: state.bytes,
+            last_revision: state.last_sequence,
+        })
+    }
+}
+
+impl State {
+    /// Stores a new revision, applies history depth or purge rollup, tells watchers.
+    fn append(
+        &mut self,
+        bucket: &Arc<str>,
+        key: Arc<str>,
+        operation: Operation,
+        value: Bytes,
+    ) -> u64 {
+        self.last_sequence += 1;
+        let sequence = self.last_sequence;
+        let entry = Entry {
+            bucket: Arc::clone(bucket),
+            key: Arc::clone(&key),
+            value,
+            revision: sequence,
+            delta: 0,
+            created: SystemTime::now(),
+            operation,
+        };
+        self.bytes += record_size(&entry);
+        self.watchers.retain(|watcher| {
+            if !watcher
+                .filters
+                .iter()
+                .any(|filter| filter_matches(filter, &key))
+            {
+                return !watcher.sender.is_closed();
+            }
+            let event = WatchEvent::Entry(view(&entry, watcher.meta_only));
+            watcher.sender.send(event).is_ok()
+        });
+        self.records.insert(sequence, entry);
+        let sequences = self.by_key.entry(Arc::clone(&key)).or_default();
+        sequences.push_back(sequence);
+        let keep = if operation == Operation::Purge {
+            1
+        } else {
+            usize::from(self.config.history.max(1))
+        };
+        let dropped: Vec<u64> = sequences
+            .drain(..sequences.len().saturating_sub(keep))
+            .collect();
+        for old in dropped {
+            self.forget(old);
+        }
+        sequence
+    }
+
+    /// Removes a stored revision (expiry): returns it.
+    fn remove(&mut self, sequence: u64) -> Option<Entry> {
+        let key = Arc::clone(&self.records.get(&sequence)?.key);
+        if let Some(sequences) = self.by_key.get_mut(&key) {
+            sequences.retain(|stored| *stored != sequence);
+            if sequences.is_empty() {
+                self.by_key.remove(&key);
+            }
+        }
+        self.forget(sequence)
+    }
+
+    fn forget(&mut self, sequence: u64) -> Option<Entry> {
+        let entry = self.records.remove(&sequence)?;
+        self.bytes -= record_size(&entry);
+        Some(entry)
+    }
+
+    fn sequences_from(&self, first: u64, matches: &dyn Fn(&str) -> bool) -> Vec<u64> {
+        self.records
+            .range(first..)
+            .filter(|(_, entry)| matches(&entry.key))
+            .map(|(sequence, _)| *sequence)
+            .collect()
+    }
+}
+
+fn record_size(entry: &Entry) -> u64 {
+    (entry.key.len() + entry.value.len()) as u64
+}
+
+/// The entry as a watcher sees it (`meta_only` drops the value).
+fn view(entry: &Entry, meta_only: bool) -> Entry {
+    let mut entry = entry.clone();
+    if meta_only {
+        entry.value = Bytes::new();
+    }
+    entry
+}

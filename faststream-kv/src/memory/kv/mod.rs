@@ -1,0 +1,79 @@
+//! Key-Value buckets of the memory broker: the registry (create, bind, delete, list);
+//! each bucket lives in [`bucket`].
+
+mod bucket;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+pub(crate) use bucket::MemoryBucket;
+
+use crate::error::{Error, Result};
+use crate::kv::{KvConfig, KvStatus};
+
+/// The buckets of one memory broker, by name.
+#[derive(Default)]
+pub(crate) struct KvBuckets {
+    buckets: Mutex<BTreeMap<String, Arc<MemoryBucket>>>,
+}
+
+impl KvBuckets {
+    /// Creates a bucket; creating it again with the same configuration returns it (as
+    /// JetStream does), with another configuration fails.
+    pub(crate) fn create(&self, config: &KvConfig) -> Result<Arc<MemoryBucket>> {
+        if config.replicas > 1 {
+            return Err(Error::Unsupported {
+                backend: "memory",
+                what: format!(
+                    "{} replicas (the memory broker is one node)",
+                    config.replicas
+                ),
+            });
+        }
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = buckets.get(&config.bucket) {
+            if existing.config() == *config {
+                return Ok(Arc::clone(existing));
+            }
+            return Err(Error::BucketExists(config.bucket.clone()));
+        }
+        let bucket = MemoryBucket::new(config.clone());
+        buckets.insert(config.bucket.clone(), Arc::clone(&bucket));
+        Ok(bucket)
+    }
+
+    pub(crate) fn bind(&self, name: &str) -> Result<Arc<MemoryBucket>> {
+        self.buckets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::BucketNotFound(name.to_owned()))
+    }
+
+    pub(crate) fn delete(&self, name: &str) -> Result<()> {
+        let removed = self
+            .buckets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name);
+        match removed {
+            Some(bucket) => {
+                bucket.mark_deleted();
+                Ok(())
+            }
+            None => Err(Error::BucketNotFound(name.to_owned())),
+        }
+    }
+
+    pub(crate) fn list(&self) -> Result<Vec<KvStatus>> {
+        let buckets: Vec<_> = self
+            .buckets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect();
+        buckets.iter().map(|bucket| bucket.status()).collect()
+    }
+}

@@ -1,0 +1,136 @@
+//! Bucket management: bind, create, declare (get-or-create, also racing), delete, list.
+
+use faststream_kv::kv::{KvConfig, Storage};
+use faststream_kv::prelude::*;
+
+use crate::support::Env;
+
+pub async fn binding_a_missing_bucket_is_not_found(env: Env) -> Result<(), Error> {
+    let broker = env.broker();
+    match broker.key_value("missing").await {
+        Err(Error::BucketNotFound(bucket)) => assert_eq!(bucket, "missing"),
+        other => panic!("expected BucketNotFound, got {other:?}"),
+    }
+    match broker.delete_key_value("missing").await {
+        Err(Error::BucketNotFound(_)) => {}
+        other => panic!("expected BucketNotFound, got {other:?}"),
+    }
+    Ok(())
+}
+
+pub async fn create_bind_declare_and_delete(env: Env) -> Result<(), Error> {
+    let broker = env.broker();
+    let config = KvConfig {
+        description: "feature flags".into(),
+        history: 5,
+        max_age: Some(std::time::Duration::from_secs(3600)),
+        max_bytes: Some(1 << 20),
+        max_value_size: Some(4096),
+        storage: Storage::Memory,
+        compression: true,
+        ..KvConfig::new("flags")
+    };
+    let created = broker.create_key_value(config.clone()).await?;
+    created.put("a", "1").await?;
+    // Creating again with the same configuration is idempotent; another one is refused.
+    broker.create_key_value(config.clone()).await?;
+    match broker
+        .create_key_value(KvConfig {
+            history: 2,
+            ..config.clone()
+        })
+        .await
+    {
+        Err(Error::BucketExists(bucket)) => assert_eq!(bucket, "flags"),
+        other => panic!("expected BucketExists, got {other:?}"),
+    }
+    // Declare binds the existing bucket as it is, whatever config it is given.
+    let declared = broker
+        .key_value("flags")
+        .declare(KvConfig::default())
+        .await?;
+    assert_eq!(
+        declared.get("a").await?.map(|e| e.value().clone()),
+        Some("1".into())
+    );
+    let bound = broker.key_value("flags").await?;
+    let status = bound.status().await?;
+    assert_eq!(status.config, config);
+    assert_eq!((status.values, status.last_revision), (1, 1));
+    assert!(status.bytes > 0);
+
+    broker.delete_key_value("flags").await?;
+    assert!(matches!(
+        broker.key_value("flags").await,
+        Err(Error::BucketNotFound(_))
+    ));
+    Ok(())
+}
+
+pub async fn concurrent_declares_agree_on_one_bucket(env: Env) -> Result<(), Error> {
+    let brokers: Vec<Broker> = match env.is_memory() {
+        // One memory broker shared by the racing "apps".
+        true => vec![env.broker(); 4],
+        false => (0..4).map(|_| env.broker()).collect(),
+    };
+    let declares = brokers.iter().enumerate().map(|(index, broker)| {
+        // Different configs on purpose: the first creator wins, the others bind.
+        let config = KvConfig {
+            history: u8::try_from(index + 1).unwrap_or(1),
+            ..KvConfig::default()
+        };
+        broker.key_value("shared").declare(config)
+    });
+    let buckets = futures::future::try_join_all(declares).await?;
+    let revision = buckets[0].put("k", "v").await?;
+    for bucket in &buckets {
+        assert_eq!(bucket.get("k").await?.map(|e| e.revision()), Some(revision));
+    }
+    Ok(())
+}
+
+pub async fn buckets_are_listed_with_their_status(env: Env) -> Result<(), Error> {
+    let broker = env.broker();
+    assert!(broker.key_value_buckets().await?.is_empty());
+    let b = broker.create_key_value(KvConfig::new("b")).await?;
+    broker
+        .create_key_value(KvConfig {
+            history: 3,
+            ..KvConfig::new("a")
+        })
+        .await?;
+    b.put("x", "12345").await?;
+    b.put("y", "1").await?;
+    let buckets = broker.key_value_buckets().await?;
+    let names: Vec<_> = buckets.iter().map(|s| s.config.bucket.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!(buckets[0].config.history, 3);
+    assert_eq!((buckets[1].values, buckets[1].last_revision), (2, 2));
+    Ok(())
+}
+
+pub async fn invalid_configs_and_names_are_refused_before_the_wire(env: Env) -> Result<(), Error> {
+    let broker = env.broker();
+    for bucket in ["", "a.b", "a b", "*", ">", "ü"] {
+        match broker.key_value(bucket).declare(KvConfig::default()).await {
+            Err(Error::InvalidBucket { .. }) => {}
+            other => panic!("{bucket:?}: expected InvalidBucket, got {other:?}"),
+        }
+        assert!(matches!(
+            broker.delete_key_value(bucket).await,
+            Err(Error::InvalidBucket { .. })
+        ));
+    }
+    for history in [0, 65] {
+        let config = KvConfig {
+            history,
+            ..KvConfig::new("h")
+        };
+        assert!(matches!(
+            broker.create_key_value(config).await,
+            Err(Error::InvalidConfig(_))
+        ));
+    }
+    assert!(broker.key_value_buckets().await?.is_empty());
+    Ok(())
+}
