@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
-use async_nats::jetstream::consumer::push::{Ordered, OrderedConfig};
+use async_nats::jetstream::consumer::push::{Ordered, OrderedConfig, OrderedErrorKind};
 use async_nats::jetstream::consumer::{DeliverPolicy, ReplayPolicy};
 use async_nats::jetstream::context::{
     CreateKeyValueErrorKind, CreateStreamError, CreateStreamErrorKind, GetStreamError,
@@ -350,13 +350,23 @@ impl Stream for NatsWatch {
             this.marker = Marker::Sent;
             return Poll::Ready(Some(Ok(WatchEvent::EndOfInitialData)));
         }
-        let message = match this.messages.poll_next_unpin(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Ready(Some(Err(error))) => {
-                return Poll::Ready(Some(Err(Error::nats("kv watch", error))));
+        let message = loop {
+            match this.messages.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                // The consumer went quiet (server restart, reconnect): the ordered
+                // consumer recreates itself after the last delivered revision when polled
+                // again, so this is not the watcher's concern.
+                Poll::Ready(Some(Err(error)))
+                    if error.kind() == OrderedErrorKind::MissingHeartbeat =>
+                {
+                    tracing::debug!(bucket = %this.bucket, "kv watch missed heartbeats; resuming");
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    return Poll::Ready(Some(Err(Error::nats("kv watch", error))));
+                }
+                Poll::Ready(Some(Ok(message))) => break message,
             }
-            Poll::Ready(Some(Ok(message))) => message,
         };
         let info = match message.info() {
             Ok(info) => info,
