@@ -1,60 +1,154 @@
-//! The attribute's arguments: `"pattern", queue = "...", max_workers = N, name = "..."`.
+//! The attribute's arguments: `"pattern", queue = "...", max_workers = N, name = "..."`
+//! for a subject subscriber, or `kv_watch = "bucket", keys = "...", ignore_deletes, ...`
+//! for a Key-Value watch subscriber.
 
+use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitInt, LitStr, Token};
 
+/// The watch options that may be given as bare flags.
+const WATCH_FLAGS: [&str; 4] = [
+    "ignore_deletes",
+    "include_history",
+    "meta_only",
+    "updates_only",
+];
+
 pub(crate) struct SubscriberArgs {
+    /// The subject pattern, or for a `kv_watch` subscriber the key pattern.
     pub(crate) pattern: LitStr,
+    /// `Some(bucket)` for a `kv_watch` subscriber.
+    pub(crate) kv_watch: Option<LitStr>,
+    /// Watch option flags (`ignore_deletes`, ...).
+    pub(crate) watch_flags: Vec<Ident>,
     pub(crate) queue: Option<LitStr>,
     pub(crate) max_workers: Option<LitInt>,
     pub(crate) name: Option<LitStr>,
+}
+
+#[derive(Default)]
+struct Collected {
+    pattern: Option<LitStr>,
+    kv_watch: Option<LitStr>,
+    keys: Option<LitStr>,
+    watch_flags: Vec<Ident>,
+    queue: Option<LitStr>,
+    max_workers: Option<LitInt>,
+    name: Option<LitStr>,
 }
 
 impl Parse for SubscriberArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         if input.is_empty() {
             return Err(input.error(
-                "#[subscriber] needs a subject pattern, e.g. #[subscriber(\"orders.{region}.created\")]",
+                "#[subscriber] needs a subject pattern, e.g. #[subscriber(\"orders.{region}.created\")], \
+                 or a Key-Value watch, e.g. #[subscriber(kv_watch = \"config\", keys = \"feature.*\")]",
             ));
         }
-        let pattern: LitStr = input.parse()?;
-        let mut args = SubscriberArgs {
-            pattern,
-            queue: None,
-            max_workers: None,
-            name: None,
-        };
+        let mut args = Collected::default();
+        if input.peek(LitStr) {
+            args.pattern = Some(input.parse()?);
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
         while !input.is_empty() {
-            input.parse::<Token![,]>()?;
+            let key: Ident = input.parse()?;
+            let flag = key.to_string();
+            if WATCH_FLAGS.contains(&flag.as_str()) {
+                if args.watch_flags.contains(&key) {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("`{key}` is given twice"),
+                    ));
+                }
+                args.watch_flags.push(key);
+            } else {
+                input.parse::<Token![=]>()?;
+                args.option(&key, input)?;
+            }
             if input.is_empty() {
                 break;
             }
-            let key: Ident = input.parse()?;
-            input.parse::<Token![=]>()?;
-            match key.to_string().as_str() {
-                "queue" => set(&mut args.queue, &key, input.parse()?)?,
-                "name" => set(&mut args.name, &key, input.parse()?)?,
-                "max_workers" => {
-                    let workers: LitInt = input.parse()?;
-                    if workers.base10_parse::<usize>()? == 0 {
-                        return Err(syn::Error::new(
-                            workers.span(),
-                            "max_workers must be at least 1",
-                        ));
-                    }
-                    set(&mut args.max_workers, &key, workers)?;
-                }
-                other => {
+            input.parse::<Token![,]>()?;
+        }
+        args.finish()
+    }
+}
+
+impl Collected {
+    fn option(&mut self, key: &Ident, input: ParseStream<'_>) -> syn::Result<()> {
+        match key.to_string().as_str() {
+            "queue" => set(&mut self.queue, key, input.parse()?),
+            "name" => set(&mut self.name, key, input.parse()?),
+            "kv_watch" => set(&mut self.kv_watch, key, input.parse()?),
+            "keys" => set(&mut self.keys, key, input.parse()?),
+            "max_workers" => {
+                let workers: LitInt = input.parse()?;
+                if workers.base10_parse::<usize>()? == 0 {
                     return Err(syn::Error::new(
-                        key.span(),
-                        format!(
-                            "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers` or `name`"
-                        ),
+                        workers.span(),
+                        "max_workers must be at least 1",
                     ));
                 }
+                set(&mut self.max_workers, key, workers)
             }
+            other => Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers`, \
+                     `name`, `kv_watch`, `keys` or a watch flag ({})",
+                    WATCH_FLAGS.join(", ")
+                ),
+            )),
         }
-        Ok(args)
+    }
+
+    fn finish(self) -> syn::Result<SubscriberArgs> {
+        let pattern = match (&self.kv_watch, self.pattern, self.keys) {
+            (None, Some(pattern), None) => pattern,
+            (None, None, _) => {
+                return Err(syn::Error::new(
+                    Span::call_site(),
+                    "#[subscriber] needs a subject pattern as its first argument, or `kv_watch = \"bucket\"`",
+                ));
+            }
+            (None, Some(_), Some(keys)) => {
+                return Err(syn::Error::new(
+                    keys.span(),
+                    "`keys` filters a Key-Value watch: add `kv_watch = \"bucket\"`",
+                ));
+            }
+            (Some(_), Some(pattern), _) => {
+                return Err(syn::Error::new(
+                    pattern.span(),
+                    "a kv_watch subscriber takes its key pattern as `keys = \"...\"`, not a subject",
+                ));
+            }
+            (Some(bucket), None, keys) => keys.unwrap_or_else(|| LitStr::new(">", bucket.span())),
+        };
+        if self.kv_watch.is_none()
+            && let Some(flag) = self.watch_flags.first()
+        {
+            return Err(syn::Error::new(
+                flag.span(),
+                format!("`{flag}` is a Key-Value watch option: add `kv_watch = \"bucket\"`"),
+            ));
+        }
+        if let (Some(_), Some(queue)) = (&self.kv_watch, &self.queue) {
+            return Err(syn::Error::new(
+                queue.span(),
+                "a kv_watch subscriber cannot join a queue group",
+            ));
+        }
+        Ok(SubscriberArgs {
+            pattern,
+            kv_watch: self.kv_watch,
+            watch_flags: self.watch_flags,
+            queue: self.queue,
+            max_workers: self.max_workers,
+            name: self.name,
+        })
     }
 }
 

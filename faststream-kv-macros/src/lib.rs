@@ -14,6 +14,12 @@ use proc_macro::TokenStream;
 /// ```ignore
 /// #[subscriber("orders.{region}.created", queue = "billing", max_workers = 4)]
 /// async fn on_order(Json(order): Json<Order>, Path(region): Path<String>) { /* ... */ }
+///
+/// // A Key-Value watch: every change of the keys of bucket `config` matching the key
+/// // pattern, current values first; flags: ignore_deletes, include_history, meta_only,
+/// // updates_only.
+/// #[subscriber(kv_watch = "config", keys = "feature.{name}", ignore_deletes)]
+/// async fn on_flag(entry: Entry, Path(name): Path<String>) { /* ... */ }
 /// ```
 ///
 /// Checked at compile time, with the error at the offending span: the pattern syntax,

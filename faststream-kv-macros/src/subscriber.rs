@@ -34,6 +34,19 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         .as_ref()
         .map_or_else(|| name.to_string(), syn::LitStr::value);
     let queue = args.queue.iter().map(|queue| quote!(.queue(#queue)));
+    let constructor = match &args.kv_watch {
+        None => quote!(::faststream_kv::subscriber::Subscriber::new(#pattern_literal, #name)),
+        Some(bucket) => {
+            let flags = &args.watch_flags;
+            quote! {
+                ::faststream_kv::subscriber::Subscriber::kv_watch(#bucket, #pattern_literal, #name)
+                    .watch_options(::faststream_kv::kv::WatchOptions {
+                        #(#flags: true,)*
+                        ..::core::default::Default::default()
+                    })
+            }
+        }
+    };
     let max_workers = args
         .max_workers
         .iter()
@@ -101,7 +114,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 }
                 #send_check
 
-                ::faststream_kv::subscriber::Subscriber::new(#pattern_literal, #name)
+                #constructor
                     .name(#handler_name)
                     .arguments(&[#(#labels),*])
                     #(#queue)*

@@ -298,7 +298,7 @@ impl App {
                     .iter()
                     .filter_map(|(_, requirement)| match requirement {
                         Requirement::Context { type_id, .. } => Some(*type_id),
-                        Requirement::Path(_) => None,
+                        Requirement::Path(_) | Requirement::KvWatch => None,
                     })
             }));
         Ok(())

@@ -56,10 +56,12 @@ pub use message::{
 pub use response::{IntoReply, Reply};
 
 /// `#[subscriber("pattern", queue = "...", max_workers = N)]` on an `async fn` makes it a
-/// subscriber for [`App::subscriber`].
+/// subscriber for [`App::subscriber`]; `#[subscriber(kv_watch = "bucket", keys = "...")]`
+/// makes it handle the changes of a Key-Value bucket (flags: `ignore_deletes`,
+/// `include_history`, `meta_only`, `updates_only`).
 ///
 /// The pattern is checked at compile time: `{name}` captures one token, `{name...}` the
-/// rest of the subject; every capture must be used by a `Path` argument.
+/// rest of the subject (or key); every capture must be used by a `Path` argument.
 pub use faststream_kv_macros::subscriber;
 
 /// The README's tour, compiled and run as a doc test.

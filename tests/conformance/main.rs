@@ -12,9 +12,11 @@ mod errors;
 mod extractors;
 mod kv_buckets;
 mod kv_crud;
+mod kv_subscribers;
 mod kv_ttl;
 mod kv_typed;
 mod kv_validation;
+mod kv_view;
 mod kv_watch;
 mod layers;
 mod lifecycle;
@@ -96,4 +98,10 @@ conformance! {
     kv_ttl::purge_with_ttl_marker_disappears,
     kv_ttl::invalid_ttls_are_typed_errors,
     kv_ttl::max_age_removes_old_revisions,
+    kv_subscribers::kv_watch_handlers_get_entries_path_and_context,
+    kv_subscribers::kv_watch_on_a_missing_bucket_fails_startup,
+    kv_subscribers::entry_outside_kv_watch_fails_startup,
+    kv_view::view_holds_current_values_and_follows_changes,
+    kv_view::filtered_view_holds_only_matching_keys,
+    kv_view::handlers_read_a_view_from_the_context,
 }

@@ -13,9 +13,11 @@
 //! | [`Subject`] | the subject the message came on | |
 //! | `Bytes`, `String` | the raw / UTF-8 payload | |
 //! | [`Message`] | everything, raw | |
+//! | [`Entry`](crate::kv::Entry) | the Key-Value change (`kv_watch` subscribers) | a `kv_watch` subscriber |
 //! | `Option<E>`, `Result<E, E::Rejection>` | an extractor that may fail | |
 
 mod ctx;
+mod entry;
 mod headers;
 mod json;
 mod message;

@@ -27,6 +27,8 @@ pub enum Requirement {
     },
     /// The subscriber pattern must have captures of this shape.
     Path(PathShape),
+    /// The subscriber must be a `kv_watch` subscriber (its messages are Key-Value entries).
+    KvWatch,
 }
 
 /// The needs of a handler's extractors, each tagged with its argument position.
@@ -49,6 +51,11 @@ impl Requirements {
     /// Requires captures of `shape` in the subscriber pattern.
     pub fn path(&mut self, shape: PathShape) {
         self.push(Requirement::Path(shape));
+    }
+
+    /// Requires a `kv_watch` subscriber.
+    pub fn kv_watch(&mut self) {
+        self.push(Requirement::KvWatch);
     }
 
     /// Adds a requirement for the current argument.

@@ -1,5 +1,6 @@
 //! Subscribers: a pattern, a handler, and how to consume (queue group, workers, layers).
 
+mod incoming;
 mod layer;
 mod pattern;
 pub(crate) mod pattern_syntax;
@@ -20,6 +21,7 @@ use crate::context::Context;
 use crate::error::{BoxError, Error};
 use crate::extract::{Requirements, Scope};
 use crate::handler::{Handler, HandlerService};
+use crate::kv::WatchOptions;
 use crate::message::Message;
 use crate::response::Reply;
 pub(crate) use layer::RouteLayer;
@@ -50,6 +52,7 @@ pub trait IntoSubscriber {
 /// ```
 pub struct Subscriber {
     pattern: Result<Pattern, Error>,
+    source: Source,
     name: Box<str>,
     queue: Option<String>,
     max_workers: usize,
@@ -64,10 +67,50 @@ impl Subscriber {
     ///
     /// An invalid pattern is reported when the app starts, with the handler's name.
     pub fn new<H: Handler<Args>, Args: 'static>(pattern: &str, handler: H) -> Self {
+        Self::with_source(pattern, Source::Subject, handler)
+    }
+
+    /// A subscriber running `handler` on every change of the keys of Key-Value bucket
+    /// `bucket` matching `keys` — a key pattern with the subject syntax (`feature.*`,
+    /// `user.{id}.>`, `{id...}`), so `Path` extracts key tokens. The handler receives
+    /// [`Entry`](crate::kv::Entry); `Json<T>` decodes the value, `Subject` is the key.
+    ///
+    /// The watch starts with the current values (see [`watch_options`](Self::watch_options)),
+    /// one entry at a time in revision order. The bucket must exist once the
+    /// `on_startup` hooks have run.
+    ///
+    /// ```
+    /// use faststream_kv::prelude::*;
+    /// use faststream_kv::subscriber::Subscriber;
+    ///
+    /// async fn on_flag(entry: Entry, Path(name): Path<String>) {
+    ///     println!("flag {name} is now {:?}", entry.value());
+    /// }
+    ///
+    /// let subscriber = Subscriber::kv_watch("config", "feature.{name}", on_flag);
+    /// ```
+    pub fn kv_watch<H: Handler<Args>, Args: 'static>(
+        bucket: impl Into<String>,
+        keys: &str,
+        handler: H,
+    ) -> Self {
+        let source = Source::KvWatch {
+            bucket: bucket.into(),
+            options: WatchOptions::default(),
+        };
+        Self::with_source(keys, source, handler)
+    }
+
+    fn with_source<H: Handler<Args>, Args: 'static>(
+        pattern: &str,
+        source: Source,
+        handler: H,
+    ) -> Self {
         let mut requirements = Requirements::default();
         H::requirements(&mut requirements);
         Self {
             pattern: Pattern::parse(pattern),
+            source,
             name: short_type_name::<H>().into(),
             queue: None,
             max_workers: 1,
@@ -83,6 +126,15 @@ impl Subscriber {
     /// Joins queue group `queue`: each message goes to one member of the group.
     pub fn queue(mut self, queue: impl Into<String>) -> Self {
         self.queue = Some(queue.into());
+        self
+    }
+
+    /// For a [`kv_watch`](Self::kv_watch) subscriber: which entries the watch delivers
+    /// (skip deletes, only updates, history...). No effect on subject subscribers.
+    pub fn watch_options(mut self, options: WatchOptions) -> Self {
+        if let Source::KvWatch { options: slot, .. } = &mut self.source {
+            *slot = options;
+        }
         self
     }
 
@@ -130,6 +182,14 @@ impl Subscriber {
         self.pattern.as_ref()
     }
 
+    /// The Key-Value bucket of a [`kv_watch`](Self::kv_watch) subscriber.
+    pub fn watched_bucket(&self) -> Option<&str> {
+        match &self.source {
+            Source::KvWatch { bucket, .. } => Some(bucket),
+            Source::Subject => None,
+        }
+    }
+
     /// The queue group, if any.
     pub fn queue_group(&self) -> Option<&str> {
         self.queue.as_deref()
@@ -164,6 +224,7 @@ impl Subscriber {
             route = layer.apply(route);
         }
         let settings = SubscriberSettings {
+            source: self.source,
             name: self.name,
             queue: self.queue,
             max_workers: self.max_workers,
@@ -172,8 +233,21 @@ impl Subscriber {
     }
 }
 
+/// Where a subscriber's messages come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// Messages on the subjects matching the pattern.
+    Subject,
+    /// Changes of the keys of `bucket` matching the pattern.
+    KvWatch {
+        bucket: String,
+        options: WatchOptions,
+    },
+}
+
 /// How a running subscriber consumes.
 pub(crate) struct SubscriberSettings {
+    pub(crate) source: Source,
     pub(crate) name: Box<str>,
     pub(crate) queue: Option<String>,
     pub(crate) max_workers: usize,
@@ -190,6 +264,7 @@ impl fmt::Debug for Subscriber {
         f.debug_struct("Subscriber")
             .field("name", &self.name)
             .field("pattern", &self.pattern)
+            .field("source", &self.source)
             .field("queue", &self.queue)
             .field("max_workers", &self.max_workers)
             .finish_non_exhaustive()

@@ -10,14 +10,16 @@ use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 use tracing::Instrument;
 
-use super::{Route, SubscriberSettings};
-use crate::broker::{Broker, Subscription};
+use super::incoming::Incoming;
+use super::{Route, Source, SubscriberSettings};
+use crate::broker::Broker;
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::response::Reply;
 
-/// Subscribes and spawns the consume loop. The subscription exists on the server when
-/// this returns (the caller flushes once for all subscribers).
+/// Subscribes (or starts the Key-Value watch) and spawns the consume loop. The
+/// subscription exists on the server when this returns (the caller flushes once for all
+/// subscribers).
 pub(crate) async fn start(
     broker: &Broker,
     subject: &str,
@@ -25,17 +27,25 @@ pub(crate) async fn start(
     settings: SubscriberSettings,
     stop: watch::Receiver<bool>,
 ) -> Result<JoinHandle<()>> {
-    let subscription = match &settings.queue {
-        Some(queue) => broker.queue_subscribe(subject, queue).await?,
-        None => broker.subscribe(subject).await?,
+    let name: Arc<str> = settings.name.into();
+    let incoming = match (&settings.source, &settings.queue) {
+        (Source::Subject, Some(queue)) => {
+            Incoming::Subscription(broker.queue_subscribe(subject, queue).await?)
+        }
+        (Source::Subject, None) => Incoming::Subscription(broker.subscribe(subject).await?),
+        (Source::KvWatch { bucket, options }, _) => {
+            let kv = broker.key_value(bucket.as_str()).await?;
+            let watch = kv.watch(subject).options(options.clone()).await?;
+            Incoming::kv_watch(watch, Arc::clone(&name))
+        }
     };
     let worker = Worker {
         broker: broker.clone(),
         route,
-        name: settings.name.into(),
+        name,
     };
     Ok(tokio::spawn(consume(
-        subscription,
+        incoming,
         worker,
         settings.max_workers,
         stop,
@@ -50,7 +60,7 @@ struct Worker {
 }
 
 async fn consume(
-    mut subscription: Subscription,
+    mut subscription: Incoming,
     mut worker: Worker,
     max_workers: usize,
     mut stop: watch::Receiver<bool>,

@@ -14,6 +14,11 @@ pub(crate) fn problems(subscriber: &Subscriber, context: &Context) -> Vec<String
         Err(error) => return vec![format!("subscriber `{handler}`: {error}")],
     };
     let mut problems = Vec::new();
+    if subscriber.watched_bucket().is_some() && subscriber.queue_group().is_some() {
+        problems.push(format!(
+            "subscriber `{handler}` ({pattern}): a kv_watch subscriber cannot join a queue group"
+        ));
+    }
     for (argument, requirement) in subscriber.requirements().iter() {
         let problem = match requirement {
             Requirement::Context { type_id, type_name } if !context.contains_type(*type_id) => {
@@ -23,6 +28,12 @@ pub(crate) fn problems(subscriber: &Subscriber, context: &Context) -> Vec<String
             }
             Requirement::Context { .. } => None,
             Requirement::Path(shape) => path_problem(*shape, pattern),
+            Requirement::KvWatch if subscriber.watched_bucket().is_none() => Some(
+                "Key-Value entries only reach `kv_watch` subscribers: \
+                 #[subscriber(kv_watch = \"bucket\", keys = \"...\")]"
+                    .to_owned(),
+            ),
+            Requirement::KvWatch => None,
         };
         if let Some(problem) = problem {
             problems.push(format!(

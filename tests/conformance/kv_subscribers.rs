@@ -1,0 +1,106 @@
+//! `#[subscriber(kv_watch = ...)]`: handlers get Key-Value changes with the usual
+//! extractors; the bucket may be declared by a startup hook.
+
+use faststream_kv::kv::{KeyValue, KvConfig, Operation};
+use faststream_kv::prelude::*;
+
+use crate::support::{Env, Log, eventually};
+
+#[subscriber(kv_watch = "config", keys = "feature.{name}")]
+async fn on_feature(
+    entry: Entry,
+    Path(name): Path<String>,
+    Subject(key): Subject,
+    Ctx(log): Ctx<Log>,
+) {
+    let change = match entry.operation() {
+        Operation::Put => format!("{name}={}", String::from_utf8_lossy(entry.value())),
+        Operation::Delete | Operation::Purge => format!("{name}!"),
+    };
+    log.push(format!("{change} ({key})"));
+}
+
+#[derive(Deserialize)]
+struct Limit {
+    max: u32,
+}
+
+#[subscriber(kv_watch = "config", keys = "limit.*", ignore_deletes)]
+async fn on_limit(Json(limit): Json<Limit>, Ctx(log): Ctx<Log>) {
+    log.push(format!("limit {}", limit.max));
+}
+
+fn app(env: &Env, log: &Log) -> App {
+    let app = App::new(env.broker())
+        .on_startup(async |cx: AppContext| {
+            let kv = cx
+                .broker()
+                .key_value("config")
+                .declare(KvConfig::default())
+                .await?;
+            kv.put("feature.old", "on").await?;
+            kv.put("other.key", "ignored").await?;
+            cx.context().insert(kv);
+            Ok::<_, Error>(())
+        })
+        .subscriber(on_feature)
+        .subscriber(on_limit);
+    app.context().insert(log.clone());
+    app
+}
+
+pub async fn kv_watch_handlers_get_entries_path_and_context(env: Env) -> Result<(), Error> {
+    let log = Log::default();
+    let app = TestApp::start(app(&env, &log)).await?;
+    let kv = app.context().get::<KeyValue>()?;
+    kv.put("feature.dark", "on").await?;
+    kv.put("other.key", "still ignored").await?;
+    kv.delete("feature.old").await?;
+    kv.put_json("limit.rps", &serde_json::json!({"max": 100}))
+        .await?;
+    kv.delete("limit.rps").await?;
+    kv.put_json("limit.burst", &serde_json::json!({"max": 5}))
+        .await?;
+    eventually("all changes handled", || log.len() == 5).await;
+    let mut entries = log.entries();
+    entries.sort();
+    assert_eq!(
+        entries,
+        [
+            "dark=on (feature.dark)",
+            "limit 100",
+            "limit 5",
+            "old! (feature.old)",
+            "old=on (feature.old)",
+        ]
+    );
+    app.stop().await
+}
+
+pub async fn kv_watch_on_a_missing_bucket_fails_startup(env: Env) -> Result<(), Error> {
+    let app = App::new(env.broker()).subscriber(on_limit);
+    app.context().insert(Log::default());
+    match TestApp::start(app).await {
+        Err(Error::BucketNotFound(bucket)) => assert_eq!(bucket, "config"),
+        other => panic!("expected BucketNotFound, got {:?}", other.err()),
+    }
+    Ok(())
+}
+
+#[subscriber("orders.created")]
+async fn wants_an_entry(_entry: Entry) {}
+
+pub async fn entry_outside_kv_watch_fails_startup(env: Env) -> Result<(), Error> {
+    let Err(Error::Startup { problems }) =
+        TestApp::start(App::new(env.broker()).subscriber(wants_an_entry)).await
+    else {
+        panic!("startup must fail");
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("only reach `kv_watch` subscribers"),
+        "{}",
+        problems[0]
+    );
+    Ok(())
+}
