@@ -154,17 +154,28 @@ pub async fn deltas_count_down_to_the_marker(env: Env) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn writes_to_a_deleted_bucket_are_not_found(env: Env) -> Result<(), Error> {
+pub async fn deleting_a_bucket_ends_its_watches(env: Env) -> Result<(), Error> {
     let broker = env.broker();
     let kv = broker
         .key_value("doomed")
         .declare(KvConfig::default())
         .await?;
     kv.put("a", "1").await?;
+    let mut watch = kv.watch_all().await?;
+    assert_eq!(take(&mut watch, 2).await?, ["a=1", "|"]);
     broker.delete_key_value("doomed").await?;
+    let ended = tokio::time::timeout(Duration::from_secs(30), watch.next())
+        .await
+        .expect("the watch noticed the deletion");
+    assert!(
+        matches!(ended, Some(Err(Error::WatchEnded(ref bucket))) if bucket == "doomed"),
+        "{ended:?}"
+    );
+    assert!(watch.next().await.is_none());
     assert!(matches!(
         kv.put("a", "2").await,
         Err(Error::BucketNotFound(_))
     ));
+    assert!(matches!(kv.get("a").await, Err(Error::BucketNotFound(_))));
     Ok(())
 }

@@ -90,7 +90,7 @@ conformance! {
     kv_watch::ignore_deletes_meta_only_updates_only,
     kv_watch::contradictory_options_are_refused,
     kv_watch::deltas_count_down_to_the_marker,
-    kv_watch::writes_to_a_deleted_bucket_are_not_found,
+    kv_watch::deleting_a_bucket_ends_its_watches,
     kv_typed::json_values_and_typed_views,
     kv_typed::update_with_starts_from_none_and_after_deletes,
     kv_typed::update_with_is_exact_under_contention,

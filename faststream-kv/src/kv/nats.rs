@@ -4,9 +4,7 @@
 //! watches run an ordered consumer and add the end-of-initial-data marker that
 //! async-nats's own watch lacks.
 
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use async_nats::jetstream::consumer::push::{Ordered, OrderedConfig, OrderedErrorKind};
@@ -20,9 +18,9 @@ use async_nats::jetstream::stream::{
     Compression, DirectGetErrorKind, LastRawMessageErrorKind, StorageType,
 };
 use async_nats::jetstream::{self, ErrorCode};
-use async_nats::{HeaderMap, HeaderValue};
+use async_nats::{HeaderMap, HeaderValue, StatusCode};
 use futures::stream::BoxStream;
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{StreamExt, TryStreamExt};
 
 use super::backend::Write;
 use super::config::{KvConfig, KvStatus, Storage};
@@ -184,10 +182,15 @@ impl NatsBucket {
 
     fn read_error(&self, error: impl Into<BoxError>) -> Error {
         let error = error.into();
-        if let Some(direct) = error.downcast_ref::<jetstream::stream::DirectGetError>()
-            && matches!(direct.kind(), DirectGetErrorKind::ErrorResponse(code, _) if code.as_u16() == 503)
-        {
-            return Error::BucketNotFound(self.name.to_string());
+        // A direct get that nobody answers: the bucket's stream is gone.
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error.as_ref());
+        while let Some(cause) = next {
+            if let Some(direct) = cause.downcast_ref::<jetstream::stream::DirectGetError>()
+                && matches!(direct.kind(), DirectGetErrorKind::ErrorResponse(code, _) if code == StatusCode::NO_RESPONDERS)
+            {
+                return Error::BucketNotFound(self.name.to_string());
+            }
+            next = cause.source();
         }
         Error::Nats {
             operation: "kv read",
@@ -239,6 +242,7 @@ impl NatsBucket {
             .map_err(|error| Error::nats("kv watch", error))?;
         Ok(NatsWatch {
             messages,
+            stream: self.store.stream.clone(),
             bucket: Arc::clone(&self.name),
             prefix: self.store.prefix.clone(),
             marker: if initial == 0 {
@@ -247,7 +251,7 @@ impl NatsBucket {
                 Marker::Pending
             },
         }
-        .boxed())
+        .into_events())
     }
 
     pub(crate) async fn status(&self) -> Result<KvStatus> {
@@ -336,63 +340,77 @@ enum Marker {
 /// Turns an ordered consumer's messages into watch events.
 struct NatsWatch {
     messages: Ordered,
+    /// The bucket's stream, to tell a restarting server from a deleted bucket.
+    stream: jetstream::stream::Stream,
     bucket: Arc<str>,
     prefix: String,
     marker: Marker,
 }
 
-impl Stream for NatsWatch {
-    type Item = Result<WatchEvent>;
+impl NatsWatch {
+    fn into_events(self) -> BoxStream<'static, Result<WatchEvent>> {
+        futures::stream::unfold(self, |mut watch| async move {
+            let event = watch.next_event().await?;
+            Some((event, watch))
+        })
+        .boxed()
+    }
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if this.marker == Marker::Due {
-            this.marker = Marker::Sent;
-            return Poll::Ready(Some(Ok(WatchEvent::EndOfInitialData)));
+    /// The next event; `None` once the bucket is gone.
+    async fn next_event(&mut self) -> Option<Result<WatchEvent>> {
+        if self.marker == Marker::Due {
+            self.marker = Marker::Sent;
+            return Some(Ok(WatchEvent::EndOfInitialData));
         }
         let message = loop {
-            match this.messages.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => return Poll::Ready(None),
-                // The consumer went quiet (server restart, reconnect): the ordered
-                // consumer recreates itself after the last delivered revision when polled
-                // again, so this is not the watcher's concern.
-                Poll::Ready(Some(Err(error)))
-                    if error.kind() == OrderedErrorKind::MissingHeartbeat =>
-                {
-                    tracing::debug!(bucket = %this.bucket, "kv watch missed heartbeats; resuming");
+            match self.messages.next().await? {
+                Ok(message) => break message,
+                // The consumer went quiet. After a server restart or reconnect the
+                // ordered consumer recreates itself after the last delivered revision
+                // when polled again; if the bucket was deleted, the watch ends.
+                Err(error) if error.kind() == OrderedErrorKind::MissingHeartbeat => {
+                    if self.bucket_deleted().await {
+                        return None;
+                    }
+                    tracing::debug!(bucket = %self.bucket, "kv watch missed heartbeats; resuming");
                 }
-                Poll::Ready(Some(Err(error))) => {
-                    return Poll::Ready(Some(Err(Error::nats("kv watch", error))));
-                }
-                Poll::Ready(Some(Ok(message))) => break message,
+                Err(error) => return Some(Err(Error::nats("kv watch", error))),
             }
         };
         let info = match message.info() {
             Ok(info) => info,
-            Err(error) => return Poll::Ready(Some(Err(Error::nats("kv watch", error)))),
+            Err(error) => return Some(Err(Error::nats("kv watch", error))),
         };
         let (revision, delta, created) = (
             info.stream_sequence,
             info.pending,
             SystemTime::from(info.published),
         );
-        if this.marker == Marker::Pending && delta == 0 {
-            this.marker = Marker::Due;
+        if self.marker == Marker::Pending && delta == 0 {
+            self.marker = Marker::Due;
         }
         let key = message
             .subject
-            .strip_prefix(this.prefix.as_str())
+            .strip_prefix(self.prefix.as_str())
             .unwrap_or(&message.subject);
-        Poll::Ready(Some(Ok(WatchEvent::Entry(Entry {
-            bucket: Arc::clone(&this.bucket),
+        Some(Ok(WatchEvent::Entry(Entry {
+            bucket: Arc::clone(&self.bucket),
             key: key.into(),
             operation: operation(message.headers.as_ref()),
             value: message.payload.clone(),
             revision,
             delta,
             created,
-        }))))
+        })))
+    }
+
+    /// Whether the server says the bucket's stream no longer exists (an unreachable
+    /// server says nothing: the watch keeps waiting for it).
+    async fn bucket_deleted(&mut self) -> bool {
+        match self.stream.info().await {
+            Ok(_) => false,
+            Err(error) => jetstream_code(&error) == Some(ErrorCode::STREAM_NOT_FOUND),
+        }
     }
 }
 
