@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::backend::Backend;
 use super::names::validate_bucket;
-use super::{KeyValue, KvConfig, KvStatus, bind_nats, create_nats, delete_nats, list_nats};
+use super::{KeyValue, KvConfig, KvStatus, nats};
 use crate::broker::{Broker, Transport};
 use crate::error::{Error, Result};
 
@@ -28,7 +28,9 @@ impl Broker {
     pub async fn create_key_value(&self, config: KvConfig) -> Result<KeyValue> {
         config.validate()?;
         let backend = match self.connected().await? {
-            Transport::Nats(client) => Backend::Nats(Arc::new(create_nats(client, &config).await?)),
+            Transport::Nats(client) => {
+                Backend::Nats(Arc::new(nats::create(client, &config).await?))
+            }
             Transport::Memory(memory) => Backend::Memory(memory.key_values().create(&config)?),
         };
         Ok(KeyValue::new(backend))
@@ -39,7 +41,7 @@ impl Broker {
     pub async fn delete_key_value(&self, bucket: &str) -> Result<()> {
         validate_bucket(bucket)?;
         match self.connected().await? {
-            Transport::Nats(client) => delete_nats(client, bucket).await,
+            Transport::Nats(client) => nats::delete(client, bucket).await,
             Transport::Memory(memory) => memory.key_values().delete(bucket),
         }
     }
@@ -47,7 +49,7 @@ impl Broker {
     /// Every bucket with its configuration and size, by name.
     pub async fn key_value_buckets(&self) -> Result<Vec<KvStatus>> {
         match self.connected().await? {
-            Transport::Nats(client) => list_nats(client).await,
+            Transport::Nats(client) => nats::list(client).await,
             Transport::Memory(memory) => memory.key_values().list(),
         }
     }
@@ -55,7 +57,7 @@ impl Broker {
     async fn bind_key_value(&self, bucket: &str) -> Result<KeyValue> {
         validate_bucket(bucket)?;
         let backend = match self.connected().await? {
-            Transport::Nats(client) => Backend::Nats(Arc::new(bind_nats(client, bucket).await?)),
+            Transport::Nats(client) => Backend::Nats(Arc::new(nats::bind(client, bucket).await?)),
             Transport::Memory(memory) => Backend::Memory(memory.key_values().bind(bucket)?),
         };
         Ok(KeyValue::new(backend))

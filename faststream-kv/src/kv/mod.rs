@@ -41,10 +41,6 @@ pub use typed::TypedKv;
 pub use view::KvView;
 pub use watch::{Watch, WatchBuilder, WatchEvent, WatchOptions};
 
-pub(crate) use nats::{
-    bind as bind_nats, create as create_nats, delete as delete_nats, list as list_nats,
-};
-
 use crate::error::{Error, Result};
 use backend::{Backend, Write};
 use watch::initial_entries;

@@ -41,7 +41,7 @@ pub(crate) struct NatsBucket {
     context: jetstream::Context,
     client: async_nats::Client,
     name: Arc<str>,
-    /// Where writes go: `$KV.<bucket>.` (with the JetStream domain prefix if any).
+    /// Where writes go: `$KV.<bucket>.` (a mirror: its origin's prefix).
     write_prefix: Arc<str>,
 }
 
