@@ -2,6 +2,7 @@
 
 use faststream_kv::kv::{KvConfig, Storage};
 use faststream_kv::prelude::*;
+use futures::StreamExt;
 
 use crate::support::Env;
 
@@ -132,5 +133,29 @@ pub async fn invalid_configs_and_names_are_refused_before_the_wire(env: Env) -> 
         ));
     }
     assert!(broker.key_value_buckets().await?.is_empty());
+    Ok(())
+}
+
+pub async fn handles_fail_once_the_broker_is_closed(env: Env) -> Result<(), Error> {
+    let broker = env.broker();
+    let kv = broker
+        .key_value("closing")
+        .declare(KvConfig::default())
+        .await?;
+    kv.put("a", "1").await?;
+    let mut watch = kv.watch_all().await?;
+    broker.close().await?;
+    assert!(matches!(kv.put("a", "2").await, Err(Error::Closed)));
+    assert!(matches!(kv.get("a").await, Err(Error::Closed)));
+    assert!(matches!(kv.watch_all().await, Err(Error::Closed)));
+    // The open watch delivers what it had, then ends.
+    let mut events = Vec::new();
+    while let Some(event) = watch.next().await {
+        events.push(event);
+    }
+    assert!(
+        matches!(events.last(), Some(Err(Error::WatchEnded(_)))),
+        "{events:?}"
+    );
     Ok(())
 }

@@ -75,6 +75,7 @@ conformance! {
     kv_buckets::concurrent_declares_agree_on_one_bucket,
     kv_buckets::buckets_are_listed_with_their_status,
     kv_buckets::invalid_configs_and_names_are_refused_before_the_wire,
+    kv_buckets::handles_fail_once_the_broker_is_closed,
     kv_crud::put_get_and_entry_fields,
     kv_crud::create_and_compare_and_set,
     kv_crud::delete_and_purge_read_as_absent,

@@ -7,6 +7,7 @@ mod transport;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_nats::{HeaderMap, Subject};
@@ -59,6 +60,7 @@ pub struct Broker {
 struct Shared {
     backend: Backend,
     transport: OnceCell<Transport>,
+    closed: AtomicBool,
 }
 
 enum Backend {
@@ -91,6 +93,7 @@ impl Broker {
             shared: Arc::new(Shared {
                 backend,
                 transport: OnceCell::new(),
+                closed: AtomicBool::new(false),
             }),
         }
     }
@@ -116,6 +119,11 @@ impl Broker {
             })
             .await
             .map(drop)
+    }
+
+    /// Whether [`close`](Self::close) was called (on this broker or a clone).
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Acquire)
     }
 
     /// Whether [`connect`](Self::connect) has succeeded.
@@ -225,6 +233,7 @@ impl Broker {
 
     /// Flushes and closes the connection; the app calls this at the end of shutdown.
     pub async fn close(&self) -> Result<()> {
+        self.shared.closed.store(true, Ordering::Release);
         match self.shared.transport.get() {
             Some(transport) => transport.close().await,
             None => Ok(()),

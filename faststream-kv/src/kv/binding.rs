@@ -33,7 +33,7 @@ impl Broker {
             }
             Transport::Memory(memory) => Backend::Memory(memory.key_values().create(&config)?),
         };
-        Ok(KeyValue::new(backend))
+        Ok(KeyValue::new(backend, self.clone()))
     }
 
     /// Deletes a bucket with all its keys ([`Error::BucketNotFound`] if there is none).
@@ -60,7 +60,7 @@ impl Broker {
             Transport::Nats(client) => Backend::Nats(Arc::new(nats::bind(client, bucket).await?)),
             Transport::Memory(memory) => Backend::Memory(memory.key_values().bind(bucket)?),
         };
-        Ok(KeyValue::new(backend))
+        Ok(KeyValue::new(backend, self.clone()))
     }
 
     async fn connected(&self) -> Result<&Transport> {

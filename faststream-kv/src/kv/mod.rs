@@ -41,6 +41,7 @@ pub use typed::TypedKv;
 pub use view::KvView;
 pub use watch::{Watch, WatchBuilder, WatchEvent, WatchOptions};
 
+use crate::broker::Broker;
 use crate::error::{Error, Result};
 use backend::{Backend, Write};
 use watch::initial_entries;
@@ -55,11 +56,21 @@ use watch::initial_entries;
 #[derive(Clone)]
 pub struct KeyValue {
     backend: Backend,
+    broker: Broker,
 }
 
 impl KeyValue {
-    pub(crate) fn new(backend: Backend) -> Self {
-        Self { backend }
+    pub(crate) fn new(backend: Backend, broker: Broker) -> Self {
+        Self { backend, broker }
+    }
+
+    /// The backend, once we know the broker is still open: after `Broker::close` every
+    /// call fails with [`Error::Closed`], on both backends alike.
+    fn open(&self) -> Result<&Backend> {
+        if self.broker.is_closed() {
+            return Err(Error::Closed);
+        }
+        Ok(&self.backend)
     }
 
     /// The bucket's name.
@@ -76,7 +87,7 @@ impl KeyValue {
     /// longer kept, or removed the key.
     pub async fn get_revision(&self, key: &str, revision: u64) -> Result<Option<Entry>> {
         validate_key(key)?;
-        let entry = self.backend.entry(key, Some(revision)).await?;
+        let entry = self.open()?.entry(key, Some(revision)).await?;
         Ok(entry.filter(|entry| !entry.is_removal()))
     }
 
@@ -84,7 +95,7 @@ impl KeyValue {
     /// compare-and-set after a delete needs.
     pub async fn entry(&self, key: &str) -> Result<Option<Entry>> {
         validate_key(key)?;
-        self.backend.entry(key, None).await
+        self.open()?.entry(key, None).await
     }
 
     /// Sets `key` to `value`; returns the new revision.
@@ -226,7 +237,7 @@ impl KeyValue {
             expected_revision,
             ttl_seconds,
         };
-        self.backend.write(key, write).await
+        self.open()?.write(key, write).await
     }
 
     /// Every key with a value, in revision order of their latest write.
@@ -281,7 +292,7 @@ impl KeyValue {
         }
         let start = options.start()?;
         let events = self
-            .backend
+            .open()?
             .watch(&filters, start, options.meta_only)
             .await?;
         Ok(Watch::new(
@@ -293,7 +304,7 @@ impl KeyValue {
 
     /// The bucket's configuration, size and latest revision.
     pub async fn status(&self) -> Result<KvStatus> {
-        self.backend.status().await
+        self.open()?.status().await
     }
 }
 

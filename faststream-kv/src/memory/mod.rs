@@ -142,6 +142,7 @@ impl MemoryBroker {
     /// Refuses further publishes and subscriptions.
     pub(crate) fn close(&self) {
         self.core.closed.store(true, Ordering::Release);
+        self.core.kv.end_watches();
     }
 
     fn check_open(&self) -> Result<()> {

@@ -79,6 +79,11 @@ impl MemoryBucket {
         state.watchers.clear();
     }
 
+    /// Ends every watch: dropping a watcher's sender ends its stream.
+    pub(crate) fn end_watches(&self) {
+        self.lock().watchers.clear();
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -66,6 +66,12 @@ impl KvBuckets {
         }
     }
 
+    /// Ends every watch (the broker closed); the buckets keep their data.
+    pub(crate) fn end_watches(&self) {
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        buckets.values().for_each(|bucket| bucket.end_watches());
+    }
+
     pub(crate) fn list(&self) -> Result<Vec<KvStatus>> {
         let buckets: Vec<_> = self
             .buckets
