@@ -1,0 +1,161 @@
+//! The measuring environment: one nats-server (spawned, or `NATS_URL`), sizes per
+//! mode, client and broker factories with room for every message, and rounds that
+//! alternate raw and framework runs.
+
+use std::time::Duration;
+
+use faststream_kv::testing::NatsServer;
+use faststream_kv::{Broker, ConnectOptions};
+
+use crate::Result;
+use crate::report::median;
+
+/// How much work each scenario does.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Messages per pubsub-style run.
+    pub messages: usize,
+    /// Messages per run whose handler talks to KV (a round trip each).
+    pub kv_messages: usize,
+    /// Sequential requests per rpc run.
+    pub rpc_requests: usize,
+    /// Timed `KvView::get` calls.
+    pub view_reads: usize,
+    /// Rounds per scenario; raw and framework alternate within each.
+    pub rounds: usize,
+    /// Whether targets are judged (not in the correctness pass: its sizes are too small
+    /// to time).
+    pub judge: bool,
+}
+
+impl Settings {
+    /// The full run, for the README's table.
+    pub fn full() -> Self {
+        Self {
+            messages: 200_000,
+            kv_messages: 10_000,
+            rpc_requests: 10_000,
+            view_reads: 1_000_000,
+            rounds: 5,
+            judge: true,
+        }
+    }
+
+    /// Every scenario in well under a minute.
+    pub fn quick() -> Self {
+        Self {
+            messages: 50_000,
+            kv_messages: 2_000,
+            rpc_requests: 2_000,
+            view_reads: 200_000,
+            rounds: 3,
+            judge: true,
+        }
+    }
+
+    /// A tiny pass that checks every scenario still runs and counts right.
+    pub fn check() -> Self {
+        Self {
+            messages: 300,
+            kv_messages: 50,
+            rpc_requests: 50,
+            view_reads: 1_000,
+            rounds: 1,
+            judge: false,
+        }
+    }
+
+    /// How long a run may take before it counts as having lost messages.
+    pub fn deadline(&self) -> Duration {
+        Duration::from_secs(60)
+    }
+}
+
+/// The server and the sizes every scenario shares.
+pub struct Bench {
+    /// The sizes.
+    pub settings: Settings,
+    url: String,
+    _server: Option<NatsServer>,
+    publisher: async_nats::Client,
+}
+
+impl Bench {
+    /// Connects to `$NATS_URL`, or spawns a nats-server with JetStream for this run.
+    pub async fn start(settings: Settings) -> Result<Self> {
+        match std::env::var("NATS_URL") {
+            Ok(url) if !url.trim().is_empty() => Self::with_server(settings, url, None).await,
+            _ => Self::spawn(settings).await,
+        }
+    }
+
+    /// Spawns a nats-server with JetStream for this run (on a free port, with its own
+    /// store directory; stopped when the bench is dropped).
+    pub async fn spawn(settings: Settings) -> Result<Self> {
+        let server = NatsServer::start()?;
+        Self::with_server(settings, server.url(), Some(server)).await
+    }
+
+    async fn with_server(
+        settings: Settings,
+        url: String,
+        server: Option<NatsServer>,
+    ) -> Result<Self> {
+        let publisher = async_nats::connect(&url).await?;
+        Ok(Self {
+            settings,
+            publisher,
+            url,
+            _server: server,
+        })
+    }
+
+    /// Room for every message a run sends, so that no side drops one.
+    fn capacity(&self) -> usize {
+        self.settings.messages * 2 + 1024
+    }
+
+    /// A raw client for the consuming side.
+    pub async fn raw_client(&self) -> Result<async_nats::Client> {
+        Ok(async_nats::ConnectOptions::new()
+            .subscription_capacity(self.capacity())
+            .connect(&self.url)
+            .await?)
+    }
+
+    /// A framework broker for the consuming side, with the same capacity.
+    pub fn broker(&self) -> Broker {
+        Broker::nats(ConnectOptions::new(&self.url).subscription_capacity(self.capacity()))
+    }
+
+    /// The NATS URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The raw client that publishes the load, shared by both sides.
+    pub fn publisher(&self) -> &async_nats::Client {
+        &self.publisher
+    }
+
+    /// Runs `raw` and `framework` alternately for the configured rounds; the medians.
+    pub async fn rounds(
+        &self,
+        mut raw: impl AsyncFnMut() -> Result<f64>,
+        mut framework: impl AsyncFnMut() -> Result<f64>,
+    ) -> Result<(f64, f64)> {
+        let mut raws = Vec::with_capacity(self.settings.rounds);
+        let mut frameworks = Vec::with_capacity(self.settings.rounds);
+        for round in 0..self.settings.rounds {
+            // Alternate who goes first so warm-up effects do not favour one side.
+            if round % 2 == 0 {
+                raws.push(raw().await?);
+                frameworks.push(framework().await?);
+            } else {
+                frameworks.push(framework().await?);
+                raws.push(raw().await?);
+            }
+        }
+        Ok((median(&mut raws), median(&mut frameworks)))
+    }
+}

@@ -1,0 +1,135 @@
+//! One line per scenario: raw and framework figures, their ratio, and whether the
+//! scenario's target was met.
+
+use std::fmt;
+
+/// The result of one scenario.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The scenario's name.
+    pub scenario: &'static str,
+    /// The raw async-nats figure (median over rounds).
+    pub raw: f64,
+    /// The framework's figure (median over rounds).
+    pub framework: f64,
+    /// `msg/s`, `us`, `ms`...
+    pub unit: &'static str,
+    /// `framework / raw`.
+    pub ratio: f64,
+    /// Further figures, printed as `key=value` after the ratio.
+    pub extras: Vec<(&'static str, String)>,
+    /// The targets this run missed, each a sentence.
+    pub missed: Vec<String>,
+}
+
+impl Report {
+    /// A report of `framework` against `raw`.
+    pub fn new(scenario: &'static str, raw: f64, framework: f64, unit: &'static str) -> Self {
+        Self {
+            scenario,
+            raw,
+            framework,
+            unit,
+            ratio: framework / raw,
+            extras: Vec::new(),
+            missed: Vec::new(),
+        }
+    }
+
+    /// Adds a figure printed after the ratio.
+    pub fn extra(mut self, key: &'static str, value: impl fmt::Display) -> Self {
+        self.extras.push((key, value.to_string()));
+        self
+    }
+
+    /// Records a miss unless `met`.
+    pub fn target(mut self, met: bool, what: impl FnOnce() -> String) -> Self {
+        if !met {
+            self.missed.push(what());
+        }
+        self
+    }
+
+    /// Checks `ratio >= minimum`.
+    pub fn ratio_at_least(self, minimum: f64) -> Self {
+        let ratio = self.ratio;
+        let scenario = self.scenario;
+        self.target(ratio >= minimum, || {
+            format!("{scenario} ratio {ratio:.3} < {minimum}")
+        })
+    }
+
+    /// Checks `ratio <= maximum`.
+    pub fn ratio_at_most(self, maximum: f64) -> Self {
+        let ratio = self.ratio;
+        let scenario = self.scenario;
+        self.target(ratio <= maximum, || {
+            format!("{scenario} ratio {ratio:.3} > {maximum}")
+        })
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "scenario={} raw={} framework={} unit={} ratio={:.3}",
+            self.scenario,
+            figure(self.raw),
+            figure(self.framework),
+            self.unit,
+            self.ratio
+        )?;
+        for (key, value) in &self.extras {
+            write!(f, " {key}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whole numbers for large figures, three decimals for small ones.
+fn figure(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        len if len % 2 == 1 => values[len / 2],
+        len => (values[len / 2 - 1] + values[len / 2]) / 2.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+
+    #[test]
+    fn line_format() {
+        let report = Report::new("pubsub", 1000.0, 950.0, "msg/s").ratio_at_least(0.95);
+        assert_eq!(
+            report.to_string(),
+            "scenario=pubsub raw=1000 framework=950 unit=msg/s ratio=0.950"
+        );
+        assert!(report.missed.is_empty());
+        assert_eq!(
+            Report::new("x", 1.0, 0.5, "u")
+                .ratio_at_least(0.9)
+                .missed
+                .len(),
+            1
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! `drain`: N orders are already buffered in the consuming client (the handler waits
+//! at a gate) when the clock starts, so only the consumer side is timed — the framework's
+//! overhead per message, without the network.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use faststream_kv::prelude::*;
+use faststream_kv::subscriber::Subscriber;
+use futures::StreamExt;
+
+use super::{app, raw_stock};
+use crate::Result;
+use crate::bench::Bench;
+use crate::report::Report;
+use crate::workload::{Counter, Gate, Order, publish, rate, timed};
+
+const SUBJECT: &str = "bench.drain.eu";
+/// Outside the orders' pattern, on the consumer's connection.
+const PROBE: &str = "bench.probe";
+
+pub(super) async fn run(bench: &Bench) -> Result<Report> {
+    let (raw, framework) = bench
+        .rounds(
+            async || raw_run(bench).await,
+            async || framework_run(bench).await,
+        )
+        .await?;
+    Ok(Report::new("drain", raw, framework, "msg/s").ratio_at_least(0.9))
+}
+
+async fn on_order(
+    Json(order): Json<Order>,
+    Path(region): Path<String>,
+    Ctx(stock): Ctx<KeyValue>,
+    Ctx(counter): Ctx<Counter>,
+    Ctx(gate): Ctx<Gate>,
+) {
+    gate.pass().await;
+    black_box((&order, &region, &stock));
+    counter.hit();
+}
+
+/// Publishes the orders, then a probe on the consumer's own connection: when the probe
+/// arrives, every order before it is in the client's buffer.
+async fn fill(bench: &Bench, consumer: &async_nats::Client) -> Result<()> {
+    let mut probe = consumer.subscribe(PROBE).await?;
+    consumer.flush().await?;
+    publish(
+        bench.publisher(),
+        SUBJECT,
+        &Order::payload(),
+        bench.settings.messages,
+    )
+    .await?;
+    bench.publisher().publish(PROBE, "".into()).await?;
+    bench.publisher().flush().await?;
+    probe.next().await.ok_or("the probe subscription closed")?;
+    Ok(())
+}
+
+async fn raw_run(bench: &Bench) -> Result<f64> {
+    let messages = bench.settings.messages;
+    let client = bench.raw_client().await?;
+    let stock = Arc::new(raw_stock(&client).await?);
+    let counter = Arc::new(Counter::new(messages));
+    let gate = Arc::new(Gate::default());
+    let mut subscription = client.subscribe("bench.drain.*").await?;
+    let consumer = {
+        let (counter, gate) = (Arc::clone(&counter), Arc::clone(&gate));
+        tokio::spawn(async move {
+            while let Some(message) = subscription.next().await {
+                gate.pass().await;
+                let Ok(order) = serde_json::from_slice::<Order>(&message.payload) else {
+                    continue;
+                };
+                let region = message
+                    .subject
+                    .split('.')
+                    .nth(2)
+                    .unwrap_or_default()
+                    .to_owned();
+                let stock = Arc::clone(&stock);
+                black_box((&order, &region, &stock));
+                counter.hit();
+            }
+        })
+    };
+    fill(bench, &client).await?;
+    let elapsed = timed(async {
+        gate.open();
+        counter.wait(bench.settings.deadline()).await
+    })
+    .await;
+    consumer.abort();
+    Ok(rate(messages, elapsed?))
+}
+
+async fn framework_run(bench: &Bench) -> Result<f64> {
+    let messages = bench.settings.messages;
+    let counter = Arc::new(Counter::new(messages));
+    let gate = Arc::new(Gate::default());
+    let app =
+        app(bench.broker(), &counter).subscriber(Subscriber::new("bench.drain.{region}", on_order));
+    app.context().insert_arc(Arc::clone(&gate));
+    let running = app.start().await?;
+    let client = running
+        .broker()
+        .nats_client()
+        .ok_or("the drain scenario needs NATS")?
+        .clone();
+    fill(bench, &client).await?;
+    let elapsed = timed(async {
+        gate.open();
+        counter.wait(bench.settings.deadline()).await
+    })
+    .await;
+    running.stop().await?;
+    Ok(rate(messages, elapsed?))
+}

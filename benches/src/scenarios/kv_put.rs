@@ -1,0 +1,80 @@
+//! `kv_put`: every message makes its handler write its payload to one key with
+//! `KeyValue::put`, against `Store::put` in a raw loop.
+
+use std::sync::Arc;
+
+use faststream_kv::prelude::*;
+use faststream_kv::subscriber::Subscriber;
+use futures::StreamExt;
+
+use super::{app, raw_stock};
+use crate::Result;
+use crate::bench::Bench;
+use crate::report::Report;
+use crate::workload::{Counter, Order, publish, rate, timed};
+
+const SUBJECT: &str = "bench.kvput";
+const KEY: &str = "last-order";
+
+pub(super) async fn run(bench: &Bench) -> Result<Report> {
+    let (raw, framework) = bench
+        .rounds(
+            async || raw_run(bench).await,
+            async || framework_run(bench).await,
+        )
+        .await?;
+    Ok(Report::new("kv_put", raw, framework, "msg/s").ratio_at_least(0.95))
+}
+
+async fn on_message(
+    body: Bytes,
+    Ctx(stock): Ctx<KeyValue>,
+    Ctx(counter): Ctx<Counter>,
+) -> Result<(), Error> {
+    stock.put(KEY, body).await?;
+    counter.hit();
+    Ok(())
+}
+
+async fn raw_run(bench: &Bench) -> Result<f64> {
+    let messages = bench.settings.kv_messages;
+    let client = bench.raw_client().await?;
+    let stock = Arc::new(raw_stock(&client).await?);
+    let counter = Arc::new(Counter::new(messages));
+    let mut subscription = client.subscribe(SUBJECT).await?;
+    client.flush().await?;
+    let consumer = {
+        let counter = Arc::clone(&counter);
+        tokio::spawn(async move {
+            while let Some(message) = subscription.next().await {
+                let stock = Arc::clone(&stock);
+                if stock.put(KEY, message.payload).await.is_ok() {
+                    counter.hit();
+                }
+            }
+        })
+    };
+    let elapsed = timed(async {
+        publish(bench.publisher(), SUBJECT, &Order::payload(), messages).await?;
+        counter.wait(bench.settings.deadline()).await
+    })
+    .await;
+    consumer.abort();
+    Ok(rate(messages, elapsed?))
+}
+
+async fn framework_run(bench: &Bench) -> Result<f64> {
+    let messages = bench.settings.kv_messages;
+    let counter = Arc::new(Counter::new(messages));
+    let running = app(bench.broker(), &counter)
+        .subscriber(Subscriber::new(SUBJECT, on_message))
+        .start()
+        .await?;
+    let elapsed = timed(async {
+        publish(bench.publisher(), SUBJECT, &Order::payload(), messages).await?;
+        counter.wait(bench.settings.deadline()).await
+    })
+    .await;
+    running.stop().await?;
+    Ok(rate(messages, elapsed?))
+}

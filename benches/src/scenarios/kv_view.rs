@@ -1,0 +1,79 @@
+//! `kv_view`: handlers read through a `KvView` (local replica) instead of a round trip;
+//! compared with the framework's `kv_get` throughput in the same run, plus the latency
+//! of a single `KvView::get`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+
+use faststream_kv::prelude::*;
+use faststream_kv::subscriber::Subscriber;
+
+use super::{KEY, app, kv_get, stock};
+use crate::Result;
+use crate::bench::Bench;
+use crate::report::{Report, median};
+use crate::workload::{Counter, Order, publish, rate, timed};
+
+const SUBJECT: &str = "bench.kvview";
+
+pub(super) async fn run(bench: &Bench) -> Result<Report> {
+    let (kv_get, kv_view) = bench
+        .rounds(
+            async || kv_get::framework_run(bench).await,
+            async || framework_run(bench).await,
+        )
+        .await?;
+    let read_ns = read_latency(bench).await?;
+    let report = Report::new("kv_view", kv_get, kv_view, "msg/s")
+        .extra("p50_read_ns", format!("{read_ns:.0}"))
+        .ratio_at_least(10.0);
+    Ok(report.target(read_ns <= 1000.0, || {
+        format!("kv_view p50 read {read_ns:.0} ns > 1000 ns")
+    }))
+}
+
+async fn on_message(Ctx(view): Ctx<KvView>, Ctx(counter): Ctx<Counter>) {
+    if view.get(KEY).is_some() {
+        counter.hit();
+    }
+}
+
+async fn framework_run(bench: &Bench) -> Result<f64> {
+    let messages = bench.settings.messages;
+    let counter = Arc::new(Counter::new(messages));
+    let running = app(bench.broker(), &counter)
+        .on_startup(async |cx: AppContext| {
+            // Runs after `app`'s own hook, which put the bucket in the context.
+            let kv = cx.context().get::<KeyValue>()?;
+            cx.context().insert(KvView::new(&kv, ">").await?);
+            Ok::<_, Error>(())
+        })
+        .subscriber(Subscriber::new(SUBJECT, on_message))
+        .start()
+        .await?;
+    let elapsed = timed(async {
+        publish(bench.publisher(), SUBJECT, &Order::payload(), messages).await?;
+        counter.wait(bench.settings.deadline()).await
+    })
+    .await;
+    running.stop().await?;
+    Ok(rate(messages, elapsed?))
+}
+
+/// The median time of one `KvView::get`, in nanoseconds.
+async fn read_latency(bench: &Bench) -> Result<f64> {
+    let broker = bench.broker();
+    let view = KvView::new(&stock(&broker).await?, ">").await?;
+    let mut nanos = Vec::with_capacity(bench.settings.view_reads);
+    for _ in 0..bench.settings.view_reads {
+        let started = Instant::now();
+        let entry = black_box(view.get(black_box(KEY)));
+        nanos.push(started.elapsed().as_nanos() as f64);
+        if entry.is_none() {
+            return Err("the view lost its key".into());
+        }
+    }
+    broker.close().await?;
+    Ok(median(&mut nanos))
+}

@@ -1,0 +1,22 @@
+//! `memory`: the `pubsub` work on the embedded broker, against raw async-nats on a real
+//! server: what an in-memory test run gains.
+
+use faststream_kv::Broker;
+
+use super::pubsub;
+use crate::Result;
+use crate::bench::Bench;
+use crate::report::Report;
+
+pub(super) async fn run(bench: &Bench) -> Result<Report> {
+    let (raw, framework) = bench
+        .rounds(
+            async || pubsub::raw_run(bench).await,
+            async || {
+                let broker = Broker::memory();
+                pubsub::framework_run(bench, broker.clone(), Some(broker)).await
+            },
+        )
+        .await?;
+    Ok(Report::new("memory", raw, framework, "msg/s").ratio_at_least(2.0))
+}

@@ -1,0 +1,84 @@
+//! One module per scenario; each runs the raw async-nats version and the framework
+//! version of the same work, alternating, and returns a [`Report`].
+
+mod drain;
+mod kv_get;
+mod kv_put;
+mod kv_view;
+mod memory;
+mod pubsub;
+mod rpc;
+mod startup;
+
+use std::sync::Arc;
+
+use faststream_kv::kv::{KeyValue, KvConfig};
+use faststream_kv::{App, AppContext, Broker, Error};
+
+use crate::Result;
+use crate::bench::Bench;
+use crate::report::Report;
+use crate::workload::Counter;
+
+/// Every scenario, in the order `all` runs them.
+pub const ALL: [&str; 8] = [
+    "pubsub", "drain", "rpc", "kv_get", "kv_view", "kv_put", "memory", "startup",
+];
+
+/// Runs scenario `name`.
+pub async fn run(name: &str, bench: &Bench) -> Result<Report> {
+    match name {
+        "pubsub" => pubsub::run(bench).await,
+        "drain" => drain::run(bench).await,
+        "rpc" => rpc::run(bench).await,
+        "kv_get" => kv_get::run(bench).await,
+        "kv_view" => kv_view::run(bench).await,
+        "kv_put" => kv_put::run(bench).await,
+        "memory" => memory::run(bench).await,
+        "startup" => startup::run(bench).await,
+        other => Err(format!("unknown scenario {other:?}; expected one of {ALL:?} or all").into()),
+    }
+}
+
+/// Creates what the scenarios read before any of them runs: the stock bucket and key.
+pub async fn prepare(bench: &Bench) -> Result<()> {
+    let broker = bench.broker();
+    stock(&broker).await?;
+    broker.close().await?;
+    Ok(())
+}
+
+/// The bucket handlers read: `stock`, with key `sku-1` set.
+const BUCKET: &str = "bench_stock";
+/// The key handlers read.
+const KEY: &str = "sku-1";
+
+/// Declares the bucket (idempotent) and makes sure the key is set.
+async fn stock(broker: &Broker) -> std::result::Result<KeyValue, Error> {
+    let kv = broker
+        .key_value(BUCKET)
+        .declare(KvConfig::default())
+        .await?;
+    if kv.get(KEY).await?.is_none() {
+        kv.put(KEY, "5").await?;
+    }
+    Ok(kv)
+}
+
+/// A framework app on `broker` whose context holds the stock bucket and `counter`.
+fn app(broker: Broker, counter: &Arc<Counter>) -> App {
+    let app = App::new(broker).on_startup(async |cx: AppContext| {
+        let kv = stock(cx.broker()).await?;
+        cx.context().insert(kv);
+        Ok::<_, Error>(())
+    });
+    app.context().insert_arc(Arc::clone(counter));
+    app
+}
+
+/// The raw side's bucket handle.
+async fn raw_stock(client: &async_nats::Client) -> Result<async_nats::jetstream::kv::Store> {
+    Ok(async_nats::jetstream::new(client.clone())
+        .get_key_value(BUCKET)
+        .await?)
+}

@@ -1,0 +1,104 @@
+//! `pubsub`: publish N orders, handle each with `Json<Order>` + `Path` + `Ctx<KeyValue>`;
+//! timed from the first publish to the last message handled.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use faststream_kv::Broker;
+use faststream_kv::prelude::*;
+use faststream_kv::subscriber::Subscriber;
+use futures::StreamExt;
+
+use super::{app, raw_stock};
+use crate::Result;
+use crate::bench::Bench;
+use crate::report::Report;
+use crate::workload::{Counter, Order, publish, rate, timed};
+
+const SUBJECT: &str = "bench.pubsub.eu";
+
+pub(super) async fn run(bench: &Bench) -> Result<Report> {
+    let (raw, framework) = bench
+        .rounds(
+            async || raw_run(bench).await,
+            async || framework_run(bench, bench.broker(), None).await,
+        )
+        .await?;
+    Ok(Report::new("pubsub", raw, framework, "msg/s").ratio_at_least(0.95))
+}
+
+/// The handler: decode, take the region, get the bucket from the context, count.
+async fn on_order(
+    Json(order): Json<Order>,
+    Path(region): Path<String>,
+    Ctx(stock): Ctx<KeyValue>,
+    Ctx(counter): Ctx<Counter>,
+) {
+    black_box((&order, &region, &stock));
+    counter.hit();
+}
+
+/// The same work in a hand-written async-nats loop.
+pub(super) async fn raw_run(bench: &Bench) -> Result<f64> {
+    let messages = bench.settings.messages;
+    let client = bench.raw_client().await?;
+    let stock = Arc::new(raw_stock(&client).await?);
+    let counter = Arc::new(Counter::new(messages));
+    let mut subscription = client.subscribe("bench.pubsub.*").await?;
+    client.flush().await?;
+    let consumer = {
+        let counter = Arc::clone(&counter);
+        tokio::spawn(async move {
+            while let Some(message) = subscription.next().await {
+                let Ok(order) = serde_json::from_slice::<Order>(&message.payload) else {
+                    continue;
+                };
+                let region = message
+                    .subject
+                    .split('.')
+                    .nth(2)
+                    .unwrap_or_default()
+                    .to_owned();
+                let stock = Arc::clone(&stock);
+                black_box((&order, &region, &stock));
+                counter.hit();
+            }
+        })
+    };
+    let payload = Order::payload();
+    let elapsed = timed(async {
+        publish(bench.publisher(), SUBJECT, &payload, messages).await?;
+        counter.wait(bench.settings.deadline()).await
+    })
+    .await;
+    consumer.abort();
+    Ok(rate(messages, elapsed?))
+}
+
+/// The framework app on `broker`; `publisher` publishes through the broker itself (the
+/// memory scenario), `None` through the shared raw publisher.
+pub(super) async fn framework_run(
+    bench: &Bench,
+    broker: Broker,
+    publisher: Option<Broker>,
+) -> Result<f64> {
+    let messages = bench.settings.messages;
+    let counter = Arc::new(Counter::new(messages));
+    let app = app(broker, &counter).subscriber(Subscriber::new("bench.pubsub.{region}", on_order));
+    let running = app.start().await?;
+    let payload = Order::payload();
+    let elapsed = timed(async {
+        match &publisher {
+            Some(broker) => {
+                for _ in 0..messages {
+                    broker.publish(SUBJECT, payload.clone()).await?;
+                }
+            }
+            None => publish(bench.publisher(), SUBJECT, &payload, messages).await?,
+        }
+        counter.wait(bench.settings.deadline()).await
+    })
+    .await;
+    running.stop().await?;
+    Ok(rate(messages, elapsed?))
+}

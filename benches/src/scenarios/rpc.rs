@@ -1,0 +1,78 @@
+//! `rpc`: sequential requests with a JSON order, answered with a JSON receipt; the
+//! requester is the same raw client for both sides, so the responder is what differs.
+
+use std::time::Instant;
+
+use faststream_kv::prelude::*;
+use faststream_kv::subscriber::Subscriber;
+use futures::StreamExt;
+
+use crate::Result;
+use crate::bench::Bench;
+use crate::report::{Report, median};
+use crate::workload::{Order, Receipt};
+
+const SUBJECT: &str = "bench.rpc";
+
+pub(super) async fn run(bench: &Bench) -> Result<Report> {
+    let (raw, framework) = bench
+        .rounds(
+            async || raw_run(bench).await,
+            async || framework_run(bench).await,
+        )
+        .await?;
+    Ok(Report::new("rpc", raw, framework, "us").ratio_at_most(1.1))
+}
+
+async fn on_request(Json(order): Json<Order>) -> Json<Receipt> {
+    Json(order.receipt())
+}
+
+/// Sends the requests one after another; the median latency in microseconds.
+async fn requests(bench: &Bench) -> Result<f64> {
+    let payload = Order::payload();
+    let mut latencies = Vec::with_capacity(bench.settings.rpc_requests);
+    for _ in 0..bench.settings.rpc_requests {
+        let started = Instant::now();
+        let reply = bench.publisher().request(SUBJECT, payload.clone()).await?;
+        latencies.push(started.elapsed().as_secs_f64() * 1e6);
+        let receipt: Receipt = serde_json::from_slice(&reply.payload)?;
+        if receipt.status != "accepted" {
+            return Err(format!("unexpected reply {receipt:?}").into());
+        }
+    }
+    Ok(median(&mut latencies))
+}
+
+async fn raw_run(bench: &Bench) -> Result<f64> {
+    let client = bench.raw_client().await?;
+    let mut subscription = client.subscribe(SUBJECT).await?;
+    client.flush().await?;
+    let responder = tokio::spawn(async move {
+        while let Some(message) = subscription.next().await {
+            let (Some(reply), Ok(order)) = (
+                message.reply,
+                serde_json::from_slice::<Order>(&message.payload),
+            ) else {
+                continue;
+            };
+            let Ok(receipt) = serde_json::to_vec(&order.receipt()) else {
+                continue;
+            };
+            let _ = client.publish(reply, receipt.into()).await;
+        }
+    });
+    let p50 = requests(bench).await;
+    responder.abort();
+    p50
+}
+
+async fn framework_run(bench: &Bench) -> Result<f64> {
+    let running = App::new(bench.broker())
+        .subscriber(Subscriber::new(SUBJECT, on_request))
+        .start()
+        .await?;
+    let p50 = requests(bench).await;
+    running.stop().await?;
+    p50
+}
