@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_nats::{HeaderMap, RequestErrorKind, Subject};
 use bytes::Bytes;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 
 use crate::error::{Error, Result};
 use crate::memory::{MemoryBroker, MemorySubscription};
@@ -110,12 +110,32 @@ impl Transport {
     }
 
     /// Waits until the server has processed everything sent so far.
+    ///
+    /// async-nats's `flush` only writes the buffer to the socket; the server may not
+    /// have read it yet. A message to a fresh inbox of this connection comes back only
+    /// after the server processed every command sent before it (subscriptions
+    /// included), so a subscriber exists on the server when this returns.
     pub(crate) async fn flush(&self) -> Result<()> {
         match self {
-            Transport::Nats(client) => client
-                .flush()
-                .await
-                .map_err(|error| Error::nats("flush", error)),
+            Transport::Nats(client) => {
+                let inbox = client.new_inbox();
+                let mut echo = client
+                    .subscribe(inbox.clone())
+                    .await
+                    .map_err(|error| Error::nats("flush", error))?;
+                client
+                    .publish(inbox, Bytes::new())
+                    .await
+                    .map_err(|error| Error::nats("flush", error))?;
+                client
+                    .flush()
+                    .await
+                    .map_err(|error| Error::nats("flush", error))?;
+                match echo.next().await {
+                    Some(_) => Ok(()),
+                    None => Err(Error::Closed),
+                }
+            }
             Transport::Memory(_) => Ok(()),
         }
     }
