@@ -148,12 +148,14 @@ impl Bench {
         let mut frameworks = Vec::with_capacity(self.settings.rounds);
         for round in 0..self.settings.rounds {
             // Alternate who goes first so warm-up effects do not favour one side.
-            if round % 2 == 0 {
-                raws.push(raw().await?);
-                frameworks.push(framework().await?);
-            } else {
-                frameworks.push(framework().await?);
-                raws.push(raw().await?);
+            let raw_first = round % 2 == 0;
+            for side in [raw_first, !raw_first] {
+                if side {
+                    raws.push(raw().await.map_err(|error| format!("raw: {error}"))?);
+                } else {
+                    let figure = framework().await;
+                    frameworks.push(figure.map_err(|error| format!("framework: {error}"))?);
+                }
             }
         }
         Ok((median(&mut raws), median(&mut frameworks)))

@@ -19,7 +19,9 @@ pub async fn run(names: &[&str], bench: &Bench) -> Result<Vec<Report>> {
     scenarios::prepare(bench).await?;
     let mut reports = Vec::with_capacity(names.len());
     for name in names {
-        let report = scenarios::run(name, bench).await?;
+        let report = scenarios::run(name, bench)
+            .await
+            .map_err(|error| format!("scenario {name}: {error}"))?;
         println!("{report}");
         reports.push(report);
     }

@@ -1,4 +1,4 @@
-//! `faststream-kv-bench <scenario|all> [--quick]`: one line per scenario, then whether
+//! `faststream-kv-bench <scenario...|all> [--quick | --check]`: one line per scenario, then whether
 //! every target was met.
 
 use std::process::ExitCode;
@@ -11,14 +11,14 @@ async fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let quick = arguments.iter().any(|argument| argument == "--quick");
     let check = arguments.iter().any(|argument| argument == "--check");
-    let names: Vec<&str> = match arguments
+    let mut names: Vec<&str> = arguments
         .iter()
-        .find(|argument| !argument.starts_with("--"))
+        .filter(|argument| !argument.starts_with("--"))
         .map(String::as_str)
-    {
-        None | Some("all") => ALL.to_vec(),
-        Some(name) => vec![name],
-    };
+        .collect();
+    if names.is_empty() || names == ["all"] {
+        names = ALL.to_vec();
+    }
     let settings = match (check, quick) {
         (true, _) => Settings::check(),
         (false, true) => Settings::quick(),

@@ -161,3 +161,17 @@ pub async fn timed(work: impl Future<Output = Result<()>>) -> Result<Duration> {
     work.await?;
     Ok(started.elapsed())
 }
+
+/// Returns once the server has processed everything `client` sent so far (its
+/// subscriptions included): async-nats's `flush` only empties the socket buffer, so a
+/// message from another connection could still find no subscriber. A message to a fresh
+/// inbox of this connection comes back only after the server read what came before it.
+pub async fn sync(client: &async_nats::Client) -> Result<()> {
+    use futures::StreamExt;
+    let inbox = client.new_inbox();
+    let mut echo = client.subscribe(inbox.clone()).await?;
+    client.publish(inbox, Bytes::new()).await?;
+    client.flush().await?;
+    echo.next().await.ok_or("the connection closed")?;
+    Ok(())
+}

@@ -13,7 +13,7 @@ use super::{app, raw_stock};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
-use crate::workload::{Counter, Gate, Order, publish, rate, timed};
+use crate::workload::{Counter, Gate, Order, publish, rate, sync, timed};
 
 const SUBJECT: &str = "bench.drain.eu";
 /// Outside the orders' pattern, on the consumer's connection.
@@ -45,7 +45,7 @@ async fn on_order(
 /// arrives, every order before it is in the client's buffer.
 async fn fill(bench: &Bench, consumer: &async_nats::Client) -> Result<()> {
     let mut probe = consumer.subscribe(PROBE).await?;
-    consumer.flush().await?;
+    sync(consumer).await?;
     publish(
         bench.publisher(),
         SUBJECT,

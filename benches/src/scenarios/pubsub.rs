@@ -13,7 +13,7 @@ use super::{app, raw_stock};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
-use crate::workload::{Counter, Order, publish, rate, timed};
+use crate::workload::{Counter, Order, publish, rate, sync, timed};
 
 const SUBJECT: &str = "bench.pubsub.eu";
 
@@ -45,7 +45,7 @@ pub(super) async fn raw_run(bench: &Bench) -> Result<f64> {
     let stock = Arc::new(raw_stock(&client).await?);
     let counter = Arc::new(Counter::new(messages));
     let mut subscription = client.subscribe("bench.pubsub.*").await?;
-    client.flush().await?;
+    sync(&client).await?;
     let consumer = {
         let counter = Arc::clone(&counter);
         tokio::spawn(async move {

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::{Report, median};
-use crate::workload::{Order, Receipt};
+use crate::workload::{Order, Receipt, sync};
 
 const SUBJECT: &str = "bench.rpc";
 
@@ -32,9 +32,13 @@ async fn on_request(Json(order): Json<Order>) -> Json<Receipt> {
 async fn requests(bench: &Bench) -> Result<f64> {
     let payload = Order::payload();
     let mut latencies = Vec::with_capacity(bench.settings.rpc_requests);
-    for _ in 0..bench.settings.rpc_requests {
+    for index in 0..bench.settings.rpc_requests {
         let started = Instant::now();
-        let reply = bench.publisher().request(SUBJECT, payload.clone()).await?;
+        let reply = bench
+            .publisher()
+            .request(SUBJECT, payload.clone())
+            .await
+            .map_err(|error| format!("request #{index}: {error}"))?;
         latencies.push(started.elapsed().as_secs_f64() * 1e6);
         let receipt: Receipt = serde_json::from_slice(&reply.payload)?;
         if receipt.status != "accepted" {
@@ -47,7 +51,7 @@ async fn requests(bench: &Bench) -> Result<f64> {
 async fn raw_run(bench: &Bench) -> Result<f64> {
     let client = bench.raw_client().await?;
     let mut subscription = client.subscribe(SUBJECT).await?;
-    client.flush().await?;
+    sync(&client).await?;
     let responder = tokio::spawn(async move {
         while let Some(message) = subscription.next().await {
             let (Some(reply), Ok(order)) = (
