@@ -125,3 +125,37 @@ async fn receive(
     }
     Ok(())
 }
+
+/// When `start` returns, the server knows every subscription: a request from another
+/// connection right away finds its responder, even while the server is busy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_exist_on_the_server_once_the_app_started() -> Result<(), Error> {
+    use faststream_kv::App;
+    use faststream_kv::subscriber::Subscriber;
+
+    let server = NatsServer::start()?;
+    let requester = server.broker();
+    requester.connect().await?;
+    // Keep the server busy with traffic nobody listens to.
+    let flood = {
+        let broker = server.broker();
+        broker.connect().await?;
+        tokio::spawn(async move {
+            loop {
+                if broker.publish("noise", vec![0u8; 512]).await.is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    for round in 0..20 {
+        let subject = format!("ready.{round}");
+        let app = App::new(server.broker()).subscriber(Subscriber::new(&subject, async || "ok"));
+        let running = app.start().await?;
+        let reply = requester.request(&subject, "").await?;
+        assert_eq!(reply.payload().as_ref(), b"ok");
+        running.stop().await?;
+    }
+    flood.abort();
+    requester.close().await
+}
