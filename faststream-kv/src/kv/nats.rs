@@ -250,6 +250,7 @@ impl NatsBucket {
             } else {
                 Marker::Pending
             },
+            failed: false,
         }
         .into_events())
     }
@@ -345,6 +346,9 @@ struct NatsWatch {
     bucket: Arc<str>,
     prefix: String,
     marker: Marker,
+    /// The ordered consumer failed for good (e.g. its client closed); polling it again
+    /// would panic inside async-nats, so the watch ends instead.
+    failed: bool,
 }
 
 impl NatsWatch {
@@ -358,6 +362,9 @@ impl NatsWatch {
 
     /// The next event; `None` once the bucket is gone.
     async fn next_event(&mut self) -> Option<Result<WatchEvent>> {
+        if self.failed {
+            return None;
+        }
         if self.marker == Marker::Due {
             self.marker = Marker::Sent;
             return Some(Ok(WatchEvent::EndOfInitialData));
@@ -374,7 +381,10 @@ impl NatsWatch {
                     }
                     tracing::debug!(bucket = %self.bucket, "kv watch missed heartbeats; resuming");
                 }
-                Err(error) => return Some(Err(Error::nats("kv watch", error))),
+                Err(error) => {
+                    self.failed = true;
+                    return Some(Err(Error::nats("kv watch", error)));
+                }
             }
         };
         let info = match message.info() {
