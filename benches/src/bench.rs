@@ -26,6 +26,8 @@ pub struct Settings {
     /// Whether targets are judged (not in the correctness pass: its sizes are too small
     /// to time).
     pub judge: bool,
+    /// Run only one side (for profiling it): `Some(true)` raw, `Some(false)` framework.
+    pub only_raw: Option<bool>,
 }
 
 impl Settings {
@@ -38,6 +40,7 @@ impl Settings {
             view_reads: 1_000_000,
             rounds: 5,
             judge: true,
+            only_raw: None,
         }
     }
 
@@ -50,6 +53,7 @@ impl Settings {
             view_reads: 200_000,
             rounds: 3,
             judge: true,
+            only_raw: None,
         }
     }
 
@@ -62,6 +66,7 @@ impl Settings {
             view_reads: 1_000,
             rounds: 1,
             judge: false,
+            only_raw: None,
         }
     }
 
@@ -150,6 +155,13 @@ impl Bench {
             // Alternate who goes first so warm-up effects do not favour one side.
             let raw_first = round % 2 == 0;
             for side in [raw_first, !raw_first] {
+                if self
+                    .settings
+                    .only_raw
+                    .is_some_and(|only_raw| only_raw != side)
+                {
+                    continue;
+                }
                 if side {
                     raws.push(raw().await.map_err(|error| format!("raw: {error}"))?);
                 } else {

@@ -19,11 +19,18 @@ async fn main() -> ExitCode {
     if names.is_empty() || names == ["all"] {
         names = ALL.to_vec();
     }
-    let settings = match (check, quick) {
+    let mut settings = match (check, quick) {
         (true, _) => Settings::check(),
         (false, true) => Settings::quick(),
         (false, false) => Settings::full(),
     };
+    // For profiling one side: `--only=raw` or `--only=framework` (ratios are then NaN).
+    if let Some(side) = arguments
+        .iter()
+        .find_map(|argument| argument.strip_prefix("--only="))
+    {
+        settings.only_raw = Some(side == "raw");
+    }
     let reports = match Bench::start(settings).await {
         Ok(bench) => run(&names, &bench).await,
         Err(error) => Err(error),

@@ -25,12 +25,13 @@ use crate::response::{IntoReply, Reply};
 )]
 pub trait Handler<Args>: Clone + Send + Sync + Sized + 'static {
     /// Runs the handler on one message: extracts the arguments, calls the function, and
-    /// builds the reply (only encoded when the message has a reply subject).
+    /// builds the reply (only encoded when the message has a reply subject). Errors are
+    /// [`Error`]s, boxed as tower expects.
     fn call(
         self,
         message: Message,
         scope: Arc<Scope>,
-    ) -> impl Future<Output = Result<Reply, Error>> + Send + 'static;
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static;
 
     /// What the extractors need from the app, checked at startup.
     fn requirements(requirements: &mut Requirements);
@@ -50,19 +51,24 @@ macro_rules! impl_handler {
                 self,
                 message: Message,
                 scope: Arc<Scope>,
-            ) -> impl Future<Output = Result<Reply, Error>> + Send + 'static {
+            ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
                 async move {
                     $(
-                        let $arg = $arg::from_message(&message, &scope)
-                            .await
-                            .map_err(Into::into)?;
+                        let $arg = match $arg::from_message(&message, &scope).await {
+                            Ok(value) => value,
+                            Err(rejection) => {
+                                let error: Error = rejection.into();
+                                return Err(error.into());
+                            }
+                        };
                     )*
                     let output = self($($arg,)*).await;
-                    if message.reply().is_some() {
+                    let reply = if message.reply().is_some() {
                         output.into_reply()
                     } else {
                         output.into_outcome().map(|()| Reply::empty())
-                    }
+                    };
+                    reply.map_err(BoxError::from)
                 }
             }
 
@@ -146,7 +152,8 @@ impl<H: Handler<Args>, Args> tower::Service<Message> for HandlerService<H, Args>
     }
 
     fn call(&mut self, message: Message) -> Self::Future {
-        let reply = self.handler.clone().call(message, Arc::clone(&self.scope));
-        Box::pin(async move { reply.await.map_err(BoxError::from) })
+        // One box around the handler's own future (which already yields `BoxError`):
+        // no wrapper future that would copy it once more.
+        Box::pin(self.handler.clone().call(message, Arc::clone(&self.scope)))
     }
 }

@@ -1,6 +1,7 @@
 //! Running a subscriber: the consume loop, worker concurrency, replies, panic isolation
 //! and the graceful drain at shutdown.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -60,28 +61,33 @@ struct Worker {
 }
 
 async fn consume(
-    mut subscription: Incoming,
+    mut incoming: Incoming,
     mut worker: Worker,
     max_workers: usize,
     mut stop: watch::Receiver<bool>,
 ) {
     let workers = Arc::new(Semaphore::new(max_workers));
-    loop {
-        let next = tokio::select! {
-            biased;
-            _ = stop.wait_for(|stopped| *stopped) => break,
-            next = subscription.next() => next,
-        };
-        match next {
-            Some(message) => worker.dispatch(message, &workers, max_workers).await,
-            None => return wait_idle(&workers, max_workers).await,
+    {
+        // One stop future for the whole loop, not one per message.
+        let stopped = stop.wait_for(|stopped| *stopped);
+        tokio::pin!(stopped);
+        loop {
+            let next = tokio::select! {
+                biased;
+                _ = &mut stopped => break,
+                next = incoming.next() => next,
+            };
+            match next {
+                Some(message) => worker.dispatch(message, &workers, max_workers).await,
+                None => return wait_idle(&workers, max_workers).await,
+            }
         }
     }
     // Graceful drain: no new messages, but those already received are still handled.
-    if let Err(error) = subscription.drain().await {
+    if let Err(error) = incoming.drain().await {
         tracing::warn!(handler = %worker.name, %error, "could not drain the subscription");
     }
-    while let Some(message) = subscription.next().await {
+    while let Some(message) = incoming.next().await {
         worker.dispatch(message, &workers, max_workers).await;
     }
     wait_idle(&workers, max_workers).await;
@@ -90,45 +96,37 @@ async fn consume(
 impl Worker {
     /// Handles `message` inline (one worker) or on a spawned task (several).
     async fn dispatch(&mut self, message: Message, workers: &Arc<Semaphore>, max_workers: usize) {
-        let subject = message.subject_raw().clone();
-        let reply_to = message.reply_subject().cloned();
-        let correlation_id = reply_to
-            .as_ref()
-            .and_then(|_| message.correlation_id().map(str::to_owned));
-        let span = tracing::info_span!("message", handler = %self.name, subject = %subject);
+        let outcome = Outcome::of(&message);
+        let span = tracing::info_span!("message", handler = %self.name, subject = %outcome.subject);
+        // Only the (boxed, small) handler future is moved around from here on.
         let handled = match self.route.ready().await {
-            Ok(route) => Ok(route.call(message)),
+            Ok(route) => Ok(route.call(message).instrument(span)),
             Err(error) => Err(Error::from_middleware(error)),
         };
-        let outcome = Outcome {
-            broker: self.broker.clone(),
-            name: Arc::clone(&self.name),
-            subject,
-            reply_to,
-            correlation_id,
-        };
-        let task = async move {
-            let result = match handled {
-                Ok(future) => match AssertUnwindSafe(future).catch_unwind().await {
-                    Ok(result) => result.map_err(Error::from_middleware),
-                    Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
-                },
-                Err(error) => Err(error),
-            };
-            outcome.deliver(result).await;
-        }
-        .instrument(span);
         if max_workers == 1 {
-            task.await;
-        } else {
-            let Ok(permit) = Arc::clone(workers).acquire_owned().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                task.await;
-                drop(permit);
-            });
+            let result = run(handled).await;
+            return outcome.deliver(&self.broker, &self.name, result).await;
         }
+        let Ok(permit) = Arc::clone(workers).acquire_owned().await else {
+            return;
+        };
+        let (broker, name) = (self.broker.clone(), Arc::clone(&self.name));
+        tokio::spawn(async move {
+            let result = run(handled).await;
+            outcome.deliver(&broker, &name, result).await;
+            drop(permit);
+        });
+    }
+}
+
+/// Runs the handler, turning a panic into [`Error::Panic`].
+async fn run<F>(handled: Result<F>) -> Result<Reply>
+where
+    F: Future<Output = Result<Reply, crate::error::BoxError>>,
+{
+    match AssertUnwindSafe(handled?).catch_unwind().await {
+        Ok(result) => result.map_err(Error::from_middleware),
+        Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
     }
 }
 
@@ -140,22 +138,35 @@ async fn wait_idle(workers: &Semaphore, max_workers: usize) {
 
 /// Where a message's result goes: the reply subject, and the log.
 struct Outcome {
-    broker: Broker,
-    name: Arc<str>,
     subject: async_nats::Subject,
     reply_to: Option<async_nats::Subject>,
     correlation_id: Option<String>,
 }
 
 impl Outcome {
-    async fn deliver(self, result: Result<Reply>) {
+    fn of(message: &Message) -> Self {
+        let reply_to = message.reply_subject().cloned();
+        let correlation_id = reply_to
+            .as_ref()
+            .and_then(|_| message.correlation_id().map(str::to_owned));
+        Self {
+            subject: message.subject_raw().clone(),
+            reply_to,
+            correlation_id,
+        }
+    }
+
+    /// Logs a failure and answers a request. A message without reply subject needs no
+    /// await at all, which keeps the per-message future small (it is moved into place
+    /// for every message); sending a reply is boxed instead.
+    async fn deliver(self, broker: &Broker, name: &str, result: Result<Reply>) {
         let reply = match result {
             Ok(reply) => reply,
             Err(error) => {
                 if error.status_code() < 500 {
-                    tracing::warn!(handler = %self.name, subject = %self.subject, %error, "message rejected");
+                    tracing::warn!(handler = %name, subject = %self.subject, %error, "message rejected");
                 } else {
-                    tracing::error!(handler = %self.name, subject = %self.subject, %error, "handler failed");
+                    tracing::error!(handler = %name, subject = %self.subject, %error, "handler failed");
                 }
                 Reply::error(&error)
             }
@@ -163,12 +174,9 @@ impl Outcome {
         let Some(reply_to) = self.reply_to else {
             return;
         };
-        if let Err(error) = self
-            .broker
-            .send_reply(reply_to, reply, self.correlation_id.as_deref())
-            .await
-        {
-            tracing::error!(handler = %self.name, subject = %self.subject, %error, "could not send the reply");
+        let sent = Box::pin(broker.send_reply(reply_to, reply, self.correlation_id.as_deref()));
+        if let Err(error) = sent.await {
+            tracing::error!(handler = %name, subject = %self.subject, %error, "could not send the reply");
         }
     }
 }
