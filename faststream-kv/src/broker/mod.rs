@@ -1,6 +1,7 @@
 //! The broker handle: connect (idempotent), publish, request, subscribe — on a NATS
 //! server or on the embedded memory broker.
 
+mod correlation;
 mod options;
 mod subject;
 mod transport;
@@ -288,7 +289,7 @@ fn with_correlation_id(headers: Option<HeaderMap>, inherited: Option<&str>) -> H
     match inherited {
         Some(id) => headers.insert(CORRELATION_ID, id),
         None if headers.get(CORRELATION_ID).is_none() => {
-            headers.insert(CORRELATION_ID, uuid::Uuid::new_v4().to_string());
+            headers.insert(CORRELATION_ID, correlation::new_correlation_id());
         }
         None => {}
     }

@@ -65,22 +65,46 @@ impl MemoryBroker {
             .subscriptions
             .read()
             .unwrap_or_else(PoisonError::into_inner);
+        // Every recipient but the last gets a clone; the last gets the message itself
+        // (a clone copies the headers, which is most of a publish's cost).
         let mut delivered = 0;
+        let mut last_plain: Option<&Target> = None;
         let mut groups: Vec<(&str, Vec<&Target>)> = Vec::new();
         subscriptions.for_each_match(subject, |target| match &target.queue {
-            None => delivered += usize::from(target.sender.send(message.clone()).is_ok()),
+            None => {
+                if let Some(previous) = last_plain.replace(target) {
+                    delivered += usize::from(previous.sender.send(message.clone()).is_ok());
+                }
+            }
             Some(queue) => match groups.iter_mut().find(|(name, _)| *name == &**queue) {
                 Some((_, members)) => members.push(target),
                 None => groups.push((queue, vec![target])),
             },
         });
-        for (_, members) in groups {
-            let start = self.core.round_robin.fetch_add(1, Ordering::Relaxed);
+        let mut message = Some(message);
+        let group_count = groups.len();
+        for (index, (_, members)) in groups.into_iter().enumerate() {
+            let last = last_plain.is_none() && index + 1 == group_count;
+            let Some(mut letter) = take_or_clone(&mut message, last) else {
+                break;
+            };
             // A member whose receiver is gone is skipped, as the server would after UNSUB.
-            let received = (0..members.len())
-                .map(|offset| members[(start + offset) % members.len()])
-                .any(|member| member.sender.send(message.clone()).is_ok());
-            delivered += usize::from(received);
+            let start = self.core.round_robin.fetch_add(1, Ordering::Relaxed);
+            for offset in 0..members.len() {
+                match members[(start + offset) % members.len()]
+                    .sender
+                    .send(letter)
+                {
+                    Ok(()) => {
+                        delivered += 1;
+                        break;
+                    }
+                    Err(mpsc::error::SendError(returned)) => letter = returned,
+                }
+            }
+        }
+        if let (Some(target), Some(message)) = (last_plain, message) {
+            delivered += usize::from(target.sender.send(message).is_ok());
         }
         Ok(delivered)
     }
@@ -150,6 +174,15 @@ impl MemoryBroker {
             return Err(Error::Closed);
         }
         Ok(())
+    }
+}
+
+/// The message itself for its last use, a clone before.
+fn take_or_clone(message: &mut Option<Message>, last: bool) -> Option<Message> {
+    if last {
+        message.take()
+    } else {
+        message.clone()
     }
 }
 
