@@ -67,21 +67,24 @@ async fn consume(
     mut stop: watch::Receiver<bool>,
 ) {
     let workers = Arc::new(Semaphore::new(max_workers));
-    {
-        // One stop future for the whole loop, not one per message.
-        let stopped = stop.wait_for(|stopped| *stopped);
-        tokio::pin!(stopped);
-        loop {
-            let next = tokio::select! {
-                biased;
-                _ = &mut stopped => break,
-                next = incoming.next() => next,
-            };
-            match next {
-                Some(message) => worker.dispatch(message, &workers, max_workers).await,
-                None => return wait_idle(&workers, max_workers).await,
+    // Messages first; the stop signal is awaited only when none is ready, and checked
+    // (one atomic load) between messages so that a busy subscriber still stops.
+    let mut stopping = *stop.borrow_and_update();
+    while !stopping {
+        let next = tokio::select! {
+            biased;
+            next = incoming.next() => Some(next),
+            _ = stop.changed() => None,
+        };
+        stopping = match next {
+            Some(Some(message)) => {
+                worker.dispatch(message, &workers, max_workers).await;
+                stop_requested(&mut stop)
             }
-        }
+            Some(None) => return wait_idle(&workers, max_workers).await,
+            // `changed` marked the new value seen: read it as it is.
+            None => stop.has_changed().is_err() || *stop.borrow(),
+        };
     }
     // Graceful drain: no new messages, but those already received are still handled.
     if let Err(error) = incoming.drain().await {
@@ -116,6 +119,16 @@ impl Worker {
             outcome.deliver(&broker, &name, result).await;
             drop(permit);
         });
+    }
+}
+
+/// Whether the app asked subscribers to stop (or the app is gone); an atomic load
+/// unless the signal changed.
+fn stop_requested(stop: &mut watch::Receiver<bool>) -> bool {
+    match stop.has_changed() {
+        Ok(false) => false,
+        Ok(true) => *stop.borrow_and_update(),
+        Err(_) => true,
     }
 }
 
