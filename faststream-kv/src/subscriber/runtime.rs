@@ -108,7 +108,10 @@ impl Worker {
         };
         if max_workers == 1 {
             let result = run(handled).await;
-            return outcome.deliver(&self.broker, &self.name, result).await;
+            if let Some(reply) = outcome.settle(&self.name, result) {
+                reply.send(&self.broker, &self.name).await;
+            }
+            return;
         }
         let Ok(permit) = Arc::clone(workers).acquire_owned().await else {
             return;
@@ -116,7 +119,9 @@ impl Worker {
         let (broker, name) = (self.broker.clone(), Arc::clone(&self.name));
         tokio::spawn(async move {
             let result = run(handled).await;
-            outcome.deliver(&broker, &name, result).await;
+            if let Some(reply) = outcome.settle(&name, result) {
+                reply.send(&broker, &name).await;
+            }
             drop(permit);
         });
     }
@@ -169,10 +174,9 @@ impl Outcome {
         }
     }
 
-    /// Logs a failure and answers a request. A message without reply subject needs no
-    /// await at all, which keeps the per-message future small (it is moved into place
-    /// for every message); sending a reply is boxed instead.
-    async fn deliver(self, broker: &Broker, name: &str, result: Result<Reply>) {
+    /// Logs a failure; the reply to send, if the message was a request. Nothing here
+    /// awaits, so a message without reply subject adds no future to the dispatch.
+    fn settle(self, name: &str, result: Result<Reply>) -> Option<PendingReply> {
         let reply = match result {
             Ok(reply) => reply,
             Err(error) => {
@@ -184,10 +188,28 @@ impl Outcome {
                 Reply::error(&error)
             }
         };
-        let Some(reply_to) = self.reply_to else {
-            return;
-        };
-        let sent = Box::pin(broker.send_reply(reply_to, reply, self.correlation_id.as_deref()));
+        Some(PendingReply {
+            reply_to: self.reply_to?,
+            reply,
+            correlation_id: self.correlation_id,
+            subject: self.subject,
+        })
+    }
+}
+
+/// A reply on its way to a request's reply subject.
+struct PendingReply {
+    reply_to: async_nats::Subject,
+    reply: Reply,
+    correlation_id: Option<String>,
+    subject: async_nats::Subject,
+}
+
+impl PendingReply {
+    /// Sends it (boxed: the send future is large and only requests need it).
+    async fn send(self, broker: &Broker, name: &str) {
+        let sent =
+            Box::pin(broker.send_reply(self.reply_to, self.reply, self.correlation_id.as_deref()));
         if let Err(error) = sent.await {
             tracing::error!(handler = %name, subject = %self.subject, %error, "could not send the reply");
         }
