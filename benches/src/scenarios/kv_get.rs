@@ -8,11 +8,11 @@ use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 use futures::StreamExt;
 
-use super::{KEY, app, raw_stock};
+use super::{KEY, app, framework_throughput, publish_and_count, raw_stock};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
-use crate::workload::{Counter, Order, publish, rate, sync, timed};
+use crate::workload::{Counter, sync};
 
 const SUBJECT: &str = "bench.kvget";
 
@@ -52,28 +52,15 @@ async fn raw_run(bench: &Bench) -> Result<f64> {
             }
         })
     };
-    let elapsed = timed(async {
-        publish(bench.publisher(), SUBJECT, &Order::payload(), messages).await?;
-        counter.wait(bench.settings.deadline()).await
-    })
-    .await;
+    let figure = publish_and_count(bench, SUBJECT, messages, &counter).await;
     consumer.abort();
-    Ok(rate(messages, elapsed?))
+    figure
 }
 
 /// The framework run; also the baseline of the `kv_view` scenario.
 pub(super) async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.kv_messages;
     let counter = Arc::new(Counter::new(messages));
-    let running = app(bench.broker(), &counter)
-        .subscriber(Subscriber::new(SUBJECT, on_message))
-        .start()
-        .await?;
-    let elapsed = timed(async {
-        publish(bench.publisher(), SUBJECT, &Order::payload(), messages).await?;
-        counter.wait(bench.settings.deadline()).await
-    })
-    .await;
-    running.stop().await?;
-    Ok(rate(messages, elapsed?))
+    let app = app(bench.broker(), &counter).subscriber(Subscriber::new(SUBJECT, on_message));
+    framework_throughput(bench, app, SUBJECT, messages, &counter).await
 }

@@ -9,11 +9,11 @@ use std::time::Instant;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 
-use super::{KEY, app, kv_get, stock};
+use super::{KEY, app, framework_throughput, kv_get, stock};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::{Report, median};
-use crate::workload::{Counter, Order, publish, rate, timed};
+use crate::workload::Counter;
 
 const SUBJECT: &str = "bench.kvview";
 
@@ -42,23 +42,15 @@ async fn on_message(Ctx(view): Ctx<KvView>, Ctx(counter): Ctx<Counter>) {
 async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.messages;
     let counter = Arc::new(Counter::new(messages));
-    let running = app(bench.broker(), &counter)
+    let app = app(bench.broker(), &counter)
         .on_startup(async |cx: AppContext| {
             // Runs after `app`'s own hook, which put the bucket in the context.
             let kv = cx.context().get::<KeyValue>()?;
             cx.context().insert(KvView::new(&kv, ">").await?);
             Ok::<_, Error>(())
         })
-        .subscriber(Subscriber::new(SUBJECT, on_message))
-        .start()
-        .await?;
-    let elapsed = timed(async {
-        publish(bench.publisher(), SUBJECT, &Order::payload(), messages).await?;
-        counter.wait(bench.settings.deadline()).await
-    })
-    .await;
-    running.stop().await?;
-    Ok(rate(messages, elapsed?))
+        .subscriber(Subscriber::new(SUBJECT, on_message));
+    framework_throughput(bench, app, SUBJECT, messages, &counter).await
 }
 
 /// The median time of one `KvView::get`, in nanoseconds.

@@ -18,7 +18,7 @@ use faststream_kv::{App, AppContext, Broker, Error};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
-use crate::workload::Counter;
+use crate::workload::{Counter, Order, publish, rate, timed};
 
 /// Every scenario, in the order `all` runs them.
 pub const ALL: [&str; 8] = [
@@ -81,4 +81,35 @@ async fn raw_stock(client: &async_nats::Client) -> Result<async_nats::jetstream:
     Ok(async_nats::jetstream::new(client.clone())
         .get_key_value(BUCKET)
         .await?)
+}
+
+/// Publishes `messages` orders to `subject` with the shared publisher and waits until
+/// `counter` has seen every one; messages per second.
+async fn publish_and_count(
+    bench: &Bench,
+    subject: &'static str,
+    messages: usize,
+    counter: &Counter,
+) -> Result<f64> {
+    let payload = Order::payload();
+    let elapsed = timed(async {
+        publish(bench.publisher(), subject, &payload, messages).await?;
+        counter.wait(bench.settings.deadline()).await
+    })
+    .await?;
+    Ok(rate(messages, elapsed))
+}
+
+/// Starts `app`, publishes `messages` orders to `subject`, stops the app; msg/s.
+async fn framework_throughput(
+    bench: &Bench,
+    app: App,
+    subject: &'static str,
+    messages: usize,
+    counter: &Counter,
+) -> Result<f64> {
+    let running = app.start().await?;
+    let figure = publish_and_count(bench, subject, messages, counter).await;
+    running.stop().await?;
+    figure
 }

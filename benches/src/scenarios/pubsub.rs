@@ -9,7 +9,7 @@ use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 use futures::StreamExt;
 
-use super::{app, raw_stock};
+use super::{app, publish_and_count, raw_stock};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
@@ -65,14 +65,9 @@ pub(super) async fn raw_run(bench: &Bench) -> Result<f64> {
             }
         })
     };
-    let payload = Order::payload();
-    let elapsed = timed(async {
-        publish(bench.publisher(), SUBJECT, &payload, messages).await?;
-        counter.wait(bench.settings.deadline()).await
-    })
-    .await;
+    let figure = publish_and_count(bench, SUBJECT, messages, &counter).await;
     consumer.abort();
-    Ok(rate(messages, elapsed?))
+    figure
 }
 
 /// The framework app on `broker`; `publisher` publishes through the broker itself (the
