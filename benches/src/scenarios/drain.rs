@@ -9,7 +9,9 @@ use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 use futures::StreamExt;
 
-use super::{app, raw_stock};
+use super::app;
+use super::pubsub::handle_order;
+use super::raw::RawConsumer;
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
@@ -60,40 +62,30 @@ async fn fill(bench: &Bench, consumer: &async_nats::Client) -> Result<()> {
 }
 
 async fn raw_run(bench: &Bench) -> Result<f64> {
-    let messages = bench.settings.messages;
-    let client = bench.raw_client().await?;
-    let stock = Arc::new(raw_stock(&client).await?);
-    let counter = Arc::new(Counter::new(messages));
     let gate = Arc::new(Gate::default());
-    let mut subscription = client.subscribe("bench.drain.*").await?;
     let consumer = {
-        let (counter, gate) = (Arc::clone(&counter), Arc::clone(&gate));
-        tokio::spawn(async move {
-            while let Some(message) = subscription.next().await {
-                gate.pass().await;
-                let Ok(order) = serde_json::from_slice::<Order>(&message.payload) else {
-                    continue;
-                };
-                let region = message
-                    .subject
-                    .split('.')
-                    .nth(2)
-                    .unwrap_or_default()
-                    .to_owned();
-                let stock = Arc::clone(&stock);
-                black_box((&order, &region, &stock));
-                counter.hit();
-            }
-        })
+        let gate = Arc::clone(&gate);
+        RawConsumer::start(
+            bench,
+            "bench.drain.*",
+            bench.settings.messages,
+            move |message, stock| {
+                let gate = Arc::clone(&gate);
+                async move {
+                    gate.pass().await;
+                    handle_order(&message, stock)
+                }
+            },
+        )
+        .await?
     };
-    fill(bench, &client).await?;
+    fill(bench, &consumer.client).await?;
     let elapsed = timed(async {
         gate.open();
-        counter.wait(bench.settings.deadline()).await
+        consumer.counter.wait(bench.settings.deadline()).await
     })
-    .await;
-    consumer.abort();
-    Ok(rate(messages, elapsed?))
+    .await?;
+    Ok(rate(bench.settings.messages, elapsed))
 }
 
 async fn framework_run(bench: &Bench) -> Result<f64> {

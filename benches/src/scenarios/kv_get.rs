@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
-use futures::StreamExt;
 
-use super::{KEY, app, framework_throughput, publish_and_count, raw_stock};
+use super::raw::RawConsumer;
+use super::{KEY, app, framework_throughput, publish_and_count};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
-use crate::workload::{Counter, sync};
+use crate::workload::Counter;
 
 const SUBJECT: &str = "bench.kvget";
 
@@ -35,26 +35,12 @@ async fn on_message(Ctx(stock): Ctx<KeyValue>, Ctx(counter): Ctx<Counter>) -> Re
 
 async fn raw_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.kv_messages;
-    let client = bench.raw_client().await?;
-    let stock = Arc::new(raw_stock(&client).await?);
-    let counter = Arc::new(Counter::new(messages));
-    let mut subscription = client.subscribe(SUBJECT).await?;
-    sync(&client).await?;
-    let consumer = {
-        let counter = Arc::clone(&counter);
-        tokio::spawn(async move {
-            while let Some(message) = subscription.next().await {
-                let stock = Arc::clone(&stock);
-                if let Ok(Some(value)) = stock.get(KEY).await {
-                    black_box((&message, value));
-                    counter.hit();
-                }
-            }
-        })
-    };
-    let figure = publish_and_count(bench, SUBJECT, messages, &counter).await;
-    consumer.abort();
-    figure
+    let consumer = RawConsumer::start(bench, SUBJECT, messages, async |message, stock| {
+        black_box(&message);
+        matches!(stock.get(KEY).await, Ok(Some(_)))
+    })
+    .await?;
+    publish_and_count(bench, SUBJECT, messages, &consumer.counter).await
 }
 
 /// The framework run; also the baseline of the `kv_view` scenario.

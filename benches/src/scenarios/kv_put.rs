@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
-use futures::StreamExt;
 
-use super::{app, framework_throughput, publish_and_count, raw_stock};
+use super::raw::RawConsumer;
+use super::{app, framework_throughput, publish_and_count};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
-use crate::workload::{Counter, sync};
+use crate::workload::Counter;
 
 const SUBJECT: &str = "bench.kvput";
 const KEY: &str = "last-order";
@@ -38,25 +38,11 @@ async fn on_message(
 
 async fn raw_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.kv_messages;
-    let client = bench.raw_client().await?;
-    let stock = Arc::new(raw_stock(&client).await?);
-    let counter = Arc::new(Counter::new(messages));
-    let mut subscription = client.subscribe(SUBJECT).await?;
-    sync(&client).await?;
-    let consumer = {
-        let counter = Arc::clone(&counter);
-        tokio::spawn(async move {
-            while let Some(message) = subscription.next().await {
-                let stock = Arc::clone(&stock);
-                if stock.put(KEY, message.payload).await.is_ok() {
-                    counter.hit();
-                }
-            }
-        })
-    };
-    let figure = publish_and_count(bench, SUBJECT, messages, &counter).await;
-    consumer.abort();
-    figure
+    let consumer = RawConsumer::start(bench, SUBJECT, messages, async |message, stock| {
+        stock.put(KEY, message.payload).await.is_ok()
+    })
+    .await?;
+    publish_and_count(bench, SUBJECT, messages, &consumer.counter).await
 }
 
 async fn framework_run(bench: &Bench) -> Result<f64> {

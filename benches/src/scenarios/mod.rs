@@ -7,6 +7,7 @@ mod kv_put;
 mod kv_view;
 mod memory;
 mod pubsub;
+mod raw;
 mod rpc;
 mod startup;
 

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use faststream_kv::Broker;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
-use futures::StreamExt;
 
-use super::{app, publish_and_count, raw_stock};
+use super::raw::RawConsumer;
+use super::{app, publish_and_count};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
-use crate::workload::{Counter, Order, publish, rate, sync, timed};
+use crate::workload::{Counter, Order, publish, rate, timed};
+use async_nats::jetstream::kv::Store;
 
 const SUBJECT: &str = "bench.pubsub.eu";
 
@@ -41,33 +42,27 @@ async fn on_order(
 /// The same work in a hand-written async-nats loop.
 pub(super) async fn raw_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.messages;
-    let client = bench.raw_client().await?;
-    let stock = Arc::new(raw_stock(&client).await?);
-    let counter = Arc::new(Counter::new(messages));
-    let mut subscription = client.subscribe("bench.pubsub.*").await?;
-    sync(&client).await?;
-    let consumer = {
-        let counter = Arc::clone(&counter);
-        tokio::spawn(async move {
-            while let Some(message) = subscription.next().await {
-                let Ok(order) = serde_json::from_slice::<Order>(&message.payload) else {
-                    continue;
-                };
-                let region = message
-                    .subject
-                    .split('.')
-                    .nth(2)
-                    .unwrap_or_default()
-                    .to_owned();
-                let stock = Arc::clone(&stock);
-                black_box((&order, &region, &stock));
-                counter.hit();
-            }
-        })
+    let consumer = RawConsumer::start(bench, "bench.pubsub.*", messages, async |message, stock| {
+        handle_order(&message, stock)
+    })
+    .await?;
+    publish_and_count(bench, SUBJECT, messages, &consumer.counter).await
+}
+
+/// The raw handler's work: decode, take the region, use the bucket handle.
+/// `stock` is the per-message clone of the bucket handle, as `Ctx` gives the framework.
+pub(super) fn handle_order(message: &async_nats::Message, stock: Arc<Store>) -> bool {
+    let Ok(order) = serde_json::from_slice::<Order>(&message.payload) else {
+        return false;
     };
-    let figure = publish_and_count(bench, SUBJECT, messages, &counter).await;
-    consumer.abort();
-    figure
+    let region = message
+        .subject
+        .split('.')
+        .nth(2)
+        .unwrap_or_default()
+        .to_owned();
+    black_box((&order, &region, &stock));
+    true
 }
 
 /// The framework app on `broker`; `publisher` publishes through the broker itself (the
