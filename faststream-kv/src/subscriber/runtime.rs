@@ -71,10 +71,14 @@ async fn consume(
     // (one atomic load) between messages so that a busy subscriber still stops.
     let mut stopping = *stop.borrow_and_update();
     while !stopping {
-        let next = tokio::select! {
-            biased;
-            next = incoming.next() => Some(next),
-            _ = stop.changed() => None,
+        // A message that is already there is taken without building the select below.
+        let next = match incoming.next().now_or_never() {
+            Some(next) => Some(next),
+            None => tokio::select! {
+                biased;
+                next = incoming.next() => Some(next),
+                _ = stop.changed() => None,
+            },
         };
         stopping = match next {
             Some(Some(message)) => {
