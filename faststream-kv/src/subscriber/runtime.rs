@@ -111,23 +111,27 @@ impl Worker {
             Err(error) => Err(Error::from_middleware(error)),
         };
         if max_workers == 1 {
-            let result = run(handled).await;
-            if let Some(reply) = outcome.settle(&self.name, result) {
-                reply.send(&self.broker, &self.name).await;
-            }
-            return;
+            return complete(handled, outcome, &self.broker, &self.name).await;
         }
         let Ok(permit) = Arc::clone(workers).acquire_owned().await else {
             return;
         };
         let (broker, name) = (self.broker.clone(), Arc::clone(&self.name));
         tokio::spawn(async move {
-            let result = run(handled).await;
-            if let Some(reply) = outcome.settle(&name, result) {
-                reply.send(&broker, &name).await;
-            }
+            complete(handled, outcome, &broker, &name).await;
             drop(permit);
         });
+    }
+}
+
+/// Runs the handler, logs a failure, and answers a request.
+async fn complete<F>(handled: Result<F>, outcome: Outcome, broker: &Broker, name: &str)
+where
+    F: Future<Output = Result<Reply, crate::error::BoxError>>,
+{
+    let result = run(handled).await;
+    if let Some(reply) = outcome.settle(name, result) {
+        reply.send(broker, name).await;
     }
 }
 
