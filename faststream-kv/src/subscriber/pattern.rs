@@ -85,6 +85,17 @@ impl Pattern {
     /// yields only the captures it reaches.
     pub fn captures<'s>(&self, subject: &'s str) -> Vec<(&str, &'s str)> {
         let mut found = Vec::with_capacity(self.captures.len());
+        self.for_each_capture(subject, |name, value| found.push((name, value)));
+        found
+    }
+
+    /// Calls `found` with each captured `(name, value)` pair, in order, without
+    /// allocating.
+    pub(crate) fn for_each_capture<'p, 's>(
+        &'p self,
+        subject: &'s str,
+        mut found: impl FnMut(&'p str, &'s str),
+    ) {
         let mut wanted = self.captures.iter().peekable();
         let mut offset = 0;
         for (index, token) in subject.split('.').enumerate() {
@@ -95,12 +106,11 @@ impl Pattern {
                 } else {
                     token
                 };
-                found.push((&*capture.name, value));
+                found(&capture.name, value);
                 wanted.next();
             }
             offset += token.len() + 1;
         }
-        found
     }
 }
 

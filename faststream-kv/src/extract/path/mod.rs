@@ -43,12 +43,30 @@ impl From<PathRejection> for Error {
     }
 }
 
+/// Captures extracted without a heap allocation.
+const INLINE_CAPTURES: usize = 8;
+
 impl<T: DeserializeOwned + Send> FromMessage for Path<T> {
     type Rejection = PathRejection;
 
     async fn from_message(message: &Message, scope: &Scope) -> Result<Self, PathRejection> {
-        let captures = scope.pattern().captures(message.subject());
-        T::deserialize(de::PathDeserializer::new(&captures))
+        let pattern = scope.pattern();
+        let subject = message.subject();
+        // Captures live on the stack; only patterns with more than eight use the heap.
+        let mut inline = [("", ""); INLINE_CAPTURES];
+        let heap;
+        let captures: &[(&str, &str)] = if pattern.capture_count() <= INLINE_CAPTURES {
+            let mut len = 0;
+            pattern.for_each_capture(subject, |name, value| {
+                inline[len] = (name, value);
+                len += 1;
+            });
+            &inline[..len]
+        } else {
+            heap = pattern.captures(subject);
+            &heap
+        };
+        T::deserialize(de::PathDeserializer::new(captures))
             .map(Path)
             .map_err(|error| PathRejection {
                 target: type_name::<T>(),
