@@ -1,5 +1,5 @@
-//! `faststream-kv-bench <scenario...|all> [--quick | --check]`: one line per scenario, then whether
-//! every target was met.
+//! `faststream-kv-bench <scenario...|all> [--quick | --check] [--only=raw|framework]`:
+//! one line per scenario, then whether every target was met.
 
 use std::process::ExitCode;
 
@@ -9,6 +9,20 @@ use faststream_kv_bench::{Bench, Settings, run};
 #[tokio::main]
 async fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(unknown) = arguments.iter().find(|argument| {
+        argument.starts_with("--")
+            && !matches!(
+                argument.as_str(),
+                "--quick" | "--check" | "--only=raw" | "--only=framework"
+            )
+    }) {
+        eprintln!(
+            "unknown option {unknown:?}\nusage: faststream-kv-bench <scenario...|all> \
+             [--quick | --check] [--only=raw|framework]\nscenarios: {}",
+            ALL.join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
     let quick = arguments.iter().any(|argument| argument == "--quick");
     let check = arguments.iter().any(|argument| argument == "--check");
     let mut names: Vec<&str> = arguments
@@ -24,12 +38,14 @@ async fn main() -> ExitCode {
         (false, true) => Settings::quick(),
         (false, false) => Settings::full(),
     };
-    // For profiling one side: `--only=raw` or `--only=framework` (ratios are then NaN).
-    if let Some(side) = arguments
+    // For profiling one side (the ratios are then NaN).
+    if arguments.iter().any(|argument| argument == "--only=raw") {
+        settings.only_raw = Some(true);
+    } else if arguments
         .iter()
-        .find_map(|argument| argument.strip_prefix("--only="))
+        .any(|argument| argument == "--only=framework")
     {
-        settings.only_raw = Some(side == "raw");
+        settings.only_raw = Some(false);
     }
     let reports = match Bench::start(settings).await {
         Ok(bench) => run(&names, &bench).await,
