@@ -5,6 +5,7 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
+use faststream_kv::handler::Handler;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 use futures::StreamExt;
@@ -31,16 +32,20 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
     Ok(Report::new("drain", raw, framework, "msg/s").ratio_at_least(0.9))
 }
 
-async fn on_order(
-    Json(order): Json<Order>,
-    Path(region): Path<String>,
-    Ctx(stock): Ctx<KeyValue>,
-    Ctx(counter): Ctx<Counter>,
-    Ctx(gate): Ctx<Gate>,
-) {
-    gate.pass().await;
-    black_box((&order, &region, &stock));
-    counter.hit();
+/// The `pubsub` handler, held at the gate until the clock starts.
+fn on_order(
+    counter: &Arc<Counter>,
+    gate: &Arc<Gate>,
+) -> impl Handler<(Json<Order>, Path<String>, Ctx<KeyValue>)> {
+    let (counter, gate) = (Arc::clone(counter), Arc::clone(gate));
+    move |Json(order): Json<Order>, Path(region): Path<String>, Ctx(stock): Ctx<KeyValue>| {
+        let (counter, gate) = (Arc::clone(&counter), Arc::clone(&gate));
+        async move {
+            gate.pass().await;
+            black_box((&order, &region, &stock));
+            counter.hit();
+        }
+    }
 }
 
 /// Publishes the orders, then a probe on the consumer's own connection: when the probe
@@ -92,9 +97,10 @@ async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.messages;
     let counter = Arc::new(Counter::new(messages));
     let gate = Arc::new(Gate::default());
-    let app =
-        app(bench.broker(), &counter).subscriber(Subscriber::new("bench.drain.{region}", on_order));
-    app.context().insert_arc(Arc::clone(&gate));
+    let app = app(bench.broker()).subscriber(Subscriber::new(
+        "bench.drain.{region}",
+        on_order(&counter, &gate),
+    ));
     let running = app.start().await?;
     let client = running
         .broker()

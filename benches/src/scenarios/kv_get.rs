@@ -4,6 +4,7 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
+use faststream_kv::handler::Handler;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 
@@ -26,11 +27,17 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
     Ok(Report::new("kv_get", raw, framework, "msg/s").ratio_at_least(0.95))
 }
 
-async fn on_message(Ctx(stock): Ctx<KeyValue>, Ctx(counter): Ctx<Counter>) -> Result<(), Error> {
-    if stock.get(KEY).await?.is_some() {
-        counter.hit();
+fn on_message(counter: &Arc<Counter>) -> impl Handler<(Ctx<KeyValue>,)> {
+    let counter = Arc::clone(counter);
+    move |Ctx(stock): Ctx<KeyValue>| {
+        let counter = Arc::clone(&counter);
+        async move {
+            if stock.get(KEY).await?.is_some() {
+                counter.hit();
+            }
+            Ok::<_, Error>(())
+        }
     }
-    Ok(())
 }
 
 async fn raw_run(bench: &Bench) -> Result<f64> {
@@ -47,6 +54,6 @@ async fn raw_run(bench: &Bench) -> Result<f64> {
 pub(super) async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.kv_messages;
     let counter = Arc::new(Counter::new(messages));
-    let app = app(bench.broker(), &counter).subscriber(Subscriber::new(SUBJECT, on_message));
+    let app = app(bench.broker()).subscriber(Subscriber::new(SUBJECT, on_message(&counter)));
     framework_throughput(bench, app, SUBJECT, messages, &counter).await
 }

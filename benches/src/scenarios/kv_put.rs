@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use faststream_kv::handler::Handler;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 
@@ -26,14 +27,16 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
     Ok(Report::new("kv_put", raw, framework, "msg/s").ratio_at_least(0.95))
 }
 
-async fn on_message(
-    body: Bytes,
-    Ctx(stock): Ctx<KeyValue>,
-    Ctx(counter): Ctx<Counter>,
-) -> Result<(), Error> {
-    stock.put(KEY, body).await?;
-    counter.hit();
-    Ok(())
+fn on_message(counter: &Arc<Counter>) -> impl Handler<(Bytes, Ctx<KeyValue>)> {
+    let counter = Arc::clone(counter);
+    move |body: Bytes, Ctx(stock): Ctx<KeyValue>| {
+        let counter = Arc::clone(&counter);
+        async move {
+            stock.put(KEY, body).await?;
+            counter.hit();
+            Ok::<_, Error>(())
+        }
+    }
 }
 
 async fn raw_run(bench: &Bench) -> Result<f64> {
@@ -48,6 +51,6 @@ async fn raw_run(bench: &Bench) -> Result<f64> {
 async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.kv_messages;
     let counter = Arc::new(Counter::new(messages));
-    let app = app(bench.broker(), &counter).subscriber(Subscriber::new(SUBJECT, on_message));
+    let app = app(bench.broker()).subscriber(Subscriber::new(SUBJECT, on_message(&counter)));
     framework_throughput(bench, app, SUBJECT, messages, &counter).await
 }

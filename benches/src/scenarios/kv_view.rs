@@ -6,6 +6,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
+use faststream_kv::handler::Handler;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 
@@ -33,23 +34,29 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
     }))
 }
 
-async fn on_message(Ctx(view): Ctx<KvView>, Ctx(counter): Ctx<Counter>) {
-    if view.get(KEY).is_some() {
-        counter.hit();
+fn on_message(counter: &Arc<Counter>) -> impl Handler<(Ctx<KvView>,)> {
+    let counter = Arc::clone(counter);
+    move |Ctx(view): Ctx<KvView>| {
+        let counter = Arc::clone(&counter);
+        async move {
+            if view.get(KEY).is_some() {
+                counter.hit();
+            }
+        }
     }
 }
 
 async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.messages;
     let counter = Arc::new(Counter::new(messages));
-    let app = app(bench.broker(), &counter)
+    let app = app(bench.broker())
         .on_startup(async |cx: AppContext| {
             // Runs after `app`'s own hook, which put the bucket in the context.
             let kv = cx.context().get::<KeyValue>()?;
             cx.context().insert(KvView::new(&kv, ">").await?);
             Ok::<_, Error>(())
         })
-        .subscriber(Subscriber::new(SUBJECT, on_message));
+        .subscriber(Subscriber::new(SUBJECT, on_message(&counter)));
     framework_throughput(bench, app, SUBJECT, messages, &counter).await
 }
 

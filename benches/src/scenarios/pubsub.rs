@@ -5,6 +5,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use faststream_kv::Broker;
+use faststream_kv::handler::Handler;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 
@@ -28,15 +29,18 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
     Ok(Report::new("pubsub", raw, framework, "msg/s").ratio_at_least(0.95))
 }
 
-/// The handler: decode, take the region, get the bucket from the context, count.
-async fn on_order(
-    Json(order): Json<Order>,
-    Path(region): Path<String>,
-    Ctx(stock): Ctx<KeyValue>,
-    Ctx(counter): Ctx<Counter>,
-) {
-    black_box((&order, &region, &stock));
-    counter.hit();
+/// The handler: decode, take the region, get the bucket from the context; then count.
+pub(super) fn on_order(
+    counter: &Arc<Counter>,
+) -> impl Handler<(Json<Order>, Path<String>, Ctx<KeyValue>)> {
+    let counter = Arc::clone(counter);
+    move |Json(order): Json<Order>, Path(region): Path<String>, Ctx(stock): Ctx<KeyValue>| {
+        let counter = Arc::clone(&counter);
+        async move {
+            black_box((&order, &region, &stock));
+            counter.hit();
+        }
+    }
 }
 
 /// The same work in a hand-written async-nats loop.
@@ -74,7 +78,7 @@ pub(super) async fn framework_run(
 ) -> Result<f64> {
     let messages = bench.settings.messages;
     let counter = Arc::new(Counter::new(messages));
-    let app = app(broker, &counter).subscriber(Subscriber::new("bench.pubsub.{region}", on_order));
+    let app = app(broker).subscriber(Subscriber::new("bench.pubsub.{region}", on_order(&counter)));
     let running = app.start().await?;
     let payload = Order::payload();
     let elapsed = timed(async {
