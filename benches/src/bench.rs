@@ -146,8 +146,8 @@ impl Bench {
     /// Runs `raw` and `framework` alternately for the configured rounds; the medians.
     pub async fn rounds(
         &self,
-        mut raw: impl AsyncFnMut() -> Result<f64>,
-        mut framework: impl AsyncFnMut() -> Result<f64>,
+        mut raw: impl AsyncFnMut(&Bench) -> Result<f64>,
+        mut framework: impl AsyncFnMut(&Bench) -> Result<f64>,
     ) -> Result<(f64, f64)> {
         let mut raws = Vec::with_capacity(self.settings.rounds);
         let mut frameworks = Vec::with_capacity(self.settings.rounds);
@@ -163,9 +163,9 @@ impl Bench {
                     continue;
                 }
                 if side {
-                    raws.push(raw().await.map_err(|error| format!("raw: {error}"))?);
+                    raws.push(raw(self).await.map_err(|error| format!("raw: {error}"))?);
                 } else {
-                    let figure = framework().await;
+                    let figure = framework(self).await;
                     frameworks.push(figure.map_err(|error| format!("framework: {error}"))?);
                 }
             }

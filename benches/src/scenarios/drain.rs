@@ -23,12 +23,7 @@ const SUBJECT: &str = "bench.drain.eu";
 const PROBE: &str = "bench.probe";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench
-        .rounds(
-            async || raw_run(bench).await,
-            async || framework_run(bench).await,
-        )
-        .await?;
+    let (raw, framework) = bench.rounds(raw_run, framework_run).await?;
     Ok(Report::new("drain", raw, framework, "msg/s").ratio_at_least(0.9))
 }
 

@@ -18,12 +18,7 @@ use crate::workload::Counter;
 const SUBJECT: &str = "bench.kvget";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench
-        .rounds(
-            async || raw_run(bench).await,
-            async || framework_run(bench).await,
-        )
-        .await?;
+    let (raw, framework) = bench.rounds(raw_run, framework_run).await?;
     Ok(Report::new("kv_get", raw, framework, "msg/s").ratio_at_least(0.95))
 }
 

@@ -19,12 +19,7 @@ use crate::workload::Counter;
 const SUBJECT: &str = "bench.kvview";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (kv_get, kv_view) = bench
-        .rounds(
-            async || kv_get::framework_run(bench).await,
-            async || framework_run(bench).await,
-        )
-        .await?;
+    let (kv_get, kv_view) = bench.rounds(kv_get::framework_run, framework_run).await?;
     let read_ns = read_latency(bench).await?;
     let report = Report::new("kv_view", kv_get, kv_view, "msg/s")
         .extra("p50_read_ns", format!("{read_ns:.0}"))

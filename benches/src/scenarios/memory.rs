@@ -10,13 +10,10 @@ use crate::report::Report;
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
     let (raw, framework) = bench
-        .rounds(
-            async || pubsub::raw_run(bench).await,
-            async || {
-                let broker = Broker::memory();
-                pubsub::framework_run(bench, broker.clone(), Some(broker)).await
-            },
-        )
+        .rounds(pubsub::raw_run, async |bench: &Bench| {
+            let broker = Broker::memory();
+            pubsub::framework_run(bench, broker.clone(), Some(broker)).await
+        })
         .await?;
     Ok(Report::new("memory", raw, framework, "msg/s").ratio_at_least(2.0))
 }

@@ -21,10 +21,9 @@ const SUBJECT: &str = "bench.pubsub.eu";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
     let (raw, framework) = bench
-        .rounds(
-            async || raw_run(bench).await,
-            async || framework_run(bench, bench.broker(), None).await,
-        )
+        .rounds(raw_run, async |bench: &Bench| {
+            framework_run(bench, bench.broker(), None).await
+        })
         .await?;
     Ok(Report::new("pubsub", raw, framework, "msg/s").ratio_at_least(0.95))
 }

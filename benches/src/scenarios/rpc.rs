@@ -15,12 +15,7 @@ use crate::workload::{Order, Receipt, sync};
 const SUBJECT: &str = "bench.rpc";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench
-        .rounds(
-            async || raw_run(bench).await,
-            async || framework_run(bench).await,
-        )
-        .await?;
+    let (raw, framework) = bench.rounds(raw_run, framework_run).await?;
     Ok(Report::new("rpc", raw, framework, "us").ratio_at_most(1.1))
 }
 

@@ -19,10 +19,9 @@ const SUBJECT: &str = "bench.startup";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
     let (raw, framework) = bench
-        .rounds(
-            async || raw_run(bench).await,
-            async || framework_run(bench.broker()).await,
-        )
+        .rounds(raw_run, async |bench: &Bench| {
+            framework_run(bench.broker()).await
+        })
         .await?;
     let mut memory = Vec::new();
     for _ in 0..bench.settings.rounds {
