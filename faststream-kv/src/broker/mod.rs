@@ -282,12 +282,12 @@ fn json_reply<T: Serialize + ?Sized>(value: &T) -> Result<Reply> {
     Ok(Reply::new(payload).header(CONTENT_TYPE, APPLICATION_JSON))
 }
 
-/// Adds the FastStream `correlation_id` header: `inherited` (a reply keeps the request's),
-/// else the one already set, else a new UUID.
 /// The header name without an allocation per message.
 const CORRELATION_ID_HEADER: async_nats::HeaderName =
     async_nats::HeaderName::from_static(CORRELATION_ID);
 
+/// Adds the FastStream `correlation_id` header: `inherited` (a reply keeps the request's),
+/// else the one already set, else a new UUID.
 fn with_correlation_id(headers: Option<HeaderMap>, inherited: Option<&str>) -> HeaderMap {
     let mut headers = headers.unwrap_or_default();
     match inherited {
