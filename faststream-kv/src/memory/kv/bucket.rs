@@ -132,7 +132,7 @@ impl MemoryBucket {
         if write.ttl_seconds.is_some() && state.config.key_ttl_markers.is_none() {
             return Err(ttl_not_allowed(&self.name));
         }
-        let size = (key.len() + write.value.len()) as u64;
+        let size = record_size(key, &write.value);
         if let Some(max) = state.config.max_bytes
             && state.bytes + size > max
         {
@@ -273,7 +273,7 @@ impl State {
             created: SystemTime::now(),
             operation,
         };
-        self.bytes += record_size(&entry);
+        self.bytes += record_size(&entry.key, &entry.value);
         self.watchers.retain(|watcher| {
             if !watcher
                 .filters
@@ -316,7 +316,7 @@ impl State {
 
     fn forget(&mut self, sequence: u64) -> Option<Entry> {
         let entry = self.records.remove(&sequence)?;
-        self.bytes -= record_size(&entry);
+        self.bytes -= record_size(&entry.key, &entry.value);
         Some(entry)
     }
 
@@ -329,8 +329,9 @@ impl State {
     }
 }
 
-fn record_size(entry: &Entry) -> u64 {
-    (entry.key.len() + entry.value.len()) as u64
+/// What a revision counts against `max_bytes`.
+fn record_size(key: &str, value: &[u8]) -> u64 {
+    (key.len() + value.len()) as u64
 }
 
 /// The entry as a watcher sees it (`meta_only` drops the value).
