@@ -17,7 +17,7 @@ pub struct Route {
     service: Box<dyn ErasedService>,
 }
 
-type RouteFuture = BoxFuture<'static, Result<Reply, BoxError>>;
+pub(crate) type RouteFuture = BoxFuture<'static, Result<Reply, BoxError>>;
 
 trait ErasedService: Send {
     fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>>;

@@ -1,20 +1,23 @@
 //! Running a subscriber: the consume loop, worker concurrency, replies, panic isolation
 //! and the graceful drain at shutdown.
 
-use std::future::Future;
+use std::future::poll_fn;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
-use tower::{Service, ServiceExt};
+use tower::Service;
 use tracing::Instrument;
+use tracing::instrument::Instrumented;
 
 use super::incoming::Incoming;
+use super::route::RouteFuture;
 use super::{Route, Source, SubscriberSettings};
 use crate::broker::Broker;
-use crate::error::{Error, Result};
+use crate::error::{BoxError, Error, Result};
 use crate::message::Message;
 use crate::response::Reply;
 
@@ -60,6 +63,21 @@ struct Worker {
     name: Arc<str>,
 }
 
+/// What the consume loop does next.
+enum Step {
+    Handle(Message),
+    /// The app asked subscribers to stop: drain, then handle what was received.
+    Stop,
+    /// The subscription ended.
+    End,
+}
+
+impl From<Option<Message>> for Step {
+    fn from(next: Option<Message>) -> Self {
+        next.map_or(Step::End, Step::Handle)
+    }
+}
+
 async fn consume(
     mut incoming: Incoming,
     mut worker: Worker,
@@ -67,90 +85,112 @@ async fn consume(
     mut stop: watch::Receiver<bool>,
 ) {
     let workers = Arc::new(Semaphore::new(max_workers));
-    // Messages first; the stop signal is awaited only when none is ready, and checked
-    // (one atomic load) between messages so that a busy subscriber still stops.
-    let mut stopping = *stop.borrow_and_update();
-    while !stopping {
-        // A message that is already there is taken without building the select below.
-        let next = match incoming.next().now_or_never() {
-            Some(next) => Some(next),
-            None => tokio::select! {
-                biased;
-                next = incoming.next() => Some(next),
-                _ = stop.changed() => None,
-            },
+    let mut draining = false;
+    // A stop requested before the loop started counts as a change.
+    stop.mark_changed();
+    loop {
+        let step = if draining {
+            incoming.next().await.into()
+        } else if let Some(step) = ready_step(&mut incoming, &mut stop) {
+            step
+        } else {
+            wait_step(&mut incoming, &mut stop).await
         };
-        stopping = match next {
-            Some(Some(message)) => {
-                worker.dispatch(message, &workers, max_workers).await;
-                stop_requested(&mut stop)
+        // Per message, only small futures are built and awaited here (readiness, one
+        // `Handling::finish`): a nested future is moved whole into this loop's state.
+        match step {
+            Step::Handle(message) => {
+                let ready = poll_fn(|cx| worker.route.poll_ready(cx)).await;
+                let handling = worker.call(message, ready);
+                if max_workers == 1 {
+                    handling.finish(&worker.broker, &worker.name).await;
+                } else if let Ok(permit) = Arc::clone(&workers).acquire_owned().await {
+                    let (broker, name) = (worker.broker.clone(), Arc::clone(&worker.name));
+                    tokio::spawn(async move {
+                        handling.finish(&broker, &name).await;
+                        drop(permit);
+                    });
+                }
             }
-            Some(None) => return wait_idle(&workers, max_workers).await,
-            // `changed` marked the new value seen: read it as it is.
-            None => stop.has_changed().is_err() || *stop.borrow(),
-        };
-    }
-    // Graceful drain: no new messages, but those already received are still handled.
-    if let Err(error) = incoming.drain().await {
-        tracing::warn!(handler = %worker.name, %error, "could not drain the subscription");
-    }
-    while let Some(message) = incoming.next().await {
-        worker.dispatch(message, &workers, max_workers).await;
+            // Graceful drain: no new messages, but those already received are handled.
+            Step::Stop => {
+                draining = true;
+                if let Err(error) = incoming.drain().await {
+                    tracing::warn!(handler = %worker.name, %error, "could not drain the subscription");
+                }
+            }
+            Step::End => break,
+        }
     }
     wait_idle(&workers, max_workers).await;
 }
 
-impl Worker {
-    /// Handles `message` inline (one worker) or on a spawned task (several).
-    async fn dispatch(&mut self, message: Message, workers: &Arc<Semaphore>, max_workers: usize) {
-        let outcome = Outcome::of(&message);
-        let span = tracing::info_span!("message", handler = %self.name, subject = %outcome.subject);
-        // Only the (boxed, small) handler future is moved around from here on.
-        let handled = match self.route.ready().await {
-            Ok(route) => Ok(route.call(message).instrument(span)),
-            Err(error) => Err(Error::from_middleware(error)),
-        };
-        if max_workers == 1 {
-            return complete(handled, outcome, &self.broker, &self.name).await;
-        }
-        let Ok(permit) = Arc::clone(workers).acquire_owned().await else {
-            return;
-        };
-        let (broker, name) = (self.broker.clone(), Arc::clone(&self.name));
-        tokio::spawn(async move {
-            complete(handled, outcome, &broker, &name).await;
-            drop(permit);
-        });
-    }
-}
-
-/// Runs the handler, logs a failure, and answers a request.
-async fn complete<F>(handled: Result<F>, outcome: Outcome, broker: &Broker, name: &str)
-where
-    F: Future<Output = Result<Reply, crate::error::BoxError>>,
-{
-    let result = run(handled).await;
-    if let Some(reply) = outcome.settle(name, result) {
-        reply.send(broker, name).await;
-    }
-}
-
-/// Whether the app asked subscribers to stop (or the app is gone); an atomic load
-/// unless the signal changed.
-fn stop_requested(stop: &mut watch::Receiver<bool>) -> bool {
-    match stop.has_changed() {
+/// The next step without waiting, if there is one: `Stop` once the app asked
+/// subscribers to stop (an atomic load unless the signal changed), or a message that
+/// is already there.
+fn ready_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) -> Option<Step> {
+    let stop_requested = match stop.has_changed() {
         Ok(false) => false,
         Ok(true) => *stop.borrow_and_update(),
         Err(_) => true,
+    };
+    if stop_requested {
+        return Some(Step::Stop);
+    }
+    incoming.next().now_or_never().map(Step::from)
+}
+
+/// Waits for the next message or the stop signal, whichever comes first.
+async fn wait_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) -> Step {
+    loop {
+        tokio::select! {
+            biased;
+            next = incoming.next() => return next.into(),
+            changed = stop.changed() => {
+                // `changed` marked the new value seen: read it as it is.
+                if changed.is_err() || *stop.borrow() {
+                    return Step::Stop;
+                }
+            }
+        }
+    }
+}
+
+impl Worker {
+    /// Calls the route (whose readiness was `ready`) on `message`.
+    fn call(&mut self, message: Message, ready: Result<(), BoxError>) -> Handling {
+        let outcome = Outcome::of(&message);
+        let span = tracing::info_span!("message", handler = %self.name, subject = %outcome.subject);
+        let future = match ready {
+            Ok(()) => Ok(self.route.call(message).instrument(span)),
+            Err(error) => Err(Error::from_middleware(error)),
+        };
+        Handling { future, outcome }
+    }
+}
+
+/// A message being handled: the handler's (boxed) future and where its result goes.
+struct Handling {
+    future: Result<Instrumented<RouteFuture>>,
+    outcome: Outcome,
+}
+
+impl Handling {
+    /// Runs the handler, logs a failure, and answers a request.
+    async fn finish(self, broker: &Broker, name: &str) {
+        let result = match self.future {
+            Ok(future) => run(future).await,
+            Err(error) => Err(error),
+        };
+        if let Some(reply) = self.outcome.settle(name, result) {
+            reply.send(broker, name).await;
+        }
     }
 }
 
 /// Runs the handler, turning a panic into [`Error::Panic`].
-async fn run<F>(handled: Result<F>) -> Result<Reply>
-where
-    F: Future<Output = Result<Reply, crate::error::BoxError>>,
-{
-    match AssertUnwindSafe(handled?).catch_unwind().await {
+async fn run(future: Instrumented<RouteFuture>) -> Result<Reply> {
+    match AssertUnwindSafe(future).catch_unwind().await {
         Ok(result) => result.map_err(Error::from_middleware),
         Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
     }
@@ -214,13 +254,14 @@ struct PendingReply {
 }
 
 impl PendingReply {
-    /// Sends it (boxed: the send future is large and only requests need it).
-    async fn send(self, broker: &Broker, name: &str) {
-        let sent =
-            Box::pin(broker.send_reply(self.reply_to, self.reply, self.correlation_id.as_deref()));
-        if let Err(error) = sent.await {
-            tracing::error!(handler = %name, subject = %self.subject, %error, "could not send the reply");
-        }
+    /// Sends it. Boxed: the send future is large, and only requests need it.
+    fn send<'a>(self, broker: &'a Broker, name: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let sent = broker.send_reply(self.reply_to, self.reply, self.correlation_id.as_deref());
+            if let Err(error) = sent.await {
+                tracing::error!(handler = %name, subject = %self.subject, %error, "could not send the reply");
+            }
+        })
     }
 }
 
