@@ -3,10 +3,12 @@
 
 use std::future::poll_fn;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tower::Service;
@@ -137,7 +139,12 @@ fn ready_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) -> Opti
     if stop_requested {
         return Some(Step::Stop);
     }
-    incoming.next().now_or_never().map(Step::from)
+    // Polled with a waker that does nothing: on `Pending` the caller waits in
+    // `wait_step`, which polls again with the task's waker.
+    match Pin::new(incoming).poll_next(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(next) => Some(next.into()),
+        Poll::Pending => None,
+    }
 }
 
 /// Waits for the next message or the stop signal, whichever comes first.
@@ -160,7 +167,8 @@ impl Worker {
     /// Calls the route (whose readiness was `ready`) on `message`.
     fn call(&mut self, message: Message, ready: Result<(), BoxError>) -> Handling {
         let outcome = Outcome::of(&message);
-        let span = tracing::info_span!("message", handler = %self.name, subject = %outcome.subject);
+        let span =
+            tracing::info_span!("message", handler = %self.name, subject = message.subject());
         let future = match ready {
             Ok(()) => Ok(self.route.call(message).instrument(span)),
             Err(error) => Err(Error::from_middleware(error)),
@@ -204,7 +212,9 @@ async fn wait_idle(workers: &Semaphore, max_workers: usize) {
 
 /// Where a message's result goes: the reply subject, and the log.
 struct Outcome {
-    subject: async_nats::Subject,
+    /// The message's subject, for the log; kept only when failures are logged (a NATS
+    /// subject's first clone allocates).
+    subject: Option<async_nats::Subject>,
     reply_to: Option<async_nats::Subject>,
     correlation_id: Option<String>,
 }
@@ -215,8 +225,9 @@ impl Outcome {
         let correlation_id = reply_to
             .as_ref()
             .and_then(|_| message.correlation_id().map(str::to_owned));
+        let logged = tracing::enabled!(tracing::Level::WARN);
         Self {
-            subject: message.subject_raw().clone(),
+            subject: logged.then(|| message.subject_raw().clone()),
             reply_to,
             correlation_id,
         }
@@ -229,9 +240,9 @@ impl Outcome {
             Ok(reply) => reply,
             Err(error) => {
                 if error.status_code() < 500 {
-                    tracing::warn!(handler = %name, subject = %self.subject, %error, "message rejected");
+                    tracing::warn!(handler = %name, subject = self.subject.as_deref(), %error, "message rejected");
                 } else {
-                    tracing::error!(handler = %name, subject = %self.subject, %error, "handler failed");
+                    tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "handler failed");
                 }
                 Reply::error(&error)
             }
@@ -250,7 +261,7 @@ struct PendingReply {
     reply_to: async_nats::Subject,
     reply: Reply,
     correlation_id: Option<String>,
-    subject: async_nats::Subject,
+    subject: Option<async_nats::Subject>,
 }
 
 impl PendingReply {
@@ -259,7 +270,7 @@ impl PendingReply {
         Box::pin(async move {
             let sent = broker.send_reply(self.reply_to, self.reply, self.correlation_id.as_deref());
             if let Err(error) = sent.await {
-                tracing::error!(handler = %name, subject = %self.subject, %error, "could not send the reply");
+                tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "could not send the reply");
             }
         })
     }
