@@ -210,26 +210,33 @@ async fn wait_idle(workers: &Semaphore, max_workers: usize) {
     let _all_idle = workers.acquire_many(permits).await;
 }
 
-/// Where a message's result goes: the reply subject, and the log.
+/// Where a message's result goes: the log, and a request's reply.
 struct Outcome {
     /// The message's subject, for the log; kept only when failures are logged (a NATS
     /// subject's first clone allocates).
     subject: Option<async_nats::Subject>,
-    reply_to: Option<async_nats::Subject>,
+    /// Boxed: most messages are not requests, and `Handling` stays small.
+    request: Option<Box<Request>>,
+}
+
+/// Where a request's reply goes.
+struct Request {
+    reply_to: async_nats::Subject,
     correlation_id: Option<String>,
 }
 
 impl Outcome {
     fn of(message: &Message) -> Self {
-        let reply_to = message.reply_subject().cloned();
-        let correlation_id = reply_to
-            .as_ref()
-            .and_then(|_| message.correlation_id().map(str::to_owned));
+        let request = message.reply_subject().map(|reply_to| {
+            Box::new(Request {
+                reply_to: reply_to.clone(),
+                correlation_id: message.correlation_id().map(str::to_owned),
+            })
+        });
         let logged = tracing::enabled!(tracing::Level::WARN);
         Self {
             subject: logged.then(|| message.subject_raw().clone()),
-            reply_to,
-            correlation_id,
+            request,
         }
     }
 
@@ -248,9 +255,8 @@ impl Outcome {
             }
         };
         Some(PendingReply {
-            reply_to: self.reply_to?,
+            request: self.request?,
             reply,
-            correlation_id: self.correlation_id,
             subject: self.subject,
         })
     }
@@ -258,9 +264,8 @@ impl Outcome {
 
 /// A reply on its way to a request's reply subject.
 struct PendingReply {
-    reply_to: async_nats::Subject,
+    request: Box<Request>,
     reply: Reply,
-    correlation_id: Option<String>,
     subject: Option<async_nats::Subject>,
 }
 
@@ -268,7 +273,11 @@ impl PendingReply {
     /// Sends it. Boxed: the send future is large, and only requests need it.
     fn send<'a>(self, broker: &'a Broker, name: &'a str) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let sent = broker.send_reply(self.reply_to, self.reply, self.correlation_id.as_deref());
+            let Request {
+                reply_to,
+                correlation_id,
+            } = *self.request;
+            let sent = broker.send_reply(reply_to, self.reply, correlation_id.as_deref());
             if let Err(error) = sent.await {
                 tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "could not send the reply");
             }
