@@ -108,8 +108,8 @@ impl_handler!(
 
 /// A [`Handler`] bound to its subscriber's [`Scope`]: a `tower::Service<Message>`.
 ///
-/// Always ready; every call boxes one future (the only per-message allocation of
-/// dispatch).
+/// Always ready; every call boxes one future. (A subscriber without layers does not
+/// go through this `Service`: its consume loop awaits the handler's future unboxed.)
 pub struct HandlerService<H, Args> {
     handler: H,
     scope: Arc<Scope>,
@@ -129,6 +129,14 @@ impl<H: Handler<Args>, Args> HandlerService<H, Args> {
     /// The subscriber scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
+    }
+
+    /// The handler's future for `message`, unboxed.
+    pub(crate) fn handle(
+        &self,
+        message: Message,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
+        self.handler.clone().call(message, Arc::clone(&self.scope))
     }
 }
 
@@ -154,6 +162,6 @@ impl<H: Handler<Args>, Args> tower::Service<Message> for HandlerService<H, Args>
     fn call(&mut self, message: Message) -> Self::Future {
         // One box around the handler's own future (which already yields `BoxError`):
         // no wrapper future that would copy it once more.
-        Box::pin(self.handler.clone().call(message, Arc::clone(&self.scope)))
+        Box::pin(self.handle(message))
     }
 }

@@ -1,5 +1,6 @@
 //! Subscribers: a pattern, a handler, and how to consume (queue group, workers, layers).
 
+mod dispatch;
 mod incoming;
 mod layer;
 mod pattern;

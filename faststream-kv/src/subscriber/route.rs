@@ -3,8 +3,10 @@
 use std::task::{Context as TaskContext, Poll};
 
 use futures::future::BoxFuture;
+use tokio::task::JoinHandle;
 use tower::Service;
 
+use super::runtime::Consumer;
 use crate::error::BoxError;
 use crate::handler::{Handler, HandlerService};
 use crate::message::Message;
@@ -17,12 +19,14 @@ pub struct Route {
     service: Box<dyn ErasedService>,
 }
 
-pub(crate) type RouteFuture = BoxFuture<'static, Result<Reply, BoxError>>;
+type RouteFuture = BoxFuture<'static, Result<Reply, BoxError>>;
 
 trait ErasedService: Send {
     fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>>;
     fn call(&mut self, message: Message) -> RouteFuture;
     fn clone_box(&self) -> Box<dyn ErasedService>;
+    /// Spawns the consume loop with the service's concrete type.
+    fn consume(self: Box<Self>, consumer: Consumer) -> JoinHandle<()>;
 }
 
 impl Route {
@@ -44,6 +48,14 @@ impl Route {
         Self {
             service: Box::new(service),
         }
+    }
+}
+
+impl Route {
+    /// Spawns the consume loop; a bare handler is called without the type erasure (and
+    /// without boxing its futures).
+    pub(crate) fn consume(self, consumer: Consumer) -> JoinHandle<()> {
+        self.service.consume(consumer)
     }
 }
 
@@ -81,6 +93,10 @@ impl<H: Handler<Args>, Args: 'static> ErasedService for HandlerService<H, Args> 
     fn clone_box(&self) -> Box<dyn ErasedService> {
         Box::new(self.clone())
     }
+
+    fn consume(self: Box<Self>, consumer: Consumer) -> JoinHandle<()> {
+        consumer.spawn(*self)
+    }
 }
 
 /// Boxes the future of a service that does not already return one.
@@ -104,5 +120,9 @@ where
 
     fn clone_box(&self) -> Box<dyn ErasedService> {
         Box::new(self.clone())
+    }
+
+    fn consume(self: Box<Self>, consumer: Consumer) -> JoinHandle<()> {
+        consumer.spawn(Route { service: self })
     }
 }

@@ -1,22 +1,20 @@
 //! Running a subscriber: the consume loop, worker concurrency, replies, panic isolation
 //! and the graceful drain at shutdown.
 
-use std::future::poll_fn;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
+use std::future::{Future, poll_fn};
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use futures::future::BoxFuture;
-use futures::{FutureExt, Stream, StreamExt};
+use futures::{Stream, StreamExt};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
-use tower::Service;
-use tracing::Instrument;
-use tracing::instrument::Instrumented;
+use tracing::Span;
 
+use super::dispatch::Dispatch;
 use super::incoming::Incoming;
-use super::route::RouteFuture;
 use super::{Route, Source, SubscriberSettings};
 use crate::broker::Broker;
 use crate::error::{BoxError, Error, Result};
@@ -45,24 +43,30 @@ pub(crate) async fn start(
             Incoming::kv_watch(watch, Arc::clone(&name))
         }
     };
-    let worker = Worker {
-        broker: broker.clone(),
-        route,
-        name,
-    };
-    Ok(tokio::spawn(consume(
+    let consumer = Consumer {
         incoming,
-        worker,
-        settings.max_workers,
+        broker: broker.clone(),
+        name,
+        max_workers: settings.max_workers,
         stop,
-    )))
+    };
+    Ok(route.consume(consumer))
 }
 
-/// What handling one message needs.
-struct Worker {
+/// A subscriber's consume loop before it is spawned: everything but the service.
+pub(crate) struct Consumer {
+    incoming: Incoming,
     broker: Broker,
-    route: Route,
     name: Arc<str>,
+    max_workers: usize,
+    stop: watch::Receiver<bool>,
+}
+
+impl Consumer {
+    /// Spawns the consume loop calling `service`.
+    pub(crate) fn spawn<D: Dispatch>(self, service: D) -> JoinHandle<()> {
+        tokio::spawn(consume(self, service))
+    }
 }
 
 /// What the consume loop does next.
@@ -80,12 +84,14 @@ impl From<Option<Message>> for Step {
     }
 }
 
-async fn consume(
-    mut incoming: Incoming,
-    mut worker: Worker,
-    max_workers: usize,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
+    let Consumer {
+        mut incoming,
+        broker,
+        name,
+        max_workers,
+        mut stop,
+    } = consumer;
     let workers = Arc::new(Semaphore::new(max_workers));
     let mut draining = false;
     // A stop requested before the loop started counts as a change.
@@ -98,18 +104,33 @@ async fn consume(
         } else {
             wait_step(&mut incoming, &mut stop).await
         };
-        // Per message, only small futures are built and awaited here (readiness, one
-        // `Handling::finish`): a nested future is moved whole into this loop's state.
+        // Per message, only the handler's future and small ones are built here: a
+        // nested future is moved whole into this loop's state, and moves of large
+        // values are `memcpy` calls.
         match step {
             Step::Handle(message) => {
-                let ready = poll_fn(|cx| worker.route.poll_ready(cx)).await;
-                let handling = worker.call(message, ready);
-                if max_workers == 1 {
-                    handling.finish(&worker.broker, &worker.name).await;
+                let outcome = Outcome::of(&message);
+                let span =
+                    tracing::info_span!("message", handler = %name, subject = message.subject());
+                if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
+                    let result = Err(Error::from_middleware(error));
+                    if let Some(sending) = outcome.answer(result, &broker, &name) {
+                        sending.await;
+                    }
+                } else if max_workers == 1 {
+                    // Built in place and polled where it is: handler futures are large.
+                    let result = run(pin!(service.call(message)), &span).await;
+                    if let Some(sending) = outcome.answer(result, &broker, &name) {
+                        sending.await;
+                    }
                 } else if let Ok(permit) = Arc::clone(&workers).acquire_owned().await {
-                    let (broker, name) = (worker.broker.clone(), Arc::clone(&worker.name));
+                    let future = service.call(message);
+                    let (broker, name) = (broker.clone(), Arc::clone(&name));
                     tokio::spawn(async move {
-                        handling.finish(&broker, &name).await;
+                        let result = run(pin!(future), &span).await;
+                        if let Some(sending) = outcome.answer(result, &broker, &name) {
+                            sending.await;
+                        }
                         drop(permit);
                     });
                 }
@@ -118,7 +139,7 @@ async fn consume(
             Step::Stop => {
                 draining = true;
                 if let Err(error) = incoming.drain().await {
-                    tracing::warn!(handler = %worker.name, %error, "could not drain the subscription");
+                    tracing::warn!(handler = %name, %error, "could not drain the subscription");
                 }
             }
             Step::End => break,
@@ -163,45 +184,22 @@ async fn wait_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) ->
     }
 }
 
-impl Worker {
-    /// Calls the route (whose readiness was `ready`) on `message`.
-    fn call(&mut self, message: Message, ready: Result<(), BoxError>) -> Handling {
-        let outcome = Outcome::of(&message);
-        let span =
-            tracing::info_span!("message", handler = %self.name, subject = message.subject());
-        let future = match ready {
-            Ok(()) => Ok(self.route.call(message).instrument(span)),
-            Err(error) => Err(Error::from_middleware(error)),
-        };
-        Handling { future, outcome }
-    }
-}
-
-/// A message being handled: the handler's (boxed) future and where its result goes.
-struct Handling {
-    future: Result<Instrumented<RouteFuture>>,
-    outcome: Outcome,
-}
-
-impl Handling {
-    /// Runs the handler, logs a failure, and answers a request.
-    async fn finish(self, broker: &Broker, name: &str) {
-        let result = match self.future {
-            Ok(future) => run(future).await,
-            Err(error) => Err(error),
-        };
-        if let Some(reply) = self.outcome.settle(name, result) {
-            reply.send(broker, name).await;
+/// The handler's result: its future polled where it is (not moved), inside the
+/// message's span, a panic turned into [`Error::Panic`].
+fn run<'a, F>(
+    mut future: Pin<&'a mut F>,
+    span: &'a Span,
+) -> impl Future<Output = Result<Reply>> + 'a
+where
+    F: Future<Output = Result<Reply, BoxError>>,
+{
+    poll_fn(move |cx| {
+        let _entered = span.enter();
+        match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll.map(|result| result.map_err(Error::from_middleware)),
+            Err(panic) => Poll::Ready(Err(Error::Panic(panic_message(panic.as_ref())))),
         }
-    }
-}
-
-/// Runs the handler, turning a panic into [`Error::Panic`].
-async fn run(future: Instrumented<RouteFuture>) -> Result<Reply> {
-    match AssertUnwindSafe(future).catch_unwind().await {
-        Ok(result) => result.map_err(Error::from_middleware),
-        Err(panic) => Err(Error::Panic(panic_message(panic.as_ref()))),
-    }
+    })
 }
 
 /// Waits for spawned handlers still running.
@@ -240,8 +238,19 @@ impl Outcome {
         }
     }
 
-    /// Logs a failure; the reply to send, if the message was a request. Nothing here
-    /// awaits, so a message without reply subject adds no future to the dispatch.
+    /// Logs a failure; for a request, the sending of its reply (nothing to await for
+    /// other messages, so they add no future to the consume loop).
+    fn answer<'a>(
+        self,
+        result: Result<Reply>,
+        broker: &'a Broker,
+        name: &'a str,
+    ) -> Option<BoxFuture<'a, ()>> {
+        self.settle(name, result)
+            .map(|reply| reply.send(broker, name))
+    }
+
+    /// Logs a failure; the reply to send, if the message was a request.
     fn settle(self, name: &str, result: Result<Reply>) -> Option<PendingReply> {
         let reply = match result {
             Ok(reply) => reply,
