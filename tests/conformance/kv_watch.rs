@@ -56,6 +56,33 @@ pub async fn current_values_then_marker_then_live_updates(env: Env) -> Result<()
     Ok(())
 }
 
+/// Writes that reach the bucket while the current values are still being delivered
+/// come after the marker: the marker follows exactly the values current at creation.
+pub async fn marker_follows_exactly_the_current_values_despite_racing_writes(
+    env: Env,
+) -> Result<(), Error> {
+    const KEYS: usize = 500;
+    let kv = bucket(&env).await?;
+    // Large values, so that delivering the current ones takes a while.
+    let old = "o".repeat(16 * 1024);
+    for index in 0..KEYS {
+        kv.put(&format!("k{index}"), old.clone()).await?;
+    }
+    let mut watch = kv.watch_all().await?;
+    for index in 0..10 {
+        kv.put(&format!("k{index}"), "new").await?;
+    }
+    let seen = take(&mut watch, KEYS + 11).await?;
+    let marker = seen.iter().position(|event| event == "|");
+    let short: Vec<&str> = seen
+        .iter()
+        .map(|event| &event[..event.len().min(8)])
+        .collect();
+    assert_eq!(marker, Some(KEYS), "events: {short:?}");
+    assert!(seen[KEYS + 1..].iter().all(|event| event.ends_with("=new")));
+    Ok(())
+}
+
 pub async fn marker_comes_even_when_nothing_matches(env: Env) -> Result<(), Error> {
     let kv = bucket(&env).await?;
     let mut empty = kv.watch_all().await?;

@@ -85,6 +85,7 @@ conformance! {
     kv_validation::invalid_keys_are_refused_before_the_wire,
     kv_validation::oversized_values_and_full_buckets_are_typed_errors,
     kv_watch::current_values_then_marker_then_live_updates,
+    kv_watch::marker_follows_exactly_the_current_values_despite_racing_writes,
     kv_watch::marker_comes_even_when_nothing_matches,
     kv_watch::filters_and_watch_many,
     kv_watch::include_history_and_from_revision,

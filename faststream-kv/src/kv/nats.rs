@@ -248,7 +248,7 @@ impl NatsBucket {
             marker: if initial == 0 {
                 Marker::Due
             } else {
-                Marker::Pending
+                Marker::Pending(initial)
             },
             failed: false,
         }
@@ -330,8 +330,10 @@ fn operation(headers: Option<&HeaderMap>) -> Operation {
 /// Whether the end-of-initial-data marker was sent.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Marker {
-    /// Initial values are still coming.
-    Pending,
+    /// Initial values are still coming: this many more (the consumer's pending count
+    /// when it was created). A write made after that comes after the marker, even if it
+    /// reached the stream before the last initial value was delivered.
+    Pending(u64),
     /// The last initial value was delivered; the marker goes next.
     Due,
     /// Sent.
@@ -396,8 +398,13 @@ impl NatsWatch {
             info.pending,
             SystemTime::from(info.published),
         );
-        if self.marker == Marker::Pending && delta == 0 {
-            self.marker = Marker::Due;
+        if let Marker::Pending(remaining) = self.marker {
+            // `delta == 0` also ends it: after a consumer reset the count may be off.
+            self.marker = if remaining <= 1 || delta == 0 {
+                Marker::Due
+            } else {
+                Marker::Pending(remaining - 1)
+            };
         }
         let key = message
             .subject
