@@ -44,9 +44,7 @@ impl Transport {
                 };
                 sent.map_err(|error| publish_error(client, error, size))
             }
-            Transport::Memory(memory) => {
-                memory.publish(&subject, reply, headers, payload).map(drop)
-            }
+            Transport::Memory(memory) => memory.publish(subject, reply, headers, payload).map(drop),
         }
     }
 

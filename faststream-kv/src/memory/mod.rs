@@ -47,7 +47,7 @@ impl MemoryBroker {
     /// Subjects must already be validated.
     pub(crate) fn publish(
         &self,
-        subject: &str,
+        subject: Subject,
         reply: Option<Subject>,
         headers: Option<HeaderMap>,
         payload: Bytes,
@@ -70,7 +70,7 @@ impl MemoryBroker {
         let mut delivered = 0;
         let mut last_plain: Option<&Target> = None;
         let mut groups: Vec<(&str, Vec<&Target>)> = Vec::new();
-        subscriptions.for_each_match(subject, |target| match &target.queue {
+        subscriptions.for_each_match(message.subject(), |target| match &target.queue {
             None => {
                 if let Some(previous) = last_plain.replace(target) {
                     delivered += usize::from(previous.sender.send(message.clone()).is_ok());
@@ -145,7 +145,8 @@ impl MemoryBroker {
     ) -> Result<Message> {
         let inbox = format!("_INBOX.{}", nuid::next());
         let mut replies = self.subscribe(&inbox, None)?;
-        if self.publish(subject, Some(inbox.into()), headers, payload)? == 0 {
+        let sent = self.publish(subject.into(), Some(inbox.into()), headers, payload)?;
+        if sent == 0 {
             return Err(Error::NoResponders(subject.to_owned()));
         }
         match tokio::time::timeout(timeout, replies.next()).await {
