@@ -61,7 +61,7 @@ impl Context {
 
     /// The value of type `T`, or [`Error::MissingContext`] naming the type.
     pub fn get<T: Send + Sync + 'static>(&self) -> Result<Arc<T>> {
-        self.try_get().ok_or(Error::MissingContext {
+        self.try_get().ok_or_else(|| Error::MissingContext {
             type_name: type_name::<T>(),
         })
     }
