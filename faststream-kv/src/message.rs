@@ -104,6 +104,26 @@ impl Message {
         &mut self.local
     }
 
+    /// A message from its parts, as a transport received or builds them.
+    pub(crate) fn from_parts(
+        subject: Subject,
+        reply: Option<Subject>,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Self {
+        Self {
+            subject,
+            reply: reply.map(Box::new),
+            payload,
+            headers,
+            local: LocalContext::default(),
+        }
+    }
+
+    pub(crate) fn take_headers(&mut self) -> Option<HeaderMap> {
+        self.headers.take()
+    }
+
     pub(crate) fn reply_subject(&self) -> Option<&Subject> {
         self.reply.as_deref()
     }
@@ -129,13 +149,12 @@ impl Clone for Message {
 
 impl From<async_nats::Message> for Message {
     fn from(message: async_nats::Message) -> Self {
-        Self {
-            subject: message.subject,
-            reply: message.reply.map(Box::new),
-            payload: message.payload,
-            headers: message.headers,
-            local: LocalContext::default(),
-        }
+        Self::from_parts(
+            message.subject,
+            message.reply,
+            message.headers,
+            message.payload,
+        )
     }
 }
 

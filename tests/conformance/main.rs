@@ -56,6 +56,7 @@ conformance! {
     extractors::json_string_bytes_headers_subject_message,
     extractors::optional_extractors_and_local_context,
     pubsub::wildcards_deliver_like_nats,
+    pubsub::publishes_carry_a_correlation_id,
     pubsub::queue_group_delivers_each_message_once,
     pubsub::invalid_subjects_are_rejected_before_the_wire,
     request_reply::json_request_reply_keeps_correlation_id,

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use faststream_kv::CORRELATION_ID;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 use futures::StreamExt;
@@ -43,6 +44,53 @@ pub async fn wildcards_deliver_like_nats(env: Env) -> Result<(), Error> {
             .await
             .is_err()
     );
+    broker.close().await
+}
+
+/// Every publish carries a FastStream `correlation_id`: a new UUID per message (the
+/// same for every subscriber of that message), or the one the publisher set.
+pub async fn publishes_carry_a_correlation_id(env: Env) -> Result<(), Error> {
+    let broker = env.broker();
+    broker.connect().await?;
+    let mut first = broker.subscribe("ids.*").await?;
+    let mut second = broker.subscribe("ids.>").await?;
+    broker.flush().await?;
+    broker.publish("ids.a", "1").await?;
+    broker.publish("ids.b", "2").await?;
+    broker
+        .publish_message("ids.c", Reply::new("3").header("x-tenant", "acme"))
+        .await?;
+    broker
+        .publish_message("ids.d", Reply::new("4").header(CORRELATION_ID, "mine"))
+        .await?;
+    let mut ids = Vec::new();
+    for subscription in [&mut first, &mut second] {
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let message = tokio::time::timeout(Duration::from_secs(5), subscription.next())
+                .await
+                .ok()
+                .flatten()
+                .expect("message");
+            let id = message
+                .correlation_id()
+                .expect("a correlation id")
+                .to_owned();
+            if message.subject() == "ids.c" {
+                assert_eq!(message.header("x-tenant"), Some("acme"));
+            }
+            seen.push(id);
+        }
+        ids.push(seen);
+    }
+    assert_eq!(ids[0], ids[1], "each subscriber sees the message's one id");
+    let generated = &ids[0][..3];
+    assert!(
+        generated.iter().all(|id| id.len() == 36),
+        "UUIDs: {generated:?}"
+    );
+    assert!(generated[0] != generated[1] && generated[1] != generated[2]);
+    assert_eq!(ids[0][3], "mine");
     broker.close().await
 }
 

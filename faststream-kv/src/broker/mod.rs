@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use async_nats::{HeaderMap, Subject};
+use async_nats::Subject;
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,10 +23,10 @@ pub use transport::Subscription;
 
 use crate::error::{Error, Result};
 use crate::memory::MemoryBroker;
-use crate::message::{
-    APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, Message, SERVICE_ERROR, SERVICE_ERROR_CODE,
-};
+use crate::message::{APPLICATION_JSON, CONTENT_TYPE, Message, SERVICE_ERROR, SERVICE_ERROR_CODE};
 use crate::response::Reply;
+pub(crate) use correlation::CorrelationId;
+use correlation::with_correlation_id;
 pub(crate) use transport::Transport;
 
 /// Default request timeout of the memory broker (NATS takes it from [`ConnectOptions`]).
@@ -164,9 +164,8 @@ impl Broker {
     pub async fn publish_message(&self, subject: &str, message: Reply) -> Result<()> {
         validate_publish_subject(subject)?;
         let (payload, headers) = message.into_parts();
-        let headers = with_correlation_id(headers, None);
         self.transport()?
-            .publish(Subject::from(subject), None, Some(headers), payload)
+            .publish_correlated(Subject::from(subject), headers, payload)
             .await
     }
 
@@ -280,24 +279,6 @@ fn json_reply<T: Serialize + ?Sized>(value: &T) -> Result<Reply> {
         source: Box::new(source),
     })?;
     Ok(Reply::new(payload).header(CONTENT_TYPE, APPLICATION_JSON))
-}
-
-/// The header name without an allocation per message.
-const CORRELATION_ID_HEADER: async_nats::HeaderName =
-    async_nats::HeaderName::from_static(CORRELATION_ID);
-
-/// Adds the FastStream `correlation_id` header: `inherited` (a reply keeps the request's),
-/// else the one already set, else a new UUID.
-fn with_correlation_id(headers: Option<HeaderMap>, inherited: Option<&str>) -> HeaderMap {
-    let mut headers = headers.unwrap_or_default();
-    match inherited {
-        Some(id) => headers.insert(CORRELATION_ID_HEADER, id),
-        None if headers.get(CORRELATION_ID).is_none() => {
-            headers.insert(CORRELATION_ID_HEADER, correlation::new_correlation_id());
-        }
-        None => {}
-    }
-    headers
 }
 
 /// The error an error reply carries, if it is one.

@@ -9,9 +9,10 @@ use async_nats::{HeaderMap, RequestErrorKind, Subject};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 
+use super::correlation::with_correlation_id;
 use crate::error::{Error, Result};
-use crate::memory::{MemoryBroker, MemorySubscription};
-use crate::message::Message;
+use crate::memory::{Delivery, MemoryBroker, MemorySubscription};
+use crate::message::{CORRELATION_ID, Message};
 
 #[derive(Clone)]
 pub(crate) enum Transport {
@@ -44,7 +45,38 @@ impl Transport {
                 };
                 sent.map_err(|error| publish_error(client, error, size))
             }
-            Transport::Memory(memory) => memory.publish(subject, reply, headers, payload).map(drop),
+            Transport::Memory(memory) => {
+                let message = Message::from_parts(subject, reply, headers, payload);
+                memory.publish(Delivery::new(message)).map(drop)
+            }
+        }
+    }
+
+    /// Publishes with a `correlation_id` header: the one `headers` has, or a new one.
+    pub(crate) async fn publish_correlated(
+        &self,
+        subject: Subject,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Result<()> {
+        match self {
+            // The subscriber's thread builds the header: see `Delivery`.
+            Transport::Memory(memory) => {
+                let has_id = headers
+                    .as_ref()
+                    .is_some_and(|headers| headers.get(CORRELATION_ID).is_some());
+                let message = Message::from_parts(subject, None, headers, payload);
+                let delivery = if has_id {
+                    Delivery::new(message)
+                } else {
+                    Delivery::correlated(message)
+                };
+                memory.publish(delivery).map(drop)
+            }
+            Transport::Nats(_) => {
+                let headers = with_correlation_id(headers, None);
+                self.publish(subject, None, Some(headers), payload).await
+            }
         }
     }
 

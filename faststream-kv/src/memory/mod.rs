@@ -2,6 +2,7 @@
 //! queue groups, request/reply with inboxes and "no responders", headers) inside the
 //! process, for tests and for running an app without a server.
 
+mod delivery;
 mod kv;
 mod subscription;
 mod trie;
@@ -10,13 +11,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use async_nats::{HeaderMap, Subject};
+use async_nats::HeaderMap;
 use bytes::Bytes;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
 use crate::message::Message;
+pub(crate) use delivery::Delivery;
 pub(crate) use kv::{KvBuckets, MemoryBucket};
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
@@ -38,28 +40,15 @@ struct Core {
 
 struct Target {
     queue: Option<Box<str>>,
-    sender: mpsc::UnboundedSender<Message>,
+    sender: mpsc::UnboundedSender<Delivery>,
 }
 
 impl MemoryBroker {
     /// Delivers a message to every matching subscription and to one member of each
     /// matching queue group. Returns how many subscriptions received it.
     /// Subjects must already be validated.
-    pub(crate) fn publish(
-        &self,
-        subject: Subject,
-        reply: Option<Subject>,
-        headers: Option<HeaderMap>,
-        payload: Bytes,
-    ) -> Result<usize> {
+    pub(crate) fn publish(&self, message: Delivery) -> Result<usize> {
         self.check_open()?;
-        let mut message = Message::new(subject, payload);
-        if let Some(reply) = reply {
-            message = message.with_reply(reply);
-        }
-        if let Some(headers) = headers {
-            message = message.with_headers(headers);
-        }
         let subscriptions = self
             .core
             .subscriptions
@@ -70,7 +59,7 @@ impl MemoryBroker {
         let mut delivered = 0;
         let mut last_plain: Option<&Target> = None;
         let mut groups: Vec<(&str, Vec<&Target>)> = Vec::new();
-        subscriptions.for_each_match(message.subject(), |target| match &target.queue {
+        subscriptions.for_each_match(message.message().subject(), |target| match &target.queue {
             None => {
                 if let Some(previous) = last_plain.replace(target) {
                     delivered += usize::from(previous.sender.send(message.clone()).is_ok());
@@ -145,8 +134,8 @@ impl MemoryBroker {
     ) -> Result<Message> {
         let inbox = format!("_INBOX.{}", nuid::next());
         let mut replies = self.subscribe(&inbox, None)?;
-        let sent = self.publish(subject.into(), Some(inbox.into()), headers, payload)?;
-        if sent == 0 {
+        let message = Message::from_parts(subject.into(), Some(inbox.into()), headers, payload);
+        if self.publish(Delivery::new(message))? == 0 {
             return Err(Error::NoResponders(subject.to_owned()));
         }
         match tokio::time::timeout(timeout, replies.next()).await {
@@ -179,7 +168,7 @@ impl MemoryBroker {
 }
 
 /// The message itself for its last use, a clone before.
-fn take_or_clone(message: &mut Option<Message>, last: bool) -> Option<Message> {
+fn take_or_clone(message: &mut Option<Delivery>, last: bool) -> Option<Delivery> {
     if last {
         message.take()
     } else {
