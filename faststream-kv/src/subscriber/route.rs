@@ -14,7 +14,9 @@ use crate::response::Reply;
 
 /// A subscriber's service after type erasure: what tower layers given to
 /// [`App::layer`](crate::App::layer) and [`Subscriber::layer`](super::Subscriber::layer)
-/// wrap. A bare handler is not boxed twice: its one boxed future is passed through.
+/// wrap. As a service, a bare handler's one boxed future is passed through (not boxed
+/// twice); the consume loop of a subscriber without layers calls the handler itself,
+/// without boxing.
 pub struct Route {
     service: Box<dyn ErasedService>,
 }
@@ -42,20 +44,18 @@ impl Route {
         }
     }
 
+    /// Spawns the consume loop; a bare handler is called without the type erasure (and
+    /// without boxing its futures).
+    pub(crate) fn consume(self, consumer: Consumer) -> JoinHandle<()> {
+        self.service.consume(consumer)
+    }
+
     pub(crate) fn from_handler<H: Handler<Args>, Args: 'static>(
         service: HandlerService<H, Args>,
     ) -> Self {
         Self {
             service: Box::new(service),
         }
-    }
-}
-
-impl Route {
-    /// Spawns the consume loop; a bare handler is called without the type erasure (and
-    /// without boxing its futures).
-    pub(crate) fn consume(self, consumer: Consumer) -> JoinHandle<()> {
-        self.service.consume(consumer)
     }
 }
 

@@ -213,7 +213,7 @@ struct Outcome {
     /// The message's subject, for the log; kept only when failures are logged (a NATS
     /// subject's first clone allocates).
     subject: Option<async_nats::Subject>,
-    /// Boxed: most messages are not requests, and `Handling` stays small.
+    /// Boxed: most messages are not requests, and the consume loop's state stays small.
     request: Option<Box<Request>>,
 }
 
