@@ -96,20 +96,22 @@ impl Pattern {
         subject: &'s str,
         mut found: impl FnMut(&'p str, &'s str),
     ) {
-        let mut wanted = self.captures.iter().peekable();
-        let mut offset = 0;
-        for (index, token) in subject.split('.').enumerate() {
-            let Some(capture) = wanted.peek() else { break };
-            if capture.token == index {
-                let value = if capture.tail {
-                    &subject[offset..]
-                } else {
-                    token
-                };
-                found(&capture.name, value);
-                wanted.next();
+        // A byte scan: tokens are short, and `str::split` calls `memchr` per token.
+        let bytes = subject.as_bytes();
+        let next_dot = |from: usize| bytes[from..].iter().position(|&byte| byte == b'.');
+        let (mut start, mut index) = (0, 0);
+        for capture in &self.captures {
+            while index < capture.token {
+                let Some(dot) = next_dot(start) else { return };
+                start += dot + 1;
+                index += 1;
             }
-            offset += token.len() + 1;
+            let end = if capture.tail {
+                bytes.len()
+            } else {
+                next_dot(start).map_or(bytes.len(), |dot| start + dot)
+            };
+            found(&capture.name, &subject[start..end]);
         }
     }
 }
@@ -138,6 +140,18 @@ mod tests {
         let plain = Pattern::parse("a.*.>").expect("valid");
         assert_eq!(plain.subject(), "a.*.>");
         assert_eq!(plain.capture_count(), 0);
+    }
+
+    #[test]
+    fn captures_first_middle_and_last_tokens() {
+        let pattern = Pattern::parse("{a}.x.{b}.{c}").expect("valid");
+        assert_eq!(
+            pattern.captures("1.x.two.3"),
+            [("a", "1"), ("b", "two"), ("c", "3")]
+        );
+        // Fewer tokens than the pattern: only the captures reached.
+        assert_eq!(pattern.captures("1.x"), [("a", "1")]);
+        assert_eq!(pattern.captures("1.x.two"), [("a", "1"), ("b", "two")]);
     }
 
     #[test]
