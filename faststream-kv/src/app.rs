@@ -6,7 +6,7 @@
 //! close the broker → `after_shutdown` hooks.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -262,20 +262,15 @@ impl App {
         self.check_subscribers()?;
         let subscribers = self.start_subscribers().await?;
         let mut running = RunningApp {
-            app_context,
-            hooks: self.hooks,
+            app_context: app_context.clone(),
+            hooks: Mutex::new(self.hooks),
             subscribers,
             graceful_timeout: self.graceful_timeout,
             shutdown: self.shutdown,
             stopped: false,
         };
-        if let Err(error) = run_hooks(
-            "after_startup",
-            &mut running.hooks.after_startup,
-            &running.app_context,
-        )
-        .await
-        {
+        let after_startup = &mut running.hooks_mut().after_startup;
+        if let Err(error) = run_hooks("after_startup", after_startup, &app_context).await {
             running.stop_subscribers().await;
             return Err(error);
         }
@@ -332,7 +327,9 @@ impl App {
 /// background.
 pub struct RunningApp {
     app_context: AppContext,
-    hooks: Hooks,
+    /// Only used through `&mut self`; the mutex makes `RunningApp` `Sync` without asking
+    /// hooks to be.
+    hooks: Mutex<Hooks>,
     subscribers: Vec<JoinHandle<()>>,
     graceful_timeout: Duration,
     shutdown: ShutdownHandle,
@@ -366,10 +363,11 @@ impl RunningApp {
     async fn stop_in_place(&mut self) -> Result<()> {
         self.stopped = true;
         let mut first_error = None;
+        let app_context = self.app_context.clone();
         let on_shutdown = run_hooks(
             "on_shutdown",
-            &mut self.hooks.on_shutdown,
-            &self.app_context,
+            &mut self.hooks_mut().on_shutdown,
+            &app_context,
         )
         .await;
         first_error = first_error.or(on_shutdown.err());
@@ -378,12 +376,16 @@ impl RunningApp {
         first_error = first_error.or(self.app_context.broker.close().await.err());
         let after_shutdown = run_hooks(
             "after_shutdown",
-            &mut self.hooks.after_shutdown,
-            &self.app_context,
+            &mut self.hooks_mut().after_shutdown,
+            &app_context,
         )
         .await;
         first_error = first_error.or(after_shutdown.err());
         first_error.map_or(Ok(()), Err)
+    }
+
+    fn hooks_mut(&mut self) -> &mut Hooks {
+        self.hooks.get_mut().unwrap_or_else(PoisonError::into_inner)
     }
 
     async fn stop_subscribers(&mut self) {
@@ -416,7 +418,7 @@ impl Drop for RunningApp {
         };
         let mut running = RunningApp {
             app_context: self.app_context.clone(),
-            hooks: std::mem::take(&mut self.hooks),
+            hooks: Mutex::new(std::mem::take(self.hooks_mut())),
             subscribers: std::mem::take(&mut self.subscribers),
             graceful_timeout: self.graceful_timeout,
             shutdown: self.shutdown.clone(),
@@ -476,3 +478,10 @@ async fn termination_signal() {
         () = terminate => {}
     }
 }
+
+// A running app is shared with spawned tasks (`Arc<TestApp>`, `&RunningApp` across
+// awaits), so it must stay `Send + Sync` whatever its hooks are.
+const _: fn() = || {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<RunningApp>();
+};
