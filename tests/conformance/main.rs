@@ -10,6 +10,7 @@ mod support;
 
 mod errors;
 mod extractors;
+mod fairness;
 mod kv_buckets;
 mod kv_crud;
 mod kv_subscribers;
@@ -59,6 +60,7 @@ conformance! {
     pubsub::publishes_carry_a_correlation_id,
     pubsub::queue_group_delivers_each_message_once,
     pubsub::invalid_subjects_are_rejected_before_the_wire,
+    fairness::busy_subscriber_lets_other_tasks_run,
     request_reply::json_request_reply_keeps_correlation_id,
     request_reply::replies_carry_faststream_headers,
     request_reply::no_responders_is_a_typed_error,

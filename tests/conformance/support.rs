@@ -110,3 +110,23 @@ where
     let env = Env::new(backend)?;
     runtime.block_on(body(env))
 }
+
+/// Runs `work` on a runtime of its own with a single thread (from a blocking thread of
+/// the test's runtime): for tests about how tasks share a thread.
+pub async fn on_one_thread<F>(work: F) -> Result<(), Error>
+where
+    F: Future<Output = Result<(), Error>> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| Error::Io {
+                context: "building the single-threaded runtime".into(),
+                source: error,
+            })?
+            .block_on(work)
+    })
+    .await
+    .map_err(Error::msg)?
+}
