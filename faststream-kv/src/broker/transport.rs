@@ -11,8 +11,8 @@ use futures::{Stream, StreamExt};
 
 use super::correlation::with_correlation_id;
 use crate::error::{Error, Result};
-use crate::memory::{Delivery, MemoryBroker, MemorySubscription};
-use crate::message::{CORRELATION_ID, Message};
+use crate::memory::{MemoryBroker, MemorySubscription};
+use crate::message::{Message, MessageHeaders};
 
 #[derive(Clone)]
 pub(crate) enum Transport {
@@ -46,8 +46,8 @@ impl Transport {
                 sent.map_err(|error| publish_error(client, error, size))
             }
             Transport::Memory(memory) => {
-                let message = Message::from_parts(subject, reply, headers, payload);
-                memory.publish(Delivery::new(message)).map(drop)
+                let message = Message::from_parts(subject, reply, headers.into(), payload);
+                memory.publish(message).map(drop)
             }
         }
     }
@@ -60,18 +60,16 @@ impl Transport {
         payload: Bytes,
     ) -> Result<()> {
         match self {
-            // The subscriber's thread builds the header: see `Delivery`.
+            // Without other headers, the header map is built only if it is read: see
+            // `MessageHeaders`.
             Transport::Memory(memory) => {
-                let has_id = headers
-                    .as_ref()
-                    .is_some_and(|headers| headers.get(CORRELATION_ID).is_some());
-                let message = Message::from_parts(subject, None, headers, payload);
-                let delivery = if has_id {
-                    Delivery::new(message)
-                } else {
-                    Delivery::correlated(message)
+                let headers = match headers {
+                    None => MessageHeaders::new_correlation_id(),
+                    Some(headers) => MessageHeaders::Map(with_correlation_id(Some(headers), None)),
                 };
-                memory.publish(delivery).map(drop)
+                memory
+                    .publish(Message::from_parts(subject, None, headers, payload))
+                    .map(drop)
             }
             Transport::Nats(_) => {
                 let headers = with_correlation_id(headers, None);

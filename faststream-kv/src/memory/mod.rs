@@ -2,7 +2,6 @@
 //! queue groups, request/reply with inboxes and "no responders", headers) inside the
 //! process, for tests and for running an app without a server.
 
-mod delivery;
 mod kv;
 mod subscription;
 mod trie;
@@ -18,7 +17,6 @@ use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
 use crate::message::Message;
-pub(crate) use delivery::Delivery;
 pub(crate) use kv::{KvBuckets, MemoryBucket};
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
@@ -40,14 +38,14 @@ struct Core {
 
 struct Target {
     queue: Option<Box<str>>,
-    sender: mpsc::UnboundedSender<Delivery>,
+    sender: mpsc::UnboundedSender<Message>,
 }
 
 impl MemoryBroker {
     /// Delivers a message to every matching subscription and to one member of each
     /// matching queue group. Returns how many subscriptions received it.
     /// Subjects must already be validated.
-    pub(crate) fn publish(&self, message: Delivery) -> Result<usize> {
+    pub(crate) fn publish(&self, message: Message) -> Result<usize> {
         self.check_open()?;
         let subscriptions = self
             .core
@@ -55,11 +53,11 @@ impl MemoryBroker {
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         // Every recipient but the last gets a clone; the last gets the message itself
-        // (a clone copies the headers, which is most of a publish's cost).
+        // (a clone copies the headers, if they are built).
         let mut delivered = 0;
         let mut last_plain: Option<&Target> = None;
         let mut groups: Vec<(&str, Vec<&Target>)> = Vec::new();
-        subscriptions.for_each_match(message.message().subject(), |target| match &target.queue {
+        subscriptions.for_each_match(message.subject(), |target| match &target.queue {
             None => {
                 if let Some(previous) = last_plain.replace(target) {
                     delivered += usize::from(previous.sender.send(message.clone()).is_ok());
@@ -134,8 +132,9 @@ impl MemoryBroker {
     ) -> Result<Message> {
         let inbox = format!("_INBOX.{}", nuid::next());
         let mut replies = self.subscribe(&inbox, None)?;
-        let message = Message::from_parts(subject.into(), Some(inbox.into()), headers, payload);
-        if self.publish(Delivery::new(message))? == 0 {
+        let message =
+            Message::from_parts(subject.into(), Some(inbox.into()), headers.into(), payload);
+        if self.publish(message)? == 0 {
             return Err(Error::NoResponders(subject.to_owned()));
         }
         match tokio::time::timeout(timeout, replies.next()).await {
@@ -168,7 +167,7 @@ impl MemoryBroker {
 }
 
 /// The message itself for its last use, a clone before.
-fn take_or_clone(message: &mut Option<Delivery>, last: bool) -> Option<Delivery> {
+fn take_or_clone(message: &mut Option<Message>, last: bool) -> Option<Message> {
     if last {
         message.take()
     } else {

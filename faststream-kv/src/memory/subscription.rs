@@ -7,14 +7,14 @@ use std::task::{Context, Poll};
 use futures::Stream;
 use tokio::sync::mpsc;
 
-use super::{Core, Delivery};
+use super::Core;
 use crate::message::Message;
 
 /// Messages for one subscription, in publish order.
 pub(crate) struct MemorySubscription {
     id: u64,
     subject: String,
-    receiver: mpsc::UnboundedReceiver<Delivery>,
+    receiver: mpsc::UnboundedReceiver<Message>,
     core: Weak<Core>,
 }
 
@@ -22,7 +22,7 @@ impl MemorySubscription {
     pub(super) fn new(
         id: u64,
         subject: String,
-        receiver: mpsc::UnboundedReceiver<Delivery>,
+        receiver: mpsc::UnboundedReceiver<Message>,
         core: Weak<Core>,
     ) -> Self {
         Self {
@@ -47,9 +47,7 @@ impl Stream for MemorySubscription {
     type Item = Message;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.receiver
-            .poll_recv(cx)
-            .map(|delivery| delivery.map(Delivery::open))
+        self.receiver.poll_recv(cx)
     }
 }
 

@@ -1,11 +1,14 @@
 //! An incoming message, as a handler and its extractors see it.
 
+mod headers;
+
 use std::fmt;
 
 use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 
 use crate::context::LocalContext;
+pub(crate) use headers::MessageHeaders;
 
 /// Header carrying the payload's media type, as FastStream writes it.
 pub const CONTENT_TYPE: &str = "content-type";
@@ -31,7 +34,7 @@ pub struct Message {
     // with a few register copies instead of a `memcpy` call.
     reply: Option<Box<Subject>>,
     payload: Bytes,
-    headers: Option<HeaderMap>,
+    headers: MessageHeaders,
     local: LocalContext,
 }
 
@@ -42,7 +45,7 @@ impl Message {
             subject: subject.into(),
             reply: None,
             payload: payload.into(),
-            headers: None,
+            headers: MessageHeaders::none(),
             local: LocalContext::default(),
         }
     }
@@ -55,7 +58,7 @@ impl Message {
 
     /// Sets the headers.
     pub fn with_headers(mut self, headers: HeaderMap) -> Self {
-        self.headers = Some(headers);
+        self.headers = MessageHeaders::Map(headers);
         self
     }
 
@@ -76,12 +79,12 @@ impl Message {
 
     /// The headers, if the message has any.
     pub fn headers(&self) -> Option<&HeaderMap> {
-        self.headers.as_ref()
+        self.headers.get()
     }
 
     /// The (first) value of header `name`.
     pub fn header(&self, name: &str) -> Option<&str> {
-        Some(self.headers.as_ref()?.get(name)?.as_str())
+        Some(self.headers()?.get(name)?.as_str())
     }
 
     /// The FastStream `correlation_id` header.
@@ -108,7 +111,7 @@ impl Message {
     pub(crate) fn from_parts(
         subject: Subject,
         reply: Option<Subject>,
-        headers: Option<HeaderMap>,
+        headers: MessageHeaders,
         payload: Bytes,
     ) -> Self {
         Self {
@@ -118,10 +121,6 @@ impl Message {
             headers,
             local: LocalContext::default(),
         }
-    }
-
-    pub(crate) fn take_headers(&mut self) -> Option<HeaderMap> {
-        self.headers.take()
     }
 
     pub(crate) fn reply_subject(&self) -> Option<&Subject> {
@@ -152,7 +151,7 @@ impl From<async_nats::Message> for Message {
         Self::from_parts(
             message.subject,
             message.reply,
-            message.headers,
+            message.headers.into(),
             message.payload,
         )
     }
