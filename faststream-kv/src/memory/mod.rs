@@ -3,6 +3,7 @@
 //! process, for tests and for running an app without a server.
 
 mod kv;
+mod queue;
 mod subscription;
 mod trie;
 
@@ -13,11 +14,11 @@ use std::time::Duration;
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use futures::StreamExt;
-use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
 use crate::message::Message;
 pub(crate) use kv::{KvBuckets, MemoryBucket};
+use queue::QueueSender;
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
 
@@ -38,7 +39,7 @@ struct Core {
 
 struct Target {
     queue: Option<Box<str>>,
-    sender: mpsc::UnboundedSender<Message>,
+    sender: QueueSender,
 }
 
 impl MemoryBroker {
@@ -86,7 +87,7 @@ impl MemoryBroker {
                         delivered += 1;
                         break;
                     }
-                    Err(mpsc::error::SendError(returned)) => letter = returned,
+                    Err(returned) => letter = returned,
                 }
             }
         }
@@ -104,7 +105,7 @@ impl MemoryBroker {
     ) -> Result<MemorySubscription> {
         self.check_open()?;
         let id = self.core.next_id.fetch_add(1, Ordering::Relaxed);
-        let (sender, receiver) = mpsc::unbounded_channel();
+        let (sender, receiver) = queue::queue();
         let target = Target {
             queue: queue.map(Into::into),
             sender,

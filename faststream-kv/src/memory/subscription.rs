@@ -5,26 +5,21 @@ use std::sync::Weak;
 use std::task::{Context, Poll};
 
 use futures::Stream;
-use tokio::sync::mpsc;
 
 use super::Core;
+use super::queue::QueueReceiver;
 use crate::message::Message;
 
 /// Messages for one subscription, in publish order.
 pub(crate) struct MemorySubscription {
     id: u64,
     subject: String,
-    receiver: mpsc::UnboundedReceiver<Message>,
+    receiver: QueueReceiver,
     core: Weak<Core>,
 }
 
 impl MemorySubscription {
-    pub(super) fn new(
-        id: u64,
-        subject: String,
-        receiver: mpsc::UnboundedReceiver<Message>,
-        core: Weak<Core>,
-    ) -> Self {
+    pub(super) fn new(id: u64, subject: String, receiver: QueueReceiver, core: Weak<Core>) -> Self {
         Self {
             id,
             subject,
