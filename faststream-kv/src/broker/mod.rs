@@ -165,7 +165,7 @@ impl Broker {
         validate_publish_subject(subject)?;
         let (payload, headers) = message.into_parts();
         self.transport()?
-            .publish_correlated(Subject::from(subject), headers, payload)
+            .publish_correlated(subject, headers, payload)
             .await
     }
 

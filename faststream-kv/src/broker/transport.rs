@@ -11,7 +11,7 @@ use futures::{Stream, StreamExt};
 
 use super::correlation::with_correlation_id;
 use crate::error::{Error, Result};
-use crate::memory::{MemoryBroker, MemorySubscription};
+use crate::memory::{MemoryBroker, MemorySubscription, recent_subjects};
 use crate::message::{Message, MessageHeaders};
 
 #[derive(Clone)]
@@ -55,7 +55,7 @@ impl Transport {
     /// Publishes with a `correlation_id` header: the one `headers` has, or a new one.
     pub(crate) async fn publish_correlated(
         &self,
-        subject: Subject,
+        subject: &str,
         headers: Option<HeaderMap>,
         payload: Bytes,
     ) -> Result<()> {
@@ -67,13 +67,15 @@ impl Transport {
                     None => MessageHeaders::new_correlation_id(),
                     Some(headers) => MessageHeaders::Map(with_correlation_id(Some(headers), None)),
                 };
+                let subject = recent_subjects::subject(subject);
                 memory
                     .publish(Message::from_parts(subject, None, headers, payload))
                     .map(drop)
             }
             Transport::Nats(_) => {
                 let headers = with_correlation_id(headers, None);
-                self.publish(subject, None, Some(headers), payload).await
+                self.publish(Subject::from(subject), None, Some(headers), payload)
+                    .await
             }
         }
     }

@@ -4,6 +4,7 @@
 
 mod kv;
 mod queue;
+pub(crate) mod recent_subjects;
 mod subscription;
 mod trie;
 
