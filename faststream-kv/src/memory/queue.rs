@@ -33,6 +33,9 @@ pub(crate) fn queue() -> (QueueSender, QueueReceiver) {
     (sender, receiver)
 }
 
+/// Messages the drained buffer keeps room for (128 bytes each).
+const KEPT_CAPACITY: usize = 1024;
+
 struct Shared {
     queued: VecDeque<Message>,
     /// The subscriber's, while it waits for a message.
@@ -99,8 +102,10 @@ impl QueueReceiver {
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         let progress = ready!(tokio::task::coop::poll_proceed(cx));
         if self.batch.is_empty() {
+            // The drained buffer goes back, so that both keep their capacity; but not
+            // what a burst made it grow to.
+            self.batch.shrink_to(KEPT_CAPACITY);
             let mut shared = lock(&self.shared);
-            // The drained buffer goes back: both keep their capacity.
             std::mem::swap(&mut shared.queued, &mut self.batch);
             if self.batch.is_empty() {
                 if !shared.sender_alive {
@@ -182,6 +187,22 @@ mod tests {
             payload(receiver.poll_recv(&mut cx)).as_deref(),
             Some("<end>")
         );
+    }
+
+    #[test]
+    fn buffers_do_not_keep_what_a_burst_made_them_grow_to() {
+        let (sender, mut receiver) = queue();
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        for _ in 0..10 * KEPT_CAPACITY {
+            assert!(sender.send(message("burst")).is_ok());
+        }
+        for _ in 0..10 * KEPT_CAPACITY {
+            assert!(payload(receiver.poll_recv(&mut cx)).is_some());
+        }
+        assert_eq!(payload(receiver.poll_recv(&mut cx)), None);
+        assert!(lock(&receiver.shared).queued.capacity() <= KEPT_CAPACITY);
+        assert!(receiver.batch.capacity() <= KEPT_CAPACITY);
     }
 
     #[test]
