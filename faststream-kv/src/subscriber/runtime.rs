@@ -70,17 +70,29 @@ impl Consumer {
 }
 
 /// What the consume loop does next.
+///
+/// No larger than a [`Message`]: it is moved for every message, and moves of more than
+/// 128 bytes are `memcpy` calls. (Three variants without data would not fit in the
+/// message's niche, hence the nested [`Control`].)
 enum Step {
     Handle(Message),
+    Control(Control),
+}
+
+enum Control {
+    /// Nothing to do yet: wait for a message or the stop signal.
+    Wait,
     /// The app asked subscribers to stop: drain, then handle what was received.
     Stop,
     /// The subscription ended.
     End,
 }
 
+const _: () = assert!(std::mem::size_of::<Step>() <= std::mem::size_of::<Message>());
+
 impl From<Option<Message>> for Step {
     fn from(next: Option<Message>) -> Self {
-        next.map_or(Step::End, Step::Handle)
+        next.map_or(Step::Control(Control::End), Step::Handle)
     }
 }
 
@@ -101,16 +113,21 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
     loop {
         let step = if draining {
             incoming.next().await.into()
-        } else if let Some(step) = ready_step(&mut incoming, &mut stop) {
-            taken += 1;
-            if taken == MESSAGES_PER_TURN {
-                taken = 0;
-                tokio::task::yield_now().await;
-            }
-            step
         } else {
-            taken = 0;
-            wait_step(&mut incoming, &mut stop).await
+            match ready_step(&mut incoming, &mut stop) {
+                Step::Control(Control::Wait) => {
+                    taken = 0;
+                    wait_step(&mut incoming, &mut stop).await
+                }
+                step => {
+                    taken += 1;
+                    if taken == MESSAGES_PER_TURN {
+                        taken = 0;
+                        tokio::task::yield_now().await;
+                    }
+                    step
+                }
+            }
         };
         // Per message, only the handler's future and small ones are built here: a
         // nested future is moved whole into this loop's state, and moves of large
@@ -144,13 +161,15 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
                 }
             }
             // Graceful drain: no new messages, but those already received are handled.
-            Step::Stop => {
+            Step::Control(Control::Stop) => {
                 draining = true;
                 if let Err(error) = incoming.drain().await {
                     tracing::warn!(handler = %name, %error, "could not drain the subscription");
                 }
             }
-            Step::End => break,
+            Step::Control(Control::End) => break,
+            // Not from `wait_step`; the next turn would wait.
+            Step::Control(Control::Wait) => {}
         }
     }
     wait_idle(&workers, max_workers).await;
@@ -168,25 +187,24 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
 /// anyway.
 const MESSAGES_PER_TURN: u32 = 512;
 
-/// The next step without waiting, if there is one: `Stop` once the app asked
-/// subscribers to stop (an atomic load unless the signal changed), or a message that
-/// is already there, taken outside tokio's cooperative budget (see
-/// [`MESSAGES_PER_TURN`]).
-fn ready_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) -> Option<Step> {
+/// The next step without waiting: `Stop` once the app asked subscribers to stop (an
+/// atomic load unless the signal changed), a message that is already there (taken
+/// outside tokio's cooperative budget, see [`MESSAGES_PER_TURN`]), else `Wait`.
+fn ready_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) -> Step {
     let stop_requested = match stop.has_changed() {
         Ok(false) => false,
         Ok(true) => *stop.borrow_and_update(),
         Err(_) => true,
     };
     if stop_requested {
-        return Some(Step::Stop);
+        return Step::Control(Control::Stop);
     }
     // Polled with a waker that does nothing: on `Pending` the caller waits in
     // `wait_step`, which polls again with the task's waker.
     let next = pin!(tokio::task::coop::unconstrained(incoming.next()));
     match next.poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(next) => Some(next.into()),
-        Poll::Pending => None,
+        Poll::Ready(next) => next.into(),
+        Poll::Pending => Step::Control(Control::Wait),
     }
 }
 
@@ -199,7 +217,7 @@ async fn wait_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) ->
             changed = stop.changed() => {
                 // `changed` marked the new value seen: read it as it is.
                 if changed.is_err() || *stop.borrow() {
-                    return Step::Stop;
+                    return Step::Control(Control::Stop);
                 }
             }
         }
