@@ -147,6 +147,7 @@ impl Clone for Message {
 }
 
 impl From<async_nats::Message> for Message {
+    #[inline]
     fn from(message: async_nats::Message) -> Self {
         Self::from_parts(
             message.subject,
