@@ -55,7 +55,7 @@ impl MemoryBroker {
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         // Every recipient but the last gets a clone; the last gets the message itself
-        // (a clone copies the headers, if they are built).
+        // (a clone copies the headers the publisher set, if any).
         let mut delivered = 0;
         let mut last_plain: Option<&Target> = None;
         let mut groups: Vec<(&str, Vec<&Target>)> = Vec::new();
