@@ -27,11 +27,24 @@ pub trait Handler<Args>: Clone + Send + Sync + Sized + 'static {
     /// Runs the handler on one message: extracts the arguments, calls the function, and
     /// builds the reply (only encoded when the message has a reply subject). Errors are
     /// [`Error`]s, boxed as tower expects.
+    ///
+    /// Borrows the handler and the scope, so a caller that awaits each message where
+    /// it is (a consume loop with one worker) clones neither per message.
+    fn call_ref<'a>(
+        &'a self,
+        message: Message,
+        scope: &'a Scope,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'a;
+
+    /// [`call_ref`](Self::call_ref) on an owned handler and scope: a future that can be
+    /// spawned or boxed.
     fn call(
         self,
         message: Message,
         scope: Arc<Scope>,
-    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static;
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
+        async move { self.call_ref(message, &scope).await }
+    }
 
     /// What the extractors need from the app, checked at startup.
     fn requirements(requirements: &mut Requirements);
@@ -47,14 +60,14 @@ macro_rules! impl_handler {
             R: IntoReply,
             $($arg: FromMessage + 'static,)*
         {
-            fn call(
-                self,
+            fn call_ref<'a>(
+                &'a self,
                 message: Message,
-                scope: Arc<Scope>,
-            ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
+                scope: &'a Scope,
+            ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'a {
                 async move {
                     $(
-                        let $arg = match $arg::from_message(&message, &scope).await {
+                        let $arg = match $arg::from_message(&message, scope).await {
                             Ok(value) => value,
                             Err(rejection) => {
                                 let error: Error = rejection.into();
@@ -137,6 +150,14 @@ impl<H: Handler<Args>, Args> HandlerService<H, Args> {
         message: Message,
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
         self.handler.clone().call(message, Arc::clone(&self.scope))
+    }
+
+    /// The handler's future for `message`, borrowing the handler and the scope.
+    pub(crate) fn handle_ref(
+        &self,
+        message: Message,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + '_ {
+        self.handler.call_ref(message, &self.scope)
     }
 }
 

@@ -19,11 +19,18 @@ pub(crate) trait Dispatch: Send + 'static {
     /// Whether the service takes a message now (tower's `poll_ready`).
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>>;
 
-    /// Handles one message.
+    /// Handles one message, in a future that can be spawned.
     fn call(
         &mut self,
         message: Message,
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static;
+
+    /// Handles one message, in a future that borrows the service: for a caller that
+    /// awaits it before the next message (nothing cloned per message).
+    fn call_in_place(
+        &mut self,
+        message: Message,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + '_;
 }
 
 impl Dispatch for Route {
@@ -35,6 +42,13 @@ impl Dispatch for Route {
         &mut self,
         message: Message,
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
+        Service::call(self, message)
+    }
+
+    fn call_in_place(
+        &mut self,
+        message: Message,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + '_ {
         Service::call(self, message)
     }
 }
@@ -49,5 +63,12 @@ impl<H: Handler<Args>, Args: 'static> Dispatch for HandlerService<H, Args> {
         message: Message,
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
         self.handle(message)
+    }
+
+    fn call_in_place(
+        &mut self,
+        message: Message,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + '_ {
+        self.handle_ref(message)
     }
 }

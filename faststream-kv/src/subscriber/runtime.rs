@@ -144,7 +144,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
                     }
                 } else if max_workers == 1 {
                     // Built in place and polled where it is: handler futures are large.
-                    let result = run(pin!(service.call(message)), &span).await;
+                    let result = run(pin!(service.call_in_place(message)), &span).await;
                     if let Some(sending) = outcome.answer(result, &broker, &name) {
                         sending.await;
                     }
