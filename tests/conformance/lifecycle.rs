@@ -100,9 +100,39 @@ pub async fn context_values_reach_handlers(env: Env) -> Result<(), Error> {
         .subscriber(greet);
     let app = TestApp::start(app).await?;
     assert_eq!(app.request("greet.ada", "").await?.payload(), "hello ada");
-    // Replacing a value is seen by the next message.
-    app.context().insert(Greeting("hi".into()));
+    // Replacing a value is seen by the next message, also while the old one lives on.
+    let previous = app.context().insert(Greeting("hi".into()));
     assert_eq!(app.request("greet.bob", "").await?.payload(), "hi bob");
+    drop(previous);
+    app.stop().await
+}
+
+#[subscriber("maybe_greet.{name}")]
+async fn maybe_greet(Path(name): Path<String>, greeting: Option<Ctx<Greeting>>) -> String {
+    match greeting {
+        Some(Ctx(greeting)) => format!("{} {name}", greeting.0),
+        None => format!("no greeting for {name}"),
+    }
+}
+
+pub async fn context_changes_while_running_reach_handlers(env: Env) -> Result<(), Error> {
+    // Not required (`Option`), so not pinned: it can be removed while the app runs.
+    let app = App::new(env.broker()).subscriber(maybe_greet);
+    app.context().insert(Greeting("hello".into()));
+    let app = TestApp::start(app).await?;
+    let ask = async |name: &str| -> Result<String, Error> {
+        let reply = app.request(&format!("maybe_greet.{name}"), "").await?;
+        Ok(String::from_utf8_lossy(reply.payload()).into_owned())
+    };
+    assert_eq!(ask("ada").await?, "hello ada");
+    // Still held here: a removed value that lives on is not used either.
+    let removed = app.context().remove::<Greeting>()?;
+    assert_eq!(ask("bob").await?, "no greeting for bob");
+    drop(removed);
+    app.context().insert(Greeting("hi".into()));
+    assert_eq!(ask("cy").await?, "hi cy");
+    app.context().insert(Greeting("hey".into()));
+    assert_eq!(ask("di").await?, "hey di");
     app.stop().await
 }
 

@@ -52,6 +52,7 @@ conformance! {
     lifecycle::hooks_run_in_order,
     lifecycle::failing_startup_hook_aborts_with_its_error,
     lifecycle::context_values_reach_handlers,
+    lifecycle::context_changes_while_running_reach_handlers,
     lifecycle::pinned_context_values_cannot_be_removed,
     extractors::path_captures_single_tuple_struct_and_tail,
     extractors::json_string_bytes_headers_subject_message,

@@ -1,10 +1,15 @@
 //! The typed context: one value per Rust type, shared by hooks and handlers.
 
+mod snapshot;
+
 use std::any::{Any, TypeId, type_name};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
+
+pub(crate) use snapshot::ContextSnapshot;
 
 use crate::error::{Error, Result};
 
@@ -40,6 +45,9 @@ struct Shared {
     values: RwLock<TypeMap>,
     /// Types that running subscribers extract: removing them would fail messages later.
     pinned: RwLock<HashSet<TypeId>>,
+    /// How many times a value was replaced or removed (inserting a new type does not
+    /// count): a [`ContextSnapshot`] is current while this is unchanged.
+    replaced: AtomicU64,
 }
 
 impl Context {
@@ -55,7 +63,12 @@ impl Context {
 
     /// Inserts a value that is already shared.
     pub fn insert_arc<T: Send + Sync + 'static>(&self, value: Arc<T>) -> Option<Arc<T>> {
-        let previous = write(&self.inner.values).insert(TypeId::of::<T>(), value);
+        let mut values = write(&self.inner.values);
+        let previous = values.insert(TypeId::of::<T>(), value);
+        if previous.is_some() {
+            self.inner.replaced.fetch_add(1, Ordering::SeqCst);
+        }
+        drop(values);
         previous.and_then(|old| old.downcast().ok())
     }
 
@@ -88,7 +101,12 @@ impl Context {
                 type_name: type_name::<T>(),
             });
         }
-        let removed = write(&self.inner.values).remove(&id);
+        let mut values = write(&self.inner.values);
+        let removed = values.remove(&id);
+        if removed.is_some() {
+            self.inner.replaced.fetch_add(1, Ordering::SeqCst);
+        }
+        drop(values);
         Ok(removed.and_then(|old| old.downcast().ok()))
     }
 

@@ -24,7 +24,7 @@ impl<T: Send + Sync + 'static> FromMessage for Ctx<T> {
     async fn from_message(message: &Message, scope: &Scope) -> Result<Self, Error> {
         match message.local().get::<T>() {
             Some(local) => Ok(Ctx(local)),
-            None => scope.context().get::<T>().map(Ctx),
+            None => scope.context_value::<T>().map(Ctx),
         }
     }
 

@@ -1,6 +1,9 @@
 //! What a handler runs within: the app context and its subscriber's pattern and name.
 
-use crate::context::Context;
+use std::sync::Arc;
+
+use crate::context::{Context, ContextSnapshot};
+use crate::error::Result;
 use crate::subscriber::Pattern;
 
 /// The subscriber-wide half of what extractors see (the message is the other half):
@@ -9,6 +12,8 @@ use crate::subscriber::Pattern;
 #[derive(Debug, Clone)]
 pub struct Scope {
     context: Context,
+    /// The context's values when the scope was built, read without its lock.
+    snapshot: ContextSnapshot,
     pattern: Pattern,
     handler: Box<str>,
 }
@@ -17,6 +22,7 @@ impl Scope {
     /// A scope for a subscriber; the app builds these, tests of custom extractors may too.
     pub fn new(context: Context, pattern: Pattern, handler: impl Into<Box<str>>) -> Self {
         Self {
+            snapshot: context.snapshot(),
             context,
             pattern,
             handler: handler.into(),
@@ -26,6 +32,13 @@ impl Scope {
     /// The app's global context.
     pub fn context(&self) -> &Context {
         &self.context
+    }
+
+    /// The context's value of type `T`: what `self.context().get::<T>()` returns, read
+    /// without the context's lock while no value was replaced or removed since the scope
+    /// was built (the app builds it after the `on_startup` hooks).
+    pub fn context_value<T: Send + Sync + 'static>(&self) -> Result<Arc<T>> {
+        self.snapshot.get(&self.context)
     }
 
     /// The subscriber's pattern.
