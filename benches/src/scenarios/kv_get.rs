@@ -2,7 +2,6 @@
 //! trip to the server), against `Store::get` in a raw loop.
 
 use std::hint::black_box;
-use std::sync::Arc;
 
 use faststream_kv::handler::Handler;
 use faststream_kv::prelude::*;
@@ -22,16 +21,12 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
     Ok(Report::new("kv_get", raw, framework, "msg/s").ratio_at_least(0.95))
 }
 
-fn on_message(counter: &Arc<Counter>) -> impl Handler<(Ctx<KeyValue>,)> {
-    let counter = Arc::clone(counter);
-    move |Ctx(stock): Ctx<KeyValue>| {
-        let counter = Arc::clone(&counter);
-        async move {
-            if stock.get(KEY).await?.is_some() {
-                counter.hit();
-            }
-            Ok::<_, Error>(())
+fn on_message(counter: &'static Counter) -> impl Handler<(Ctx<KeyValue>,)> {
+    move |Ctx(stock): Ctx<KeyValue>| async move {
+        if stock.get(KEY).await?.is_some() {
+            counter.hit();
         }
+        Ok::<_, Error>(())
     }
 }
 
@@ -48,7 +43,7 @@ async fn raw_run(bench: &Bench) -> Result<f64> {
 /// The framework run; also the baseline of the `kv_view` scenario.
 pub(super) async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.kv_messages;
-    let counter = Arc::new(Counter::new(messages));
-    let app = app(bench.broker()).subscriber(Subscriber::new(SUBJECT, on_message(&counter)));
-    framework_throughput(bench, app, SUBJECT, messages, &counter).await
+    let counter = Counter::leaked(messages);
+    let app = app(bench.broker()).subscriber(Subscriber::new(SUBJECT, on_message(counter)));
+    framework_throughput(bench, app, SUBJECT, messages, counter).await
 }

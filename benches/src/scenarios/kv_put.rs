@@ -1,8 +1,6 @@
 //! `kv_put`: every message makes its handler write its payload to one key with
 //! `KeyValue::put`, against `Store::put` in a raw loop.
 
-use std::sync::Arc;
-
 use faststream_kv::handler::Handler;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
@@ -22,15 +20,11 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
     Ok(Report::new("kv_put", raw, framework, "msg/s").ratio_at_least(0.95))
 }
 
-fn on_message(counter: &Arc<Counter>) -> impl Handler<(Bytes, Ctx<KeyValue>)> {
-    let counter = Arc::clone(counter);
-    move |body: Bytes, Ctx(stock): Ctx<KeyValue>| {
-        let counter = Arc::clone(&counter);
-        async move {
-            stock.put(KEY, body).await?;
-            counter.hit();
-            Ok::<_, Error>(())
-        }
+fn on_message(counter: &'static Counter) -> impl Handler<(Bytes, Ctx<KeyValue>)> {
+    move |body: Bytes, Ctx(stock): Ctx<KeyValue>| async move {
+        stock.put(KEY, body).await?;
+        counter.hit();
+        Ok::<_, Error>(())
     }
 }
 
@@ -45,7 +39,7 @@ async fn raw_run(bench: &Bench) -> Result<f64> {
 
 async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.kv_messages;
-    let counter = Arc::new(Counter::new(messages));
-    let app = app(bench.broker()).subscriber(Subscriber::new(SUBJECT, on_message(&counter)));
-    framework_throughput(bench, app, SUBJECT, messages, &counter).await
+    let counter = Counter::leaked(messages);
+    let app = app(bench.broker()).subscriber(Subscriber::new(SUBJECT, on_message(counter)));
+    framework_throughput(bench, app, SUBJECT, messages, counter).await
 }

@@ -3,7 +3,6 @@
 //! of a single `KvView::get`.
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Instant;
 
 use faststream_kv::handler::Handler;
@@ -29,21 +28,17 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
     }))
 }
 
-fn on_message(counter: &Arc<Counter>) -> impl Handler<(Ctx<KvView>,)> {
-    let counter = Arc::clone(counter);
-    move |Ctx(view): Ctx<KvView>| {
-        let counter = Arc::clone(&counter);
-        async move {
-            if view.get(KEY).is_some() {
-                counter.hit();
-            }
+fn on_message(counter: &'static Counter) -> impl Handler<(Ctx<KvView>,)> {
+    move |Ctx(view): Ctx<KvView>| async move {
+        if view.get(KEY).is_some() {
+            counter.hit();
         }
     }
 }
 
 async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.messages;
-    let counter = Arc::new(Counter::new(messages));
+    let counter = Counter::leaked(messages);
     let app = app(bench.broker())
         .on_startup(async |cx: AppContext| {
             // Runs after `app`'s own hook, which put the bucket in the context.
@@ -51,8 +46,8 @@ async fn framework_run(bench: &Bench) -> Result<f64> {
             cx.context().insert(KvView::new(&kv, ">").await?);
             Ok::<_, Error>(())
         })
-        .subscriber(Subscriber::new(SUBJECT, on_message(&counter)));
-    framework_throughput(bench, app, SUBJECT, messages, &counter).await
+        .subscriber(Subscriber::new(SUBJECT, on_message(counter)));
+    framework_throughput(bench, app, SUBJECT, messages, counter).await
 }
 
 /// The median time of one `KvView::get`, in nanoseconds.

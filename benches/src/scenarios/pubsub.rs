@@ -30,15 +30,11 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
 
 /// The handler: decode, take the region, get the bucket from the context; then count.
 pub(super) fn on_order(
-    counter: &Arc<Counter>,
+    counter: &'static Counter,
 ) -> impl Handler<(Json<Order>, Path<String>, Ctx<KeyValue>)> {
-    let counter = Arc::clone(counter);
-    move |Json(order): Json<Order>, Path(region): Path<String>, Ctx(stock): Ctx<KeyValue>| {
-        let counter = Arc::clone(&counter);
-        async move {
-            black_box((&order, &region, &stock));
-            counter.hit();
-        }
+    move |Json(order): Json<Order>, Path(region): Path<String>, Ctx(stock): Ctx<KeyValue>| async move {
+        black_box((&order, &region, &stock));
+        counter.hit();
     }
 }
 
@@ -76,8 +72,8 @@ pub(super) async fn framework_run(
     publisher: Option<Broker>,
 ) -> Result<f64> {
     let messages = bench.settings.messages;
-    let counter = Arc::new(Counter::new(messages));
-    let app = app(broker).subscriber(Subscriber::new("bench.pubsub.{region}", on_order(&counter)));
+    let counter = Counter::leaked(messages);
+    let app = app(broker).subscriber(Subscriber::new("bench.pubsub.{region}", on_order(counter)));
     let running = app.start().await?;
     let payload = Order::payload();
     let elapsed = timed(async {
