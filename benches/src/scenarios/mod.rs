@@ -2,6 +2,7 @@
 //! version of the same work, alternating, and returns a [`Report`].
 
 mod drain;
+mod handler;
 mod kv_get;
 mod kv_put;
 mod kv_view;
@@ -20,8 +21,8 @@ use crate::report::Report;
 use crate::workload::{Counter, Order, publish, rate, timed};
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: [&str; 8] = [
-    "pubsub", "drain", "rpc", "kv_get", "kv_view", "kv_put", "memory", "startup",
+pub const ALL: [&str; 9] = [
+    "pubsub", "drain", "handler", "rpc", "kv_get", "kv_view", "kv_put", "memory", "startup",
 ];
 
 /// Runs scenario `name`.
@@ -29,6 +30,7 @@ pub async fn run(name: &str, bench: &Bench) -> Result<Report> {
     match name {
         "pubsub" => pubsub::run(bench).await,
         "drain" => drain::run(bench).await,
+        "handler" => handler::run(bench).await,
         "rpc" => rpc::run(bench).await,
         "kv_get" => kv_get::run(bench).await,
         "kv_view" => kv_view::run(bench).await,
