@@ -75,6 +75,7 @@ impl Pattern {
     }
 
     /// The number of captures.
+    #[inline]
     pub fn capture_count(&self) -> usize {
         self.captures.len()
     }
@@ -91,6 +92,7 @@ impl Pattern {
 
     /// Calls `found` with each captured `(name, value)` pair, in order, without
     /// allocating.
+    #[inline]
     pub(crate) fn for_each_capture<'p, 's>(
         &'p self,
         subject: &'s str,

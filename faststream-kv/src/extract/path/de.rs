@@ -19,6 +19,7 @@ impl<'a> PathDeserializer<'a> {
         Self { captures }
     }
 
+    #[inline]
     fn single(&self) -> Result<ValueDeserializer<'a>, Error> {
         match self.captures {
             [(_, value)] => Ok(ValueDeserializer(value)),
