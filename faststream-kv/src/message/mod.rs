@@ -63,19 +63,16 @@ impl Message {
     }
 
     /// The subject the message was published on.
-    #[inline]
     pub fn subject(&self) -> &str {
         &self.subject
     }
 
     /// The reply subject of a request, if any.
-    #[inline]
     pub fn reply(&self) -> Option<&str> {
         self.reply.as_deref().map(Subject::as_str)
     }
 
     /// The raw payload.
-    #[inline]
     pub fn payload(&self) -> &Bytes {
         &self.payload
     }
@@ -101,7 +98,6 @@ impl Message {
     }
 
     /// Values attached to this message by middleware.
-    #[inline]
     pub fn local(&self) -> &LocalContext {
         &self.local
     }
@@ -127,12 +123,10 @@ impl Message {
         }
     }
 
-    #[inline]
     pub(crate) fn reply_subject(&self) -> Option<&Subject> {
         self.reply.as_deref()
     }
 
-    #[inline]
     pub(crate) fn subject_raw(&self) -> &Subject {
         &self.subject
     }

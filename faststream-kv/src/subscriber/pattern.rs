@@ -75,7 +75,6 @@ impl Pattern {
     }
 
     /// The number of captures.
-    #[inline]
     pub fn capture_count(&self) -> usize {
         self.captures.len()
     }
