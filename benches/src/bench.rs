@@ -143,7 +143,8 @@ impl Bench {
         &self.publisher
     }
 
-    /// Runs `raw` and `framework` alternately for the configured rounds; the medians.
+    /// Runs `raw` and `framework` alternately for the configured rounds, after a
+    /// warm-up round when figures are judged; the medians.
     pub async fn rounds(
         &self,
         mut raw: impl AsyncFnMut(&Bench) -> Result<f64>,
@@ -151,7 +152,11 @@ impl Bench {
     ) -> Result<(f64, f64)> {
         let mut raws = Vec::with_capacity(self.settings.rounds);
         let mut frameworks = Vec::with_capacity(self.settings.rounds);
-        for round in 0..self.settings.rounds {
+        // A first round whose figures are dropped, when figures are judged: the first
+        // runs of a process pay for memory the allocator does not have yet (a
+        // subscription's queue grows to every message of a run).
+        let warm_up = usize::from(self.settings.judge);
+        for round in 0..warm_up + self.settings.rounds {
             // Alternate who goes first so warm-up effects do not favour one side.
             let raw_first = round % 2 == 0;
             for side in [raw_first, !raw_first] {
@@ -162,11 +167,16 @@ impl Bench {
                 {
                     continue;
                 }
-                if side {
-                    raws.push(raw(self).await.map_err(|error| format!("raw: {error}"))?);
+                let (figure, figures) = if side {
+                    let figure = raw(self).await.map_err(|error| format!("raw: {error}"))?;
+                    (figure, &mut raws)
                 } else {
                     let figure = framework(self).await;
-                    frameworks.push(figure.map_err(|error| format!("framework: {error}"))?);
+                    let figure = figure.map_err(|error| format!("framework: {error}"))?;
+                    (figure, &mut frameworks)
+                };
+                if round >= warm_up {
+                    figures.push(figure);
                 }
             }
         }
