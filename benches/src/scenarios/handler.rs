@@ -14,14 +14,12 @@ use faststream_kv::handler::Handler;
 use faststream_kv::subscriber::Pattern;
 use faststream_kv::{Broker, Context as AppContext, Message};
 
-use super::pubsub::{handle_order, on_order};
+use super::pubsub::{PATTERN, SUBJECT, handle_order, on_order};
 use super::{raw_stock, stock};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
 use crate::workload::{Counter, Order};
-
-const SUBJECT: &str = "bench.pubsub.eu";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
     let (raw, framework) = bench.rounds(raw_run, framework_run).await?;
@@ -70,11 +68,7 @@ async fn framework_run(bench: &Bench) -> Result<f64> {
     let context = AppContext::new();
     context.insert(stock(&broker).await?);
     // What the app builds for the subscriber at startup.
-    let scope = Scope::new(
-        context,
-        Pattern::parse("bench.pubsub.{region}")?,
-        "on_order",
-    );
+    let scope = Scope::new(context, Pattern::parse(PATTERN)?, "on_order");
     let counter = Counter::leaked(bench.settings.messages);
     let handler = on_order(counter);
     let messages: Vec<Message> = messages(bench).into_iter().map(Message::from).collect();

@@ -17,7 +17,10 @@ use crate::report::Report;
 use crate::workload::{Counter, Order, publish, rate, timed};
 use async_nats::jetstream::kv::Store;
 
-const SUBJECT: &str = "bench.pubsub.eu";
+/// Where the orders are published.
+pub(super) const SUBJECT: &str = "bench.pubsub.eu";
+/// The framework subscriber's pattern.
+pub(super) const PATTERN: &str = "bench.pubsub.{region}";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
     let (raw, framework) = bench
@@ -73,7 +76,7 @@ pub(super) async fn framework_run(
 ) -> Result<f64> {
     let messages = bench.settings.messages;
     let counter = Counter::leaked(messages);
-    let app = app(broker).subscriber(Subscriber::new("bench.pubsub.{region}", on_order(counter)));
+    let app = app(broker).subscriber(Subscriber::new(PATTERN, on_order(counter)));
     let running = app.start().await?;
     let payload = Order::payload();
     let elapsed = timed(async {
