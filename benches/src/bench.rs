@@ -8,7 +8,7 @@ use faststream_kv::testing::NatsServer;
 use faststream_kv::{Broker, ConnectOptions};
 
 use crate::Result;
-use crate::report::median;
+use crate::report::Rounds;
 
 /// How much work each scenario does.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +28,8 @@ pub struct Settings {
     pub judge: bool,
     /// Run only one side (for profiling it): `Some(true)` raw, `Some(false)` framework.
     pub only_raw: Option<bool>,
+    /// Print every round's figures to stderr.
+    pub verbose: bool,
 }
 
 impl Settings {
@@ -41,6 +43,7 @@ impl Settings {
             rounds: 7,
             judge: true,
             only_raw: None,
+            verbose: false,
         }
     }
 
@@ -54,6 +57,7 @@ impl Settings {
             rounds: 5,
             judge: true,
             only_raw: None,
+            verbose: false,
         }
     }
 
@@ -67,6 +71,7 @@ impl Settings {
             rounds: 1,
             judge: false,
             only_raw: None,
+            verbose: false,
         }
     }
 
@@ -144,42 +149,49 @@ impl Bench {
     }
 
     /// Runs `raw` and `framework` alternately for the configured rounds, after a
-    /// warm-up round when figures are judged; the medians.
+    /// warm-up round when figures are judged.
     pub async fn rounds(
         &self,
         mut raw: impl AsyncFnMut(&Bench) -> Result<f64>,
         mut framework: impl AsyncFnMut(&Bench) -> Result<f64>,
-    ) -> Result<(f64, f64)> {
-        let mut raws = Vec::with_capacity(self.settings.rounds);
-        let mut frameworks = Vec::with_capacity(self.settings.rounds);
+    ) -> Result<Rounds> {
+        let runs = |side_is_raw: bool| {
+            self.settings
+                .only_raw
+                .is_none_or(|only_raw| only_raw == side_is_raw)
+        };
+        let mut pairs = Vec::with_capacity(self.settings.rounds);
         // A first round whose figures are dropped, when figures are judged: the first
         // runs of a process pay for memory the allocator does not have yet (a
         // subscription's queue grows to every message of a run).
         let warm_up = usize::from(self.settings.judge);
         for round in 0..warm_up + self.settings.rounds {
+            let (mut raw_figure, mut framework_figure) = (f64::NAN, f64::NAN);
             // Alternate who goes first so warm-up effects do not favour one side.
             let raw_first = round % 2 == 0;
-            for side in [raw_first, !raw_first] {
-                if self
-                    .settings
-                    .only_raw
-                    .is_some_and(|only_raw| only_raw != side)
-                {
+            for side_is_raw in [raw_first, !raw_first] {
+                if !runs(side_is_raw) {
                     continue;
                 }
-                let (figure, figures) = if side {
-                    let figure = raw(self).await.map_err(|error| format!("raw: {error}"))?;
-                    (figure, &mut raws)
+                if side_is_raw {
+                    raw_figure = raw(self).await.map_err(|error| format!("raw: {error}"))?;
                 } else {
-                    let figure = framework(self).await;
-                    let figure = figure.map_err(|error| format!("framework: {error}"))?;
-                    (figure, &mut frameworks)
-                };
-                if round >= warm_up {
-                    figures.push(figure);
+                    framework_figure = framework(self)
+                        .await
+                        .map_err(|error| format!("framework: {error}"))?;
                 }
             }
+            if self.settings.verbose {
+                eprintln!(
+                    "round={round}{} raw={raw_figure:.1} framework={framework_figure:.1} ratio={:.3}",
+                    if round < warm_up { " (warm-up)" } else { "" },
+                    framework_figure / raw_figure,
+                );
+            }
+            if round >= warm_up {
+                pairs.push((raw_figure, framework_figure));
+            }
         }
-        Ok((median(&mut raws), median(&mut frameworks)))
+        Ok(Rounds::of(&pairs))
     }
 }

@@ -23,8 +23,8 @@ const SUBJECT: &str = "bench.drain.eu";
 const PROBE: &str = "bench.probe";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench.rounds(raw_run, framework_run).await?;
-    Ok(Report::new("drain", raw, framework, "msg/s").ratio_at_least(0.9))
+    let rounds = bench.rounds(raw_run, framework_run).await?;
+    Ok(Report::new("drain", rounds, "msg/s").ratio_at_least(0.9))
 }
 
 /// The `pubsub` handler, held at the gate until the clock starts.

@@ -22,8 +22,8 @@ use crate::report::Report;
 use crate::workload::{Counter, Order};
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench.rounds(raw_run, framework_run).await?;
-    Ok(Report::new("handler", raw, framework, "ns"))
+    let rounds = bench.rounds(raw_run, framework_run).await?;
+    Ok(Report::new("handler", rounds, "ns"))
 }
 
 /// The messages both sides handle, as async-nats delivers them.

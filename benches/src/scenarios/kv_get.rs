@@ -17,8 +17,8 @@ use crate::workload::Counter;
 const SUBJECT: &str = "bench.kvget";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench.rounds(raw_run, framework_run).await?;
-    Ok(Report::new("kv_get", raw, framework, "msg/s").ratio_at_least(0.95))
+    let rounds = bench.rounds(raw_run, framework_run).await?;
+    Ok(Report::new("kv_get", rounds, "msg/s").ratio_at_least(0.95))
 }
 
 fn on_message(counter: &'static Counter) -> impl Handler<(Ctx<KeyValue>,)> {

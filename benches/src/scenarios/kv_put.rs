@@ -16,8 +16,8 @@ const SUBJECT: &str = "bench.kvput";
 const KEY: &str = "last-order";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench.rounds(raw_run, framework_run).await?;
-    Ok(Report::new("kv_put", raw, framework, "msg/s").ratio_at_least(0.95))
+    let rounds = bench.rounds(raw_run, framework_run).await?;
+    Ok(Report::new("kv_put", rounds, "msg/s").ratio_at_least(0.95))
 }
 
 fn on_message(counter: &'static Counter) -> impl Handler<(Bytes, Ctx<KeyValue>)> {

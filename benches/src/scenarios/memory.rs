@@ -9,11 +9,11 @@ use crate::bench::Bench;
 use crate::report::Report;
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench
+    let rounds = bench
         .rounds(pubsub::raw_run, async |bench: &Bench| {
             let broker = Broker::memory();
             pubsub::framework_run(bench, broker.clone(), Some(broker)).await
         })
         .await?;
-    Ok(Report::new("memory", raw, framework, "msg/s").ratio_at_least(2.0))
+    Ok(Report::new("memory", rounds, "msg/s").ratio_at_least(2.0))
 }

@@ -23,12 +23,12 @@ pub(super) const SUBJECT: &str = "bench.pubsub.eu";
 pub(super) const PATTERN: &str = "bench.pubsub.{region}";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench
+    let rounds = bench
         .rounds(raw_run, async |bench: &Bench| {
             framework_run(bench, bench.broker(), None).await
         })
         .await?;
-    Ok(Report::new("pubsub", raw, framework, "msg/s").ratio_at_least(0.95))
+    Ok(Report::new("pubsub", rounds, "msg/s").ratio_at_least(0.95))
 }
 
 /// The handler: decode, take the region, get the bucket from the context; then count.

@@ -15,8 +15,8 @@ use crate::workload::{Order, Receipt, sync};
 const SUBJECT: &str = "bench.rpc";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench.rounds(raw_run, framework_run).await?;
-    Ok(Report::new("rpc", raw, framework, "us").ratio_at_most(1.1))
+    let rounds = bench.rounds(raw_run, framework_run).await?;
+    Ok(Report::new("rpc", rounds, "us").ratio_at_most(1.1))
 }
 
 async fn on_request(Json(order): Json<Order>) -> Json<Receipt> {

@@ -18,7 +18,7 @@ use crate::report::{Report, median};
 const SUBJECT: &str = "bench.startup";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let (raw, framework) = bench
+    let rounds = bench
         .rounds(raw_run, async |bench: &Bench| {
             framework_run(bench.broker()).await
         })
@@ -28,11 +28,10 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
         memory.push(framework_run(Broker::memory()).await?);
     }
     let memory = median(&mut memory);
-    let report =
-        Report::new("startup", raw, framework, "ms").extra("memory_ms", format!("{memory:.3}"));
+    let report = Report::new("startup", rounds, "ms").extra("memory_ms", format!("{memory:.3}"));
     Ok(report
-        .target(framework <= 100.0, || {
-            format!("startup on NATS {framework:.1} ms > 100 ms")
+        .target(rounds.framework <= 100.0, || {
+            format!("startup on NATS {:.1} ms > 100 ms", rounds.framework)
         })
         .target(memory <= 50.0, || {
             format!("startup in memory {memory:.1} ms > 50 ms")
