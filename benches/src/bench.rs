@@ -37,10 +37,10 @@ impl Settings {
     pub fn full() -> Self {
         Self {
             messages: 500_000,
-            kv_messages: 10_000,
-            rpc_requests: 10_000,
+            kv_messages: 5_000,
+            rpc_requests: 5_000,
             view_reads: 1_000_000,
-            rounds: 7,
+            rounds: 15,
             judge: true,
             only_raw: None,
             verbose: false,

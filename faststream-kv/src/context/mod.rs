@@ -148,6 +148,7 @@ impl LocalContext {
     }
 
     /// The value of type `T` set for this message, if any.
+    #[inline]
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         let value = self.values.as_ref()?.get(&TypeId::of::<T>())?.clone();
         value.downcast().ok()

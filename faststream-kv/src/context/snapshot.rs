@@ -43,6 +43,7 @@ impl Context {
 impl ContextSnapshot {
     /// `context.get::<T>()`, from the snapshot while it is current (no lock taken);
     /// otherwise, or for a type inserted since, from the context itself.
+    #[inline]
     pub(crate) fn get<T: Send + Sync + 'static>(&self, context: &Context) -> Result<Arc<T>> {
         if context.inner.replaced.load(Ordering::SeqCst) == self.replaced
             && let Some(value) = self
