@@ -105,6 +105,9 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
         mut stop,
     } = consumer;
     let workers = Arc::new(Semaphore::new(max_workers));
+    // Registered with the stop signal once, not again for every wait: a subscriber that
+    // keeps up with its messages waits for nearly every one of them.
+    let mut stop_requested = pin!(stop_requested(stop.clone()));
     let mut draining = false;
     // Messages taken since the loop last waited or yielded.
     let mut taken = 0;
@@ -117,7 +120,9 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
             match ready_step(&mut incoming, &mut stop) {
                 Step::Control(Control::Wait) => {
                     taken = 0;
-                    wait_step(&mut incoming, &mut stop).await
+                    // Not after a stop: `ready_step` returned `Stop` for it, and the
+                    // loop has been draining since.
+                    wait_step(&mut incoming, stop_requested.as_mut()).await
                 }
                 step => {
                     taken += 1;
@@ -209,19 +214,17 @@ fn ready_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) -> Step
 }
 
 /// Waits for the next message or the stop signal, whichever comes first.
-async fn wait_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) -> Step {
-    loop {
-        tokio::select! {
-            biased;
-            next = incoming.next() => return next.into(),
-            changed = stop.changed() => {
-                // `changed` marked the new value seen: read it as it is.
-                if changed.is_err() || *stop.borrow() {
-                    return Step::Control(Control::Stop);
-                }
-            }
-        }
+async fn wait_step(incoming: &mut Incoming, stop_requested: Pin<&mut impl Future>) -> Step {
+    tokio::select! {
+        biased;
+        next = incoming.next() => next.into(),
+        _ = stop_requested => Step::Control(Control::Stop),
     }
+}
+
+/// Completes once the app asks subscribers to stop (or is gone).
+async fn stop_requested(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 /// The handler's result: its future polled where it is (not moved), inside the
