@@ -64,6 +64,7 @@ conformance! {
     fairness::busy_subscriber_lets_other_tasks_run,
     request_reply::json_request_reply_keeps_correlation_id,
     request_reply::replies_carry_faststream_headers,
+    request_reply::every_request_gets_its_own_reply,
     request_reply::no_responders_is_a_typed_error,
     errors::undecodable_payload_gets_an_error_reply,
     errors::handler_error_gets_an_error_reply,

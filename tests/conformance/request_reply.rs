@@ -1,6 +1,7 @@
 //! Request/reply: JSON both ways, FastStream headers, no responders.
 
 use faststream_kv::prelude::*;
+use faststream_kv::subscriber::Subscriber;
 use faststream_kv::{APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, TEXT_PLAIN};
 
 use crate::support::Env;
@@ -82,6 +83,40 @@ pub async fn replies_carry_faststream_headers(env: Env) -> Result<(), Error> {
     // A handler returning () still answers, with an empty body, so callers never hang.
     let empty = app.request("nothing", "").await?;
     assert!(empty.payload().is_empty());
+    app.stop().await
+}
+
+async fn add_in_parallel(Json(sum): Json<Sum>) -> Json<Total> {
+    tokio::task::yield_now().await;
+    Json(Total {
+        total: sum.a + sum.b,
+    })
+}
+
+/// Each request gets its own answer, whether the subscriber replies one message at a time
+/// (one reused reply box) or from several workers at once.
+pub async fn every_request_gets_its_own_reply(env: Env) -> Result<(), Error> {
+    let app = App::new(env.broker())
+        .subscriber(add)
+        .subscriber(Subscriber::new("math.add.parallel", add_in_parallel).max_workers(4));
+    let app = TestApp::start(app).await?;
+    for a in 0..20 {
+        let total: Total = app.request_json("math.add", &Sum { a, b: 1 }).await?;
+        assert_eq!(total, Total { total: a + 1 });
+    }
+    let parallel = (0..20).map(|a| {
+        let app = &app;
+        async move {
+            let total: Total = app
+                .request_json("math.add.parallel", &Sum { a, b: 2 })
+                .await?;
+            Ok::<_, Error>((a, total))
+        }
+    });
+    for result in futures::future::join_all(parallel).await {
+        let (a, total) = result?;
+        assert_eq!(total, Total { total: a + 2 });
+    }
     app.stop().await
 }
 

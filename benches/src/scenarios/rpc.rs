@@ -6,8 +6,8 @@
 use std::time::Instant;
 
 use faststream_kv::prelude::*;
-use faststream_kv::{APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID};
 use faststream_kv::subscriber::Subscriber;
+use faststream_kv::{APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID};
 use futures::StreamExt;
 
 use crate::Result;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use futures::StreamExt;
-use futures::future::BoxFuture;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
+use tokio_util::sync::ReusableBoxFuture;
 use tracing::Span;
 
 use super::dispatch::Dispatch;
@@ -105,6 +105,9 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
         mut stop,
     } = consumer;
     let workers = Arc::new(Semaphore::new(max_workers));
+    // The replies this loop sends one at a time share one box (a reply's send future is
+    // over a kilobyte, and allocating that much per request took malloc's slow path).
+    let mut sending = ReplySlot::default();
     // Registered with the stop signal once, not again for every wait: a subscriber that
     // keeps up with its messages waits for nearly every one of them.
     let mut stop_requested = pin!(stop_requested(stop.clone()));
@@ -144,22 +147,22 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
                     tracing::info_span!("message", handler = %name, subject = message.subject());
                 if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
                     let result = Err(Error::from_middleware(error));
-                    if let Some(sending) = outcome.answer(result, &broker, &name) {
-                        sending.await;
+                    if let Some(reply) = outcome.settle(&name, result) {
+                        sending.send(reply, &broker, &name).await;
                     }
                 } else if max_workers == 1 {
                     // Built in place and polled where it is: handler futures are large.
                     let result = run(pin!(service.call_in_place(message)), &span).await;
-                    if let Some(sending) = outcome.answer(result, &broker, &name) {
-                        sending.await;
+                    if let Some(reply) = outcome.settle(&name, result) {
+                        sending.send(reply, &broker, &name).await;
                     }
                 } else if let Ok(permit) = Arc::clone(&workers).acquire_owned().await {
                     let future = service.call(message);
                     let (broker, name) = (broker.clone(), Arc::clone(&name));
                     tokio::spawn(async move {
                         let result = run(pin!(future), &span).await;
-                        if let Some(sending) = outcome.answer(result, &broker, &name) {
-                            sending.await;
+                        if let Some(reply) = outcome.settle(&name, result) {
+                            Box::pin(reply.send(&broker, &name)).await;
                         }
                         drop(permit);
                     });
@@ -281,18 +284,6 @@ impl Outcome {
         }
     }
 
-    /// Logs a failure; for a request, the sending of its reply (nothing to await for
-    /// other messages, so they add no future to the consume loop).
-    fn answer<'a>(
-        self,
-        result: Result<Reply>,
-        broker: &'a Broker,
-        name: &'a str,
-    ) -> Option<BoxFuture<'a, ()>> {
-        self.settle(name, result)
-            .map(|reply| reply.send(broker, name))
-    }
-
     /// Logs a failure; the reply to send, if the message was a request.
     fn settle(self, name: &str, result: Result<Reply>) -> Option<PendingReply> {
         let reply = match result {
@@ -322,18 +313,36 @@ struct PendingReply {
 }
 
 impl PendingReply {
-    /// Sends it. Boxed: the send future is large, and only requests need it.
-    fn send<'a>(self, broker: &'a Broker, name: &'a str) -> BoxFuture<'a, ()> {
-        Box::pin(async move {
-            let Request {
-                reply_to,
-                correlation_id,
-            } = *self.request;
-            let sent = broker.send_reply(reply_to, self.reply, correlation_id.as_deref());
-            if let Err(error) = sent.await {
-                tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "could not send the reply");
+    /// Sends it (to be boxed: the future is large, and only requests need it).
+    async fn send(self, broker: &Broker, name: &str) {
+        let Request {
+            reply_to,
+            correlation_id,
+        } = *self.request;
+        let sent = broker.send_reply(reply_to, self.reply, correlation_id.as_deref());
+        if let Err(error) = sent.await {
+            tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "could not send the reply");
+        }
+    }
+}
+
+/// One box for the replies a consume loop sends one after another, allocated for the
+/// first and reused for the others.
+#[derive(Default)]
+struct ReplySlot<'a>(Option<ReusableBoxFuture<'a, ()>>);
+
+impl<'a> ReplySlot<'a> {
+    /// Sends `reply` in the box.
+    async fn send(&mut self, reply: PendingReply, broker: &'a Broker, name: &'a str) {
+        let sending = reply.send(broker, name);
+        let slot = match &mut self.0 {
+            Some(slot) => {
+                slot.set(sending);
+                slot
             }
-        })
+            None => self.0.insert(ReusableBoxFuture::new(sending)),
+        };
+        slot.await;
     }
 }
 
