@@ -108,6 +108,7 @@ impl Message {
     }
 
     /// A message from its parts, as a transport received or builds them.
+    #[inline(always)]
     pub(crate) fn from_parts(
         subject: Subject,
         reply: Option<Subject>,

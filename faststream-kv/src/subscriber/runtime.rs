@@ -285,23 +285,31 @@ impl Outcome {
     }
 
     /// Logs a failure; the reply to send, if the message was a request.
+    ///
+    /// Inlined into the consume loop for the common case, a handled message that is not
+    /// a request: nothing to log, nothing to send.
+    #[inline]
     fn settle(self, name: &str, result: Result<Reply>) -> Option<PendingReply> {
         let reply = match result {
             Ok(reply) => reply,
-            Err(error) => {
-                if error.status_code() < 500 {
-                    tracing::warn!(handler = %name, subject = self.subject.as_deref(), %error, "message rejected");
-                } else {
-                    tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "handler failed");
-                }
-                Reply::error(&error)
-            }
+            Err(error) => self.log_failure(name, &error),
         };
         Some(PendingReply {
             request: self.request?,
             reply,
             subject: self.subject,
         })
+    }
+
+    /// Logs a failed message; the error reply for it.
+    #[cold]
+    fn log_failure(&self, name: &str, error: &Error) -> Reply {
+        if error.status_code() < 500 {
+            tracing::warn!(handler = %name, subject = self.subject.as_deref(), %error, "message rejected");
+        } else {
+            tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "handler failed");
+        }
+        Reply::error(error)
     }
 }
 
