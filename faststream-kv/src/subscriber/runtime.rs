@@ -110,7 +110,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
     let mut sending = ReplySlot::default();
     // Registered with the stop signal once, not again for every wait: a subscriber that
     // keeps up with its messages waits for nearly every one of them.
-    let mut stop_requested = pin!(stop_requested(stop.clone()));
+    let mut stop_requested = pin!(wait_for_stop(stop.clone()));
     let mut draining = false;
     // Messages taken since the loop last waited or yielded.
     let mut taken = 0;
@@ -123,8 +123,8 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
             match ready_step(&mut incoming, &mut stop) {
                 Step::Control(Control::Wait) => {
                     taken = 0;
-                    // Not after a stop: `ready_step` returned `Stop` for it, and the
-                    // loop has been draining since.
+                    // Never polled once it has completed: that returns `Stop`, and a
+                    // draining loop does not come back here.
                     wait_step(&mut incoming, stop_requested.as_mut()).await
                 }
                 step => {
@@ -146,8 +146,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
                 let span =
                     tracing::info_span!("message", handler = %name, subject = message.subject());
                 if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
-                    let result = Err(Error::from_middleware(error));
-                    if let Some(reply) = outcome.settle(&name, result) {
+                    if let Some(reply) = outcome.settle(&name, Err(error)) {
                         sending.send(reply, &broker, &name).await;
                     }
                 } else if max_workers == 1 {
@@ -226,24 +225,26 @@ async fn wait_step(incoming: &mut Incoming, stop_requested: Pin<&mut impl Future
 }
 
 /// Completes once the app asks subscribers to stop (or is gone).
-async fn stop_requested(mut stop: watch::Receiver<bool>) {
+async fn wait_for_stop(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 /// The handler's result: its future polled where it is (not moved), inside the
-/// message's span, a panic turned into [`Error::Panic`].
+/// message's span, a panic turned into [`Error::Panic`]. Errors stay boxed, as the
+/// service returns them, until [`Outcome::settle`] needs one: a handled message's result
+/// is passed on as it is.
 fn run<'a, F>(
     mut future: Pin<&'a mut F>,
     span: &'a Span,
-) -> impl Future<Output = Result<Reply>> + 'a
+) -> impl Future<Output = Result<Reply, BoxError>> + 'a
 where
     F: Future<Output = Result<Reply, BoxError>>,
 {
     poll_fn(move |cx| {
         let _entered = span.enter();
         match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(poll) => poll.map(|result| result.map_err(Error::from_middleware)),
-            Err(panic) => Poll::Ready(Err(Error::Panic(panic_message(panic.as_ref())))),
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(Err(Error::Panic(panic_message(panic.as_ref())).into())),
         }
     })
 }
@@ -289,10 +290,10 @@ impl Outcome {
     /// Inlined into the consume loop for the common case, a handled message that is not
     /// a request: nothing to log, nothing to send.
     #[inline]
-    fn settle(self, name: &str, result: Result<Reply>) -> Option<PendingReply> {
+    fn settle(self, name: &str, result: Result<Reply, BoxError>) -> Option<PendingReply> {
         let reply = match result {
             Ok(reply) => reply,
-            Err(error) => self.log_failure(name, &error),
+            Err(error) => self.log_failure(name, &Error::from_middleware(error)),
         };
         Some(PendingReply {
             request: self.request?,
