@@ -117,6 +117,11 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
     // A stop requested before the loop started counts as a change.
     stop.mark_changed();
     loop {
+        // Before the next step is taken, so that no step is kept across this await.
+        if taken == MESSAGES_PER_TURN {
+            taken = 0;
+            tokio::task::yield_now().await;
+        }
         let step = if draining {
             incoming.next().await.into()
         } else {
@@ -129,10 +134,6 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
                 }
                 step => {
                     taken += 1;
-                    if taken == MESSAGES_PER_TURN {
-                        taken = 0;
-                        tokio::task::yield_now().await;
-                    }
                     step
                 }
             }
