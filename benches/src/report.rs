@@ -32,9 +32,9 @@ pub struct Rounds {
     pub framework: f64,
     /// The median of each round's `framework / raw`.
     ///
-    /// Not the ratio of the two medians: the machine's speed drifts between rounds, as
-    /// much as ±15% on a shared 2-core VM, and the two runs of one round see nearly the
-    /// same machine, so their ratio cancels most of the drift.
+    /// Not the ratio of the two medians: on a shared 2-core VM the machine's speed
+    /// changes by tens of percent from one phase of seconds to the next, and the two runs
+    /// of one round see nearly the same machine, so their ratio cancels most of it.
     pub ratio: f64,
 }
 
