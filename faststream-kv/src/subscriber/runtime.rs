@@ -288,8 +288,8 @@ impl Outcome {
 
     /// Logs a failure; the reply to send, if the message was a request.
     ///
-    /// Inlined into the consume loop for the common case, a handled message that is not
-    /// a request: nothing to log, nothing to send.
+    /// The failure logging is kept out of line, so the common case (a handled message
+    /// that is not a request: nothing to log, nothing to send) stays a few instructions.
     #[inline]
     fn settle(self, name: &str, result: Result<Reply, BoxError>) -> Option<PendingReply> {
         let reply = match result {
