@@ -1,5 +1,6 @@
 //! `Ctx<T>`: a value from the app context.
 
+use std::future::{Future, ready};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -21,11 +22,15 @@ pub struct Ctx<T>(pub Arc<T>);
 impl<T: Send + Sync + 'static> FromMessage for Ctx<T> {
     type Rejection = Error;
 
-    async fn from_message(message: &Message, scope: &Scope) -> Result<Self, Error> {
-        match message.local().get::<T>() {
+    fn from_message(
+        message: &Message,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Self, Error>> + Send {
+        // Looked up before it is awaited: a ready future is no state machine of its own.
+        ready(match message.local().get::<T>() {
             Some(local) => Ok(Ctx(local)),
             None => scope.context_value::<T>().map(Ctx),
-        }
+        })
     }
 
     fn requirements(requirements: &mut Requirements) {

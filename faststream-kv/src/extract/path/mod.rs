@@ -4,6 +4,7 @@ mod de;
 mod probe;
 
 use std::any::type_name;
+use std::future::{Future, ready};
 use std::ops::{Deref, DerefMut};
 
 use serde::de::DeserializeOwned;
@@ -49,36 +50,49 @@ const INLINE_CAPTURES: usize = 4;
 impl<T: DeserializeOwned + Send> FromMessage for Path<T> {
     type Rejection = PathRejection;
 
-    async fn from_message(message: &Message, scope: &Scope) -> Result<Self, PathRejection> {
-        let pattern = scope.pattern();
-        let subject = message.subject();
-        // Captures live on the stack (128 bytes, filled without a `memcpy` call); only
-        // patterns with more than four use the heap.
-        let mut inline = [("", ""); INLINE_CAPTURES];
-        let heap;
-        let captures: &[(&str, &str)] = if pattern.capture_count() <= INLINE_CAPTURES {
-            let mut len = 0;
-            pattern.for_each_capture(subject, |name, value| {
-                inline[len] = (name, value);
-                len += 1;
-            });
-            &inline[..len]
-        } else {
-            heap = pattern.captures(subject);
-            &heap
-        };
-        T::deserialize(de::PathDeserializer::new(captures))
-            .map(Path)
-            .map_err(|error| PathRejection {
-                target: type_name::<T>(),
-                subject: message.subject().to_owned(),
-                reason: error.to_string(),
-            })
+    fn from_message(
+        message: &Message,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Self, PathRejection>> + Send {
+        // Extracted before it is awaited: a ready future is no state machine of its own.
+        ready(extract(message, scope))
     }
 
     fn requirements(requirements: &mut Requirements) {
         requirements.path(probe::shape_of::<T>());
     }
+}
+
+/// The captures of `message`'s subject as a `T`.
+#[inline]
+fn extract<T: DeserializeOwned>(
+    message: &Message,
+    scope: &Scope,
+) -> Result<Path<T>, PathRejection> {
+    let pattern = scope.pattern();
+    let subject = message.subject();
+    // Captures live on the stack (128 bytes, filled without a `memcpy` call); only
+    // patterns with more than four use the heap.
+    let mut inline = [("", ""); INLINE_CAPTURES];
+    let heap;
+    let captures: &[(&str, &str)] = if pattern.capture_count() <= INLINE_CAPTURES {
+        let mut len = 0;
+        pattern.for_each_capture(subject, |name, value| {
+            inline[len] = (name, value);
+            len += 1;
+        });
+        &inline[..len]
+    } else {
+        heap = pattern.captures(subject);
+        &heap
+    };
+    T::deserialize(de::PathDeserializer::new(captures))
+        .map(Path)
+        .map_err(|error| PathRejection {
+            target: type_name::<T>(),
+            subject: message.subject().to_owned(),
+            reason: error.to_string(),
+        })
 }
 
 impl<T> Deref for Path<T> {
