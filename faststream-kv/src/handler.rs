@@ -28,11 +28,12 @@ pub trait Handler<Args>: Clone + Send + Sync + Sized + 'static {
     /// builds the reply (only encoded when the message has a reply subject). Errors are
     /// [`Error`]s, boxed as tower expects.
     ///
-    /// Borrows the handler and the scope, so a caller that awaits each message where
-    /// it is (a consume loop with one worker) clones neither per message.
+    /// Borrows the handler, the message and the scope, so a caller that awaits each
+    /// message where it is (a consume loop with one worker) clones nothing per message
+    /// and still has the message when the handler is done (or panicked).
     fn call_ref<'a>(
         &'a self,
-        message: Message,
+        message: &'a Message,
         scope: &'a Scope,
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'a;
 
@@ -43,7 +44,7 @@ pub trait Handler<Args>: Clone + Send + Sync + Sized + 'static {
         message: Message,
         scope: Arc<Scope>,
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
-        async move { self.call_ref(message, &scope).await }
+        async move { self.call_ref(&message, &scope).await }
     }
 
     /// What the extractors need from the app, checked at startup.
@@ -62,12 +63,12 @@ macro_rules! impl_handler {
         {
             fn call_ref<'a>(
                 &'a self,
-                message: Message,
+                message: &'a Message,
                 scope: &'a Scope,
             ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'a {
                 async move {
                     $(
-                        let $arg = match $arg::from_message(&message, scope).await {
+                        let $arg = match $arg::from_message(message, scope).await {
                             Ok(value) => value,
                             Err(rejection) => {
                                 let error: Error = rejection.into();
@@ -152,11 +153,12 @@ impl<H: Handler<Args>, Args> HandlerService<H, Args> {
         self.handler.clone().call(message, Arc::clone(&self.scope))
     }
 
-    /// The handler's future for `message`, borrowing the handler and the scope.
-    pub(crate) fn handle_ref(
-        &self,
-        message: Message,
-    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + '_ {
+    /// The handler's future for `message`, borrowing the handler, the message and the
+    /// scope.
+    pub(crate) fn handle_ref<'a>(
+        &'a self,
+        message: &'a Message,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'a {
         self.handler.call_ref(message, &self.scope)
     }
 }

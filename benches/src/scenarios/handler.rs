@@ -72,7 +72,7 @@ fn call_once<H: Handler<Args>, Args>(
     message: Message,
     scope: &Scope,
 ) -> std::result::Result<(), String> {
-    let future = pin!(handler.call_ref(message, scope));
+    let future = pin!(handler.call_ref(&message, scope));
     match future.poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(Ok(_)) => Ok(()),
         Poll::Ready(Err(error)) => Err(error.to_string()),

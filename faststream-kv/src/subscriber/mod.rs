@@ -3,6 +3,7 @@
 mod dispatch;
 mod incoming;
 mod layer;
+mod outcome;
 mod pattern;
 pub(crate) mod pattern_syntax;
 mod route;

@@ -10,11 +10,11 @@ use std::task::{Context, Poll, Waker};
 use futures::StreamExt;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
-use tokio_util::sync::ReusableBoxFuture;
 use tracing::Span;
 
 use super::dispatch::Dispatch;
 use super::incoming::Incoming;
+use super::outcome::{Outcome, ReplySlot, Settle};
 use super::{Route, Source, SubscriberSettings};
 use crate::broker::Broker;
 use crate::error::{BoxError, Error, Result};
@@ -69,32 +69,9 @@ impl Consumer {
     }
 }
 
-/// What the consume loop does next.
-///
-/// No larger than a [`Message`]: it is moved for every message, and moves of more than
-/// 128 bytes are `memcpy` calls. (Three variants without data would not fit in the
-/// message's niche, hence the nested [`Control`].)
-enum Step {
-    Handle(Message),
-    Control(Control),
-}
-
-enum Control {
-    /// Nothing to do yet: wait for a message or the stop signal.
-    Wait,
-    /// The app asked subscribers to stop: drain, then handle what was received.
-    Stop,
-    /// The subscription ended.
-    End,
-}
-
-const _: () = assert!(std::mem::size_of::<Step>() <= std::mem::size_of::<Message>());
-
-impl From<Option<Message>> for Step {
-    fn from(next: Option<Message>) -> Self {
-        next.map_or(Step::Control(Control::End), Step::Handle)
-    }
-}
+/// The app asked subscribers to stop: the loop drains its subscription, then handles
+/// what was received before it.
+struct StopRequested;
 
 async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
     let Consumer {
@@ -117,67 +94,65 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
     // A stop requested before the loop started counts as a change.
     stop.mark_changed();
     loop {
-        // Before the next step is taken, so that no step is kept across this await.
+        // Before the next message is taken, so that no message is kept across this await.
         if taken == MESSAGES_PER_TURN {
             taken = 0;
             tokio::task::yield_now().await;
         }
-        let step = if draining {
-            incoming.next().await.into()
+        let next = if draining {
+            Ok(incoming.next().await)
+        } else if stop_signalled(&mut stop) {
+            Err(StopRequested)
         } else {
-            match ready_step(&mut incoming, &mut stop) {
-                Step::Control(Control::Wait) => {
+            match take_ready(&mut incoming) {
+                Poll::Ready(next) => Ok(next),
+                Poll::Pending => {
                     taken = 0;
-                    // Never polled once it has completed: that returns `Stop`, and a
-                    // draining loop does not come back here.
-                    wait_step(&mut incoming, stop_requested.as_mut()).await
-                }
-                step => {
-                    taken += 1;
-                    step
+                    // Never polled once it has completed: that returns `StopRequested`,
+                    // and a draining loop does not come back here.
+                    wait_next(&mut incoming, stop_requested.as_mut()).await
                 }
             }
         };
-        // Per message, only the handler's future and small ones are built here: a
-        // nested future is moved whole into this loop's state, and moves of large
-        // values are `memcpy` calls.
-        match step {
-            Step::Handle(message) => {
-                let outcome = Outcome::of(&message);
-                let span =
-                    tracing::info_span!("message", handler = %name, subject = message.subject());
-                if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
-                    if let Some(reply) = outcome.settle(&name, Err(error)) {
-                        sending.send(reply, &broker, &name).await;
-                    }
-                } else if max_workers == 1 {
-                    // Built in place and polled where it is: handler futures are large.
-                    let result = run(pin!(service.call_in_place(message)), &span).await;
-                    if let Some(reply) = outcome.settle(&name, result) {
-                        sending.send(reply, &broker, &name).await;
-                    }
-                } else if let Ok(permit) = Arc::clone(&workers).acquire_owned().await {
-                    let future = service.call(message);
-                    let (broker, name) = (broker.clone(), Arc::clone(&name));
-                    tokio::spawn(async move {
-                        let result = run(pin!(future), &span).await;
-                        if let Some(reply) = outcome.settle(&name, result) {
-                            Box::pin(reply.send(&broker, &name)).await;
-                        }
-                        drop(permit);
-                    });
-                }
-            }
+        let message = match next {
+            Ok(Some(message)) => message,
+            Ok(None) => break,
             // Graceful drain: no new messages, but those already received are handled.
-            Step::Control(Control::Stop) => {
+            Err(StopRequested) => {
                 draining = true;
                 if let Err(error) = incoming.drain().await {
                     tracing::warn!(handler = %name, %error, "could not drain the subscription");
                 }
+                continue;
             }
-            Step::Control(Control::End) => break,
-            // Not from `wait_step`; the next turn would wait.
-            Step::Control(Control::Wait) => {}
+        };
+        taken += 1;
+        // Per message, only the handler's future and small ones are built here: a
+        // nested future is moved whole into this loop's state, and moves of large
+        // values are `memcpy` calls.
+        let span = tracing::info_span!("message", handler = %name, subject = message.subject());
+        if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
+            if let Some(reply) = message.settle(&name, Err(error)) {
+                sending.send(reply, &broker, &name).await;
+            }
+        } else if max_workers == 1 {
+            let mut in_place = service.begin(message);
+            // Built in place and polled where it is: handler futures are large.
+            let result = run(pin!(service.call_in_place(&mut in_place)), &span).await;
+            if let Some(reply) = in_place.settle(&name, result) {
+                sending.send(reply, &broker, &name).await;
+            }
+        } else if let Ok(permit) = Arc::clone(&workers).acquire_owned().await {
+            let outcome = Outcome::of(&message);
+            let future = service.call(message);
+            let (broker, name) = (broker.clone(), Arc::clone(&name));
+            tokio::spawn(async move {
+                let result = run(pin!(future), &span).await;
+                if let Some(reply) = outcome.settle(&name, result) {
+                    Box::pin(reply.send(&broker, &name)).await;
+                }
+                drop(permit);
+            });
         }
     }
     wait_idle(&workers, max_workers).await;
@@ -190,38 +165,39 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
 /// as one operation. When the worker has nothing else to run, each of those yields
 /// polls the IO driver and wakes another worker, which was about 15% of a message's
 /// time in the `drain` benchmark. So messages that are there are taken outside the
-/// budget ([`ready_step`]), and the loop yields itself, less often. A handler's own
+/// budget ([`take_ready`]), and the loop yields itself, less often. A handler's own
 /// awaits still count against the budget, and a loop that waits for a message yields
 /// anyway.
 const MESSAGES_PER_TURN: u32 = 512;
 
-/// The next step without waiting: `Stop` once the app asked subscribers to stop (an
-/// atomic load unless the signal changed), a message that is already there (taken
-/// outside tokio's cooperative budget, see [`MESSAGES_PER_TURN`]), else `Wait`.
-fn ready_step(incoming: &mut Incoming, stop: &mut watch::Receiver<bool>) -> Step {
-    let stop_requested = match stop.has_changed() {
+/// Whether the app asked subscribers to stop: an atomic load unless the signal changed.
+#[inline]
+fn stop_signalled(stop: &mut watch::Receiver<bool>) -> bool {
+    match stop.has_changed() {
         Ok(false) => false,
         Ok(true) => *stop.borrow_and_update(),
         Err(_) => true,
-    };
-    if stop_requested {
-        return Step::Control(Control::Stop);
-    }
-    // Polled with a waker that does nothing: on `Pending` the caller waits in
-    // `wait_step`, which polls again with the task's waker.
-    let next = pin!(tokio::task::coop::unconstrained(incoming.next()));
-    match next.poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(next) => next.into(),
-        Poll::Pending => Step::Control(Control::Wait),
     }
 }
 
+/// The next message if it is already there (or the end of the subscription), without
+/// waiting: taken outside tokio's cooperative budget, see [`MESSAGES_PER_TURN`].
+fn take_ready(incoming: &mut Incoming) -> Poll<Option<Message>> {
+    // Polled with a waker that does nothing: on `Pending` the caller waits in
+    // `wait_next`, which polls again with the task's waker.
+    let next = pin!(tokio::task::coop::unconstrained(incoming.next()));
+    next.poll(&mut Context::from_waker(Waker::noop()))
+}
+
 /// Waits for the next message or the stop signal, whichever comes first.
-async fn wait_step(incoming: &mut Incoming, stop_requested: Pin<&mut impl Future>) -> Step {
+async fn wait_next(
+    incoming: &mut Incoming,
+    stop_requested: Pin<&mut impl Future>,
+) -> Result<Option<Message>, StopRequested> {
     tokio::select! {
         biased;
-        next = incoming.next() => next.into(),
-        _ = stop_requested => Step::Control(Control::Stop),
+        next = incoming.next() => Ok(next),
+        _ = stop_requested => Err(StopRequested),
     }
 }
 
@@ -232,7 +208,7 @@ async fn wait_for_stop(mut stop: watch::Receiver<bool>) {
 
 /// The handler's result: its future polled where it is (not moved), inside the
 /// message's span, a panic turned into [`Error::Panic`]. Errors stay boxed, as the
-/// service returns them, until [`Outcome::settle`] needs one: a handled message's result
+/// service returns them, until [`Settle::settle`](super::outcome::Settle::settle) needs one: a handled message's result
 /// is passed on as it is.
 fn run<'a, F>(
     mut future: Pin<&'a mut F>,
@@ -254,106 +230,6 @@ where
 async fn wait_idle(workers: &Semaphore, max_workers: usize) {
     let permits = u32::try_from(max_workers).unwrap_or(u32::MAX);
     let _all_idle = workers.acquire_many(permits).await;
-}
-
-/// Where a message's result goes: the log, and a request's reply.
-struct Outcome {
-    /// The message's subject, for the log; kept only when failures are logged (a NATS
-    /// subject's first clone allocates).
-    subject: Option<async_nats::Subject>,
-    /// Boxed: most messages are not requests, and the consume loop's state stays small.
-    request: Option<Box<Request>>,
-}
-
-/// Where a request's reply goes.
-struct Request {
-    reply_to: async_nats::Subject,
-    correlation_id: Option<String>,
-}
-
-impl Outcome {
-    fn of(message: &Message) -> Self {
-        let request = message.reply_subject().map(|reply_to| {
-            Box::new(Request {
-                reply_to: reply_to.clone(),
-                correlation_id: message.correlation_id().map(str::to_owned),
-            })
-        });
-        let logged = tracing::enabled!(tracing::Level::WARN);
-        Self {
-            subject: logged.then(|| message.subject_raw().clone()),
-            request,
-        }
-    }
-
-    /// Logs a failure; the reply to send, if the message was a request.
-    ///
-    /// The failure logging is kept out of line, so the common case (a handled message
-    /// that is not a request: nothing to log, nothing to send) stays a few instructions.
-    #[inline]
-    fn settle(self, name: &str, result: Result<Reply, BoxError>) -> Option<PendingReply> {
-        let reply = match result {
-            Ok(reply) => reply,
-            Err(error) => self.log_failure(name, &Error::from_middleware(error)),
-        };
-        Some(PendingReply {
-            request: self.request?,
-            reply,
-            subject: self.subject,
-        })
-    }
-
-    /// Logs a failed message; the error reply for it.
-    #[cold]
-    fn log_failure(&self, name: &str, error: &Error) -> Reply {
-        if error.status_code() < 500 {
-            tracing::warn!(handler = %name, subject = self.subject.as_deref(), %error, "message rejected");
-        } else {
-            tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "handler failed");
-        }
-        Reply::error(error)
-    }
-}
-
-/// A reply on its way to a request's reply subject.
-struct PendingReply {
-    request: Box<Request>,
-    reply: Reply,
-    subject: Option<async_nats::Subject>,
-}
-
-impl PendingReply {
-    /// Sends it (to be boxed: the future is large, and only requests need it).
-    async fn send(self, broker: &Broker, name: &str) {
-        let Request {
-            reply_to,
-            correlation_id,
-        } = *self.request;
-        let sent = broker.send_reply(reply_to, self.reply, correlation_id.as_deref());
-        if let Err(error) = sent.await {
-            tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "could not send the reply");
-        }
-    }
-}
-
-/// One box for the replies a consume loop sends one after another, allocated for the
-/// first and reused for the others.
-#[derive(Default)]
-struct ReplySlot<'a>(Option<ReusableBoxFuture<'a, ()>>);
-
-impl<'a> ReplySlot<'a> {
-    /// Sends `reply` in the box.
-    async fn send(&mut self, reply: PendingReply, broker: &'a Broker, name: &'a str) {
-        let sending = reply.send(broker, name);
-        let slot = match &mut self.0 {
-            Some(slot) => {
-                slot.set(sending);
-                slot
-            }
-            None => self.0.insert(ReusableBoxFuture::new(sending)),
-        };
-        slot.await;
-    }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
