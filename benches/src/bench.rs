@@ -21,8 +21,12 @@ pub struct Settings {
     pub rpc_requests: usize,
     /// Timed `KvView::get` calls.
     pub view_reads: usize,
-    /// Rounds per scenario; raw and framework alternate within each.
+    /// Rounds per throughput scenario; raw and framework alternate within each.
     pub rounds: usize,
+    /// Rounds per round-trip scenario (rpc and KV). Many short ones: a round trip's
+    /// time moves with the machine's speed phases, and the two runs of a short round
+    /// see nearly the same phase.
+    pub round_trip_rounds: usize,
     /// Whether targets are judged (not in the correctness pass: its sizes are too small
     /// to time).
     pub judge: bool,
@@ -37,10 +41,11 @@ impl Settings {
     pub fn full() -> Self {
         Self {
             messages: 500_000,
-            kv_messages: 5_000,
-            rpc_requests: 5_000,
+            kv_messages: 500,
+            rpc_requests: 500,
             view_reads: 1_000_000,
-            rounds: 15,
+            rounds: 31,
+            round_trip_rounds: 151,
             judge: true,
             only_raw: None,
             verbose: false,
@@ -51,10 +56,11 @@ impl Settings {
     pub fn quick() -> Self {
         Self {
             messages: 100_000,
-            kv_messages: 2_000,
-            rpc_requests: 3_000,
+            kv_messages: 200,
+            rpc_requests: 200,
             view_reads: 200_000,
             rounds: 5,
+            round_trip_rounds: 25,
             judge: true,
             only_raw: None,
             verbose: false,
@@ -69,6 +75,7 @@ impl Settings {
             rpc_requests: 50,
             view_reads: 1_000,
             rounds: 1,
+            round_trip_rounds: 1,
             judge: false,
             only_raw: None,
             verbose: false,
@@ -148,10 +155,29 @@ impl Bench {
         &self.publisher
     }
 
-    /// Runs `raw` and `framework` alternately for the configured rounds, after a
-    /// warm-up round when figures are judged.
+    /// Runs `raw` and `framework` alternately for the throughput scenarios' rounds,
+    /// after a warm-up round when figures are judged.
     pub async fn rounds(
         &self,
+        raw: impl AsyncFnMut(&Bench) -> Result<f64>,
+        framework: impl AsyncFnMut(&Bench) -> Result<f64>,
+    ) -> Result<Rounds> {
+        self.alternate(self.settings.rounds, raw, framework).await
+    }
+
+    /// [`rounds`](Self::rounds) for the round-trip scenarios' rounds.
+    pub async fn round_trip_rounds(
+        &self,
+        raw: impl AsyncFnMut(&Bench) -> Result<f64>,
+        framework: impl AsyncFnMut(&Bench) -> Result<f64>,
+    ) -> Result<Rounds> {
+        self.alternate(self.settings.round_trip_rounds, raw, framework)
+            .await
+    }
+
+    async fn alternate(
+        &self,
+        rounds: usize,
         mut raw: impl AsyncFnMut(&Bench) -> Result<f64>,
         mut framework: impl AsyncFnMut(&Bench) -> Result<f64>,
     ) -> Result<Rounds> {
@@ -160,12 +186,12 @@ impl Bench {
                 .only_raw
                 .is_none_or(|only_raw| only_raw == side_is_raw)
         };
-        let mut pairs = Vec::with_capacity(self.settings.rounds);
+        let mut pairs = Vec::with_capacity(rounds);
         // A first round whose figures are dropped, when figures are judged: the first
         // runs of a process pay for memory the allocator does not have yet (a
         // subscription's queue grows to every message of a run).
         let warm_up = usize::from(self.settings.judge);
-        for round in 0..warm_up + self.settings.rounds {
+        for round in 0..warm_up + rounds {
             let (mut raw_figure, mut framework_figure) = (f64::NAN, f64::NAN);
             // Alternate who goes first so warm-up effects do not favour one side.
             let raw_first = round % 2 == 0;

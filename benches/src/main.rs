@@ -79,6 +79,7 @@ fn parse(arguments: impl Iterator<Item = String>) -> Result<(Vec<String>, Settin
             "--only=raw" => settings.only_raw = Some(true),
             "--only=framework" => settings.only_raw = Some(false),
             _ => match option.strip_prefix("--rounds=") {
+                // Every scenario's rounds, round-trip ones included.
                 Some(rounds) => {
                     settings.rounds = rounds
                         .parse()
@@ -87,6 +88,7 @@ fn parse(arguments: impl Iterator<Item = String>) -> Result<(Vec<String>, Settin
                         .ok_or_else(|| {
                             format!("--rounds needs a positive number, not {rounds:?}")
                         })?;
+                    settings.round_trip_rounds = settings.rounds;
                 }
                 None => return Err(format!("unknown option {option:?}")),
             },
@@ -125,6 +127,7 @@ mod tests {
         assert_eq!(names, ["drain", "rpc"]);
         assert_eq!(settings.messages, Settings::quick().messages);
         assert_eq!(settings.rounds, 21);
+        assert_eq!(settings.round_trip_rounds, 21);
         assert!(settings.verbose);
         assert_eq!(settings.only_raw, Some(true));
         assert!(!parsed(&["--check"]).expect("valid").1.judge);

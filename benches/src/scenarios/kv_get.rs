@@ -17,7 +17,7 @@ use crate::workload::Counter;
 const SUBJECT: &str = "bench.kvget";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let rounds = bench.rounds(raw_run, framework_run).await?;
+    let rounds = bench.round_trip_rounds(raw_run, framework_run).await?;
     Ok(Report::new("kv_get", rounds, "msg/s").ratio_at_least(0.95))
 }
 

@@ -16,7 +16,7 @@ const SUBJECT: &str = "bench.kvput";
 const KEY: &str = "last-order";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let rounds = bench.rounds(raw_run, framework_run).await?;
+    let rounds = bench.round_trip_rounds(raw_run, framework_run).await?;
     Ok(Report::new("kv_put", rounds, "msg/s").ratio_at_least(0.95))
 }
 

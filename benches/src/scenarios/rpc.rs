@@ -18,7 +18,7 @@ use crate::workload::{Order, Receipt, sync};
 const SUBJECT: &str = "bench.rpc";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let rounds = bench.rounds(raw_run, framework_run).await?;
+    let rounds = bench.round_trip_rounds(raw_run, framework_run).await?;
     Ok(Report::new("rpc", rounds, "us").ratio_at_most(1.1))
 }
 
