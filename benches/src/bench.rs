@@ -23,9 +23,9 @@ pub struct Settings {
     pub view_reads: usize,
     /// Rounds per throughput scenario; raw and framework alternate within each.
     pub rounds: usize,
-    /// Rounds per round-trip scenario (rpc and KV). Many short ones: a round trip's
-    /// time moves with the machine's speed phases, and the two runs of a short round
-    /// see nearly the same phase.
+    /// Rounds per round-trip scenario (`rpc`, `kv_get`, `kv_put`). Many short ones: a
+    /// round trip's time moves with the machine's speed phases, and the two runs of a
+    /// short round see nearly the same phase.
     pub round_trip_rounds: usize,
     /// Whether targets are judged (not in the correctness pass: its sizes are too small
     /// to time).

@@ -18,7 +18,7 @@ use crate::workload::Counter;
 const SUBJECT: &str = "bench.kvview";
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
-    let rounds = bench.round_trip_rounds(kv_get::framework_run, framework_run).await?;
+    let rounds = bench.rounds(kv_get::framework_run, framework_run).await?;
     let read_ns = read_latency(bench).await?;
     let report = Report::new("kv_view", rounds, "msg/s")
         .extra("p50_read_ns", format!("{read_ns:.0}"))
