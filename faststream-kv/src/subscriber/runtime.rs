@@ -208,8 +208,8 @@ async fn wait_for_stop(mut stop: watch::Receiver<bool>) {
 
 /// The handler's result: its future polled where it is (not moved), inside the
 /// message's span, a panic turned into [`Error::Panic`]. Errors stay boxed, as the
-/// service returns them, until [`Settle::settle`](super::outcome::Settle::settle) needs one: a handled message's result
-/// is passed on as it is.
+/// service returns them, until [`Settle::settle`](super::outcome::Settle::settle) needs
+/// one: a handled message's result is passed on as it is.
 fn run<'a, F>(
     mut future: Pin<&'a mut F>,
     span: &'a Span,
