@@ -205,14 +205,17 @@ impl NatsBucket {
         start: Start,
         meta_only: bool,
     ) -> Result<BoxStream<'static, Result<WatchEvent>>> {
-        let mut subjects: Vec<String> = filters
+        let subjects: Vec<String> = filters
             .iter()
             .map(|filter| format!("{}{filter}", self.store.prefix))
             .collect();
-        let (filter_subject, filter_subjects) = if subjects.len() == 1 {
-            (subjects.pop().unwrap_or_default(), Vec::new())
-        } else {
-            (String::new(), subjects)
+        let (filter_subject, filter_subjects) = match subjects.as_slice() {
+            [subject] => (subject.clone(), Vec::new()),
+            _ => (String::new(), subjects.clone()),
+        };
+        let first_revision = match start {
+            Start::From(start_sequence) => start_sequence,
+            Start::LastPerKey | Start::All | Start::New => 1,
         };
         let config = OrderedConfig {
             deliver_subject: self.client.new_inbox(),
@@ -250,6 +253,8 @@ impl NatsBucket {
             } else {
                 Marker::Pending(initial)
             },
+            subjects,
+            next_revision: first_revision,
             failed: false,
         }
         .into_events())
@@ -327,6 +332,10 @@ fn operation(headers: Option<&HeaderMap>) -> Operation {
     }
 }
 
+/// How long a watch still expecting initial values waits for one before it asks the
+/// stream whether any is left.
+const INITIAL_QUIET: Duration = Duration::from_millis(500);
+
 /// Whether the end-of-initial-data marker was sent.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Marker {
@@ -348,6 +357,10 @@ struct NatsWatch {
     bucket: Arc<str>,
     prefix: String,
     marker: Marker,
+    /// The stream subjects watched, to look for initial values still to come.
+    subjects: Vec<String>,
+    /// The lowest revision an initial value not delivered yet can have.
+    next_revision: u64,
     /// The ordered consumer failed for good (e.g. its client closed); polling it again
     /// would panic inside async-nats, so the watch ends instead.
     failed: bool,
@@ -372,7 +385,24 @@ impl NatsWatch {
             return Some(Ok(WatchEvent::EndOfInitialData));
         }
         let message = loop {
-            match self.messages.next().await? {
+            let next = if let Marker::Pending(_) = self.marker {
+                // Initial values counted when the consumer was created can vanish before
+                // they are delivered (a TTL or a purge elsewhere): a quiet consumer is
+                // asked whether any is left, so the marker still comes.
+                match tokio::time::timeout(INITIAL_QUIET, self.messages.next()).await {
+                    Ok(next) => next,
+                    Err(_quiet) => {
+                        if self.initial_values_gone().await {
+                            self.marker = Marker::Sent;
+                            return Some(Ok(WatchEvent::EndOfInitialData));
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                self.messages.next().await
+            };
+            match next? {
                 Ok(message) => break message,
                 // The consumer went quiet. After a server restart or reconnect the
                 // ordered consumer recreates itself after the last delivered revision
@@ -398,6 +428,7 @@ impl NatsWatch {
             info.pending,
             SystemTime::from(info.published),
         );
+        self.next_revision = revision + 1;
         if let Marker::Pending(remaining) = self.marker {
             // `delta == 0` also ends it: after a consumer reset the count may be off.
             self.marker = if remaining <= 1 || delta == 0 {
@@ -419,6 +450,27 @@ impl NatsWatch {
             delta,
             created,
         })))
+    }
+
+    /// Whether the stream holds no message for the watched subjects from
+    /// `next_revision` on: the initial values still counted are gone. Unsure (the server
+    /// did not answer) counts as not gone; the watch asks again after the next quiet
+    /// spell.
+    async fn initial_values_gone(&mut self) -> bool {
+        for subject in &self.subjects {
+            let next = self
+                .stream
+                .raw_message_builder()
+                .sequence(self.next_revision)
+                .next_by_subject(subject.as_str())
+                .send()
+                .await;
+            match next {
+                Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => {}
+                _ => return false,
+            }
+        }
+        true
     }
 
     /// Whether the server says the bucket's stream no longer exists (an unreachable
