@@ -27,9 +27,16 @@ use crate::message::Message;
 pub struct Path<T>(pub T);
 
 /// Why the subject's captures did not decode as `T`.
+///
+/// Boxed: an extraction's `Result` then is no larger than its `Path<T>` (for a `String`,
+/// 24 bytes instead of 72), and it is written and moved for every message.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0)]
+pub struct PathRejection(Box<Rejected>);
+
 #[derive(Debug, thiserror::Error)]
 #[error("{target} from {subject:?}: {reason}")]
-pub struct PathRejection {
+struct Rejected {
     target: &'static str,
     subject: String,
     reason: String,
@@ -37,9 +44,14 @@ pub struct PathRejection {
 
 impl From<PathRejection> for Error {
     fn from(rejection: PathRejection) -> Self {
+        let Rejected {
+            target,
+            subject,
+            reason,
+        } = *rejection.0;
         Error::Path {
-            subject: rejection.subject,
-            reason: format!("{}: {}", rejection.target, rejection.reason),
+            subject,
+            reason: format!("{target}: {reason}"),
         }
     }
 }
@@ -88,10 +100,12 @@ fn extract<T: DeserializeOwned>(
     };
     T::deserialize(de::PathDeserializer::new(captures))
         .map(Path)
-        .map_err(|error| PathRejection {
-            target: type_name::<T>(),
-            subject: message.subject().to_owned(),
-            reason: error.to_string(),
+        .map_err(|error| {
+            PathRejection(Box::new(Rejected {
+                target: type_name::<T>(),
+                subject: message.subject().to_owned(),
+                reason: error.to_string(),
+            }))
         })
 }
 
