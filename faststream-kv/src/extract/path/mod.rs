@@ -31,7 +31,7 @@ pub struct Path<T>(pub T);
 /// Boxed: an extraction's `Result` then is no larger than its `Path<T>` (for a `String`,
 /// 24 bytes instead of 72), and it is written and moved for every message.
 #[derive(Debug, thiserror::Error)]
-#[error("{}", .0)]
+#[error(transparent)]
 pub struct PathRejection(Box<Rejected>);
 
 #[derive(Debug, thiserror::Error)]
