@@ -3,7 +3,7 @@
 use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, ItemFn, LitStr, PathArguments, Type};
 
-use crate::pattern_syntax::PatternSyntax;
+use faststream_kv_subject::PatternSyntax;
 
 /// The function must be a plain `async fn` with owned extractor arguments.
 pub(crate) fn check_signature(function: &ItemFn) -> syn::Result<()> {
@@ -59,8 +59,8 @@ pub(crate) fn check_captures(
         .inputs
         .iter()
         .filter_map(|input| match input {
-            FnArg::Typed(argument) if last_segment_is(&argument.ty, "Path") => Some(&*argument.ty),
-            _ => None,
+            FnArg::Typed(argument) => path_argument(&argument.ty),
+            FnArg::Receiver(_) => None,
         })
         .collect();
     let captures = pattern.captures.len();
@@ -83,7 +83,7 @@ pub(crate) fn check_captures(
                 "`Path` takes `{name}` captures, but the pattern has none",
             ));
         }
-        if let Some(Type::Tuple(tuple)) = path_target(path)
+        if let Some(Type::Tuple(tuple)) = first_type_argument(path)
             && tuple.elems.len() != captures
         {
             return Err(syn::Error::new(
@@ -98,14 +98,24 @@ pub(crate) fn check_captures(
     Ok(())
 }
 
-fn last_segment_is(ty: &Type, name: &str) -> bool {
-    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|segment| segment.ident == name))
+/// The `Path<T>` an argument extracts: the argument itself, or the extractor inside an
+/// `Option<Path<T>>` or `Result<Path<T>, _>` (which still take the captures).
+fn path_argument(ty: &Type) -> Option<&Type> {
+    match last_segment(ty)?.ident.to_string().as_str() {
+        "Path" => Some(ty),
+        "Option" | "Result" => path_argument(first_type_argument(ty)?),
+        _ => None,
+    }
 }
 
-/// `T` in `Path<T>`.
-fn path_target(ty: &Type) -> Option<&Type> {
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     let Type::Path(path) = ty else { return None };
-    let PathArguments::AngleBracketed(arguments) = &path.path.segments.last()?.arguments else {
+    path.path.segments.last()
+}
+
+/// `T` in `Path<T>` (or the first type argument of any generic type).
+fn first_type_argument(ty: &Type) -> Option<&Type> {
+    let PathArguments::AngleBracketed(arguments) = &last_segment(ty)?.arguments else {
         return None;
     };
     match arguments.args.first()? {

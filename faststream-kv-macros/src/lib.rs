@@ -3,8 +3,6 @@
 
 mod args;
 mod checks;
-#[path = "../../faststream-kv/src/subscriber/pattern_syntax.rs"]
-mod pattern_syntax;
 mod subscriber;
 
 use proc_macro::TokenStream;

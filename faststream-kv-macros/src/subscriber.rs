@@ -1,5 +1,6 @@
 //! Expansion of `#[subscriber]`: a unit struct named like the function that implements
-//! `IntoSubscriber`, with the function itself inside.
+//! `IntoSubscriber`; the function itself becomes its associated `call`, so a unit test
+//! can call the handler's body directly (`on_order::call(Json(order), ...)`).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -8,7 +9,7 @@ use syn::{FnArg, ItemFn, ReturnType};
 
 use crate::args::SubscriberArgs;
 use crate::checks::{check_captures, check_signature};
-use crate::pattern_syntax::parse_pattern;
+use faststream_kv_subject::parse_pattern;
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let args: SubscriberArgs = syn::parse2(attr)?;
@@ -34,12 +35,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         .as_ref()
         .map_or_else(|| name.to_string(), syn::LitStr::value);
     let queue = args.queue.iter().map(|queue| quote!(.queue(#queue)));
+    // Spanned at the function's name, where the handler error points.
+    let handler = quote_spanned!(name.span()=> #name::call);
     let constructor = match &args.kv_watch {
-        None => quote!(::faststream_kv::subscriber::Subscriber::new(#pattern_literal, #name)),
+        None => quote!(::faststream_kv::subscriber::Subscriber::new(#pattern_literal, #handler)),
         Some(bucket) => {
             let flags = &args.watch_flags;
             quote! {
-                ::faststream_kv::subscriber::Subscriber::kv_watch(#bucket, #pattern_literal, #name)
+                ::faststream_kv::subscriber::Subscriber::kv_watch(#bucket, #pattern_literal, #handler)
                     .watch_options(::faststream_kv::kv::WatchOptions {
                         #(#flags: true,)*
                         ..::core::default::Default::default()
@@ -88,10 +91,15 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         #[allow(dead_code, clippy::too_many_arguments)]
         fn __assert_send_future(#(#probe_idents: #probe_types),*) {
             fn assert_send<T: ::core::marker::Send>(_: &T) {}
-            let future = #name(#(#probe_idents),*);
+            let future = #name::call(#(#probe_idents),*);
             assert_send(&future);
         }
     };
+    let mut call = function.clone();
+    call.sig.ident = syn::Ident::new("call", function.sig.ident.span());
+    call.attrs.retain(|attr| !attr.path().is_ident("doc"));
+    let call_doc =
+        format!(" The body of the `{name}` handler, callable directly (from a unit test, say).");
 
     Ok(quote! {
         #(#docs)*
@@ -99,10 +107,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         #[derive(Clone, Copy, Debug)]
         #visibility struct #name;
 
-        impl ::faststream_kv::subscriber::IntoSubscriber for #name {
-            fn into_subscriber(self) -> ::faststream_kv::subscriber::Subscriber {
-                #function
+        impl #name {
+            #[doc = #call_doc]
+            #[allow(clippy::too_many_arguments)]
+            #call
+        }
 
+        impl ::faststream_kv::subscriber::IntoSubscriber for #name {
+            fn into_subscriber(self) -> ::faststream_kv::subscriber::AnySubscriber {
                 #[allow(dead_code)]
                 fn __assert_extractor<T: ::faststream_kv::__private::FromMessage>() {}
                 #[allow(dead_code)]
@@ -114,11 +126,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 }
                 #send_check
 
-                #constructor
+                let subscriber = #constructor
                     .name(#handler_name)
                     .arguments(&[#(#labels),*])
                     #(#queue)*
-                    #(#max_workers)*
+                    #(#max_workers)*;
+                ::faststream_kv::subscriber::IntoSubscriber::into_subscriber(subscriber)
             }
         }
     })

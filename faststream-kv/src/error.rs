@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::backend_kind::BackendKind;
+
 /// A boxed error that any handler, layer or hook may return.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -138,8 +140,8 @@ pub enum Error {
     /// The backend cannot do what was asked (e.g. a feature the memory broker does not model).
     #[error("unsupported by the {backend} backend: {what}")]
     Unsupported {
-        /// `nats` or `memory`.
-        backend: &'static str,
+        /// The backend that cannot do it.
+        backend: BackendKind,
         /// What was asked.
         what: String,
     },
@@ -272,13 +274,6 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
-        }
-    }
-
-    pub(crate) fn nats(operation: &'static str, source: impl Into<BoxError>) -> Self {
-        Error::Nats {
-            operation,
-            source: source.into(),
         }
     }
 }

@@ -33,27 +33,32 @@
 //! in-memory broker ([`Broker::memory`]); [`Broker::from_env`] picks by `NATS_URL`.
 
 mod app;
+mod backend;
+mod backend_kind;
 pub mod broker;
 mod context;
 mod error;
 pub mod extract;
 pub mod handler;
 pub mod kv;
-mod memory;
 mod message;
 mod response;
+mod runtime;
+mod subject;
 pub mod subscriber;
 pub mod testing;
+mod wire;
 
 pub use app::{App, AppContext, RunningApp, ShutdownHandle};
+pub use backend_kind::BackendKind;
 pub use broker::{Broker, ConnectOptions};
 pub use context::{Context, LocalContext};
 pub use error::{BoxError, Error, Result};
-pub use message::{
-    APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, Message, SERVICE_ERROR, SERVICE_ERROR_CODE,
-    TEXT_PLAIN,
-};
+pub use message::Message;
 pub use response::{IntoReply, Reply};
+pub use wire::{
+    APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, SERVICE_ERROR, SERVICE_ERROR_CODE, TEXT_PLAIN,
+};
 
 /// `#[subscriber("pattern", queue = "...", max_workers = N)]` on an `async fn` makes it a
 /// subscriber for [`App::subscriber`]; `#[subscriber(kv_watch = "bucket", keys = "...")]`

@@ -5,7 +5,7 @@ use async_nats::header::IntoHeaderValue;
 use bytes::Bytes;
 
 use crate::error::{BoxError, Error};
-use crate::message::{CONTENT_TYPE, SERVICE_ERROR, SERVICE_ERROR_CODE, TEXT_PLAIN};
+use crate::wire::{CONTENT_TYPE, TEXT_PLAIN, error_reply};
 
 /// A reply: payload and headers, sent to the reply subject of a request.
 ///
@@ -59,13 +59,11 @@ impl Reply {
     /// The error reply for `error`: its text as body, `Nats-Service-Error` and
     /// `Nats-Service-Error-Code` headers (as NATS micro services send them).
     pub fn error(error: &Error) -> Self {
-        let description = error.to_string();
-        // A header value cannot span lines; the body keeps the full text.
-        let first_line = description.lines().next().unwrap_or_default().to_owned();
-        Reply::new(description)
-            .header(CONTENT_TYPE, TEXT_PLAIN)
-            .header(SERVICE_ERROR, first_line)
-            .header(SERVICE_ERROR_CODE, error.status_code().to_string())
+        let (payload, headers) = error_reply(error);
+        Self {
+            payload,
+            headers: Some(headers),
+        }
     }
 
     pub(crate) fn into_parts(self) -> (Bytes, Option<HeaderMap>) {
@@ -164,21 +162,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn error_reply_carries_status_headers() {
-        let reply = Reply::error(&Error::msg("out of stock"));
-        let headers = reply.headers().expect("headers");
-        assert_eq!(
-            headers.get(SERVICE_ERROR_CODE).map(|v| v.as_str()),
-            Some("500")
-        );
-        assert_eq!(
-            headers.get(SERVICE_ERROR).map(|v| v.as_str()),
-            Some("handler failed: out of stock")
-        );
-        assert_eq!(reply.payload(), "handler failed: out of stock");
-    }
 
     #[test]
     fn result_err_becomes_error() {

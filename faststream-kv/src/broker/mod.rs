@@ -1,10 +1,7 @@
 //! The broker handle: connect (idempotent), publish, request, subscribe — on a NATS
 //! server or on the embedded memory broker.
 
-mod correlation;
-mod options;
-mod subject;
-mod transport;
+mod key_value;
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,20 +14,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
-pub use options::ConnectOptions;
-pub use subject::{validate_publish_subject, validate_queue_group, validate_subscribe_subject};
-pub use transport::Subscription;
+pub use crate::backend::{ConnectOptions, Subscription};
+pub use crate::subject::{
+    validate_publish_subject, validate_queue_group, validate_subscribe_subject,
+};
+pub use key_value::KeyValueBinding;
 
+use crate::backend::{Connection, Target};
+use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
-use crate::memory::MemoryBroker;
-use crate::message::{APPLICATION_JSON, CONTENT_TYPE, Message, SERVICE_ERROR, SERVICE_ERROR_CODE};
+use crate::message::Message;
 use crate::response::Reply;
-pub(crate) use correlation::CorrelationId;
-use correlation::with_correlation_id;
-pub(crate) use transport::Transport;
-
-/// Default request timeout of the memory broker (NATS takes it from [`ConnectOptions`]).
-const MEMORY_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::wire::{APPLICATION_JSON, CONTENT_TYPE, service_error, with_correlation_id};
 
 /// A handle to the message broker: a NATS server, or the embedded in-memory broker.
 ///
@@ -59,26 +54,22 @@ pub struct Broker {
 }
 
 struct Shared {
-    backend: Backend,
-    transport: OnceCell<Transport>,
-    closed: AtomicBool,
-}
-
-enum Backend {
-    Nats(Box<ConnectOptions>),
-    Memory(MemoryBroker),
+    target: Target,
+    connection: OnceCell<Connection>,
+    /// Shared with the Key-Value handles bound through this broker.
+    closed: Arc<AtomicBool>,
 }
 
 impl Broker {
     /// A broker for a NATS server: a URL (`"nats://127.0.0.1:4222"`, several separated by
     /// commas) or full [`ConnectOptions`]. Nothing connects until [`connect`](Self::connect).
     pub fn nats(options: impl Into<ConnectOptions>) -> Self {
-        Self::with_backend(Backend::Nats(Box::new(options.into())))
+        Self::with_target(Target::Nats(Box::new(options.into())))
     }
 
     /// A broker backed by the embedded in-memory broker: no server, same semantics.
     pub fn memory() -> Self {
-        Self::with_backend(Backend::Memory(MemoryBroker::default()))
+        Self::with_target(Target::memory())
     }
 
     /// NATS at `$NATS_URL` when it is set, otherwise the in-memory broker.
@@ -89,35 +80,31 @@ impl Broker {
         }
     }
 
-    fn with_backend(backend: Backend) -> Self {
+    fn with_target(target: Target) -> Self {
         Self {
             shared: Arc::new(Shared {
-                backend,
-                transport: OnceCell::new(),
-                closed: AtomicBool::new(false),
+                target,
+                connection: OnceCell::new(),
+                closed: Arc::new(AtomicBool::new(false)),
             }),
         }
     }
 
-    /// `"nats"` or `"memory"`.
-    pub fn backend(&self) -> &'static str {
-        match self.shared.backend {
-            Backend::Nats(_) => "nats",
-            Backend::Memory(_) => "memory",
-        }
+    /// Which backend this broker runs on.
+    pub fn backend(&self) -> BackendKind {
+        self.shared.target.kind()
     }
 
-    /// Connects, once; later calls return at once. Refused credentials fail with
-    /// [`Error::Auth`] without retrying.
+    /// Connects, once; later calls return at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Auth`] when the server refuses the credentials (not retried),
+    /// [`Error::Connect`] when it cannot be reached.
     pub async fn connect(&self) -> Result<()> {
         self.shared
-            .transport
-            .get_or_try_init(|| async {
-                match &self.shared.backend {
-                    Backend::Nats(options) => options.connect().await.map(Transport::Nats),
-                    Backend::Memory(memory) => Ok(Transport::Memory(memory.clone())),
-                }
-            })
+            .connection
+            .get_or_try_init(|| self.shared.target.connect())
             .await
             .map(drop)
     }
@@ -129,20 +116,17 @@ impl Broker {
 
     /// Whether [`connect`](Self::connect) has succeeded.
     pub fn is_connected(&self) -> bool {
-        self.shared.transport.initialized()
+        self.shared.connection.initialized()
     }
 
     /// The async-nats client, for what this crate does not wrap (`None` on memory or
     /// before connecting).
     pub fn nats_client(&self) -> Option<&async_nats::Client> {
-        match self.shared.transport.get()? {
-            Transport::Nats(client) => Some(client),
-            Transport::Memory(_) => None,
-        }
+        self.shared.connection.get()?.nats_client()
     }
 
-    pub(crate) fn transport(&self) -> Result<&Transport> {
-        self.shared.transport.get().ok_or(Error::NotConnected)
+    fn connection(&self) -> Result<&Connection> {
+        self.shared.connection.get().ok_or(Error::NotConnected)
     }
 
     /// Publishes raw bytes (with a `correlation_id` header).
@@ -164,7 +148,7 @@ impl Broker {
     pub async fn publish_message(&self, subject: &str, message: Reply) -> Result<()> {
         validate_publish_subject(subject)?;
         let (payload, headers) = message.into_parts();
-        self.transport()?
+        self.connection()?
             .publish_correlated(subject, headers, payload)
             .await
     }
@@ -198,14 +182,14 @@ impl Broker {
         timeout: Option<Duration>,
     ) -> Result<Message> {
         validate_publish_subject(subject)?;
-        let transport = self.transport()?;
-        let timeout = timeout.unwrap_or_else(|| self.default_request_timeout());
+        let connection = self.connection()?;
+        let timeout = timeout.unwrap_or_else(|| self.shared.target.default_request_timeout());
         let (payload, headers) = message.into_parts();
         let headers = with_correlation_id(headers, None);
-        let reply = transport
-            .request(Subject::from(subject), Some(headers), payload, timeout)
+        let reply = connection
+            .request(subject, headers, payload, timeout)
             .await?;
-        match service_error(&reply) {
+        match service_error(reply.headers(), reply.payload()) {
             Some(error) => Err(error),
             None => Ok(reply),
         }
@@ -215,27 +199,27 @@ impl Broker {
     /// dropped or drained. Handlers normally use `#[subscriber]` instead.
     pub async fn subscribe(&self, subject: &str) -> Result<Subscription> {
         validate_subscribe_subject(subject)?;
-        self.transport()?.subscribe(subject, None).await
+        self.connection()?.subscribe(subject, None).await
     }
 
     /// Subscribes as a member of queue group `queue`: each message goes to one member.
     pub async fn queue_subscribe(&self, subject: &str, queue: &str) -> Result<Subscription> {
         validate_subscribe_subject(subject)?;
         validate_queue_group(queue)?;
-        self.transport()?.subscribe(subject, Some(queue)).await
+        self.connection()?.subscribe(subject, Some(queue)).await
     }
 
     /// Waits until the server has processed everything sent so far (subscriptions
     /// included). A no-op on memory.
     pub async fn flush(&self) -> Result<()> {
-        self.transport()?.flush().await
+        self.connection()?.flush().await
     }
 
     /// Flushes and closes the connection; the app calls this at the end of shutdown.
     pub async fn close(&self) -> Result<()> {
         self.shared.closed.store(true, Ordering::Release);
-        match self.shared.transport.get() {
-            Some(transport) => transport.close().await,
+        match self.shared.connection.get() {
+            Some(connection) => connection.close().await,
             None => Ok(()),
         }
     }
@@ -249,27 +233,18 @@ impl Broker {
     ) -> Result<()> {
         let (payload, headers) = reply.into_parts();
         let headers = with_correlation_id(headers, correlation_id);
-        self.transport()?
-            .publish(reply_to, None, Some(headers), payload)
+        self.connection()?
+            .publish(reply_to, Some(headers), payload)
             .await
-    }
-
-    fn default_request_timeout(&self) -> Duration {
-        match &self.shared.backend {
-            Backend::Nats(options) => options.default_request_timeout(),
-            Backend::Memory(_) => MEMORY_REQUEST_TIMEOUT,
-        }
     }
 }
 
 impl fmt::Debug for Broker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("Broker");
-        debug.field("backend", &self.backend());
-        if let Backend::Nats(options) = &self.shared.backend {
-            debug.field("options", options);
-        }
-        debug.field("connected", &self.is_connected()).finish()
+        f.debug_struct("Broker")
+            .field("target", &self.shared.target)
+            .field("connected", &self.is_connected())
+            .finish()
     }
 }
 
@@ -279,17 +254,4 @@ fn json_reply<T: Serialize + ?Sized>(value: &T) -> Result<Reply> {
         source: Box::new(source),
     })?;
     Ok(Reply::new(payload).header(CONTENT_TYPE, APPLICATION_JSON))
-}
-
-/// The error an error reply carries, if it is one.
-fn service_error(reply: &Message) -> Option<Error> {
-    let code = reply.header(SERVICE_ERROR_CODE)?;
-    let description = match std::str::from_utf8(reply.payload()) {
-        Ok(body) if !body.is_empty() => body.to_owned(),
-        _ => reply.header(SERVICE_ERROR).unwrap_or_default().to_owned(),
-    };
-    Some(Error::Service {
-        code: code.trim().parse().unwrap_or(500),
-        description,
-    })
 }

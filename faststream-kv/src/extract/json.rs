@@ -8,8 +8,9 @@ use serde::de::DeserializeOwned;
 
 use super::{FromMessage, Scope};
 use crate::error::Error;
-use crate::message::{APPLICATION_JSON, CONTENT_TYPE, Message};
+use crate::message::Message;
 use crate::response::{IntoReply, Reply};
+use crate::wire::{APPLICATION_JSON, CONTENT_TYPE};
 
 /// The payload as JSON: decodes into `T` as an argument, encodes `T` as a reply
 /// (with `content-type: application/json`, as FastStream sends it).

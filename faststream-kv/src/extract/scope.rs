@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::context::{Context, ContextSnapshot};
 use crate::error::Result;
-use crate::subscriber::Pattern;
+use crate::subject::Pattern;
 
 /// The subscriber-wide half of what extractors see (the message is the other half):
 /// the app [`Context`], the subscriber's [`Pattern`] and the handler's name.

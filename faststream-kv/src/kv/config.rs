@@ -20,7 +20,7 @@ pub enum Storage {
 
 /// Configuration of a Key-Value bucket, for
 /// [`Broker::create_key_value`](crate::Broker::create_key_value) and
-/// [`KeyValueBinding::declare`](super::KeyValueBinding::declare).
+/// [`KeyValueBinding::declare`](crate::broker::KeyValueBinding::declare).
 ///
 /// ```
 /// use std::time::Duration;

@@ -20,17 +20,6 @@ pub enum Operation {
     Purge,
 }
 
-impl Operation {
-    /// The `KV-Operation` header value NATS uses for this operation (`None` for a put).
-    pub(crate) fn header_value(self) -> Option<&'static str> {
-        match self {
-            Operation::Put => None,
-            Operation::Delete => Some("DEL"),
-            Operation::Purge => Some("PURGE"),
-        }
-    }
-}
-
 /// One revision of a key: its value, revision (the bucket-wide sequence number), when
 /// it was written and by which [`Operation`].
 #[derive(Clone, PartialEq, Eq)]

@@ -16,12 +16,10 @@
 //! # Ok(()) }
 //! ```
 
-pub(crate) mod backend;
-mod binding;
 mod config;
 mod entry;
 pub(crate) mod names;
-mod nats;
+pub(crate) mod store;
 pub(crate) mod ttl;
 mod typed;
 mod view;
@@ -29,11 +27,11 @@ pub(crate) mod watch;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 
-pub use binding::KeyValueBinding;
 pub use config::{KvConfig, KvStatus, MAX_HISTORY, Storage};
 pub use entry::{Entry, Operation};
 pub use names::{MAX_BUCKET_LEN, MAX_KEY_LEN, validate_bucket, validate_key, validate_key_filter};
@@ -41,9 +39,8 @@ pub use typed::TypedKv;
 pub use view::KvView;
 pub use watch::{Watch, WatchBuilder, WatchEvent, WatchOptions};
 
-use crate::broker::Broker;
 use crate::error::{Error, Result};
-use backend::{Backend, Write};
+use store::{Store, Write};
 use watch::initial_entries;
 
 /// A handle to one Key-Value bucket; clones share it. Get one from
@@ -55,27 +52,28 @@ use watch::initial_entries;
 /// absent.
 #[derive(Clone)]
 pub struct KeyValue {
-    backend: Backend,
-    broker: Broker,
+    store: Arc<dyn Store>,
+    /// Set when the broker that bound the bucket is closed.
+    closed: Arc<AtomicBool>,
 }
 
 impl KeyValue {
-    pub(crate) fn new(backend: Backend, broker: Broker) -> Self {
-        Self { backend, broker }
+    pub(crate) fn new(store: Arc<dyn Store>, closed: Arc<AtomicBool>) -> Self {
+        Self { store, closed }
     }
 
-    /// The backend, once we know the broker is still open: after `Broker::close` every
+    /// The bucket, once we know the broker is still open: after `Broker::close` every
     /// call fails with [`Error::Closed`], on both backends alike.
-    fn open(&self) -> Result<&Backend> {
-        if self.broker.is_closed() {
+    fn open(&self) -> Result<&dyn Store> {
+        if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
         }
-        Ok(&self.backend)
+        Ok(&*self.store)
     }
 
     /// The bucket's name.
     pub fn bucket(&self) -> &str {
-        self.backend.name()
+        self.store.name()
     }
 
     /// The value of `key`, or `None` if it was never set, deleted or purged.
@@ -223,7 +221,7 @@ impl KeyValue {
         ttl_seconds: Option<u64>,
     ) -> Result<u64> {
         validate_key(key)?;
-        if let Some(max) = self.backend.max_value_size()
+        if let Some(max) = self.store.max_value_size()
             && value.len() > max
         {
             return Err(Error::ValueTooLarge {
@@ -295,11 +293,7 @@ impl KeyValue {
             .open()?
             .watch(&filters, start, options.meta_only)
             .await?;
-        Ok(Watch::new(
-            Arc::clone(self.backend.name()),
-            events,
-            &options,
-        ))
+        Ok(Watch::new(Arc::clone(self.store.name()), events, &options))
     }
 
     /// The bucket's configuration, size and latest revision.
@@ -312,7 +306,7 @@ impl fmt::Debug for KeyValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyValue")
             .field("bucket", &self.bucket())
-            .field("backend", &self.backend.kind())
+            .field("backend", &self.store.kind())
             .finish()
     }
 }

@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 
 use futures::Stream;
 use futures::future::BoxFuture;
-use futures::stream::BoxStream;
 
+use super::store::{Events, Start};
 use super::{Entry, KeyValue};
 use crate::error::{Error, Result};
 
@@ -38,19 +38,6 @@ pub struct WatchOptions {
     pub updates_only: bool,
     /// Start at this revision: every matching revision from it on, then live updates.
     pub from_revision: Option<u64>,
-}
-
-/// Where the server starts delivering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Start {
-    /// The latest revision of each matching key.
-    LastPerKey,
-    /// Every stored revision.
-    All,
-    /// Every revision from this one.
-    From(u64),
-    /// Only writes after the watch started.
-    New,
 }
 
 impl WatchOptions {
@@ -152,18 +139,14 @@ impl IntoFuture for WatchBuilder {
 /// it stops the watch on the server.
 pub struct Watch {
     bucket: Arc<str>,
-    events: BoxStream<'static, Result<WatchEvent>>,
+    events: Events,
     ignore_deletes: bool,
     last_revision: u64,
     ended: bool,
 }
 
 impl Watch {
-    pub(crate) fn new(
-        bucket: Arc<str>,
-        events: BoxStream<'static, Result<WatchEvent>>,
-        options: &WatchOptions,
-    ) -> Self {
+    pub(crate) fn new(bucket: Arc<str>, events: Events, options: &WatchOptions) -> Self {
         Self {
             bucket,
             events,

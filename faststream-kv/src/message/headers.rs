@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use async_nats::HeaderMap;
 
-use crate::broker::CorrelationId;
+use crate::wire::CorrelationId;
 
 pub(crate) enum MessageHeaders {
     Map(HeaderMap),
@@ -88,7 +88,7 @@ const _: () =
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::CORRELATION_ID;
+    use crate::wire::CORRELATION_ID;
 
     fn correlation_id(headers: &MessageHeaders) -> Option<String> {
         Some(headers.get()?.get(CORRELATION_ID)?.to_string())

@@ -8,21 +8,8 @@ use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 
 use crate::context::LocalContext;
+use crate::wire::{CONTENT_TYPE, CORRELATION_ID};
 pub(crate) use headers::MessageHeaders;
-
-/// Header carrying the payload's media type, as FastStream writes it.
-pub const CONTENT_TYPE: &str = "content-type";
-/// Header carrying the correlation id, as FastStream writes it; a reply keeps the request's.
-pub const CORRELATION_ID: &str = "correlation_id";
-/// Header of an error reply: the error's description (as NATS micro services send it).
-pub const SERVICE_ERROR: &str = "Nats-Service-Error";
-/// Header of an error reply: the error's status code (400, 408, 500, ...).
-pub const SERVICE_ERROR_CODE: &str = "Nats-Service-Error-Code";
-
-/// Media type of JSON payloads.
-pub const APPLICATION_JSON: &str = "application/json";
-/// Media type of text payloads.
-pub const TEXT_PLAIN: &str = "text/plain";
 
 /// A message received on a subscription: subject, payload, headers and reply subject,
 /// plus values that middleware attached for this message only.

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use tower::{Layer, Service};
 
-use super::Route;
 use crate::error::BoxError;
 use crate::message::Message;
 use crate::response::Reply;
+use crate::runtime::Route;
 
 /// A tower layer, erased to "wrap a [`Route`], give back a [`Route`]".
 #[derive(Clone)]

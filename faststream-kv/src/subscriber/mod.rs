@@ -1,13 +1,11 @@
-//! Subscribers: a pattern, a handler, and how to consume (queue group, workers, layers).
+//! Subscribers: a pattern, a handler, and how to consume. One builder per kind of
+//! subscriber — [`Subscriber<OnSubject>`] for messages on subjects,
+//! [`Subscriber<OnKvWatch>`] for the changes of a Key-Value bucket — so that an option
+//! of one kind cannot be set on another; [`App::subscriber`](crate::App::subscriber)
+//! takes either.
 
-mod dispatch;
-mod incoming;
+mod kind;
 mod layer;
-mod outcome;
-mod pattern;
-pub(crate) mod pattern_syntax;
-mod route;
-pub(crate) mod runtime;
 mod validate;
 
 use std::any::type_name;
@@ -16,27 +14,29 @@ use std::sync::Arc;
 
 use tower::{Layer, Service};
 
-pub use pattern::Pattern;
-pub use route::Route;
+pub use crate::runtime::Route;
+pub use crate::subject::Pattern;
+pub use kind::{OnKvWatch, OnSubject};
 
 use crate::context::Context;
 use crate::error::{BoxError, Error};
 use crate::extract::{Requirements, Scope};
 use crate::handler::{Handler, HandlerService};
-use crate::kv::WatchOptions;
 use crate::message::Message;
 use crate::response::Reply;
+use crate::runtime::{Settings, Source};
 pub(crate) use layer::RouteLayer;
 pub(crate) use validate::problems;
 
-/// Something [`App::subscriber`](crate::App::subscriber) accepts: a [`Subscriber`], or
-/// the type the `#[subscriber]` macro generates for a handler function.
+/// Something [`App::subscriber`](crate::App::subscriber) accepts: a [`Subscriber`] of any
+/// kind, or the type the `#[subscriber]` macro generates for a handler function.
 pub trait IntoSubscriber {
-    /// The subscriber.
-    fn into_subscriber(self) -> Subscriber;
+    /// The subscriber, its kind erased.
+    fn into_subscriber(self) -> AnySubscriber;
 }
 
-/// A handler bound to a subject pattern, with its consumption settings.
+/// A handler bound to a pattern, with its consumption settings; `K` is its kind
+/// ([`OnSubject`] or [`OnKvWatch`]), which decides the options it has.
 ///
 /// `#[subscriber("orders.{region}", queue = "billing")]` builds one of these for you;
 /// without the macro:
@@ -52,11 +52,15 @@ pub trait IntoSubscriber {
 /// let subscriber = Subscriber::new("orders.{region}", on_order).queue("billing");
 /// let app = App::new(Broker::memory()).subscriber(subscriber);
 /// ```
-pub struct Subscriber {
+pub struct Subscriber<K> {
+    common: Common,
+    kind: K,
+}
+
+/// What every kind of subscriber has.
+struct Common {
     pattern: Result<Pattern, Error>,
-    source: Source,
     name: Box<str>,
-    queue: Option<String>,
     max_workers: usize,
     arguments: Vec<String>,
     requirements: Requirements,
@@ -64,14 +68,30 @@ pub struct Subscriber {
     make_route: Box<dyn FnOnce(Arc<Scope>) -> Route + Send>,
 }
 
-impl Subscriber {
+impl Subscriber<OnSubject> {
     /// A subscriber running `handler` on every message whose subject matches `pattern`.
     ///
     /// An invalid pattern is reported when the app starts, with the handler's name.
     pub fn new<H: Handler<Args>, Args: 'static>(pattern: &str, handler: H) -> Self {
-        Self::with_source(pattern, Source::Subject, handler)
+        Self {
+            common: Common::new(pattern, handler),
+            kind: OnSubject::default(),
+        }
     }
 
+    /// Joins queue group `queue`: each message goes to one member of the group.
+    pub fn queue(mut self, queue: impl Into<String>) -> Self {
+        self.kind.queue = Some(queue.into());
+        self
+    }
+
+    /// The queue group, if any.
+    pub fn queue_group(&self) -> Option<&str> {
+        self.kind.queue.as_deref()
+    }
+}
+
+impl Subscriber<OnKvWatch> {
     /// A subscriber running `handler` on every change of the keys of Key-Value bucket
     /// `bucket` matching `keys` — a key pattern with the subject syntax (`feature.*`,
     /// `user.{id}.>`, `{id...}`), so `Path` extracts key tokens. The handler receives
@@ -96,66 +116,41 @@ impl Subscriber {
         keys: &str,
         handler: H,
     ) -> Self {
-        let source = Source::KvWatch {
-            bucket: bucket.into(),
-            options: WatchOptions::default(),
-        };
-        Self::with_source(keys, source, handler)
-    }
-
-    fn with_source<H: Handler<Args>, Args: 'static>(
-        pattern: &str,
-        source: Source,
-        handler: H,
-    ) -> Self {
-        let mut requirements = Requirements::default();
-        H::requirements(&mut requirements);
         Self {
-            pattern: Pattern::parse(pattern),
-            source,
-            name: short_type_name::<H>().into(),
-            queue: None,
-            max_workers: 1,
-            arguments: Vec::new(),
-            requirements,
-            layers: Vec::new(),
-            make_route: Box::new(move |scope| {
-                Route::from_handler(HandlerService::new(handler, scope))
-            }),
+            common: Common::new(keys, handler),
+            kind: OnKvWatch::new(bucket.into()),
         }
     }
 
-    /// Joins queue group `queue`: each message goes to one member of the group.
-    pub fn queue(mut self, queue: impl Into<String>) -> Self {
-        self.queue = Some(queue.into());
+    /// Which entries the watch delivers (skip deletes, only updates, history...).
+    pub fn watch_options(mut self, options: crate::kv::WatchOptions) -> Self {
+        self.kind.options = options;
         self
     }
 
-    /// For a [`kv_watch`](Self::kv_watch) subscriber: which entries the watch delivers
-    /// (skip deletes, only updates, history...). No effect on subject subscribers.
-    pub fn watch_options(mut self, options: WatchOptions) -> Self {
-        if let Source::KvWatch { options: slot, .. } = &mut self.source {
-            *slot = options;
-        }
-        self
+    /// The Key-Value bucket watched.
+    pub fn watched_bucket(&self) -> &str {
+        &self.kind.bucket
     }
+}
 
+impl<K> Subscriber<K> {
     /// Handles up to `workers` messages at once (default 1: one at a time, in order).
     pub fn max_workers(mut self, workers: usize) -> Self {
-        self.max_workers = workers.max(1);
+        self.common.max_workers = workers.max(1);
         self
     }
 
     /// Names the handler in logs, spans and startup errors (default: the function name).
     pub fn name(mut self, name: impl Into<Box<str>>) -> Self {
-        self.name = name.into();
+        self.common.name = name.into();
         self
     }
 
     /// Describes the handler's arguments as written, for startup errors (the macro
     /// fills this in: `Ctx(stock): Ctx<KeyValue>`).
     pub fn arguments(mut self, arguments: &[&str]) -> Self {
-        self.arguments = arguments
+        self.common.arguments = arguments
             .iter()
             .map(|argument| (*argument).to_owned())
             .collect();
@@ -170,42 +165,74 @@ impl Subscriber {
         <L::Service as Service<Message>>::Error: Into<BoxError>,
         <L::Service as Service<Message>>::Future: Send + 'static,
     {
-        self.layers.push(RouteLayer::new(layer));
+        self.common.layers.push(RouteLayer::new(layer));
         self
     }
 
     /// The handler's name.
     pub fn handler_name(&self) -> &str {
-        &self.name
+        &self.common.name
     }
 
     /// The pattern, or why it is invalid.
     pub fn pattern(&self) -> Result<&Pattern, &Error> {
-        self.pattern.as_ref()
-    }
-
-    /// The Key-Value bucket of a [`kv_watch`](Self::kv_watch) subscriber.
-    pub fn watched_bucket(&self) -> Option<&str> {
-        match &self.source {
-            Source::KvWatch { bucket, .. } => Some(bucket),
-            Source::Subject => None,
-        }
-    }
-
-    /// The queue group, if any.
-    pub fn queue_group(&self) -> Option<&str> {
-        self.queue.as_deref()
+        self.common.pattern.as_ref()
     }
 
     /// What the handler's extractors need.
     pub fn requirements(&self) -> &Requirements {
-        &self.requirements
+        &self.common.requirements
+    }
+}
+
+impl Common {
+    fn new<H: Handler<Args>, Args: 'static>(pattern: &str, handler: H) -> Self {
+        let mut requirements = Requirements::default();
+        H::requirements(&mut requirements);
+        Self {
+            pattern: Pattern::parse(pattern),
+            name: short_type_name::<H>().into(),
+            max_workers: 1,
+            arguments: Vec::new(),
+            requirements,
+            layers: Vec::new(),
+            make_route: Box::new(move |scope| {
+                Route::from_handler(HandlerService::new(handler, scope))
+            }),
+        }
+    }
+}
+
+/// A subscriber of any kind, as the app keeps it until it starts.
+pub struct AnySubscriber {
+    common: Common,
+    source: Source,
+}
+
+impl AnySubscriber {
+    /// The handler's name.
+    pub fn handler_name(&self) -> &str {
+        &self.common.name
+    }
+
+    /// The pattern, or why it is invalid.
+    pub fn pattern(&self) -> Result<&Pattern, &Error> {
+        self.common.pattern.as_ref()
+    }
+
+    /// What the handler's extractors need.
+    pub fn requirements(&self) -> &Requirements {
+        &self.common.requirements
+    }
+
+    pub(crate) fn source(&self) -> &Source {
+        &self.source
     }
 
     pub(crate) fn argument_label(&self, index: usize) -> String {
-        match self.arguments.get(index) {
+        match self.common.arguments.get(index) {
             Some(argument) => format!("argument `{argument}`"),
-            None => match self.requirements.argument_type(index) {
+            None => match self.common.requirements.argument_type(index) {
                 Some(type_name) => format!("argument #{} (`{type_name}`)", index + 1),
                 None => format!("argument #{}", index + 1),
             },
@@ -218,58 +245,77 @@ impl Subscriber {
         self,
         context: &Context,
         app_layers: &[RouteLayer],
-    ) -> Result<(Pattern, Route, SubscriberSettings), Error> {
-        let pattern = self.pattern?;
-        let scope = Arc::new(Scope::new(context.clone(), pattern.clone(), &*self.name));
-        let mut route = (self.make_route)(scope);
-        for layer in self.layers.iter().chain(app_layers) {
+    ) -> Result<(Pattern, Route, Settings), Error> {
+        let common = self.common;
+        let pattern = common.pattern?;
+        let scope = Arc::new(Scope::new(context.clone(), pattern.clone(), &*common.name));
+        let mut route = (common.make_route)(scope);
+        for layer in common.layers.iter().chain(app_layers) {
             route = layer.apply(route);
         }
-        let settings = SubscriberSettings {
+        let settings = Settings {
             source: self.source,
-            name: self.name,
-            queue: self.queue,
-            max_workers: self.max_workers,
+            name: common.name,
+            max_workers: common.max_workers,
         };
         Ok((pattern, route, settings))
     }
 }
 
-/// Where a subscriber's messages come from.
-#[derive(Debug, Clone)]
-pub(crate) enum Source {
-    /// Messages on the subjects matching the pattern.
-    Subject,
-    /// Changes of the keys of `bucket` matching the pattern.
-    KvWatch {
-        bucket: String,
-        options: WatchOptions,
-    },
-}
-
-/// How a running subscriber consumes.
-pub(crate) struct SubscriberSettings {
-    pub(crate) source: Source,
-    pub(crate) name: Box<str>,
-    pub(crate) queue: Option<String>,
-    pub(crate) max_workers: usize,
-}
-
-impl IntoSubscriber for Subscriber {
-    fn into_subscriber(self) -> Subscriber {
+impl IntoSubscriber for AnySubscriber {
+    fn into_subscriber(self) -> AnySubscriber {
         self
     }
 }
 
-impl fmt::Debug for Subscriber {
+impl IntoSubscriber for Subscriber<OnSubject> {
+    fn into_subscriber(self) -> AnySubscriber {
+        AnySubscriber {
+            common: self.common,
+            source: Source::Subject {
+                queue: self.kind.queue,
+            },
+        }
+    }
+}
+
+impl IntoSubscriber for Subscriber<OnKvWatch> {
+    fn into_subscriber(self) -> AnySubscriber {
+        AnySubscriber {
+            common: self.common,
+            source: Source::KvWatch {
+                bucket: self.kind.bucket,
+                options: self.kind.options,
+            },
+        }
+    }
+}
+
+impl fmt::Debug for Common {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Subscriber")
             .field("name", &self.name)
             .field("pattern", &self.pattern)
-            .field("source", &self.source)
-            .field("queue", &self.queue)
             .field("max_workers", &self.max_workers)
             .finish_non_exhaustive()
+    }
+}
+
+impl<K: fmt::Debug> fmt::Debug for Subscriber<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Subscriber")
+            .field(&self.common)
+            .field(&self.kind)
+            .finish()
+    }
+}
+
+impl fmt::Debug for AnySubscriber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AnySubscriber")
+            .field(&self.common)
+            .field(&self.source)
+            .finish()
     }
 }
 

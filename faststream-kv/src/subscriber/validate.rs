@@ -1,24 +1,21 @@
 //! Startup validation: does every subscriber get what its extractors need?
 
+use super::AnySubscriber;
 use crate::context::Context;
 use crate::extract::{PathShape, Requirement};
-
-use super::Subscriber;
+use crate::runtime::Source;
+use crate::subject::Pattern;
 
 /// Every problem that would make `subscriber` fail messages, one line each, naming the
 /// handler, the argument and what is missing. Empty when all is well.
-pub(crate) fn problems(subscriber: &Subscriber, context: &Context) -> Vec<String> {
+pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<String> {
     let handler = subscriber.handler_name();
     let pattern = match subscriber.pattern() {
         Ok(pattern) => pattern,
         Err(error) => return vec![format!("subscriber `{handler}`: {error}")],
     };
     let mut problems = Vec::new();
-    if subscriber.watched_bucket().is_some() && subscriber.queue_group().is_some() {
-        problems.push(format!(
-            "subscriber `{handler}` ({pattern}): a kv_watch subscriber cannot join a queue group"
-        ));
-    }
+    let kv_watch = matches!(subscriber.source(), Source::KvWatch { .. });
     for (argument, requirement) in subscriber.requirements().iter() {
         let problem = match requirement {
             Requirement::Context { type_id, type_name } if !context.contains_type(*type_id) => {
@@ -28,7 +25,7 @@ pub(crate) fn problems(subscriber: &Subscriber, context: &Context) -> Vec<String
             }
             Requirement::Context { .. } => None,
             Requirement::Path(shape) => path_problem(*shape, pattern),
-            Requirement::KvWatch if subscriber.watched_bucket().is_none() => Some(
+            Requirement::KvWatch if !kv_watch => Some(
                 "Key-Value entries only reach `kv_watch` subscribers: \
                  #[subscriber(kv_watch = \"bucket\", keys = \"...\")]"
                     .to_owned(),
@@ -45,7 +42,7 @@ pub(crate) fn problems(subscriber: &Subscriber, context: &Context) -> Vec<String
     problems
 }
 
-fn path_problem(shape: PathShape, pattern: &super::Pattern) -> Option<String> {
+fn path_problem(shape: PathShape, pattern: &Pattern) -> Option<String> {
     let count = pattern.capture_count();
     match shape {
         PathShape::Single if count != 1 => Some(format!(

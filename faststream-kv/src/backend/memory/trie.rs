@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use faststream_kv_subject::{SEPARATOR, Token, tokens};
+
 /// Subscriptions of type `T` keyed by subject, each with a unique id.
 pub(crate) struct SubjectTrie<T> {
     root: Node<T>,
@@ -49,11 +51,11 @@ impl<T> SubjectTrie<T> {
     /// Adds subscription `id` on a (validated) subscribe subject.
     pub(crate) fn insert(&mut self, subject: &str, id: u64, value: T) {
         let mut node = &mut self.root;
-        for token in subject.split('.') {
+        for token in tokens(subject) {
             node = match token {
-                ">" => return node.tail.push((id, value)),
-                "*" => node.star.get_or_insert_with(Box::default),
-                literal => node.literals.entry(literal.into()).or_default(),
+                Token::Rest => return node.tail.push((id, value)),
+                Token::One => node.star.get_or_insert_with(Box::default),
+                Token::Literal(literal) => node.literals.entry(literal.into()).or_default(),
             };
         }
         node.here.push((id, value));
@@ -61,13 +63,13 @@ impl<T> SubjectTrie<T> {
 
     /// Removes subscription `id` from `subject`, pruning branches left empty.
     pub(crate) fn remove(&mut self, subject: &str, id: u64) -> Option<T> {
-        let tokens: Vec<&str> = subject.split('.').collect();
+        let tokens: Vec<Token<'_>> = tokens(subject).collect();
         remove_from(&mut self.root, &tokens, id)
     }
 
     /// Calls `visit` for every subscription matching a (validated) publish subject.
     pub(crate) fn for_each_match<'a>(&'a self, subject: &str, mut visit: impl FnMut(&'a T)) {
-        visit_matches(&self.root, subject.split('.'), &mut visit);
+        visit_matches(&self.root, subject.split(SEPARATOR), &mut visit);
     }
 }
 
@@ -89,15 +91,15 @@ fn visit_matches<'t, T>(
     }
 }
 
-fn remove_from<T>(node: &mut Node<T>, tokens: &[&str], id: u64) -> Option<T> {
+fn remove_from<T>(node: &mut Node<T>, tokens: &[Token<'_>], id: u64) -> Option<T> {
     let take = |list: &mut Vec<(u64, T)>| {
         let position = list.iter().position(|(entry, _)| *entry == id)?;
         Some(list.swap_remove(position).1)
     };
     match tokens {
         [] => take(&mut node.here),
-        [">"] => take(&mut node.tail),
-        ["*", rest @ ..] => {
+        [Token::Rest, ..] => take(&mut node.tail),
+        [Token::One, rest @ ..] => {
             let star = node.star.as_mut()?;
             let removed = remove_from(star, rest, id);
             if star.is_empty() {
@@ -105,7 +107,7 @@ fn remove_from<T>(node: &mut Node<T>, tokens: &[&str], id: u64) -> Option<T> {
             }
             removed
         }
-        [literal, rest @ ..] => {
+        [Token::Literal(literal), rest @ ..] => {
             let child = node.literals.get_mut(*literal)?;
             let removed = remove_from(child, rest, id);
             if child.is_empty() {

@@ -5,14 +5,21 @@
 //! `on_shutdown` hooks → drain in-flight handlers (bounded by the graceful timeout) →
 //! close the broker → `after_shutdown` hooks.
 
+mod app_context;
+mod hooks;
+mod running;
+mod shutdown;
+
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::{Layer, Service};
+
+pub use app_context::AppContext;
+pub use running::RunningApp;
+pub use shutdown::ShutdownHandle;
 
 use crate::broker::Broker;
 use crate::context::Context;
@@ -20,81 +27,13 @@ use crate::error::{BoxError, Error, Result};
 use crate::extract::Requirement;
 use crate::message::Message;
 use crate::response::Reply;
-use crate::subscriber::{self, IntoSubscriber, Route, RouteLayer, Subscriber};
+use crate::runtime;
+use crate::subscriber::{self, AnySubscriber, IntoSubscriber, Route, RouteLayer};
+use hooks::{Hooks, boxed_hook, run_hooks};
+use shutdown::termination_signal;
 
 /// How long shutdown waits for in-flight handlers by default.
 const DEFAULT_GRACEFUL_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// What lifecycle hooks receive: the broker, the app context and the shutdown handle.
-/// Cheap to clone; owned so that hooks are plain `async` closures.
-#[derive(Clone, Debug)]
-pub struct AppContext {
-    broker: Broker,
-    context: Context,
-    shutdown: ShutdownHandle,
-}
-
-impl AppContext {
-    /// The app's broker (connecting it here is allowed and idempotent).
-    pub fn broker(&self) -> &Broker {
-        &self.broker
-    }
-
-    /// The app's context: insert what handlers extract with `Ctx<T>`.
-    pub fn context(&self) -> &Context {
-        &self.context
-    }
-
-    /// A handle that stops the running app.
-    pub fn shutdown_handle(&self) -> &ShutdownHandle {
-        &self.shutdown
-    }
-}
-
-/// Stops a running app from anywhere (another task, a handler, a test).
-#[derive(Clone, Debug)]
-pub struct ShutdownHandle {
-    sender: Arc<watch::Sender<bool>>,
-}
-
-impl ShutdownHandle {
-    fn new() -> Self {
-        Self {
-            sender: Arc::new(watch::Sender::new(false)),
-        }
-    }
-
-    /// Asks the app to shut down gracefully.
-    pub fn shutdown(&self) {
-        self.sender.send_replace(true);
-    }
-
-    /// Whether shutdown was asked for.
-    pub fn is_shutdown(&self) -> bool {
-        *self.sender.borrow()
-    }
-
-    /// Completes once shutdown was asked for.
-    pub async fn wait(&self) {
-        let mut receiver = self.sender.subscribe();
-        // The sender lives in `self`, so waiting cannot fail.
-        let _ = receiver.wait_for(|stopped| *stopped).await;
-    }
-
-    fn subscribe(&self) -> watch::Receiver<bool> {
-        self.sender.subscribe()
-    }
-}
-
-type Hook = Box<dyn FnMut(AppContext) -> BoxFuture<'static, Result<(), BoxError>> + Send>;
-
-#[derive(Default)]
-struct Hooks {
-    on_startup: Vec<Hook>,
-    after_startup: Vec<Hook>,
-    on_shutdown: Vec<Hook>,
-    after_shutdown: Vec<Hook>,
-}
 
 /// A FastStream-style NATS service: a broker, a typed context filled by startup hooks,
 /// and subscribers.
@@ -125,7 +64,7 @@ struct Hooks {
 pub struct App {
     broker: Broker,
     context: Context,
-    subscribers: Vec<Subscriber>,
+    subscribers: Vec<AnySubscriber>,
     layers: Vec<RouteLayer>,
     hooks: Hooks,
     graceful_timeout: Duration,
@@ -146,7 +85,8 @@ impl App {
         }
     }
 
-    /// Adds a subscriber: a `#[subscriber]` function or a [`Subscriber`].
+    /// Adds a subscriber: a `#[subscriber]` function or a
+    /// [`Subscriber`](crate::subscriber::Subscriber) of any kind.
     pub fn subscriber(mut self, subscriber: impl IntoSubscriber) -> Self {
         self.subscribers.push(subscriber.into_subscriber());
         self
@@ -305,8 +245,7 @@ impl App {
             let started = async {
                 let (pattern, route, settings) = subscriber.build(&self.context, &self.layers)?;
                 let stop = self.shutdown.subscribe();
-                subscriber::runtime::start(&self.broker, pattern.subject(), route, settings, stop)
-                    .await
+                runtime::start(&self.broker, pattern.subject(), route, settings, stop).await
             }
             .await;
             match started {
@@ -322,166 +261,3 @@ impl App {
         Ok(handles)
     }
 }
-
-/// A started app. Dropping it without [`stop`](Self::stop) shuts it down in the
-/// background.
-pub struct RunningApp {
-    app_context: AppContext,
-    /// Only used through `&mut self`; the mutex makes `RunningApp` `Sync` without asking
-    /// hooks to be.
-    hooks: Mutex<Hooks>,
-    subscribers: Vec<JoinHandle<()>>,
-    graceful_timeout: Duration,
-    shutdown: ShutdownHandle,
-    stopped: bool,
-}
-
-impl RunningApp {
-    /// The app's broker.
-    pub fn broker(&self) -> &Broker {
-        &self.app_context.broker
-    }
-
-    /// The app's context.
-    pub fn context(&self) -> &Context {
-        &self.app_context.context
-    }
-
-    /// A handle that asks the app to stop (then call [`stop`](Self::stop) or let
-    /// [`App::run`] finish).
-    pub fn shutdown_handle(&self) -> ShutdownHandle {
-        self.shutdown.clone()
-    }
-
-    /// Shuts down gracefully: `on_shutdown` hooks, drain in-flight handlers (up to the
-    /// graceful timeout), close the broker, `after_shutdown` hooks. Every step runs even
-    /// when an earlier one failed; the first error is returned.
-    pub async fn stop(mut self) -> Result<()> {
-        self.stop_in_place().await
-    }
-
-    async fn stop_in_place(&mut self) -> Result<()> {
-        self.stopped = true;
-        let mut first_error = None;
-        let app_context = self.app_context.clone();
-        let on_shutdown = run_hooks(
-            "on_shutdown",
-            &mut self.hooks_mut().on_shutdown,
-            &app_context,
-        )
-        .await;
-        first_error = first_error.or(on_shutdown.err());
-        self.stop_subscribers().await;
-        self.app_context.context.unpin_all();
-        first_error = first_error.or(self.app_context.broker.close().await.err());
-        let after_shutdown = run_hooks(
-            "after_shutdown",
-            &mut self.hooks_mut().after_shutdown,
-            &app_context,
-        )
-        .await;
-        first_error = first_error.or(after_shutdown.err());
-        first_error.map_or(Ok(()), Err)
-    }
-
-    fn hooks_mut(&mut self) -> &mut Hooks {
-        self.hooks.get_mut().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    async fn stop_subscribers(&mut self) {
-        self.shutdown.shutdown();
-        let subscribers = std::mem::take(&mut self.subscribers);
-        let aborts: Vec<_> = subscribers.iter().map(JoinHandle::abort_handle).collect();
-        let drained = tokio::time::timeout(
-            self.graceful_timeout,
-            futures::future::join_all(subscribers),
-        )
-        .await;
-        if drained.is_err() {
-            tracing::warn!(
-                timeout = ?self.graceful_timeout,
-                "handlers still running after the graceful timeout; cancelling them"
-            );
-            aborts.iter().for_each(tokio::task::AbortHandle::abort);
-        }
-    }
-}
-
-impl Drop for RunningApp {
-    fn drop(&mut self) {
-        if self.stopped {
-            return;
-        }
-        self.shutdown.shutdown();
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let mut running = RunningApp {
-            app_context: self.app_context.clone(),
-            hooks: Mutex::new(std::mem::take(self.hooks_mut())),
-            subscribers: std::mem::take(&mut self.subscribers),
-            graceful_timeout: self.graceful_timeout,
-            shutdown: self.shutdown.clone(),
-            stopped: true,
-        };
-        runtime.spawn(async move {
-            if let Err(error) = running.stop_in_place().await {
-                tracing::error!(%error, "shutdown of a dropped app failed");
-            }
-        });
-    }
-}
-
-fn boxed_hook<F, Fut, E>(mut hook: F) -> Hook
-where
-    F: FnMut(AppContext) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<(), E>> + Send + 'static,
-    E: Into<BoxError>,
-{
-    Box::new(move |context| {
-        let future = hook(context);
-        Box::pin(async move { future.await.map_err(Into::into) })
-    })
-}
-
-async fn run_hooks(stage: &'static str, hooks: &mut [Hook], context: &AppContext) -> Result<()> {
-    for (index, hook) in hooks.iter_mut().enumerate() {
-        hook(context.clone()).await.map_err(|source| Error::Hook {
-            stage,
-            index: index + 1,
-            source: Box::new(Error::from_boxed(source)),
-        })?;
-    }
-    Ok(())
-}
-
-/// Ctrl-C, or SIGTERM on Unix.
-async fn termination_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-}
-
-// A running app is shared with spawned tasks (`Arc<TestApp>`, `&RunningApp` across
-// awaits), so it must stay `Send + Sync` whatever its hooks are.
-const _: fn() = || {
-    fn shareable<T: Send + Sync>() {}
-    shareable::<RunningApp>();
-};

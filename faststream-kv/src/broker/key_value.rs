@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use super::backend::Backend;
-use super::names::validate_bucket;
-use super::{KeyValue, KvConfig, KvStatus, nats};
-use crate::broker::{Broker, Transport};
+use super::Broker;
+use crate::backend::Connection;
 use crate::error::{Error, Result};
+use crate::kv::store::Store;
+use crate::kv::{KeyValue, KvConfig, KvStatus, validate_bucket};
 
 impl Broker {
     /// The bucket `bucket`: `.await` it to bind an existing bucket
@@ -27,45 +27,35 @@ impl Broker {
     /// another configuration fails with [`Error::BucketExists`].
     pub async fn create_key_value(&self, config: KvConfig) -> Result<KeyValue> {
         config.validate()?;
-        let backend = match self.connected().await? {
-            Transport::Nats(client) => {
-                Backend::Nats(Arc::new(nats::create(client, &config).await?))
-            }
-            Transport::Memory(memory) => Backend::Memory(memory.key_values().create(&config)?),
-        };
-        Ok(KeyValue::new(backend, self.clone()))
+        let store = self.connected().await?.create_bucket(&config).await?;
+        Ok(self.key_value_handle(store))
     }
 
     /// Deletes a bucket with all its keys ([`Error::BucketNotFound`] if there is none).
     /// Watches on it end.
     pub async fn delete_key_value(&self, bucket: &str) -> Result<()> {
         validate_bucket(bucket)?;
-        match self.connected().await? {
-            Transport::Nats(client) => nats::delete(client, bucket).await,
-            Transport::Memory(memory) => memory.key_values().delete(bucket),
-        }
+        self.connected().await?.delete_bucket(bucket).await
     }
 
     /// Every bucket with its configuration and size, by name.
     pub async fn key_value_buckets(&self) -> Result<Vec<KvStatus>> {
-        match self.connected().await? {
-            Transport::Nats(client) => nats::list(client).await,
-            Transport::Memory(memory) => memory.key_values().list(),
-        }
+        self.connected().await?.list_buckets().await
     }
 
     async fn bind_key_value(&self, bucket: &str) -> Result<KeyValue> {
         validate_bucket(bucket)?;
-        let backend = match self.connected().await? {
-            Transport::Nats(client) => Backend::Nats(Arc::new(nats::bind(client, bucket).await?)),
-            Transport::Memory(memory) => Backend::Memory(memory.key_values().bind(bucket)?),
-        };
-        Ok(KeyValue::new(backend, self.clone()))
+        let store = self.connected().await?.bind_bucket(bucket).await?;
+        Ok(self.key_value_handle(store))
     }
 
-    async fn connected(&self) -> Result<&Transport> {
+    fn key_value_handle(&self, store: Arc<dyn Store>) -> KeyValue {
+        KeyValue::new(store, Arc::clone(&self.shared.closed))
+    }
+
+    async fn connected(&self) -> Result<&Connection> {
         self.connect().await?;
-        self.transport()
+        self.connection()
     }
 }
 

@@ -6,9 +6,11 @@ mod bucket;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-pub(crate) use bucket::MemoryBucket;
+use bucket::MemoryBucket;
 
+use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
+use crate::kv::store::Store;
 use crate::kv::{KvConfig, KvStatus};
 
 /// The buckets of one memory broker, by name.
@@ -20,10 +22,10 @@ pub(crate) struct KvBuckets {
 impl KvBuckets {
     /// Creates a bucket; creating it again with the same configuration returns it (as
     /// JetStream does), with another configuration fails.
-    pub(crate) fn create(&self, config: &KvConfig) -> Result<Arc<MemoryBucket>> {
+    pub(crate) fn create(&self, config: &KvConfig) -> Result<Arc<dyn Store>> {
         if config.replicas > 1 {
             return Err(Error::Unsupported {
-                backend: "memory",
+                backend: BackendKind::Memory,
                 what: format!(
                     "{} replicas (the memory broker is one node)",
                     config.replicas
@@ -33,7 +35,7 @@ impl KvBuckets {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(existing) = buckets.get(&config.bucket) {
             if existing.config() == *config {
-                return Ok(Arc::clone(existing));
+                return Ok(Arc::clone(existing) as Arc<dyn Store>);
             }
             return Err(Error::BucketExists(config.bucket.clone()));
         }
@@ -42,13 +44,12 @@ impl KvBuckets {
         Ok(bucket)
     }
 
-    pub(crate) fn bind(&self, name: &str) -> Result<Arc<MemoryBucket>> {
-        self.buckets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(name)
-            .cloned()
-            .ok_or_else(|| Error::BucketNotFound(name.to_owned()))
+    pub(crate) fn bind(&self, name: &str) -> Result<Arc<dyn Store>> {
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        match buckets.get(name) {
+            Some(bucket) => Ok(Arc::clone(bucket) as Arc<dyn Store>),
+            None => Err(Error::BucketNotFound(name.to_owned())),
+        }
     }
 
     pub(crate) fn delete(&self, name: &str) -> Result<()> {
@@ -80,6 +81,9 @@ impl KvBuckets {
             .values()
             .cloned()
             .collect();
-        buckets.iter().map(|bucket| bucket.status()).collect()
+        buckets
+            .iter()
+            .map(|bucket| bucket.current_status())
+            .collect()
     }
 }

@@ -8,21 +8,23 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use faststream_kv_subject::matches as filter_matches;
 use futures::StreamExt;
-use futures::stream::BoxStream;
+use futures::future::{BoxFuture, ready};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
-use crate::kv::backend::Write;
-use crate::kv::names::filter_matches;
+use crate::kv::store::{Events, Start, Store, Write};
 use crate::kv::ttl::ttl_not_allowed;
-use crate::kv::watch::{Start, WatchEvent};
-use crate::kv::{Entry, KvConfig, KvStatus, Operation};
+use crate::kv::{Entry, KvConfig, KvStatus, Operation, WatchEvent};
 
 pub(crate) struct MemoryBucket {
     name: Arc<str>,
     state: Mutex<State>,
+    /// This bucket, for the tasks that expire its revisions later.
+    this: Weak<MemoryBucket>,
 }
 
 struct State {
@@ -45,7 +47,8 @@ struct Watcher {
 
 impl MemoryBucket {
     pub(crate) fn new(config: KvConfig) -> Arc<Self> {
-        Arc::new(Self {
+        Arc::new_cyclic(|this| Self {
+            this: this.clone(),
             name: config.bucket.as_str().into(),
             state: Mutex::new(State {
                 config,
@@ -59,17 +62,8 @@ impl MemoryBucket {
         })
     }
 
-    pub(crate) fn name(&self) -> &Arc<str> {
-        &self.name
-    }
-
     pub(crate) fn config(&self) -> KvConfig {
         self.lock().config.clone()
-    }
-
-    pub(crate) fn max_value_size(&self) -> Option<usize> {
-        let size = self.lock().config.max_value_size?;
-        usize::try_from(size).ok()
     }
 
     /// Marks the bucket deleted: later calls fail, watches end.
@@ -96,7 +90,7 @@ impl MemoryBucket {
         Ok(state)
     }
 
-    pub(crate) fn entry(&self, key: &str, revision: Option<u64>) -> Result<Option<Entry>> {
+    fn read(&self, key: &str, revision: Option<u64>) -> Result<Option<Entry>> {
         let state = self.live()?;
         let sequence = match revision {
             Some(revision) => revision,
@@ -112,7 +106,7 @@ impl MemoryBucket {
             .cloned())
     }
 
-    pub(crate) fn write(self: &Arc<Self>, key: &str, write: Write) -> Result<u64> {
+    fn append_write(&self, key: &str, write: Write) -> Result<u64> {
         let mut state = self.live()?;
         let current = state
             .by_key
@@ -149,14 +143,14 @@ impl MemoryBucket {
     }
 
     /// Removes `sequence` when its TTL or the bucket's `max_age` runs out.
-    fn expire_later(self: &Arc<Self>, state: &State, sequence: u64, ttl: Option<Duration>) {
+    fn expire_later(&self, state: &State, sequence: u64, ttl: Option<Duration>) {
         let Some(after) = ttl.or(state.config.max_age) else {
             return;
         };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let bucket: Weak<Self> = Arc::downgrade(self);
+        let bucket = self.this.clone();
         let deadline = Instant::now() + after;
         runtime.spawn(async move {
             tokio::time::sleep_until(deadline).await;
@@ -166,7 +160,7 @@ impl MemoryBucket {
         });
     }
 
-    fn expire(self: &Arc<Self>, sequence: u64) {
+    fn expire(&self, sequence: u64) {
         let mut state = self.lock();
         let Some(expired) = state.remove(sequence) else {
             return;
@@ -187,12 +181,7 @@ impl MemoryBucket {
         }
     }
 
-    pub(crate) fn watch(
-        &self,
-        filters: &[String],
-        start: Start,
-        meta_only: bool,
-    ) -> Result<BoxStream<'static, Result<WatchEvent>>> {
+    fn open_watch(&self, filters: &[String], start: Start, meta_only: bool) -> Result<Events> {
         let mut state = self.live()?;
         let matches = |key: &str| filters.iter().any(|filter| filter_matches(filter, key));
         let initial: Vec<u64> = match start {
@@ -242,7 +231,7 @@ impl MemoryBucket {
         Ok(events.boxed())
     }
 
-    pub(crate) fn status(&self) -> Result<KvStatus> {
+    pub(crate) fn current_status(&self) -> Result<KvStatus> {
         let state = self.live()?;
         Ok(KvStatus {
             config: state.config.clone(),
@@ -250,6 +239,46 @@ impl MemoryBucket {
             bytes: state.bytes,
             last_revision: state.last_sequence,
         })
+    }
+}
+
+impl Store for MemoryBucket {
+    fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    fn kind(&self) -> BackendKind {
+        BackendKind::Memory
+    }
+
+    fn max_value_size(&self) -> Option<usize> {
+        let size = self.lock().config.max_value_size?;
+        usize::try_from(size).ok()
+    }
+
+    fn entry<'a>(
+        &'a self,
+        key: &'a str,
+        revision: Option<u64>,
+    ) -> BoxFuture<'a, Result<Option<Entry>>> {
+        Box::pin(ready(self.read(key, revision)))
+    }
+
+    fn write<'a>(&'a self, key: &'a str, write: Write) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(ready(self.append_write(key, write)))
+    }
+
+    fn watch<'a>(
+        &'a self,
+        filters: &'a [String],
+        start: Start,
+        meta_only: bool,
+    ) -> BoxFuture<'a, Result<Events>> {
+        Box::pin(ready(self.open_watch(filters, start, meta_only)))
+    }
+
+    fn status(&self) -> BoxFuture<'_, Result<KvStatus>> {
+        Box::pin(ready(self.current_status()))
     }
 }
 

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::pattern_syntax::parse_pattern;
 use crate::error::{Error, Result};
+use faststream_kv_subject::parse_pattern;
 
 /// A subscriber pattern such as `orders.{region}.created` or `logs.{service}.{rest...}`,
 /// compiled once: the NATS subject (`orders.*.created`) and the token position of each

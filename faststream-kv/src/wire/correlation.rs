@@ -1,48 +1,22 @@
-//! The FastStream `correlation_id` header: new ids are UUID v4 strings, as FastStream
-//! writes them, without a system call per message. Each thread seeds a SplitMix64
-//! generator from the OS once; ids only need to be unique, not unpredictable.
-
-use std::cell::Cell;
+//! FastStream's `correlation_id`: a new id is a random (version 4) UUID string, as
+//! FastStream writes it. Ids only need to be unique, so they come from uuid's fast
+//! thread-local generator, not a system call per message.
 
 use async_nats::{HeaderMap, HeaderName};
 
-use crate::message::CORRELATION_ID;
+use super::CORRELATION_ID;
 
 /// The header name without an allocation per message.
 const CORRELATION_ID_HEADER: HeaderName = HeaderName::from_static(CORRELATION_ID);
 
-thread_local! {
-    static STATE: Cell<u64> = Cell::new(seed());
-}
-
-fn seed() -> u64 {
-    let random = uuid::Uuid::new_v4().as_u64_pair();
-    random.0 ^ random.1.rotate_left(32)
-}
-
-/// SplitMix64: a full-period 64-bit generator with good statistical quality.
-fn next_u64() -> u64 {
-    STATE.with(|state| {
-        let next = state.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
-        state.set(next);
-        let mut z = next;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    })
-}
-
-/// A new correlation id, not yet written out: a random (version 4) UUID. Copying one
-/// is free; the header is built where it is needed.
+/// A new correlation id, not yet written out. Copying one is free; the header is built
+/// where it is needed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CorrelationId(uuid::Uuid);
 
 impl CorrelationId {
     pub(crate) fn new() -> Self {
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&next_u64().to_le_bytes());
-        bytes[8..].copy_from_slice(&next_u64().to_le_bytes());
-        Self(uuid::Builder::from_random_bytes(bytes).into_uuid())
+        Self(uuid::Uuid::new_v4())
     }
 
     /// Sets it, hyphenated, as the `correlation_id` header.
@@ -91,5 +65,19 @@ mod tests {
             let parsed = uuid::Uuid::parse_str(id).expect("a UUID");
             assert_eq!(parsed.get_version_num(), 4);
         }
+    }
+
+    #[test]
+    fn a_reply_keeps_the_request_id_and_a_set_id_is_kept() {
+        let inherited = with_correlation_id(None, Some("request-id"));
+        assert_eq!(
+            inherited.get(CORRELATION_ID).map(|v| v.as_str()),
+            Some("request-id")
+        );
+        let kept = with_correlation_id(Some(inherited), None);
+        assert_eq!(
+            kept.get(CORRELATION_ID).map(|v| v.as_str()),
+            Some("request-id")
+        );
     }
 }

@@ -1,28 +1,31 @@
-//! The syntax of subscriber patterns, shared with the `#[subscriber]` macro (which
-//! includes this file) so that a pattern is judged the same at compile time and at run
-//! time. Plain Rust, no dependencies.
-//!
-//! A pattern is a NATS subject whose tokens may also be captures:
-//! `{name}` matches one token (like `*`), `{name...}` matches the rest (like `>`, last
-//! token only). Plain `*` and `>` still work and capture nothing.
+//! Subscriber patterns: a subscribe subject whose tokens may also be captures.
+//! `{name}` matches one token (like `*`), `{name...}` the rest (like `>`, last token
+//! only). Plain `*` and `>` still work and capture nothing.
+
+use crate::token::{SEPARATOR, is_whitespace, single_token_problem};
 
 /// One capture: its name, the token it starts at, and whether it takes the tail.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CaptureSyntax {
-    pub(crate) name: String,
-    pub(crate) token: usize,
-    pub(crate) tail: bool,
+pub struct CaptureSyntax {
+    /// The name between the braces.
+    pub name: String,
+    /// The index of its token in the subject (from 0).
+    pub token: usize,
+    /// Whether it is `{name...}`: the rest of the subject.
+    pub tail: bool,
 }
 
 /// A parsed pattern: the NATS subject to subscribe to and the captures.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PatternSyntax {
-    pub(crate) subject: String,
-    pub(crate) captures: Vec<CaptureSyntax>,
+pub struct PatternSyntax {
+    /// The subscribe subject, captures replaced by `*` and `>`.
+    pub subject: String,
+    /// The captures, in order.
+    pub captures: Vec<CaptureSyntax>,
 }
 
 /// Parses `pattern`, or says in one sentence what is wrong with it.
-pub(crate) fn parse_pattern(pattern: &str) -> Result<PatternSyntax, String> {
+pub fn parse_pattern(pattern: &str) -> Result<PatternSyntax, String> {
     if pattern.is_empty() {
         return Err("the pattern is empty".into());
     }
@@ -31,10 +34,7 @@ pub(crate) fn parse_pattern(pattern: &str) -> Result<PatternSyntax, String> {
     let mut captures: Vec<CaptureSyntax> = Vec::new();
     for (index, token) in tokens.iter().enumerate() {
         let last = index + 1 == tokens.len();
-        if token.is_empty() {
-            return Err("empty token (leading, trailing or double dot)".into());
-        }
-        if token.chars().any(char::is_whitespace) {
+        if token.bytes().any(is_whitespace) {
             return Err(format!("token {token:?} contains whitespace"));
         }
         if let Some(inner) = token.strip_prefix('{') {
@@ -68,8 +68,8 @@ pub(crate) fn parse_pattern(pattern: &str) -> Result<PatternSyntax, String> {
             return Err(format!(
                 "token {token:?}: a capture must be a whole token, like `{{name}}`"
             ));
-        } else if *token == ">" && !last {
-            return Err("`>` must be the last token".into());
+        } else if let Some(problem) = single_token_problem(token, last, true) {
+            return Err(problem.into());
         } else {
             subject.push(token);
         }
@@ -85,11 +85,11 @@ fn split_tokens(pattern: &str) -> Vec<&str> {
     let mut tokens = Vec::new();
     let mut start = 0;
     let mut in_capture = false;
-    for (index, byte) in pattern.bytes().enumerate() {
-        match byte {
-            b'{' => in_capture = true,
-            b'}' => in_capture = false,
-            b'.' if !in_capture => {
+    for (index, character) in pattern.char_indices() {
+        match character {
+            '{' => in_capture = true,
+            '}' => in_capture = false,
+            SEPARATOR if !in_capture => {
                 tokens.push(&pattern[start..index]);
                 start = index + 1;
             }
@@ -106,4 +106,49 @@ fn is_identifier(name: &str) -> bool {
         .next()
         .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_become_wildcards() {
+        let parsed = parse_pattern("logs.{service}.{rest...}").expect("valid");
+        assert_eq!(parsed.subject, "logs.*.>");
+        assert_eq!(
+            parsed.captures,
+            [
+                CaptureSyntax {
+                    name: "service".into(),
+                    token: 1,
+                    tail: false
+                },
+                CaptureSyntax {
+                    name: "rest".into(),
+                    token: 2,
+                    tail: true
+                }
+            ]
+        );
+        assert_eq!(parse_pattern("a.*.>").expect("valid").subject, "a.*.>");
+    }
+
+    #[test]
+    fn rejects_bad_patterns() {
+        for bad in [
+            "",
+            "a..b",
+            "a.{x",
+            "a.{}",
+            "a.{1x}",
+            "a.{x}.{x}",
+            "a.{rest...}.b",
+            "a.>.b",
+            "a.b{x}",
+            "a b",
+        ] {
+            assert!(parse_pattern(bad).is_err(), "{bad:?} must be rejected");
+        }
+    }
 }

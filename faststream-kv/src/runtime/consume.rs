@@ -1,5 +1,5 @@
-//! Running a subscriber: the consume loop, worker concurrency, replies, panic isolation
-//! and the graceful drain at shutdown.
+//! The consume loop: worker concurrency, replies, panic isolation and the graceful
+//! drain at shutdown.
 
 use std::future::{Future, poll_fn};
 use std::panic::{self, AssertUnwindSafe};
@@ -15,51 +15,18 @@ use tracing::Span;
 use super::dispatch::Dispatch;
 use super::incoming::Incoming;
 use super::outcome::{Outcome, ReplySlot, Settle};
-use super::{Route, Source, SubscriberSettings};
 use crate::broker::Broker;
-use crate::error::{BoxError, Error, Result};
+use crate::error::{BoxError, Error};
 use crate::message::Message;
 use crate::response::Reply;
 
-/// Subscribes (or starts the Key-Value watch) and spawns the consume loop. The
-/// subscription exists on the server when this returns (the caller flushes once for all
-/// subscribers).
-pub(crate) async fn start(
-    broker: &Broker,
-    subject: &str,
-    route: Route,
-    settings: SubscriberSettings,
-    stop: watch::Receiver<bool>,
-) -> Result<JoinHandle<()>> {
-    let name: Arc<str> = settings.name.into();
-    let incoming = match (&settings.source, &settings.queue) {
-        (Source::Subject, Some(queue)) => {
-            Incoming::Subscription(broker.queue_subscribe(subject, queue).await?)
-        }
-        (Source::Subject, None) => Incoming::Subscription(broker.subscribe(subject).await?),
-        (Source::KvWatch { bucket, options }, _) => {
-            let kv = broker.key_value(bucket.as_str()).await?;
-            let watch = kv.watch(subject).options(options.clone()).await?;
-            Incoming::kv_watch(watch, Arc::clone(&name))
-        }
-    };
-    let consumer = Consumer {
-        incoming,
-        broker: broker.clone(),
-        name,
-        max_workers: settings.max_workers,
-        stop,
-    };
-    Ok(route.consume(consumer))
-}
-
 /// A subscriber's consume loop before it is spawned: everything but the service.
 pub(crate) struct Consumer {
-    incoming: Incoming,
-    broker: Broker,
-    name: Arc<str>,
-    max_workers: usize,
-    stop: watch::Receiver<bool>,
+    pub(super) incoming: Incoming,
+    pub(super) broker: Broker,
+    pub(super) name: Arc<str>,
+    pub(super) max_workers: usize,
+    pub(super) stop: watch::Receiver<bool>,
 }
 
 impl Consumer {

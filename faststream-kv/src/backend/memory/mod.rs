@@ -4,7 +4,7 @@
 
 mod kv;
 mod queue;
-pub(crate) mod recent_subjects;
+mod recent_subjects;
 mod subscription;
 mod trie;
 
@@ -16,9 +16,12 @@ use async_nats::HeaderMap;
 use bytes::Bytes;
 use futures::StreamExt;
 
+use async_nats::Subject;
+
 use crate::error::{Error, Result};
-use crate::message::Message;
-pub(crate) use kv::{KvBuckets, MemoryBucket};
+use crate::message::{Message, MessageHeaders};
+use crate::wire::with_correlation_id;
+use kv::KvBuckets;
 use queue::QueueSender;
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
@@ -96,6 +99,35 @@ impl MemoryBroker {
             delivered += usize::from(target.sender.send(message).is_ok());
         }
         Ok(delivered)
+    }
+
+    /// Publishes a message built from its parts (no reply subject).
+    pub(crate) fn publish_parts(
+        &self,
+        subject: Subject,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Result<()> {
+        let message = Message::from_parts(subject, None, headers.into(), payload);
+        self.publish(message).map(drop)
+    }
+
+    /// Publishes with a `correlation_id` header: the one `headers` has, or a new one.
+    /// Without other headers, the header map is built only if it is read (see
+    /// [`MessageHeaders`]), and a subject published to again and again is shared.
+    pub(crate) fn publish_correlated(
+        &self,
+        subject: &str,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Result<()> {
+        let headers = match headers {
+            None => MessageHeaders::new_correlation_id(),
+            Some(headers) => MessageHeaders::Map(with_correlation_id(Some(headers), None)),
+        };
+        let subject = recent_subjects::subject(subject);
+        self.publish(Message::from_parts(subject, None, headers, payload))
+            .map(drop)
     }
 
     /// Subscribes to a (validated) subject, optionally in a queue group.

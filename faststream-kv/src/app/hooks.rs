@@ -1,0 +1,46 @@
+//! Lifecycle hooks: stored boxed, run in the order they were added.
+
+use std::future::Future;
+
+use futures::future::BoxFuture;
+
+use super::AppContext;
+use crate::error::{BoxError, Error, Result};
+
+pub(super) type Hook =
+    Box<dyn FnMut(AppContext) -> BoxFuture<'static, Result<(), BoxError>> + Send>;
+
+#[derive(Default)]
+pub(super) struct Hooks {
+    pub(super) on_startup: Vec<Hook>,
+    pub(super) after_startup: Vec<Hook>,
+    pub(super) on_shutdown: Vec<Hook>,
+    pub(super) after_shutdown: Vec<Hook>,
+}
+
+pub(super) fn boxed_hook<F, Fut, E>(mut hook: F) -> Hook
+where
+    F: FnMut(AppContext) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: Into<BoxError>,
+{
+    Box::new(move |context| {
+        let future = hook(context);
+        Box::pin(async move { future.await.map_err(Into::into) })
+    })
+}
+
+pub(super) async fn run_hooks(
+    stage: &'static str,
+    hooks: &mut [Hook],
+    context: &AppContext,
+) -> Result<()> {
+    for (index, hook) in hooks.iter_mut().enumerate() {
+        hook(context.clone()).await.map_err(|source| Error::Hook {
+            stage,
+            index: index + 1,
+            source: Box::new(Error::from_boxed(source)),
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! Bucket management on a NATS server: bind, create, delete, list.
+
+use async_nats::jetstream::context::CreateKeyValueErrorKind;
+use async_nats::jetstream::{self, ErrorCode};
+use futures::TryStreamExt;
+
+use super::NatsBucket;
+use super::convert::{nats_config, status_from_info};
+use crate::backend::nats::error::{is_stream_not_found, jetstream_code, nats_error};
+use crate::backend_kind::BackendKind;
+use crate::error::{Error, Result};
+use crate::kv::{KvConfig, KvStatus};
+
+pub(crate) async fn bind(client: &async_nats::Client, bucket: &str) -> Result<NatsBucket> {
+    let context = jetstream::new(client.clone());
+    match context.get_key_value(bucket).await {
+        Ok(store) => Ok(NatsBucket::new(store, context, client.clone())),
+        Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound(bucket.to_owned())),
+        Err(error) => Err(nats_error("kv bind", error)),
+    }
+}
+
+pub(crate) async fn create(client: &async_nats::Client, config: &KvConfig) -> Result<NatsBucket> {
+    let context = jetstream::new(client.clone());
+    let store = match context.create_key_value(nats_config(config)).await {
+        Ok(store) => store,
+        Err(error) if error.kind() == CreateKeyValueErrorKind::LimitMarkersNotSupported => {
+            return Err(Error::Unsupported {
+                backend: BackendKind::Nats,
+                what: "per-key TTLs (`key_ttl_markers` needs nats-server >= 2.11)".to_owned(),
+            });
+        }
+        Err(error) if jetstream_code(&error) == Some(ErrorCode::STREAM_NAME_EXIST) => {
+            return Err(Error::BucketExists(config.bucket.clone()));
+        }
+        Err(error) => return Err(nats_error("kv create", error)),
+    };
+    Ok(NatsBucket::new(store, context, client.clone()))
+}
+
+pub(crate) async fn delete(client: &async_nats::Client, bucket: &str) -> Result<()> {
+    let context = jetstream::new(client.clone());
+    match context.delete_key_value(bucket).await {
+        Ok(_) => Ok(()),
+        Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound(bucket.to_owned())),
+        Err(error) => Err(nats_error("kv delete", error)),
+    }
+}
+
+/// Every stream that is a Key-Value bucket (`KV_<name>`, keeping at least one message
+/// per subject), by bucket name.
+pub(crate) async fn list(client: &async_nats::Client) -> Result<Vec<KvStatus>> {
+    let context = jetstream::new(client.clone());
+    let streams: Vec<_> = context
+        .streams()
+        .try_collect()
+        .await
+        .map_err(|error| nats_error("kv list", error))?;
+    let mut buckets: Vec<KvStatus> = streams
+        .iter()
+        .filter(|info| info.config.max_messages_per_subject >= 1)
+        .filter_map(|info| {
+            let bucket = info.config.name.strip_prefix("KV_")?;
+            Some(status_from_info(bucket, info))
+        })
+        .collect();
+    buckets.sort_by(|a, b| a.config.bucket.cmp(&b.config.bucket));
+    Ok(buckets)
+}

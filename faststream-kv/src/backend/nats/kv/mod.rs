@@ -1,0 +1,268 @@
+//! Key-Value on NATS: a bucket is a JetStream stream `KV_<bucket>` with subjects
+//! `$KV.<bucket>.<key>`. Reads and bucket management go through async-nats; writes
+//! publish with the KV headers themselves (so TTLs and expected revisions are exact);
+//! watches run an ordered consumer and add the end-of-initial-data marker that
+//! async-nats's own watch lacks.
+
+mod admin;
+mod convert;
+mod initial;
+mod watch;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
+use async_nats::jetstream::kv::Store as NatsStore;
+use async_nats::jetstream::stream::{DirectGetErrorKind, LastRawMessageErrorKind};
+use async_nats::jetstream::{self, ErrorCode};
+use async_nats::{HeaderMap, HeaderValue, StatusCode};
+use futures::future::BoxFuture;
+
+pub(crate) use admin::{bind, create, delete, list};
+use convert::{entry_from_nats, operation_of, status_from_info};
+use watch::NatsWatch;
+
+use super::error::{jetstream_code, nats_error};
+use crate::backend_kind::BackendKind;
+use crate::error::{BoxError, Error, Result};
+use crate::kv::store::{Events, Start, Store, Write};
+use crate::kv::ttl::ttl_not_allowed;
+use crate::kv::{Entry, KvStatus, Operation};
+use crate::wire;
+
+/// What the server may store with a record beyond its subject and value: the headers we
+/// send and its own per-message overhead, generously.
+const RECORD_OVERHEAD: usize = 128;
+
+/// One bound bucket on a NATS server.
+pub(crate) struct NatsBucket {
+    store: NatsStore,
+    context: jetstream::Context,
+    client: async_nats::Client,
+    name: Arc<str>,
+    /// Where writes go: `$KV.<bucket>.` (a mirror: its origin's prefix).
+    write_prefix: Arc<str>,
+}
+
+impl NatsBucket {
+    fn new(store: NatsStore, context: jetstream::Context, client: async_nats::Client) -> Self {
+        // Our contexts use the default API prefix, so writes need no domain prefix; a
+        // mirrored bucket writes to its origin's subjects.
+        let write_prefix = store.put_prefix.as_ref().unwrap_or(&store.prefix).as_str();
+        Self {
+            name: store.name.as_str().into(),
+            write_prefix: write_prefix.into(),
+            store,
+            context,
+            client,
+        }
+    }
+
+    /// The latest revision of `key` (or revision `revision`), markers included.
+    async fn read(&self, key: &str, revision: Option<u64>) -> Result<Option<Entry>> {
+        let Some(revision) = revision else {
+            return match self.store.entry(key).await {
+                Ok(entry) => Ok(entry.map(|entry| entry_from_nats(&self.name, entry))),
+                Err(error) => Err(self.read_error(error)),
+            };
+        };
+        let message = match self.store.stream.get_raw_message(revision).await {
+            Ok(message) => message,
+            Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => {
+                return Ok(None);
+            }
+            Err(error) => return Err(self.read_error(error)),
+        };
+        let Some(found) = message.subject.strip_prefix(self.store.prefix.as_str()) else {
+            return Ok(None);
+        };
+        if found != key {
+            return Ok(None);
+        }
+        Ok(Some(Entry {
+            bucket: Arc::clone(&self.name),
+            key: key.into(),
+            operation: operation_of(Some(&message.headers)),
+            value: message.payload,
+            revision: message.sequence,
+            delta: 0,
+            created: SystemTime::from(message.time),
+        }))
+    }
+
+    /// One write: a publish to `$KV.<bucket>.<key>` with the KV headers, acknowledged by
+    /// the stream. Returns the new revision.
+    async fn publish(&self, key: &str, write: Write) -> Result<u64> {
+        let subject = format!("{}{key}", self.write_prefix);
+        let (expected_revision, size) = (write.expected_revision, write.value.len());
+        let record = subject.len() + size + RECORD_OVERHEAD;
+        let mut headers = HeaderMap::new();
+        match write.operation {
+            Operation::Put => {}
+            Operation::Delete => headers.insert(wire::KV_OPERATION, wire::KV_OPERATION_DELETE),
+            Operation::Purge => {
+                headers.insert(wire::KV_OPERATION, wire::KV_OPERATION_PURGE);
+                headers.insert(wire::ROLLUP, wire::ROLLUP_SUBJECT);
+            }
+        }
+        if let Some(expected) = expected_revision {
+            headers.insert(
+                wire::EXPECTED_LAST_SUBJECT_SEQUENCE,
+                HeaderValue::from(expected),
+            );
+        }
+        if let Some(seconds) = write.ttl_seconds {
+            headers.insert(wire::MESSAGE_TTL, HeaderValue::from(format!("{seconds}s")));
+        }
+        let sent = if headers.is_empty() {
+            self.context.publish(subject, write.value).await
+        } else {
+            self.context
+                .publish_with_headers(subject, headers, write.value)
+                .await
+        };
+        let acked = match sent {
+            Ok(ack) => ack.await,
+            Err(error) => Err(error),
+        };
+        match acked {
+            Ok(ack) => Ok(ack.sequence),
+            Err(error) => Err(self
+                .write_error(key, expected_revision, (size, record), error)
+                .await),
+        }
+    }
+
+    async fn write_error(
+        &self,
+        key: &str,
+        expected_revision: Option<u64>,
+        (size, record): (usize, usize),
+        error: PublishError,
+    ) -> Error {
+        match error.kind() {
+            PublishErrorKind::WrongLastSequence => Error::WrongRevision {
+                bucket: self.name.to_string(),
+                key: key.to_owned(),
+                expected: expected_revision.unwrap_or_default(),
+            },
+            PublishErrorKind::StreamNotFound => Error::BucketNotFound(self.name.to_string()),
+            PublishErrorKind::MaxPayloadExceeded => Error::PayloadTooLarge {
+                size,
+                max: self.client.server_info().max_payload,
+            },
+            _ => match jetstream_code(&error) {
+                Some(ErrorCode::MESSAGE_TTL_DISABLED) => ttl_not_allowed(&self.name),
+                Some(ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM) => Error::ValueTooLarge {
+                    size,
+                    max: self.max_value_size().unwrap_or_default(),
+                },
+                // The store refused the write: with `max_bytes` and discard-new, the
+                // bucket is full when the write no longer fits.
+                Some(ErrorCode::STREAM_STORE_FAILED) if self.is_full(record).await => {
+                    Error::BucketFull(self.name.to_string())
+                }
+                _ => nats_error("kv write", error),
+            },
+        }
+    }
+
+    /// Whether a record of `record` bytes exceeds the bucket's `max_bytes`, by the
+    /// stream's state.
+    async fn is_full(&self, record: usize) -> bool {
+        let mut stream = self.store.stream.clone();
+        let Ok(info) = stream.info().await else {
+            return false;
+        };
+        let Ok(max) = u64::try_from(info.config.max_bytes) else {
+            return false;
+        };
+        info.state.bytes.saturating_add(record as u64) > max
+    }
+
+    fn read_error(&self, error: impl Into<BoxError>) -> Error {
+        let error = error.into();
+        // A direct get that nobody answers: the bucket's stream is gone.
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error.as_ref());
+        while let Some(cause) = next {
+            if let Some(direct) = cause.downcast_ref::<jetstream::stream::DirectGetError>()
+                && matches!(direct.kind(), DirectGetErrorKind::ErrorResponse(code, _) if code == StatusCode::NO_RESPONDERS)
+            {
+                return Error::BucketNotFound(self.name.to_string());
+            }
+            next = cause.source();
+        }
+        nats_error("kv read", error)
+    }
+
+    /// A watch on `filters` (key filters, already validated).
+    async fn open_watch(
+        &self,
+        filters: &[String],
+        start: Start,
+        meta_only: bool,
+    ) -> Result<Events> {
+        let subjects: Vec<String> = filters
+            .iter()
+            .map(|filter| format!("{}{filter}", self.store.prefix))
+            .collect();
+        NatsWatch::open(
+            &self.store,
+            &self.client,
+            &self.name,
+            subjects,
+            start,
+            meta_only,
+        )
+        .await
+    }
+
+    async fn read_status(&self) -> Result<KvStatus> {
+        let mut stream = self.store.stream.clone();
+        let info = stream
+            .info()
+            .await
+            .map_err(|error| nats_error("kv status", error))?;
+        Ok(status_from_info(&self.name, info))
+    }
+}
+
+impl Store for NatsBucket {
+    fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    fn kind(&self) -> BackendKind {
+        BackendKind::Nats
+    }
+
+    fn max_value_size(&self) -> Option<usize> {
+        usize::try_from(self.store.stream.cached_info().config.max_message_size).ok()
+    }
+
+    fn entry<'a>(
+        &'a self,
+        key: &'a str,
+        revision: Option<u64>,
+    ) -> BoxFuture<'a, Result<Option<Entry>>> {
+        Box::pin(self.read(key, revision))
+    }
+
+    fn write<'a>(&'a self, key: &'a str, write: Write) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(self.publish(key, write))
+    }
+
+    fn watch<'a>(
+        &'a self,
+        filters: &'a [String],
+        start: Start,
+        meta_only: bool,
+    ) -> BoxFuture<'a, Result<Events>> {
+        Box::pin(self.open_watch(filters, start, meta_only))
+    }
+
+    fn status(&self) -> BoxFuture<'_, Result<KvStatus>> {
+        Box::pin(self.read_status())
+    }
+}

@@ -1,0 +1,8 @@
+//! The NATS backend: async-nats underneath, our error types and wire format on top.
+
+pub(crate) mod core;
+mod error;
+pub(crate) mod kv;
+mod options;
+
+pub use options::ConnectOptions;
