@@ -76,7 +76,7 @@ async fn main() -> Result<(), Error> {
     );
 
     match app.request("calc.nobody", "").await {
-        Err(Error::NoResponders(subject)) => println!("nobody listens on {subject}"),
+        Err(Error::NoResponders { subject, .. }) => println!("nobody listens on {subject}"),
         other => println!("unexpected: {other:?}"),
     }
     app.stop().await

@@ -15,7 +15,7 @@ async fn wrong_credentials_fail_fast_with_a_typed_error() -> Result<(), Error> {
     // A deadline for failure, not a speed check: a retry loop would never return.
     let connected = tokio::time::timeout(Duration::from_secs(30), broker.connect()).await;
     match connected {
-        Ok(Err(Error::Auth(_))) => {}
+        Ok(Err(Error::Auth { .. })) => {}
         other => panic!("expected Error::Auth without retrying, got {other:?}"),
     }
     assert!(!broker.is_connected());

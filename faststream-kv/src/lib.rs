@@ -37,7 +37,7 @@ mod backend;
 mod backend_kind;
 pub mod broker;
 mod context;
-mod error;
+pub mod error;
 pub mod extract;
 pub mod handler;
 pub mod kv;

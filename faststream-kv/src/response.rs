@@ -16,7 +16,8 @@ use crate::wire::{CONTENT_TYPE, TEXT_PLAIN, error_reply};
 /// use faststream_kv::Reply;
 ///
 /// let reply = Reply::new("accepted").header("x-queue-position", "3");
-/// assert_eq!(reply.headers().and_then(|h| h.get("x-queue-position")).map(|v| v.as_str()), Some("3"));
+/// let position = reply.headers().and_then(|h| h.get("x-queue-position"));
+/// assert_eq!(position.map(|v| v.as_str()), Some("3"));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Reply {
@@ -166,8 +167,13 @@ mod tests {
     #[test]
     fn result_err_becomes_error() {
         let failed: Result<String, std::io::Error> = Err(std::io::Error::other("disk"));
-        assert!(matches!(failed.into_reply(), Err(Error::Handler(_))));
-        let typed: Result<(), Error> = Err(Error::NoResponders("x".into()));
-        assert!(matches!(typed.into_outcome(), Err(Error::NoResponders(_))));
+        assert!(matches!(failed.into_reply(), Err(Error::Handler { .. })));
+        let typed: Result<(), Error> = Err(Error::NoResponders {
+            subject: "x".into(),
+        });
+        assert!(matches!(
+            typed.into_outcome(),
+            Err(Error::NoResponders { .. })
+        ));
     }
 }

@@ -28,7 +28,9 @@ async fn fragile(body: String) -> String {
 pub async fn undecodable_payload_gets_an_error_reply(env: Env) -> Result<(), Error> {
     let app = TestApp::start(App::new(env.broker()).subscriber(place)).await?;
     match app.request("orders.place", "{not json").await {
-        Err(Error::Service { code, description }) => {
+        Err(Error::Service {
+            code, description, ..
+        }) => {
             assert_eq!(code, 400);
             assert!(
                 description.contains("Order"),
@@ -56,6 +58,7 @@ pub async fn handler_error_gets_an_error_reply(env: Env) -> Result<(), Error> {
         Err(Error::Service {
             code: 500,
             description,
+            ..
         }) => {
             assert!(
                 description.contains("quantity must be positive"),
@@ -73,6 +76,7 @@ pub async fn panic_is_isolated_and_subscriber_keeps_running(env: Env) -> Result<
         Err(Error::Service {
             code: 500,
             description,
+            ..
         }) => {
             assert!(
                 description.contains("handler exploded on purpose"),
@@ -107,5 +111,27 @@ pub async fn failures_without_reply_subject_lose_nothing_else(env: Env) -> Resul
     app.publish_json("events.ok", &3).await?;
     eventually("both good events", || log.len() == 2).await;
     assert_eq!(log.entries(), ["ok:1", "ok:3"]);
+    app.stop().await
+}
+
+#[subscriber("orders.find.{id}")]
+async fn find(Path(id): Path<u64>) -> Result<String, Error> {
+    match id {
+        1 => Ok("order 1".to_owned()),
+        _ => Err(Error::status(404, format!("no order {id}"))),
+    }
+}
+
+pub async fn a_handler_answers_with_a_status_of_its_choice(env: Env) -> Result<(), Error> {
+    let app = TestApp::start(App::new(env.broker()).subscriber(find)).await?;
+    assert_eq!(app.request("orders.find.1", "").await?.payload(), "order 1");
+    match app.request("orders.find.7", "").await {
+        Err(Error::Service {
+            code: 404,
+            description,
+            ..
+        }) => assert_eq!(description, "no order 7"),
+        other => panic!("expected a 404 error reply, got {other:?}"),
+    }
     app.stop().await
 }

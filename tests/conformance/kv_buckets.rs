@@ -9,11 +9,11 @@ use crate::support::Env;
 pub async fn binding_a_missing_bucket_is_not_found(env: Env) -> Result<(), Error> {
     let broker = env.broker();
     match broker.key_value("missing").await {
-        Err(Error::BucketNotFound(bucket)) => assert_eq!(bucket, "missing"),
+        Err(Error::BucketNotFound { bucket, .. }) => assert_eq!(bucket, "missing"),
         other => panic!("expected BucketNotFound, got {other:?}"),
     }
     match broker.delete_key_value("missing").await {
-        Err(Error::BucketNotFound(_)) => {}
+        Err(Error::BucketNotFound { .. }) => {}
         other => panic!("expected BucketNotFound, got {other:?}"),
     }
     Ok(())
@@ -42,7 +42,7 @@ pub async fn create_bind_declare_and_delete(env: Env) -> Result<(), Error> {
         })
         .await
     {
-        Err(Error::BucketExists(bucket)) => assert_eq!(bucket, "flags"),
+        Err(Error::BucketExists { bucket, .. }) => assert_eq!(bucket, "flags"),
         other => panic!("expected BucketExists, got {other:?}"),
     }
     // Declare binds the existing bucket as it is, whatever config it is given.
@@ -63,7 +63,7 @@ pub async fn create_bind_declare_and_delete(env: Env) -> Result<(), Error> {
     broker.delete_key_value("flags").await?;
     assert!(matches!(
         broker.key_value("flags").await,
-        Err(Error::BucketNotFound(_))
+        Err(Error::BucketNotFound { .. })
     ));
     Ok(())
 }
@@ -129,7 +129,7 @@ pub async fn invalid_configs_and_names_are_refused_before_the_wire(env: Env) -> 
         };
         assert!(matches!(
             broker.create_key_value(config).await,
-            Err(Error::InvalidConfig(_))
+            Err(Error::InvalidConfig { .. })
         ));
     }
     assert!(broker.key_value_buckets().await?.is_empty());
@@ -154,7 +154,7 @@ pub async fn handles_fail_once_the_broker_is_closed(env: Env) -> Result<(), Erro
         events.push(event);
     }
     assert!(
-        matches!(events.last(), Some(Err(Error::WatchEnded(_)))),
+        matches!(events.last(), Some(Err(Error::WatchEnded { .. }))),
         "{events:?}"
     );
     Ok(())

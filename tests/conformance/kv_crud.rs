@@ -51,7 +51,7 @@ pub async fn create_and_compare_and_set(env: Env) -> Result<(), Error> {
     let kv = bucket(&env, 3).await?;
     let created = kv.create("lock", "a").await?;
     match kv.create("lock", "b").await {
-        Err(Error::KeyExists { bucket, key }) => {
+        Err(Error::KeyExists { bucket, key, .. }) => {
             assert_eq!((bucket.as_str(), key.as_str()), ("crud", "lock"))
         }
         other => panic!("expected KeyExists, got {other:?}"),

@@ -1,6 +1,7 @@
 //! `#[subscriber(kv_watch = ...)]`: handlers get Key-Value changes with the usual
 //! extractors; the bucket may be declared by a startup hook.
 
+use faststream_kv::error::StartupProblemKind;
 use faststream_kv::kv::{KeyValue, KvConfig, Operation};
 use faststream_kv::prelude::*;
 
@@ -81,7 +82,7 @@ pub async fn kv_watch_on_a_missing_bucket_fails_startup(env: Env) -> Result<(), 
     let app = App::new(env.broker()).subscriber(on_limit);
     app.context().insert(Log::default());
     match TestApp::start(app).await {
-        Err(Error::BucketNotFound(bucket)) => assert_eq!(bucket, "config"),
+        Err(Error::BucketNotFound { bucket, .. }) => assert_eq!(bucket, "config"),
         other => panic!("expected BucketNotFound, got {:?}", other.err()),
     }
     Ok(())
@@ -91,14 +92,17 @@ pub async fn kv_watch_on_a_missing_bucket_fails_startup(env: Env) -> Result<(), 
 async fn wants_an_entry(_entry: Entry) {}
 
 pub async fn entry_outside_kv_watch_fails_startup(env: Env) -> Result<(), Error> {
-    let Err(Error::Startup { problems }) =
+    let Err(Error::Startup { problems, .. }) =
         TestApp::start(App::new(env.broker()).subscriber(wants_an_entry)).await
     else {
         panic!("startup must fail");
     };
     assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].kind, StartupProblemKind::EntryOutsideKvWatch);
     assert!(
-        problems[0].contains("only reach `kv_watch` subscribers"),
+        problems[0]
+            .to_string()
+            .contains("only reach `kv_watch` subscribers"),
         "{}",
         problems[0]
     );

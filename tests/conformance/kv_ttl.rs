@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use faststream_kv::error::ConfigProblem;
 use faststream_kv::kv::{KvConfig, Operation, WatchEvent};
 use faststream_kv::prelude::*;
 use futures::StreamExt;
@@ -76,11 +77,11 @@ pub async fn invalid_ttls_are_typed_errors(env: Env) -> Result<(), Error> {
     ] {
         assert!(matches!(
             kv.create_with_ttl("k", "v", ttl).await,
-            Err(Error::InvalidConfig(_))
+            Err(Error::InvalidConfig { .. })
         ));
         assert!(matches!(
             kv.purge_with_ttl("k", ttl).await,
-            Err(Error::InvalidConfig(_))
+            Err(Error::InvalidConfig { .. })
         ));
     }
     assert_eq!(kv.get("k").await?, None);
@@ -90,9 +91,10 @@ pub async fn invalid_ttls_are_typed_errors(env: Env) -> Result<(), Error> {
         .create_with_ttl("k", "v", Duration::from_secs(5))
         .await
     {
-        Err(Error::InvalidConfig(reason)) => {
-            assert!(reason.contains("key_ttl_markers"), "{reason}")
-        }
+        Err(Error::InvalidConfig {
+            problem: ConfigProblem::TtlNotAllowed { bucket, .. },
+            ..
+        }) => assert_eq!(bucket, "plain"),
         other => panic!("expected InvalidConfig, got {other:?}"),
     }
     assert_eq!(plain.get("k").await?, None);

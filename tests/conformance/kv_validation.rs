@@ -71,7 +71,7 @@ pub async fn oversized_values_and_full_buckets_are_typed_errors(env: Env) -> Res
         .await?;
     kv.put("fits", vec![b'x'; 16]).await?;
     match kv.put("big", vec![b'x'; 17]).await {
-        Err(Error::ValueTooLarge { size, max }) => assert_eq!((size, max), (17, 16)),
+        Err(Error::ValueTooLarge { size, max, .. }) => assert_eq!((size, max), (17, 16)),
         other => panic!("expected ValueTooLarge, got {other:?}"),
     }
     let mut written = 0;
@@ -83,7 +83,7 @@ pub async fn oversized_values_and_full_buckets_are_typed_errors(env: Env) -> Res
         assert!(written < 1000, "max_bytes was never enforced");
     };
     assert!(
-        matches!(full, Error::BucketFull(ref bucket) if bucket == "small"),
+        matches!(full, Error::BucketFull { ref bucket, .. } if bucket == "small"),
         "{full:?}"
     );
     assert!(written > 10, "only {written} values fit");

@@ -101,6 +101,7 @@ pub async fn handlers_read_a_view_from_the_context(env: Env) -> Result<(), Error
         Err(Error::Service {
             code: 500,
             description,
+            ..
         }) => assert!(description.contains("sku-3")),
         other => panic!("expected a 500 reply, got {other:?}"),
     }

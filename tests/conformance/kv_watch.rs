@@ -158,7 +158,7 @@ pub async fn contradictory_options_are_refused(env: Env) -> Result<(), Error> {
         kv.watch_all().updates_only().from_revision(3),
         kv.watch_all().from_revision(0),
     ] {
-        assert!(matches!(watch.await, Err(Error::InvalidConfig(_))));
+        assert!(matches!(watch.await, Err(Error::InvalidConfig { .. })));
     }
     Ok(())
 }
@@ -195,14 +195,17 @@ pub async fn deleting_a_bucket_ends_its_watches(env: Env) -> Result<(), Error> {
         .await
         .expect("the watch noticed the deletion");
     assert!(
-        matches!(ended, Some(Err(Error::WatchEnded(ref bucket))) if bucket == "doomed"),
+        matches!(ended, Some(Err(Error::WatchEnded { ref bucket, .. })) if bucket == "doomed"),
         "{ended:?}"
     );
     assert!(watch.next().await.is_none());
     assert!(matches!(
         kv.put("a", "2").await,
-        Err(Error::BucketNotFound(_))
+        Err(Error::BucketNotFound { .. })
     ));
-    assert!(matches!(kv.get("a").await, Err(Error::BucketNotFound(_))));
+    assert!(matches!(
+        kv.get("a").await,
+        Err(Error::BucketNotFound { .. })
+    ));
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Hooks in order, hook errors, context reaching handlers.
 
+use faststream_kv::error::HookStage;
 use faststream_kv::prelude::*;
 
 use crate::support::{Env, Log};
@@ -70,8 +71,9 @@ pub async fn failing_startup_hook_aborts_with_its_error(env: Env) -> Result<(), 
             stage,
             index,
             source,
+            ..
         } => {
-            assert_eq!((*stage, *index), ("on_startup", 2));
+            assert_eq!((*stage, *index), (HookStage::OnStartup, 2));
             assert!(
                 source.to_string().contains("bucket unavailable"),
                 "{source}"

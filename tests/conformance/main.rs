@@ -70,6 +70,7 @@ conformance! {
     errors::handler_error_gets_an_error_reply,
     errors::panic_is_isolated_and_subscriber_keeps_running,
     errors::failures_without_reply_subject_lose_nothing_else,
+    errors::a_handler_answers_with_a_status_of_its_choice,
     validation::startup_lists_every_missing_requirement,
     validation::invalid_pattern_fails_startup,
     shutdown::graceful_shutdown_finishes_in_flight_and_buffered,

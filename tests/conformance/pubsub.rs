@@ -173,7 +173,7 @@ pub async fn invalid_subjects_are_rejected_before_the_wire(env: Env) -> Result<(
     }
     assert!(matches!(
         broker.queue_subscribe("a", "bad group").await,
-        Err(Error::InvalidQueueGroup(_))
+        Err(Error::InvalidQueueGroup { .. })
     ));
     broker.close().await
 }

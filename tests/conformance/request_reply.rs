@@ -123,7 +123,7 @@ pub async fn every_request_gets_its_own_reply(env: Env) -> Result<(), Error> {
 pub async fn no_responders_is_a_typed_error(env: Env) -> Result<(), Error> {
     let app = TestApp::start(App::new(env.broker()).subscriber(add)).await?;
     match app.request("nobody.home", "hi").await {
-        Err(Error::NoResponders(subject)) => assert_eq!(subject, "nobody.home"),
+        Err(Error::NoResponders { subject, .. }) => assert_eq!(subject, "nobody.home"),
         other => panic!("expected NoResponders, got {other:?}"),
     }
     app.stop().await

@@ -103,10 +103,7 @@ where
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|error| Error::Io {
-            context: "building the test runtime".into(),
-            source: error,
-        })?;
+        .map_err(|error| Error::io("building the test runtime", error))?;
     let env = Env::new(backend)?;
     runtime.block_on(body(env))
 }
@@ -121,10 +118,7 @@ where
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|error| Error::Io {
-                context: "building the single-threaded runtime".into(),
-                source: error,
-            })?
+            .map_err(|error| Error::io("building the single-threaded runtime", error))?
             .block_on(work)
     })
     .await

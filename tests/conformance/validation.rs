@@ -1,5 +1,6 @@
 //! Startup validation: the app refuses to start, naming handler, argument and type.
 
+use faststream_kv::error::StartupProblemKind;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 
@@ -28,22 +29,33 @@ pub async fn startup_lists_every_missing_requirement(env: Env) -> Result<(), Err
         })
         .subscriber(needs_things)
         .subscriber(Subscriber::new("cache.get", needs_cache));
-    let Err(Error::Startup { problems }) = TestApp::start(app).await else {
+    let Err(Error::Startup { problems, .. }) = TestApp::start(app).await else {
         panic!("startup must fail");
     };
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert_eq!(
-        problems[0],
+        (problems[0].handler.as_str(), problems[0].pattern.as_str()),
+        ("needs_things", "orders.{region}")
+    );
+    assert!(
+        matches!(&problems[0].kind, StartupProblemKind::PathFieldsWithoutCapture { fields, .. }
+            if fields == &["id"]),
+        "{:?}",
+        problems[0]
+    );
+    assert_eq!(
+        problems[0].to_string(),
         "subscriber `needs_things` (orders.{region}), argument `Path(_key): Path<Key>`: \
          `Path` field(s) id have no `{capture}` of that name in the pattern"
     );
+    assert_eq!(
+        problems[1].argument.as_deref(),
+        Some("argument `Ctx(_db): Ctx<Database>`")
+    );
     assert!(
-        problems[1].starts_with(
-            "subscriber `needs_things` (orders.{region}), argument `Ctx(_db): Ctx<Database>`: \
-             needs a `"
-        ) && problems[1]
-            .ends_with("validation::Database` in the context, but no startup hook inserted one"),
-        "{}",
+        matches!(problems[1].kind, StartupProblemKind::MissingContext { type_name, .. }
+            if type_name.ends_with("validation::Database")),
+        "{:?}",
         problems[1]
     );
     Ok(())
@@ -53,11 +65,18 @@ pub async fn invalid_pattern_fails_startup(env: Env) -> Result<(), Error> {
     let app = App::new(env.broker()).subscriber(Subscriber::new("orders..{x", needs_cache));
     app.context().insert(Cache);
     match TestApp::start(app).await {
-        Err(Error::Startup { problems }) => {
+        Err(Error::Startup { problems, .. }) => {
             assert_eq!(problems.len(), 1);
-            assert!(problems[0].contains("needs_cache"), "{}", problems[0]);
+            assert_eq!(problems[0].handler, "needs_cache");
             assert!(
-                problems[0].contains("invalid subscriber pattern"),
+                matches!(problems[0].kind, StartupProblemKind::InvalidPattern { .. }),
+                "{:?}",
+                problems[0]
+            );
+            assert!(
+                problems[0]
+                    .to_string()
+                    .contains("invalid subscriber pattern"),
                 "{}",
                 problems[0]
             );

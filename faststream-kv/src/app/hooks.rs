@@ -5,7 +5,7 @@ use std::future::Future;
 use futures::future::BoxFuture;
 
 use super::AppContext;
-use crate::error::{BoxError, Error, Result};
+use crate::error::{BoxError, Error, HookStage, Result};
 
 pub(super) type Hook =
     Box<dyn FnMut(AppContext) -> BoxFuture<'static, Result<(), BoxError>> + Send>;
@@ -31,7 +31,7 @@ where
 }
 
 pub(super) async fn run_hooks(
-    stage: &'static str,
+    stage: HookStage,
     hooks: &mut [Hook],
     context: &AppContext,
 ) -> Result<()> {

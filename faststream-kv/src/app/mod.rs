@@ -23,7 +23,7 @@ pub use shutdown::ShutdownHandle;
 
 use crate::broker::Broker;
 use crate::context::Context;
-use crate::error::{BoxError, Error, Result};
+use crate::error::{BoxError, Error, HookStage, Result};
 use crate::extract::Requirement;
 use crate::message::Message;
 use crate::response::Reply;
@@ -173,12 +173,22 @@ impl App {
 
     /// Runs until Ctrl-C, SIGTERM or [`ShutdownHandle::shutdown`], then shuts down
     /// gracefully.
+    ///
+    /// # Errors
+    ///
+    /// The first error of starting (see [`start`](Self::start)) or of shutting down
+    /// (see [`RunningApp::stop`]).
     pub async fn run(self) -> Result<()> {
         self.run_until(termination_signal()).await
     }
 
     /// Runs until `signal` completes (or [`ShutdownHandle::shutdown`]), then shuts down
     /// gracefully.
+    ///
+    /// # Errors
+    ///
+    /// The first error of starting (see [`start`](Self::start)) or of shutting down
+    /// (see [`RunningApp::stop`]).
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<()> {
         let running = self.start().await?;
         let shutdown = running.shutdown.clone();
@@ -191,13 +201,26 @@ impl App {
 
     /// Starts the app and returns once every subscriber consumes and the
     /// `after_startup` hooks ran. Stop it with [`RunningApp::stop`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Hook`] when an `on_startup` or `after_startup` hook fails;
+    /// [`Error::Connect`] / [`Error::Auth`] when the broker cannot connect;
+    /// [`Error::Startup`] listing every subscriber whose extractors lack what they
+    /// need; [`Error::BucketNotFound`] for a `kv_watch` subscriber on a missing bucket;
+    /// [`Error::Nats`] when subscribing fails. Nothing keeps running after an error.
     pub async fn start(mut self) -> Result<RunningApp> {
         let app_context = AppContext {
             broker: self.broker.clone(),
             context: self.context.clone(),
             shutdown: self.shutdown.clone(),
         };
-        run_hooks("on_startup", &mut self.hooks.on_startup, &app_context).await?;
+        run_hooks(
+            HookStage::OnStartup,
+            &mut self.hooks.on_startup,
+            &app_context,
+        )
+        .await?;
         self.broker.connect().await?;
         self.check_subscribers()?;
         let subscribers = self.start_subscribers().await?;
@@ -210,7 +233,7 @@ impl App {
             stopped: false,
         };
         let after_startup = &mut running.hooks_mut().after_startup;
-        if let Err(error) = run_hooks("after_startup", after_startup, &app_context).await {
+        if let Err(error) = run_hooks(HookStage::AfterStartup, after_startup, &app_context).await {
             running.stop_subscribers().await;
             return Err(error);
         }
@@ -218,7 +241,7 @@ impl App {
     }
 
     fn check_subscribers(&self) -> Result<()> {
-        let problems: Vec<String> = self
+        let problems: Vec<_> = self
             .subscribers
             .iter()
             .flat_map(|subscriber| subscriber::problems(subscriber, &self.context))

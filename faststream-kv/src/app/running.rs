@@ -9,7 +9,7 @@ use super::hooks::{Hooks, run_hooks};
 use super::{AppContext, ShutdownHandle};
 use crate::broker::Broker;
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{HookStage, Result};
 
 /// A started app. Dropping it without [`stop`](Self::stop) shuts it down in the
 /// background.
@@ -44,6 +44,12 @@ impl RunningApp {
     /// Shuts down gracefully: `on_shutdown` hooks, drain in-flight handlers (up to the
     /// graceful timeout), close the broker, `after_shutdown` hooks. Every step runs even
     /// when an earlier one failed; the first error is returned.
+    ///
+    /// # Errors
+    ///
+    /// The first error of the steps (a failing hook, [`Error::Nats`](crate::Error::Nats)
+    /// when the
+    /// connection cannot drain); every step still runs.
     pub async fn stop(mut self) -> Result<()> {
         self.stop_in_place().await
     }
@@ -53,7 +59,7 @@ impl RunningApp {
         let mut first_error = None;
         let app_context = self.app_context.clone();
         let on_shutdown = run_hooks(
-            "on_shutdown",
+            HookStage::OnShutdown,
             &mut self.hooks_mut().on_shutdown,
             &app_context,
         )
@@ -63,7 +69,7 @@ impl RunningApp {
         self.app_context.context.unpin_all();
         first_error = first_error.or(self.app_context.broker.close().await.err());
         let after_shutdown = run_hooks(
-            "after_shutdown",
+            HookStage::AfterShutdown,
             &mut self.hooks_mut().after_shutdown,
             &app_context,
         )

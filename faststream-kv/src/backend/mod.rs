@@ -45,7 +45,7 @@ impl Target {
         }
     }
 
-    /// Connects (refused credentials fail with [`Error::Auth`](crate::Error::Auth)).
+    /// Connects (refused credentials fail with [`Error::Auth`]).
     pub(crate) async fn connect(&self) -> Result<Connection> {
         match self {
             Target::Nats(options) => options.connect().await.map(Connection::Nats),

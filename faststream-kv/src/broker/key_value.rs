@@ -25,6 +25,13 @@ impl Broker {
 
     /// Creates a bucket. Creating it again with the same configuration returns it; with
     /// another configuration fails with [`Error::BucketExists`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBucket`] / [`Error::InvalidConfig`] before anything is sent;
+    /// [`Error::BucketExists`] when it exists with another configuration;
+    /// [`Error::Unsupported`] for what the backend cannot do (replicas in memory, TTL
+    /// markers before nats-server 2.11); [`Error::Nats`] when the server fails.
     pub async fn create_key_value(&self, config: KvConfig) -> Result<KeyValue> {
         config.validate()?;
         let store = self.connected().await?.create_bucket(&config).await?;
@@ -33,12 +40,22 @@ impl Broker {
 
     /// Deletes a bucket with all its keys ([`Error::BucketNotFound`] if there is none).
     /// Watches on it end.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBucket`] before anything is sent; [`Error::BucketNotFound`];
+    /// [`Error::Nats`] when the server fails.
     pub async fn delete_key_value(&self, bucket: &str) -> Result<()> {
         validate_bucket(bucket)?;
         self.connected().await?.delete_bucket(bucket).await
     }
 
     /// Every bucket with its configuration and size, by name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connect`] when the broker cannot connect; [`Error::Nats`] when the
+    /// server fails.
     pub async fn key_value_buckets(&self) -> Result<Vec<KvStatus>> {
         self.connected().await?.list_buckets().await
     }
@@ -71,6 +88,10 @@ impl KeyValueBinding {
     /// Binds the bucket, creating it with `config` (its `bucket` field is replaced by
     /// this binding's name) when it does not exist. Idempotent, and safe when several
     /// apps declare the same bucket at once: an existing bucket is used as it is.
+    ///
+    /// # Errors
+    ///
+    /// As [`Broker::create_key_value`], except that an existing bucket is no error.
     pub async fn declare(self, config: KvConfig) -> Result<KeyValue> {
         let config = KvConfig {
             bucket: self.bucket,
@@ -78,12 +99,12 @@ impl KeyValueBinding {
         };
         config.validate()?;
         match self.broker.bind_key_value(&config.bucket).await {
-            Err(Error::BucketNotFound(_)) => {}
+            Err(Error::BucketNotFound { .. }) => {}
             bound => return bound,
         }
         match self.broker.create_key_value(config.clone()).await {
             // Someone else created it between our bind and create: use theirs.
-            Err(Error::BucketExists(_)) => self.broker.bind_key_value(&config.bucket).await,
+            Err(Error::BucketExists { .. }) => self.broker.bind_key_value(&config.bucket).await,
             created => created,
         }
     }

@@ -62,7 +62,8 @@ struct Shared {
 
 impl Broker {
     /// A broker for a NATS server: a URL (`"nats://127.0.0.1:4222"`, several separated by
-    /// commas) or full [`ConnectOptions`]. Nothing connects until [`connect`](Self::connect).
+    /// commas) or full [`ConnectOptions`]. Nothing connects until
+    /// [`connect`](Self::connect).
     pub fn nats(options: impl Into<ConnectOptions>) -> Self {
         Self::with_target(Target::Nats(Box::new(options.into())))
     }
@@ -130,11 +131,22 @@ impl Broker {
     }
 
     /// Publishes raw bytes (with a `correlation_id` header).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSubject`] before anything is sent; [`Error::NotConnected`]
+    /// before `connect`; [`Error::PayloadTooLarge`]; [`Error::Closed`] /
+    /// [`Error::Nats`] when the connection is gone.
     pub async fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<()> {
         self.publish_message(subject, Reply::new(payload)).await
     }
 
     /// Publishes `value` as JSON (`content-type: application/json`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when `value` does not serialize; otherwise as
+    /// [`publish`](Self::publish).
     pub async fn publish_json<T: Serialize + ?Sized>(
         &self,
         subject: &str,
@@ -145,6 +157,10 @@ impl Broker {
 
     /// Publishes a payload with headers of your choice (a `correlation_id` is added when
     /// missing).
+    ///
+    /// # Errors
+    ///
+    /// As [`publish`](Self::publish).
     pub async fn publish_message(&self, subject: &str, message: Reply) -> Result<()> {
         validate_publish_subject(subject)?;
         let (payload, headers) = message.into_parts();
@@ -157,11 +173,22 @@ impl Broker {
     ///
     /// An error reply from a faststream-kv handler comes back as [`Error::Service`] with
     /// its status code; nobody listening is [`Error::NoResponders`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Service`] for an error reply (with its status code);
+    /// [`Error::NoResponders`]; [`Error::Timeout`]; otherwise as
+    /// [`publish`](Self::publish).
     pub async fn request(&self, subject: &str, payload: impl Into<Bytes>) -> Result<Message> {
         self.request_with(subject, Reply::new(payload), None).await
     }
 
     /// Sends `value` as JSON and decodes the JSON reply.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] / [`Error::Decode`] for what does not (de)serialize; otherwise
+    /// as [`request`](Self::request).
     pub async fn request_json<T, R>(&self, subject: &str, value: &T) -> Result<R>
     where
         T: Serialize + ?Sized,
@@ -175,6 +202,10 @@ impl Broker {
     }
 
     /// Sends a request with headers and an optional timeout of its own.
+    ///
+    /// # Errors
+    ///
+    /// As [`request`](Self::request).
     pub async fn request_with(
         &self,
         subject: &str,
@@ -197,12 +228,22 @@ impl Broker {
 
     /// Subscribes to a subject (wildcards allowed). The stream yields every message until
     /// dropped or drained. Handlers normally use `#[subscriber]` instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSubject`] before anything is sent; [`Error::NotConnected`]
+    /// before `connect`; [`Error::Nats`] / [`Error::Closed`] when the connection is
+    /// gone.
     pub async fn subscribe(&self, subject: &str) -> Result<Subscription> {
         validate_subscribe_subject(subject)?;
         self.connection()?.subscribe(subject, None).await
     }
 
     /// Subscribes as a member of queue group `queue`: each message goes to one member.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidQueueGroup`]; otherwise as [`subscribe`](Self::subscribe).
     pub async fn queue_subscribe(&self, subject: &str, queue: &str) -> Result<Subscription> {
         validate_subscribe_subject(subject)?;
         validate_queue_group(queue)?;
@@ -211,11 +252,20 @@ impl Broker {
 
     /// Waits until the server has processed everything sent so far (subscriptions
     /// included). A no-op on memory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotConnected`] before `connect`; [`Error::Nats`] / [`Error::Closed`]
+    /// when the connection is gone.
     pub async fn flush(&self) -> Result<()> {
         self.connection()?.flush().await
     }
 
     /// Flushes and closes the connection; the app calls this at the end of shutdown.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Nats`] when the connection cannot flush or drain.
     pub async fn close(&self) -> Result<()> {
         self.shared.closed.store(true, Ordering::Release);
         match self.shared.connection.get() {

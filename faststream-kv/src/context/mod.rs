@@ -73,6 +73,10 @@ impl Context {
     }
 
     /// The value of type `T`, or [`Error::MissingContext`] naming the type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingContext`] naming the type.
     pub fn get<T: Send + Sync + 'static>(&self) -> Result<Arc<T>> {
         self.try_get().ok_or_else(|| Error::MissingContext {
             type_name: type_name::<T>(),
@@ -94,6 +98,10 @@ impl Context {
     ///
     /// Fails with [`Error::ContextInUse`] while running subscribers extract a `T`: the app
     /// checked at startup that they have one, and that promise holds until they stop.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ContextInUse`] while running subscribers extract a `T`.
     pub fn remove<T: Send + Sync + 'static>(&self) -> Result<Option<Arc<T>>> {
         let id = TypeId::of::<T>();
         if read(&self.inner.pinned).contains(&id) {
@@ -148,6 +156,10 @@ impl LocalContext {
     }
 
     /// The value of type `T` set for this message, if any.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingContext`] naming the type.
     #[inline]
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         let value = self.values.as_ref()?.get(&TypeId::of::<T>())?.clone();

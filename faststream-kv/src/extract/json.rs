@@ -20,13 +20,36 @@ use crate::wire::{APPLICATION_JSON, CONTENT_TYPE};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
-/// Why a payload did not decode as `Json<T>`.
+/// Why a payload did not decode as `Json<T>`: a 400 error reply, unless the handler
+/// takes `Result<Json<T>, JsonRejection>` and answers itself.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid JSON for {target}: {source}")]
+#[error("could not decode {target}: {source}")]
 pub struct JsonRejection {
     target: &'static str,
     #[source]
     source: serde_json::Error,
+}
+
+impl JsonRejection {
+    /// The status code of the error reply it makes: 400.
+    pub fn status_code(&self) -> u16 {
+        400
+    }
+
+    /// The text of the error reply it makes.
+    pub fn body_text(&self) -> String {
+        self.to_string()
+    }
+
+    /// The type the payload was to decode into.
+    pub fn target(&self) -> &'static str {
+        self.target
+    }
+
+    /// serde_json's error: where the payload went wrong.
+    pub fn json_error(&self) -> &serde_json::Error {
+        &self.source
+    }
 }
 
 impl From<JsonRejection> for Error {
@@ -76,5 +99,27 @@ impl<T> Deref for Json<T> {
 impl<T> DerefMut for Json<T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Context;
+    use crate::subject::Pattern;
+
+    #[tokio::test]
+    async fn a_rejection_says_what_its_error_reply_says() -> Result<(), Error> {
+        let scope = Scope::new(Context::new(), Pattern::parse("orders")?, "handler");
+        let message = Message::new("orders", "{not json");
+        let Err(rejection) = Json::<u32>::from_message(&message, &scope).await else {
+            panic!("`{{not json` must not decode");
+        };
+        assert_eq!((rejection.status_code(), rejection.target()), (400, "u32"));
+        assert_eq!(rejection.json_error().line(), 1);
+        let body = rejection.body_text();
+        let error = Error::from(rejection);
+        assert_eq!((error.status_code(), error.to_string()), (400, body));
+        Ok(())
     }
 }

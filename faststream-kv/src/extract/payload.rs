@@ -17,10 +17,27 @@ impl FromMessage for Bytes {
     }
 }
 
-/// Why a payload was not text.
+/// Why a payload was not text: a 400 error reply.
 #[derive(Debug, thiserror::Error)]
-#[error("payload is not UTF-8: {0}")]
+#[error("could not decode String: {0}")]
 pub struct Utf8Rejection(#[from] std::str::Utf8Error);
+
+impl Utf8Rejection {
+    /// The status code of the error reply it makes: 400.
+    pub fn status_code(&self) -> u16 {
+        400
+    }
+
+    /// The text of the error reply it makes.
+    pub fn body_text(&self) -> String {
+        self.to_string()
+    }
+
+    /// Where the payload stopped being UTF-8.
+    pub fn utf8_error(&self) -> &std::str::Utf8Error {
+        &self.0
+    }
+}
 
 impl From<Utf8Rejection> for Error {
     fn from(rejection: Utf8Rejection) -> Self {

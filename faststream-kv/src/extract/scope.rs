@@ -37,6 +37,10 @@ impl Scope {
     /// The context's value of type `T`: what `self.context().get::<T>()` returns, read
     /// without the context's lock while no value was replaced or removed since the scope
     /// was built (the app builds it after the `on_startup` hooks).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingContext`](crate::Error::MissingContext) naming the type.
     #[inline]
     pub fn context_value<T: Send + Sync + 'static>(&self) -> Result<Arc<T>> {
         self.snapshot.get(&self.context)

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigProblem, Error, Result};
 use crate::kv::names::validate_bucket;
 
 /// Most revisions a bucket keeps per key.
@@ -54,7 +54,8 @@ pub struct KvConfig {
     pub replicas: usize,
     /// Compress stored values (server >= 2.10).
     pub compression: bool,
-    /// Allows per-key TTLs ([`KeyValue::create_with_ttl`](super::KeyValue::create_with_ttl),
+    /// Allows per-key TTLs
+    /// ([`KeyValue::create_with_ttl`](super::KeyValue::create_with_ttl),
     /// [`KeyValue::purge_with_ttl`](super::KeyValue::purge_with_ttl)); when a key expires
     /// the server leaves a purge marker, itself removed after this duration
     /// (server >= 2.11). `None`: per-key TTLs are refused.
@@ -74,13 +75,17 @@ impl KvConfig {
     pub(crate) fn validate(&self) -> Result<()> {
         validate_bucket(&self.bucket)?;
         if !(1..=MAX_HISTORY).contains(&self.history) {
-            return Err(Error::InvalidConfig(format!(
-                "history must be 1 to {MAX_HISTORY}, not {}",
-                self.history
-            )));
+            return Err(Error::InvalidConfig {
+                problem: ConfigProblem::History {
+                    history: self.history,
+                    max: MAX_HISTORY,
+                },
+            });
         }
         if self.replicas == 0 {
-            return Err(Error::InvalidConfig("replicas must be at least 1".into()));
+            return Err(Error::InvalidConfig {
+                problem: ConfigProblem::NoReplicas,
+            });
         }
         if let Some(markers) = self.key_ttl_markers {
             super::ttl::whole_seconds(markers)?;

@@ -50,6 +50,10 @@ impl Entry {
     }
 
     /// The value decoded from JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when the value is not JSON for `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.value).map_err(|source| Error::Decode {
             target: std::any::type_name::<T>(),

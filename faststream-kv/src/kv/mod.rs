@@ -39,7 +39,7 @@ pub use typed::TypedKv;
 pub use view::KvView;
 pub use watch::{Watch, WatchBuilder, WatchEvent, WatchOptions};
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigProblem, Error, Result};
 use store::{Store, Write};
 use watch::initial_entries;
 
@@ -77,12 +77,24 @@ impl KeyValue {
     }
 
     /// The value of `key`, or `None` if it was never set, deleted or purged.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a key that is not one (nothing is sent);
+    /// [`Error::Closed`] once the broker is closed, [`Error::BucketNotFound`] when the
+    /// bucket was deleted, [`Error::Nats`] when the server fails.
     pub async fn get(&self, key: &str) -> Result<Option<Entry>> {
         Ok(self.entry(key).await?.filter(|entry| !entry.is_removal()))
     }
 
     /// Revision `revision` of `key`, or `None` if that revision is not `key`'s, is no
     /// longer kept, or removed the key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a key that is not one (nothing is sent);
+    /// [`Error::Closed`] once the broker is closed, [`Error::BucketNotFound`] when the
+    /// bucket was deleted, [`Error::Nats`] when the server fails.
     pub async fn get_revision(&self, key: &str, revision: u64) -> Result<Option<Entry>> {
         validate_key(key)?;
         let entry = self.open()?.entry(key, Some(revision)).await?;
@@ -91,24 +103,45 @@ impl KeyValue {
 
     /// The latest revision of `key` including delete and purge markers: what a
     /// compare-and-set after a delete needs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a key that is not one (nothing is sent);
+    /// [`Error::Closed`] once the broker is closed, [`Error::BucketNotFound`] when the
+    /// bucket was deleted, [`Error::Nats`] when the server fails.
     pub async fn entry(&self, key: &str) -> Result<Option<Entry>> {
         validate_key(key)?;
         self.open()?.entry(key, None).await
     }
 
     /// Sets `key` to `value`; returns the new revision.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a key that is not one (nothing is sent);
+    /// [`Error::ValueTooLarge`]; [`Error::BucketFull`] at `max_bytes`;
+    /// [`Error::Closed`] once the broker is closed, [`Error::BucketNotFound`] when the
+    /// bucket was deleted, [`Error::Nats`] when the server fails.
     pub async fn put(&self, key: &str, value: impl Into<Bytes>) -> Result<u64> {
         self.write(key, Operation::Put, value.into(), None, None)
             .await
     }
 
     /// Sets `key` to a string.
+    ///
+    /// # Errors
+    ///
+    /// As [`put`](Self::put).
     pub async fn put_string(&self, key: &str, value: impl Into<String>) -> Result<u64> {
         self.put(key, Bytes::from(value.into())).await
     }
 
     /// Sets `key` only if it has no value (never set, deleted or purged); otherwise
     /// [`Error::KeyExists`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyExists`] when the key has a value; otherwise as [`put`](Self::put).
     pub async fn create(&self, key: &str, value: impl Into<Bytes>) -> Result<u64> {
         self.create_maybe_ttl(key, value.into(), None).await
     }
@@ -116,6 +149,11 @@ impl KeyValue {
     /// Like [`create`](Self::create), and the key expires after `ttl` (whole seconds;
     /// the bucket needs [`KvConfig::key_ttl_markers`]). The expiry leaves a purge marker
     /// that watchers see.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for a TTL that is not whole seconds or a bucket without
+    /// `key_ttl_markers`; otherwise as [`create`](Self::create).
     pub async fn create_with_ttl(
         &self,
         key: &str,
@@ -157,6 +195,11 @@ impl KeyValue {
 
     /// Compare-and-set: sets `key` only if its latest revision is `last_revision`
     /// (0: the key has no revision at all); otherwise [`Error::WrongRevision`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongRevision`] when the key moved past `last_revision`; otherwise as
+    /// [`put`](Self::put).
     pub async fn update(
         &self,
         key: &str,
@@ -169,12 +212,20 @@ impl KeyValue {
 
     /// Deletes `key`: it reads as absent, earlier revisions stay in its history.
     /// Returns the revision of the delete marker.
+    ///
+    /// # Errors
+    ///
+    /// As [`put`](Self::put).
     pub async fn delete(&self, key: &str) -> Result<u64> {
         self.write(key, Operation::Delete, Bytes::new(), None, None)
             .await
     }
 
     /// Deletes `key` only if its latest revision is `last_revision`.
+    ///
+    /// # Errors
+    ///
+    /// As [`update`](Self::update).
     pub async fn delete_expect_revision(&self, key: &str, last_revision: u64) -> Result<u64> {
         self.write(
             key,
@@ -187,12 +238,20 @@ impl KeyValue {
     }
 
     /// Purges `key`: removes it with its whole history, leaving one purge marker.
+    ///
+    /// # Errors
+    ///
+    /// As [`put`](Self::put).
     pub async fn purge(&self, key: &str) -> Result<u64> {
         self.write(key, Operation::Purge, Bytes::new(), None, None)
             .await
     }
 
     /// Purges `key` only if its latest revision is `last_revision`.
+    ///
+    /// # Errors
+    ///
+    /// As [`update`](Self::update).
     pub async fn purge_expect_revision(&self, key: &str, last_revision: u64) -> Result<u64> {
         self.write(
             key,
@@ -206,6 +265,11 @@ impl KeyValue {
 
     /// Purges `key`; the purge marker itself disappears after `ttl` (whole seconds; the
     /// bucket needs [`KvConfig::key_ttl_markers`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`create_with_ttl`](Self::create_with_ttl) for the TTL; otherwise as
+    /// [`purge`](Self::purge).
     pub async fn purge_with_ttl(&self, key: &str, ttl: Duration) -> Result<u64> {
         let ttl = ttl::whole_seconds(ttl)?;
         self.write(key, Operation::Purge, Bytes::new(), None, Some(ttl))
@@ -239,12 +303,23 @@ impl KeyValue {
     }
 
     /// Every key with a value, in revision order of their latest write.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`] once the broker is closed, [`Error::BucketNotFound`] when the
+    /// bucket was deleted, [`Error::Nats`] when the server fails. [`Error::WatchEnded`]
+    /// when the bucket goes away while its keys are read.
     pub async fn keys(&self) -> Result<Vec<String>> {
         self.keys_matching(">").await
     }
 
     /// The keys with a value that match `filter` (`*` one token, trailing `>` the rest),
     /// e.g. `"user.*"`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a filter that is not one; otherwise as
+    /// [`keys`](Self::keys).
     pub async fn keys_matching(&self, filter: &str) -> Result<Vec<String>> {
         let watch = self.watch(filter).ignore_deletes().meta_only().await?;
         let entries = initial_entries(watch).await?;
@@ -253,6 +328,11 @@ impl KeyValue {
 
     /// Every stored revision of `key`, oldest first, markers included (as many as the
     /// bucket's `history` keeps).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a key that is not one (nothing is sent); otherwise as
+    /// [`keys`](Self::keys).
     pub async fn history(&self, key: &str) -> Result<Vec<Entry>> {
         validate_key(key)?;
         initial_entries(self.watch(key).include_history().await?).await
@@ -283,7 +363,9 @@ impl KeyValue {
         options: WatchOptions,
     ) -> Result<Watch> {
         if filters.is_empty() {
-            return Err(Error::InvalidConfig("watch: no key filter given".into()));
+            return Err(Error::InvalidConfig {
+                problem: ConfigProblem::NoWatchFilter,
+            });
         }
         for filter in &filters {
             validate_key_filter(filter)?;
@@ -297,6 +379,11 @@ impl KeyValue {
     }
 
     /// The bucket's configuration, size and latest revision.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`] once the broker is closed, [`Error::BucketNotFound`] when the
+    /// bucket was deleted, [`Error::Nats`] when the server fails.
     pub async fn status(&self) -> Result<KvStatus> {
         self.open()?.status().await
     }

@@ -3,23 +3,25 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigProblem, Error, Result};
 
 /// The TTL in whole seconds, or a typed error for sub-second or fractional TTLs.
 pub(crate) fn whole_seconds(ttl: Duration) -> Result<u64> {
     if ttl < Duration::from_secs(1) || ttl.subsec_nanos() != 0 {
-        return Err(Error::InvalidConfig(format!(
-            "TTL {ttl:?} is not a whole number of seconds of at least 1s (the server's resolution)"
-        )));
+        return Err(Error::InvalidConfig {
+            problem: ConfigProblem::Ttl { ttl },
+        });
     }
     Ok(ttl.as_secs())
 }
 
 /// A per-key TTL on a bucket created without `key_ttl_markers`.
 pub(crate) fn ttl_not_allowed(bucket: &str) -> Error {
-    Error::InvalidConfig(format!(
-        "bucket {bucket:?} does not allow per-key TTLs: create it with `key_ttl_markers`"
-    ))
+    Error::InvalidConfig {
+        problem: ConfigProblem::TtlNotAllowed {
+            bucket: bucket.to_owned(),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,11 @@ use crate::error::{Error, Result};
 
 impl KeyValue {
     /// The value of `key` decoded from JSON (`None` when absent, deleted or purged).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when the value is not JSON for `T`; otherwise as
+    /// [`get`](Self::get).
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         match self.get(key).await? {
             Some(entry) => entry.json().map(Some),
@@ -20,6 +25,11 @@ impl KeyValue {
     }
 
     /// Sets `key` to `value` as JSON; returns the new revision.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when `value` does not serialize; otherwise as
+    /// [`put`](Self::put).
     pub async fn put_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<u64> {
         self.put(key, encode(value)?).await
     }
@@ -30,6 +40,10 @@ impl KeyValue {
     /// when the key is absent, deleted or purged, and may run several times.
     ///
     /// Returns the value written and its revision.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyValue::update_with`].
     pub async fn update_with<T, F>(&self, key: &str, mut update: F) -> Result<(T, u64)>
     where
         T: Serialize + DeserializeOwned,
@@ -80,7 +94,8 @@ fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Bytes> {
 ///
 /// # #[tokio::main] async fn main() -> Result<(), Error> {
 /// let broker = Broker::memory();
-/// let counters = broker.key_value("counters").declare(KvConfig::default()).await?.typed::<Counter>();
+/// let bucket = broker.key_value("counters").declare(KvConfig::default()).await?;
+/// let counters = bucket.typed::<Counter>();
 /// counters.update_with("home", |old| Counter { hits: old.map_or(0, |c| c.hits) + 1 }).await?;
 /// assert_eq!(counters.get("home").await?, Some(Counter { hits: 1 }));
 /// # Ok(()) }
@@ -92,11 +107,19 @@ pub struct TypedKv<T> {
 
 impl<T: Serialize + DeserializeOwned> TypedKv<T> {
     /// The value of `key` (`None` when absent, deleted or purged).
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyValue::get_json`].
     pub async fn get(&self, key: &str) -> Result<Option<T>> {
         self.kv.get_json(key).await
     }
 
     /// The value of `key` with its entry (revision, time).
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyValue::get_json`].
     pub async fn get_entry(&self, key: &str) -> Result<Option<(T, Entry)>> {
         match self.kv.get(key).await? {
             Some(entry) => Ok(Some((entry.json()?, entry))),
@@ -105,21 +128,39 @@ impl<T: Serialize + DeserializeOwned> TypedKv<T> {
     }
 
     /// Sets `key`; returns the new revision.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyValue::put_json`].
     pub async fn put(&self, key: &str, value: &T) -> Result<u64> {
         self.kv.put_json(key, value).await
     }
 
     /// Sets `key` only if it has no value ([`Error::KeyExists`] otherwise).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when `value` does not serialize; otherwise as
+    /// [`KeyValue::create`].
     pub async fn create(&self, key: &str, value: &T) -> Result<u64> {
         self.kv.create(key, encode(value)?).await
     }
 
     /// Compare-and-set ([`Error::WrongRevision`] if `key` moved past `last_revision`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when `value` does not serialize; otherwise as
+    /// [`KeyValue::update`].
     pub async fn update(&self, key: &str, value: &T, last_revision: u64) -> Result<u64> {
         self.kv.update(key, encode(value)?, last_revision).await
     }
 
     /// The retry loop of [`KeyValue::update_with`].
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyValue::update_with`].
     pub async fn update_with<F>(&self, key: &str, update: F) -> Result<(T, u64)>
     where
         F: FnMut(Option<T>) -> T,
@@ -128,6 +169,10 @@ impl<T: Serialize + DeserializeOwned> TypedKv<T> {
     }
 
     /// Deletes `key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyValue::delete`].
     pub async fn delete(&self, key: &str) -> Result<u64> {
         self.kv.delete(key).await
     }

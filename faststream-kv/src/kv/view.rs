@@ -54,6 +54,12 @@ struct Progress {
 impl KvView {
     /// Starts a view of the keys of `kv` matching `filter` (`">"` for all) and returns
     /// once it holds every current value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a filter that is not one; [`Error::WatchEnded`] when
+    /// the bucket goes away before the view holds its values; otherwise as
+    /// [`KeyValue::watch`].
     pub async fn new(kv: &KeyValue, filter: &str) -> Result<Self> {
         let mut watch = kv.watch(filter).await?;
         let mut entries = HashMap::new();
@@ -66,7 +72,11 @@ impl KvView {
                 }
                 Some(Ok(WatchEvent::EndOfInitialData)) => break,
                 Some(Err(error)) => return Err(error),
-                None => return Err(Error::WatchEnded(kv.bucket().to_owned())),
+                None => {
+                    return Err(Error::WatchEnded {
+                        bucket: kv.bucket().to_owned(),
+                    });
+                }
             }
         }
         let (progress, _) = watch::channel(Progress {
@@ -94,6 +104,10 @@ impl KvView {
     }
 
     /// The current value of `key` decoded from JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when the value is not JSON for `T`.
     pub fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         self.get(key).map(|entry| entry.json()).transpose()
     }
@@ -126,6 +140,10 @@ impl KvView {
 
     /// Waits until the view has applied `revision` (a revision a write of a key in
     /// this view returned): read-your-writes. Fails if the view's watch ended.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WatchEnded`] when the view's watch ended before reaching `revision`.
     pub async fn wait_for_revision(&self, revision: u64) -> Result<()> {
         let mut progress = self.shared.progress.subscribe();
         let reached = progress
@@ -134,7 +152,9 @@ impl KvView {
             .map(|progress| progress.revision >= revision);
         match reached {
             Ok(true) => Ok(()),
-            _ => Err(Error::WatchEnded(self.shared.bucket.to_string())),
+            _ => Err(Error::WatchEnded {
+                bucket: self.shared.bucket.to_string(),
+            }),
         }
     }
 
@@ -173,7 +193,7 @@ async fn follow(mut watch: Watch, view: std::sync::Weak<Shared>) {
                     .send_modify(|progress| progress.revision = revision);
             }
             Ok(WatchEvent::EndOfInitialData) => {}
-            Err(Error::WatchEnded(_)) => break,
+            Err(Error::WatchEnded { .. }) => break,
             Err(error) => {
                 tracing::warn!(bucket = %shared.bucket, %error, "KvView watch error");
             }

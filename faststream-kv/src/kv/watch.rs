@@ -12,7 +12,7 @@ use futures::future::BoxFuture;
 
 use super::store::{Events, Start};
 use super::{Entry, KeyValue};
-use crate::error::{Error, Result};
+use crate::error::{ConfigProblem, Error, Result};
 
 /// What a watch yields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,11 +42,13 @@ pub struct WatchOptions {
 
 impl WatchOptions {
     pub(crate) fn start(&self) -> Result<Start> {
-        let conflict = |what: &str| Err(Error::InvalidConfig(format!("watch: {what}")));
+        let invalid = |problem| Err(Error::InvalidConfig { problem });
+        let conflict =
+            |first, second| invalid(ConfigProblem::WatchOptionsConflict { first, second });
         match (self.updates_only, self.include_history, self.from_revision) {
-            (true, true, _) => conflict("updates_only and include_history exclude each other"),
-            (true, _, Some(_)) => conflict("updates_only and from_revision exclude each other"),
-            (_, _, Some(0)) => conflict("revisions start at 1"),
+            (true, true, _) => conflict("updates_only", "include_history"),
+            (true, _, Some(_)) => conflict("updates_only", "from_revision"),
+            (_, _, Some(0)) => invalid(ConfigProblem::RevisionZero),
             (_, _, Some(revision)) => Ok(Start::From(revision)),
             (true, false, None) => Ok(Start::New),
             (false, true, None) => Ok(Start::All),
@@ -180,7 +182,9 @@ impl Stream for Watch {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
                     this.ended = true;
-                    return Poll::Ready(Some(Err(Error::WatchEnded(this.bucket.to_string()))));
+                    return Poll::Ready(Some(Err(Error::WatchEnded {
+                        bucket: this.bucket.to_string(),
+                    })));
                 }
                 Poll::Ready(Some(event)) => event,
             };
@@ -210,5 +214,7 @@ pub(crate) async fn initial_entries(mut watch: Watch) -> Result<Vec<Entry>> {
             WatchEvent::EndOfInitialData => return Ok(entries),
         }
     }
-    Err(Error::WatchEnded(watch.bucket.to_string()))
+    Err(Error::WatchEnded {
+        bucket: watch.bucket.to_string(),
+    })
 }

@@ -188,7 +188,10 @@ where
         let _entered = span.enter();
         match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
             Ok(poll) => poll,
-            Err(panic) => Poll::Ready(Err(Error::Panic(panic_message(panic.as_ref())).into())),
+            Err(panic) => Poll::Ready(Err(Error::Panic {
+                message: panic_message(panic.as_ref()),
+            }
+            .into())),
         }
     })
 }

@@ -13,7 +13,8 @@ use crate::message::Message;
 use crate::response::Reply;
 
 /// A subscriber's service after type erasure: what tower layers given to
-/// [`App::layer`](crate::App::layer) and [`Subscriber::layer`](crate::subscriber::Subscriber::layer)
+/// [`App::layer`](crate::App::layer) and
+/// [`Subscriber::layer`](crate::subscriber::Subscriber::layer)
 /// wrap. As a service, a bare handler's one boxed future is passed through (not boxed
 /// twice); the consume loop of a subscriber without layers calls the handler itself,
 /// without boxing.

@@ -36,7 +36,9 @@ pub fn validate_subscribe_subject(subject: &str) -> Result<()> {
 ///
 /// [`Error::InvalidQueueGroup`] naming it.
 pub fn validate_queue_group(queue: &str) -> Result<()> {
-    check_queue_group(queue).map_err(|_| Error::InvalidQueueGroup(queue.to_owned()))
+    check_queue_group(queue).map_err(|_| Error::InvalidQueueGroup {
+        queue: queue.to_owned(),
+    })
 }
 
 fn invalid_subject(subject: &str, reason: &'static str) -> Error {
@@ -59,7 +61,7 @@ mod tests {
         assert!(validate_subscribe_subject("orders.*").is_ok());
         assert!(matches!(
             validate_queue_group("a b"),
-            Err(Error::InvalidQueueGroup(_))
+            Err(Error::InvalidQueueGroup { .. })
         ));
     }
 }

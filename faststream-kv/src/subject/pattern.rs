@@ -34,6 +34,10 @@ struct Capture {
 
 impl Pattern {
     /// Parses and checks a pattern.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPattern`] saying what is wrong.
     pub fn parse(pattern: &str) -> Result<Self> {
         let parsed = parse_pattern(pattern).map_err(|reason| Error::InvalidPattern {
             pattern: pattern.to_owned(),

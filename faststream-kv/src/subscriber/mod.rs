@@ -97,7 +97,8 @@ impl Subscriber<OnKvWatch> {
     /// `user.{id}.>`, `{id...}`), so `Path` extracts key tokens. The handler receives
     /// [`Entry`](crate::kv::Entry); `Json<T>` decodes the value, `Subject` is the key.
     ///
-    /// The watch starts with the current values (see [`watch_options`](Self::watch_options)),
+    /// The watch starts with the current values (see
+    /// [`watch_options`](Self::watch_options)),
     /// one entry at a time in revision order. The bucket must exist once the
     /// `on_startup` hooks have run.
     ///

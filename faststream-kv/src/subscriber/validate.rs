@@ -2,69 +2,78 @@
 
 use super::AnySubscriber;
 use crate::context::Context;
+use crate::error::{Error, StartupProblem, StartupProblemKind};
 use crate::extract::{PathShape, Requirement};
 use crate::runtime::Source;
 use crate::subject::Pattern;
 
-/// Every problem that would make `subscriber` fail messages, one line each, naming the
-/// handler, the argument and what is missing. Empty when all is well.
-pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<String> {
-    let handler = subscriber.handler_name();
+/// Every problem that would make `subscriber` fail messages, naming the handler, the
+/// argument and what is missing. Empty when all is well.
+pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<StartupProblem> {
+    let problem = |pattern: &str, argument, kind| StartupProblem {
+        handler: subscriber.handler_name().to_owned(),
+        pattern: pattern.to_owned(),
+        argument,
+        kind,
+    };
     let pattern = match subscriber.pattern() {
         Ok(pattern) => pattern,
-        Err(error) => return vec![format!("subscriber `{handler}`: {error}")],
+        Err(Error::InvalidPattern { pattern, reason }) => {
+            let reason = reason.clone();
+            return vec![problem(
+                pattern,
+                None,
+                StartupProblemKind::InvalidPattern { reason },
+            )];
+        }
+        Err(other) => {
+            let reason = other.to_string();
+            return vec![problem(
+                "",
+                None,
+                StartupProblemKind::InvalidPattern { reason },
+            )];
+        }
     };
-    let mut problems = Vec::new();
     let kv_watch = matches!(subscriber.source(), Source::KvWatch { .. });
+    let mut problems = Vec::new();
     for (argument, requirement) in subscriber.requirements().iter() {
-        let problem = match requirement {
+        let kind = match requirement {
             Requirement::Context { type_id, type_name } if !context.contains_type(*type_id) => {
-                Some(format!(
-                    "needs a `{type_name}` in the context, but no startup hook inserted one"
-                ))
+                Some(StartupProblemKind::MissingContext { type_name })
             }
             Requirement::Context { .. } => None,
             Requirement::Path(shape) => path_problem(*shape, pattern),
-            Requirement::KvWatch if !kv_watch => Some(
-                "Key-Value entries only reach `kv_watch` subscribers: \
-                 #[subscriber(kv_watch = \"bucket\", keys = \"...\")]"
-                    .to_owned(),
-            ),
+            Requirement::KvWatch if !kv_watch => Some(StartupProblemKind::EntryOutsideKvWatch),
             Requirement::KvWatch => None,
         };
-        if let Some(problem) = problem {
-            problems.push(format!(
-                "subscriber `{handler}` ({pattern}), {}: {problem}",
-                subscriber.argument_label(argument)
-            ));
+        if let Some(kind) = kind {
+            let argument = Some(subscriber.argument_label(argument));
+            problems.push(problem(pattern.as_str(), argument, kind));
         }
     }
     problems
 }
 
-fn path_problem(shape: PathShape, pattern: &Pattern) -> Option<String> {
-    let count = pattern.capture_count();
+fn path_problem(shape: PathShape, pattern: &Pattern) -> Option<StartupProblemKind> {
+    let captures = pattern.capture_count();
     match shape {
-        PathShape::Single if count != 1 => Some(format!(
-            "a single-value `Path` needs exactly one `{{capture}}` in the pattern, which has {count}"
-        )),
-        PathShape::Tuple(len) if len != count => Some(format!(
-            "a {len}-tuple `Path` needs {len} captures in the pattern, which has {count}"
-        )),
+        PathShape::Single if captures != 1 => {
+            Some(StartupProblemKind::PathNeedsOneCapture { captures })
+        }
+        PathShape::Tuple(len) if len != captures => {
+            Some(StartupProblemKind::PathTupleLength { len, captures })
+        }
         PathShape::Fields(fields) => {
-            let missing: Vec<&str> = fields
+            let missing: Vec<&'static str> = fields
                 .iter()
                 .copied()
                 .filter(|field| !pattern.has_capture(field))
                 .collect();
-            (!missing.is_empty()).then(|| {
-                format!(
-                    "`Path` field(s) {} have no `{{capture}}` of that name in the pattern",
-                    missing.join(", ")
-                )
-            })
+            (!missing.is_empty())
+                .then_some(StartupProblemKind::PathFieldsWithoutCapture { fields: missing })
         }
-        PathShape::Any if count == 0 => Some("`Path` needs captures, the pattern has none".into()),
+        PathShape::Any if captures == 0 => Some(StartupProblemKind::PathWithoutCaptures),
         _ => None,
     }
 }

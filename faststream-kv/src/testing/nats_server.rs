@@ -75,6 +75,11 @@ impl NatsServerBuilder {
     }
 
     /// Spawns the server and waits until it accepts clients.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when `nats-server` is not installed (saying how to install it),
+    /// cannot start, or does not report its port in time.
     pub fn start(self) -> Result<NatsServer> {
         let store_dir = unique_temp_dir()?;
         let (child, port) = spawn(&self, &store_dir, None)?;
@@ -89,6 +94,11 @@ impl NatsServerBuilder {
 
 impl NatsServer {
     /// Spawns `nats-server -js` on a free loopback port with a fresh store directory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when `nats-server` is not installed (saying how to install it),
+    /// cannot start, or does not report its port in time.
     pub fn start() -> Result<Self> {
         Self::builder().start()
     }
@@ -130,6 +140,10 @@ impl NatsServer {
 
     /// Stops the server and starts it again on the same port and store directory
     /// (clients reconnect; JetStream data survives).
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start).
     pub fn restart(&mut self) -> Result<()> {
         self.kill();
         let (child, port) = spawn(&self.builder, &self.store_dir, Some(self.port))?;

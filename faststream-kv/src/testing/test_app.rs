@@ -33,6 +33,10 @@ pub struct TestApp {
 
 impl TestApp {
     /// Starts `app` and returns once its subscribers consume.
+    ///
+    /// # Errors
+    ///
+    /// As [`App::start`].
     pub async fn start(app: App) -> Result<Self> {
         Ok(Self {
             running: app.start().await?,
@@ -50,11 +54,19 @@ impl TestApp {
     }
 
     /// Publishes raw bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Broker::publish`].
     pub async fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<()> {
         self.broker().publish(subject, payload).await
     }
 
     /// Publishes `value` as JSON.
+    ///
+    /// # Errors
+    ///
+    /// As [`Broker::publish_json`].
     pub async fn publish_json<T: Serialize + ?Sized>(
         &self,
         subject: &str,
@@ -64,11 +76,19 @@ impl TestApp {
     }
 
     /// Sends a request and returns the reply (an error reply is an `Err`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Broker::request`].
     pub async fn request(&self, subject: &str, payload: impl Into<Bytes>) -> Result<Message> {
         self.broker().request(subject, payload).await
     }
 
     /// Sends `value` as JSON and decodes the JSON reply.
+    ///
+    /// # Errors
+    ///
+    /// As [`Broker::request_json`].
     pub async fn request_json<T, R>(&self, subject: &str, value: &T) -> Result<R>
     where
         T: Serialize + ?Sized,
@@ -78,6 +98,10 @@ impl TestApp {
     }
 
     /// Shuts the app down gracefully and reports the first error of that.
+    ///
+    /// # Errors
+    ///
+    /// As [`RunningApp::stop`].
     pub async fn stop(self) -> Result<()> {
         self.running.stop().await
     }

@@ -169,7 +169,9 @@ impl MemoryBroker {
         let message =
             Message::from_parts(subject.into(), Some(inbox.into()), headers.into(), payload);
         if self.publish(message)? == 0 {
-            return Err(Error::NoResponders(subject.to_owned()));
+            return Err(Error::NoResponders {
+                subject: subject.to_owned(),
+            });
         }
         match tokio::time::timeout(timeout, replies.next()).await {
             Ok(Some(reply)) => Ok(reply),

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 
 use super::error::nats_error;
-use crate::error::{Error, Result};
+use crate::error::{Error, NatsOperation, Result};
 use crate::message::Message;
 use crate::wire::with_correlation_id;
 
@@ -29,7 +29,7 @@ pub(crate) async fn publish(
             size,
             max: client.server_info().max_payload,
         },
-        _ => nats_error("publish", error),
+        _ => nats_error(NatsOperation::Publish, error),
     })
 }
 
@@ -61,7 +61,9 @@ pub(crate) async fn request(
         .await
         .map(Message::from)
         .map_err(|error| match error.kind() {
-            RequestErrorKind::NoResponders => Error::NoResponders(subject.to_owned()),
+            RequestErrorKind::NoResponders => Error::NoResponders {
+                subject: subject.to_owned(),
+            },
             RequestErrorKind::TimedOut => Error::Timeout {
                 subject: subject.to_owned(),
                 timeout,
@@ -70,7 +72,7 @@ pub(crate) async fn request(
                 size,
                 max: client.server_info().max_payload,
             },
-            _ => nats_error("request", error),
+            _ => nats_error(NatsOperation::Request, error),
         })
 }
 
@@ -84,7 +86,7 @@ pub(crate) async fn subscribe(
         Some(queue) => client.queue_subscribe(subject, queue.to_owned()).await,
         None => client.subscribe(subject).await,
     };
-    subscribed.map_err(|error| nats_error("subscribe", error))
+    subscribed.map_err(|error| nats_error(NatsOperation::Subscribe, error))
 }
 
 /// Unsubscribes; the messages already received are still yielded.
@@ -92,7 +94,7 @@ pub(crate) async fn drain(subscriber: &mut async_nats::Subscriber) -> Result<()>
     subscriber
         .drain()
         .await
-        .map_err(|error| nats_error("drain", error))
+        .map_err(|error| nats_error(NatsOperation::Drain, error))
 }
 
 /// Waits until the server has processed everything sent so far.
@@ -106,15 +108,15 @@ pub(crate) async fn flush(client: &async_nats::Client) -> Result<()> {
     let mut echo = client
         .subscribe(inbox.clone())
         .await
-        .map_err(|error| nats_error("flush", error))?;
+        .map_err(|error| nats_error(NatsOperation::Flush, error))?;
     client
         .publish(inbox, Bytes::new())
         .await
-        .map_err(|error| nats_error("flush", error))?;
+        .map_err(|error| nats_error(NatsOperation::Flush, error))?;
     client
         .flush()
         .await
-        .map_err(|error| nats_error("flush", error))?;
+        .map_err(|error| nats_error(NatsOperation::Flush, error))?;
     match echo.next().await {
         Some(_) => Ok(()),
         None => Err(Error::Closed),
@@ -127,5 +129,5 @@ pub(crate) async fn close(client: &async_nats::Client) -> Result<()> {
     client
         .drain()
         .await
-        .map_err(|error| nats_error("drain", error))
+        .map_err(|error| nats_error(NatsOperation::Drain, error))
 }

@@ -6,10 +6,10 @@ use async_nats::jetstream::context::{
 };
 use async_nats::jetstream::{self, ErrorCode};
 
-use crate::error::{BoxError, Error};
+use crate::error::{BoxError, Error, NatsOperation};
 
 /// A failure talking to the server while doing `operation`.
-pub(crate) fn nats_error(operation: &'static str, source: impl Into<BoxError>) -> Error {
+pub(crate) fn nats_error(operation: NatsOperation, source: impl Into<BoxError>) -> Error {
     Error::Nats {
         operation,
         source: source.into(),

@@ -197,15 +197,21 @@ impl ConnectOptions {
             .iter()
             .map(|server| server.parse())
             .collect::<Result<_, _>>()
-            .map_err(|error| Error::Connect(Box::new(error)))?;
+            .map_err(|error| Error::Connect {
+                source: Box::new(error),
+            })?;
         options
             .connect(servers)
             .await
             .map_err(|error| match error.kind() {
                 ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
-                    Error::Auth(Box::new(error))
+                    Error::Auth {
+                        source: Box::new(error),
+                    }
                 }
-                _ => Error::Connect(Box::new(error)),
+                _ => Error::Connect {
+                    source: Box::new(error),
+                },
             })
     }
 

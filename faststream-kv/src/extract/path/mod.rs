@@ -26,20 +26,47 @@ use crate::message::Message;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Path<T>(pub T);
 
-/// Why the subject's captures did not decode as `T`.
+/// Why the subject's captures did not decode as `T`: a 400 error reply.
 ///
-/// Boxed: an extraction's `Result` then is no larger than its `Path<T>` (for a `String`,
-/// 24 bytes instead of 72), and it is written and moved for every message.
+/// Boxed: an extraction's `Result` then is no larger than its `Path<T>`, and it is
+/// written and moved for every message.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct PathRejection(Box<Rejected>);
 
 #[derive(Debug, thiserror::Error)]
-#[error("{target} from {subject:?}: {reason}")]
+#[error("path parameters of {subject:?}: {target}: {reason}")]
 struct Rejected {
     target: &'static str,
     subject: String,
     reason: String,
+}
+
+impl PathRejection {
+    /// The status code of the error reply it makes: 400.
+    pub fn status_code(&self) -> u16 {
+        400
+    }
+
+    /// The text of the error reply it makes.
+    pub fn body_text(&self) -> String {
+        self.to_string()
+    }
+
+    /// The subject whose captures did not fit.
+    pub fn subject(&self) -> &str {
+        &self.0.subject
+    }
+
+    /// The type the captures were to decode into.
+    pub fn target(&self) -> &'static str {
+        self.0.target
+    }
+
+    /// What did not fit (`invalid digit found in string`, ...).
+    pub fn reason(&self) -> &str {
+        &self.0.reason
+    }
 }
 
 impl From<PathRejection> for Error {
@@ -120,5 +147,34 @@ impl<T> Deref for Path<T> {
 impl<T> DerefMut for Path<T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Context;
+    use crate::subject::Pattern;
+
+    #[tokio::test]
+    async fn a_rejection_names_subject_target_and_reason() -> Result<(), Error> {
+        let scope = Scope::new(Context::new(), Pattern::parse("orders.{id}")?, "handler");
+        let message = Message::new("orders.abc", "");
+        let Err(rejection) = Path::<u64>::from_message(&message, &scope).await else {
+            panic!("`abc` must not parse as a number");
+        };
+        assert_eq!(
+            (
+                rejection.status_code(),
+                rejection.subject(),
+                rejection.target()
+            ),
+            (400, "orders.abc", "u64")
+        );
+        assert!(rejection.reason().contains("abc"), "{}", rejection.reason());
+        let body = rejection.body_text();
+        let error = Error::from(rejection);
+        assert_eq!((error.status_code(), error.to_string()), (400, body));
+        Ok(())
     }
 }

@@ -85,7 +85,9 @@ impl MemoryBucket {
     fn live(&self) -> Result<MutexGuard<'_, State>> {
         let state = self.lock();
         if state.deleted {
-            return Err(Error::BucketNotFound(self.name.to_string()));
+            return Err(Error::BucketNotFound {
+                bucket: self.name.to_string(),
+            });
         }
         Ok(state)
     }
@@ -130,7 +132,9 @@ impl MemoryBucket {
         if let Some(max) = state.config.max_bytes
             && state.bytes + size > max
         {
-            return Err(Error::BucketFull(self.name.to_string()));
+            return Err(Error::BucketFull {
+                bucket: self.name.to_string(),
+            });
         }
         let key: Arc<str> = state
             .by_key

@@ -37,7 +37,9 @@ impl KvBuckets {
             if existing.config() == *config {
                 return Ok(Arc::clone(existing) as Arc<dyn Store>);
             }
-            return Err(Error::BucketExists(config.bucket.clone()));
+            return Err(Error::BucketExists {
+                bucket: config.bucket.clone(),
+            });
         }
         let bucket = MemoryBucket::new(config.clone());
         buckets.insert(config.bucket.clone(), Arc::clone(&bucket));
@@ -48,7 +50,9 @@ impl KvBuckets {
         let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         match buckets.get(name) {
             Some(bucket) => Ok(Arc::clone(bucket) as Arc<dyn Store>),
-            None => Err(Error::BucketNotFound(name.to_owned())),
+            None => Err(Error::BucketNotFound {
+                bucket: name.to_owned(),
+            }),
         }
     }
 
@@ -63,7 +67,9 @@ impl KvBuckets {
                 bucket.mark_deleted();
                 Ok(())
             }
-            None => Err(Error::BucketNotFound(name.to_owned())),
+            None => Err(Error::BucketNotFound {
+                bucket: name.to_owned(),
+            }),
         }
     }
 

@@ -8,15 +8,17 @@ use super::NatsBucket;
 use super::convert::{nats_config, status_from_info};
 use crate::backend::nats::error::{is_stream_not_found, jetstream_code, nats_error};
 use crate::backend_kind::BackendKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, NatsOperation, Result};
 use crate::kv::{KvConfig, KvStatus};
 
 pub(crate) async fn bind(client: &async_nats::Client, bucket: &str) -> Result<NatsBucket> {
     let context = jetstream::new(client.clone());
     match context.get_key_value(bucket).await {
         Ok(store) => Ok(NatsBucket::new(store, context, client.clone())),
-        Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound(bucket.to_owned())),
-        Err(error) => Err(nats_error("kv bind", error)),
+        Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound {
+            bucket: bucket.to_owned(),
+        }),
+        Err(error) => Err(nats_error(NatsOperation::KvBind, error)),
     }
 }
 
@@ -31,9 +33,11 @@ pub(crate) async fn create(client: &async_nats::Client, config: &KvConfig) -> Re
             });
         }
         Err(error) if jetstream_code(&error) == Some(ErrorCode::STREAM_NAME_EXIST) => {
-            return Err(Error::BucketExists(config.bucket.clone()));
+            return Err(Error::BucketExists {
+                bucket: config.bucket.clone(),
+            });
         }
-        Err(error) => return Err(nats_error("kv create", error)),
+        Err(error) => return Err(nats_error(NatsOperation::KvCreate, error)),
     };
     Ok(NatsBucket::new(store, context, client.clone()))
 }
@@ -42,8 +46,10 @@ pub(crate) async fn delete(client: &async_nats::Client, bucket: &str) -> Result<
     let context = jetstream::new(client.clone());
     match context.delete_key_value(bucket).await {
         Ok(_) => Ok(()),
-        Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound(bucket.to_owned())),
-        Err(error) => Err(nats_error("kv delete", error)),
+        Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound {
+            bucket: bucket.to_owned(),
+        }),
+        Err(error) => Err(nats_error(NatsOperation::KvDelete, error)),
     }
 }
 
@@ -55,7 +61,7 @@ pub(crate) async fn list(client: &async_nats::Client) -> Result<Vec<KvStatus>> {
         .streams()
         .try_collect()
         .await
-        .map_err(|error| nats_error("kv list", error))?;
+        .map_err(|error| nats_error(NatsOperation::KvList, error))?;
     let mut buckets: Vec<KvStatus> = streams
         .iter()
         .filter(|info| info.config.max_messages_per_subject >= 1)

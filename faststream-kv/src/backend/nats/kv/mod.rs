@@ -25,7 +25,7 @@ use watch::NatsWatch;
 
 use super::error::{jetstream_code, nats_error};
 use crate::backend_kind::BackendKind;
-use crate::error::{BoxError, Error, Result};
+use crate::error::{BoxError, Error, NatsOperation, Result};
 use crate::kv::store::{Events, Start, Store, Write};
 use crate::kv::ttl::ttl_not_allowed;
 use crate::kv::{Entry, KvStatus, Operation};
@@ -147,7 +147,9 @@ impl NatsBucket {
                 key: key.to_owned(),
                 expected: expected_revision.unwrap_or_default(),
             },
-            PublishErrorKind::StreamNotFound => Error::BucketNotFound(self.name.to_string()),
+            PublishErrorKind::StreamNotFound => Error::BucketNotFound {
+                bucket: self.name.to_string(),
+            },
             PublishErrorKind::MaxPayloadExceeded => Error::PayloadTooLarge {
                 size,
                 max: self.client.server_info().max_payload,
@@ -161,9 +163,11 @@ impl NatsBucket {
                 // The store refused the write: with `max_bytes` and discard-new, the
                 // bucket is full when the write no longer fits.
                 Some(ErrorCode::STREAM_STORE_FAILED) if self.is_full(record).await => {
-                    Error::BucketFull(self.name.to_string())
+                    Error::BucketFull {
+                        bucket: self.name.to_string(),
+                    }
                 }
-                _ => nats_error("kv write", error),
+                _ => nats_error(NatsOperation::KvWrite, error),
             },
         }
     }
@@ -189,11 +193,13 @@ impl NatsBucket {
             if let Some(direct) = cause.downcast_ref::<jetstream::stream::DirectGetError>()
                 && matches!(direct.kind(), DirectGetErrorKind::ErrorResponse(code, _) if code == StatusCode::NO_RESPONDERS)
             {
-                return Error::BucketNotFound(self.name.to_string());
+                return Error::BucketNotFound {
+                    bucket: self.name.to_string(),
+                };
             }
             next = cause.source();
         }
-        nats_error("kv read", error)
+        nats_error(NatsOperation::KvRead, error)
     }
 
     /// A watch on `filters` (key filters, already validated).
@@ -223,7 +229,7 @@ impl NatsBucket {
         let info = stream
             .info()
             .await
-            .map_err(|error| nats_error("kv status", error))?;
+            .map_err(|error| nats_error(NatsOperation::KvStatus, error))?;
         Ok(status_from_info(&self.name, info))
     }
 }

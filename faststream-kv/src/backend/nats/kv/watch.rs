@@ -14,7 +14,7 @@ use futures::StreamExt;
 use super::convert::operation_of;
 use super::initial::InitialValues;
 use crate::backend::nats::error::{is_stream_not_found, nats_error};
-use crate::error::Result;
+use crate::error::{NatsOperation, Result};
 use crate::kv::store::{Events, Start};
 use crate::kv::{Entry, WatchEvent};
 
@@ -76,12 +76,12 @@ impl NatsWatch {
             .stream
             .create_consumer(config)
             .await
-            .map_err(|error| nats_error("kv watch", error))?;
+            .map_err(|error| nats_error(NatsOperation::KvWatch, error))?;
         let pending = consumer.cached_info().num_pending;
         let messages = consumer
             .messages()
             .await
-            .map_err(|error| nats_error("kv watch", error))?;
+            .map_err(|error| nats_error(NatsOperation::KvWatch, error))?;
         let watch = NatsWatch {
             messages,
             stream: store.stream.clone(),
@@ -138,13 +138,13 @@ impl NatsWatch {
                 }
                 Err(error) => {
                     self.failed = true;
-                    return Some(Err(nats_error("kv watch", error)));
+                    return Some(Err(nats_error(NatsOperation::KvWatch, error)));
                 }
             }
         };
         let info = match message.info() {
             Ok(info) => info,
-            Err(error) => return Some(Err(nats_error("kv watch", error))),
+            Err(error) => return Some(Err(nats_error(NatsOperation::KvWatch, error))),
         };
         let (revision, delta, created) = (
             info.stream_sequence,

@@ -1,7 +1,17 @@
-//! The one public error type.
+//! The one public error type, and the enums its variants carry.
+
+mod config_problem;
+mod hook_stage;
+mod nats_operation;
+mod startup_problem;
 
 use std::fmt;
 use std::time::Duration;
+
+pub use config_problem::ConfigProblem;
+pub use hook_stage::HookStage;
+pub use nats_operation::NatsOperation;
+pub use startup_problem::{StartupProblem, StartupProblemKind};
 
 use crate::backend_kind::BackendKind;
 
@@ -13,22 +23,35 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in faststream-kv.
 ///
-/// Match on the variant to react to a kind of failure; the `Display` text is meant
-/// for people and names what was involved (subject, handler, type).
+/// Match on the variant to react to a kind of failure (every variant with fields is
+/// `#[non_exhaustive]`: match with `{ field, .. }`, so that we can add detail later);
+/// the `Display` text is meant for people and names what was involved (subject,
+/// handler, type). [`status_code`](Self::status_code) is the status an error reply
+/// for it carries.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The broker could not connect (server unreachable, TLS or address problem).
-    #[error("could not connect to NATS: {0}")]
-    Connect(#[source] BoxError),
+    #[error("could not connect to NATS: {source}")]
+    #[non_exhaustive]
+    Connect {
+        /// The client's error.
+        source: BoxError,
+    },
     /// The server refused our credentials; we do not retry.
-    #[error("NATS refused the credentials: {0}")]
-    Auth(#[source] BoxError),
+    #[error("NATS refused the credentials: {source}")]
+    #[non_exhaustive]
+    Auth {
+        /// The client's error.
+        source: BoxError,
+    },
     /// The broker was used before `connect()` (the app connects it at startup).
     #[error("the broker is not connected: call `Broker::connect()` or start the app first")]
     NotConnected,
-    /// A subject is not valid for the operation (empty token, whitespace, wildcard in a publish).
+    /// A subject is not valid for the operation (empty token, whitespace, wildcard in a
+    /// publish).
     #[error("invalid subject {subject:?}: {reason}")]
+    #[non_exhaustive]
     InvalidSubject {
         /// The subject as given.
         subject: String,
@@ -36,10 +59,15 @@ pub enum Error {
         reason: &'static str,
     },
     /// A queue group name is empty or contains whitespace.
-    #[error("invalid queue group {0:?}: must be non-empty and without whitespace")]
-    InvalidQueueGroup(String),
+    #[error("invalid queue group {queue:?}: must be non-empty and without whitespace")]
+    #[non_exhaustive]
+    InvalidQueueGroup {
+        /// The name as given.
+        queue: String,
+    },
     /// A subscriber pattern such as `orders.{region}.>` could not be parsed.
     #[error("invalid subscriber pattern {pattern:?}: {reason}")]
+    #[non_exhaustive]
     InvalidPattern {
         /// The pattern as written.
         pattern: String,
@@ -47,10 +75,15 @@ pub enum Error {
         reason: String,
     },
     /// A request found nobody subscribed to its subject.
-    #[error("no responders on {0:?}")]
-    NoResponders(String),
+    #[error("no responders on {subject:?}")]
+    #[non_exhaustive]
+    NoResponders {
+        /// The request subject.
+        subject: String,
+    },
     /// A request got no reply in time.
     #[error("request to {subject:?} timed out after {timeout:?}")]
+    #[non_exhaustive]
     Timeout {
         /// The request subject.
         subject: String,
@@ -59,6 +92,7 @@ pub enum Error {
     },
     /// The payload is larger than the server accepts.
     #[error("payload of {size} bytes exceeds the server's max_payload of {max} bytes")]
+    #[non_exhaustive]
     PayloadTooLarge {
         /// Size of what we tried to send.
         size: usize,
@@ -67,32 +101,45 @@ pub enum Error {
     },
     /// A remote handler answered with an error reply (`Nats-Service-Error` headers).
     #[error("service error {code}: {description}")]
+    #[non_exhaustive]
     Service {
-        /// The status code from `Nats-Service-Error-Code` (400 bad input, 500 handler failure, ...).
+        /// The status code from `Nats-Service-Error-Code` (400 bad input, 500 handler
+        /// failure, ...).
         code: u16,
         /// The description from `Nats-Service-Error`.
         description: String,
     },
+    /// A handler's answer with a status of its choice ([`Error::status`]): the request
+    /// gets an error reply with this code and message.
+    #[error("{message}")]
+    #[non_exhaustive]
+    Status {
+        /// The status code (404, 409, 422, ...).
+        code: u16,
+        /// What the caller reads.
+        message: String,
+    },
     /// A message payload could not be decoded into the requested type.
     #[error("could not decode {target}: {source}")]
+    #[non_exhaustive]
     Decode {
         /// What we tried to decode into (`Json<Order>`, `String`, ...).
         target: &'static str,
         /// The decoder's error.
-        #[source]
         source: BoxError,
     },
     /// A value could not be encoded (e.g. a `Json` reply whose `Serialize` failed).
     #[error("could not encode {target}: {source}")]
+    #[non_exhaustive]
     Encode {
         /// What we tried to encode.
         target: &'static str,
         /// The encoder's error.
-        #[source]
         source: BoxError,
     },
     /// The subject did not yield the `Path` parameters a handler asked for.
     #[error("path parameters of {subject:?}: {reason}")]
+    #[non_exhaustive]
     Path {
         /// The message subject.
         subject: String,
@@ -101,44 +148,61 @@ pub enum Error {
     },
     /// No value of the requested type is in the context.
     #[error("no `{type_name}` in the context (insert one in an `on_startup` hook)")]
+    #[non_exhaustive]
     MissingContext {
         /// The Rust type that was asked for.
         type_name: &'static str,
     },
     /// A context value cannot be removed while running subscribers extract it.
     #[error("`{type_name}` cannot be removed from the context: running subscribers extract it")]
+    #[non_exhaustive]
     ContextInUse {
         /// The Rust type that was to be removed.
         type_name: &'static str,
     },
     /// The app refused to start: subscribers need what the context or their pattern lacks.
-    #[error("the app cannot start:\n{}", .problems.join("\n"))]
+    #[error("the app cannot start:\n{}", lines(.problems))]
+    #[non_exhaustive]
     Startup {
-        /// One line per problem, naming handler, argument and what is missing.
-        problems: Vec<String>,
+        /// Every problem found, each naming handler, argument and what is missing.
+        problems: Vec<StartupProblem>,
     },
     /// A lifecycle hook failed.
     #[error("{stage} hook #{index} failed: {source}")]
+    #[non_exhaustive]
     Hook {
-        /// `on_startup`, `after_startup`, `on_shutdown` or `after_shutdown`.
-        stage: &'static str,
+        /// The stage of the hook.
+        stage: HookStage,
         /// Position of the hook among those of its stage (from 1).
         index: usize,
         /// The hook's error.
-        #[source]
         source: Box<Error>,
     },
     /// A handler returned an error.
-    #[error("handler failed: {0}")]
-    Handler(#[source] BoxError),
+    #[error("handler failed: {source}")]
+    #[non_exhaustive]
+    Handler {
+        /// The handler's error.
+        source: BoxError,
+    },
     /// A handler panicked; the subscriber keeps running.
-    #[error("handler panicked: {0}")]
-    Panic(String),
+    #[error("handler panicked: {message}")]
+    #[non_exhaustive]
+    Panic {
+        /// The panic's message.
+        message: String,
+    },
     /// A middleware layer rejected or failed the message (e.g. tower's timeout).
-    #[error("middleware failed: {0}")]
-    Middleware(#[source] BoxError),
-    /// The backend cannot do what was asked (e.g. a feature the memory broker does not model).
+    #[error("middleware failed: {source}")]
+    #[non_exhaustive]
+    Middleware {
+        /// The layer's error.
+        source: BoxError,
+    },
+    /// The backend cannot do what was asked (e.g. a feature the memory broker does not
+    /// model).
     #[error("unsupported by the {backend} backend: {what}")]
+    #[non_exhaustive]
     Unsupported {
         /// The backend that cannot do it.
         backend: BackendKind,
@@ -147,16 +211,17 @@ pub enum Error {
     },
     /// Talking to the server failed after the connection was made.
     #[error("NATS {operation} failed: {source}")]
+    #[non_exhaustive]
     Nats {
-        /// What we were doing (`publish`, `subscribe`, `request`, `flush`, ...).
-        operation: &'static str,
+        /// What we were doing.
+        operation: NatsOperation,
         /// The client's error.
-        #[source]
         source: BoxError,
     },
     /// A Key-Value key is not valid (empty, a wildcard, a character outside
     /// `[-/_=.a-zA-Z0-9]`, a leading or trailing dot, too long). Nothing was sent.
     #[error("invalid key {key:?}: {reason}")]
+    #[non_exhaustive]
     InvalidKey {
         /// The key as given (cut to 64 characters).
         key: String,
@@ -165,24 +230,37 @@ pub enum Error {
     },
     /// A Key-Value bucket name is not valid (`[a-zA-Z0-9_-]+`). Nothing was sent.
     #[error("invalid bucket name {bucket:?}: {reason}")]
+    #[non_exhaustive]
     InvalidBucket {
         /// The name as given (cut to 64 characters).
         bucket: String,
         /// Why it was rejected.
         reason: &'static str,
     },
-    /// A Key-Value configuration or option is out of range (history above 64, a TTL
-    /// shorter than a second, contradictory watch options).
-    #[error("invalid Key-Value configuration: {0}")]
-    InvalidConfig(String),
+    /// A Key-Value configuration or option is out of range or contradicts another.
+    #[error("invalid Key-Value configuration: {problem}")]
+    #[non_exhaustive]
+    InvalidConfig {
+        /// What is wrong.
+        problem: ConfigProblem,
+    },
     /// The Key-Value bucket does not exist.
-    #[error("Key-Value bucket {0:?} not found")]
-    BucketNotFound(String),
+    #[error("Key-Value bucket {bucket:?} not found")]
+    #[non_exhaustive]
+    BucketNotFound {
+        /// The bucket.
+        bucket: String,
+    },
     /// A bucket of that name exists with a different configuration.
-    #[error("Key-Value bucket {0:?} already exists with a different configuration")]
-    BucketExists(String),
+    #[error("Key-Value bucket {bucket:?} already exists with a different configuration")]
+    #[non_exhaustive]
+    BucketExists {
+        /// The bucket.
+        bucket: String,
+    },
     /// `create` found the key already holding a value.
     #[error("key {key:?} already exists in bucket {bucket:?}")]
+    #[non_exhaustive]
     KeyExists {
         /// The bucket.
         bucket: String,
@@ -192,6 +270,7 @@ pub enum Error {
     /// A compare-and-set write found another revision than the one expected: someone
     /// else wrote the key first.
     #[error("key {key:?} in bucket {bucket:?} is not at revision {expected}")]
+    #[non_exhaustive]
     WrongRevision {
         /// The bucket.
         bucket: String,
@@ -202,6 +281,7 @@ pub enum Error {
     },
     /// A value is larger than the bucket's `max_value_size`.
     #[error("value of {size} bytes exceeds the bucket's max_value_size of {max} bytes")]
+    #[non_exhaustive]
     ValueTooLarge {
         /// Size of the value.
         size: usize,
@@ -209,21 +289,29 @@ pub enum Error {
         max: usize,
     },
     /// The bucket reached its `max_bytes`; the write was refused (nothing was evicted).
-    #[error("Key-Value bucket {0:?} is full (max_bytes reached)")]
-    BucketFull(String),
+    #[error("Key-Value bucket {bucket:?} is full (max_bytes reached)")]
+    #[non_exhaustive]
+    BucketFull {
+        /// The bucket.
+        bucket: String,
+    },
     /// A watch ended because its bucket or connection went away.
-    #[error("the watch on bucket {0:?} ended")]
-    WatchEnded(String),
+    #[error("the watch on bucket {bucket:?} ended")]
+    #[non_exhaustive]
+    WatchEnded {
+        /// The bucket.
+        bucket: String,
+    },
     /// The broker was closed.
     #[error("the broker is closed")]
     Closed,
     /// A local resource failed (spawning nats-server, a temp dir, a file).
     #[error("{context}: {source}")]
+    #[non_exhaustive]
     Io {
         /// What we were doing.
         context: String,
         /// The I/O error.
-        #[source]
         source: std::io::Error,
     },
 }
@@ -233,7 +321,7 @@ impl Error {
     pub fn from_boxed(error: BoxError) -> Self {
         match error.downcast::<Error>() {
             Ok(error) => *error,
-            Err(other) => Error::Handler(other),
+            Err(source) => Error::Handler { source },
         }
     }
 
@@ -241,18 +329,39 @@ impl Error {
     pub(crate) fn from_middleware(error: BoxError) -> Self {
         match error.downcast::<Error>() {
             Ok(error) => *error,
-            Err(other) => Error::Middleware(other),
+            Err(source) => Error::Middleware { source },
         }
     }
 
-    /// A handler error from a message, for `Err(Error::msg("out of stock"))`.
+    /// A handler error from a message, for `Err(Error::msg("out of stock"))` (a 500
+    /// reply).
     pub fn msg(message: impl fmt::Display) -> Self {
-        Error::Handler(message.to_string().into())
+        Error::Handler {
+            source: message.to_string().into(),
+        }
+    }
+
+    /// An answer with a status of the handler's choice: the request gets an error reply
+    /// with `code` and `message`, which the caller receives as [`Error::Service`].
+    ///
+    /// ```
+    /// use faststream_kv::Error;
+    ///
+    /// let error = Error::status(404, "no such order");
+    /// assert_eq!(error.status_code(), 404);
+    /// assert_eq!(error.to_string(), "no such order");
+    /// ```
+    pub fn status(code: u16, message: impl Into<String>) -> Self {
+        Error::Status {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The status code of the error reply sent for this error, as in NATS micro services:
-    /// 400 for input the handler could not accept, 408 for timeouts, 409 for Key-Value
-    /// write conflicts, 503 for no responders, 500 otherwise. A remote [`Error::Service`] keeps its code.
+    /// 400 for input the handler could not accept, 404 for a missing bucket, 408 for
+    /// timeouts, 409 for Key-Value write conflicts, 503 for no responders, 500 otherwise.
+    /// [`Error::Status`] and a remote [`Error::Service`] keep their code.
     pub fn status_code(&self) -> u16 {
         match self {
             Error::Decode { .. }
@@ -261,21 +370,29 @@ impl Error {
             | Error::InvalidKey { .. }
             | Error::ValueTooLarge { .. }
             | Error::PayloadTooLarge { .. } => 400,
+            Error::BucketNotFound { .. } => 404,
             Error::WrongRevision { .. } | Error::KeyExists { .. } => 409,
             Error::Timeout { .. } => 408,
-            Error::NoResponders(_) => 503,
-            Error::Service { code, .. } => *code,
-            Error::Middleware(source) if is_elapsed(source.as_ref()) => 408,
+            Error::NoResponders { .. } => 503,
+            Error::Service { code, .. } | Error::Status { code, .. } => *code,
+            Error::Middleware { source } if is_elapsed(source.as_ref()) => 408,
             _ => 500,
         }
     }
 
-    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+    /// A local failure (a file, a process, a runtime) with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),
             source,
         }
     }
+}
+
+/// One problem per line.
+fn lines(problems: &[StartupProblem]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    lines.join("\n")
 }
 
 fn is_elapsed(error: &(dyn std::error::Error + 'static)) -> bool {

@@ -1,0 +1,53 @@
+//! What is wrong with a Key-Value configuration or option.
+
+use std::time::Duration;
+
+/// The problem of an [`Error::InvalidConfig`](super::Error::InvalidConfig).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigProblem {
+    /// `history` is outside 1 to 64.
+    #[error("history must be 1 to {max}, not {history}")]
+    #[non_exhaustive]
+    History {
+        /// The history asked for.
+        history: u8,
+        /// The most a bucket keeps.
+        max: u8,
+    },
+    /// `replicas` is 0.
+    #[error("replicas must be at least 1")]
+    NoReplicas,
+    /// A TTL is not a whole number of seconds of at least one second (the server's
+    /// resolution): refused rather than rounded.
+    #[error(
+        "TTL {ttl:?} is not a whole number of seconds of at least 1s (the server's resolution)"
+    )]
+    #[non_exhaustive]
+    Ttl {
+        /// The TTL given.
+        ttl: Duration,
+    },
+    /// A per-key TTL on a bucket created without `key_ttl_markers`.
+    #[error("bucket {bucket:?} does not allow per-key TTLs: create it with `key_ttl_markers`")]
+    #[non_exhaustive]
+    TtlNotAllowed {
+        /// The bucket.
+        bucket: String,
+    },
+    /// A watch without any key filter.
+    #[error("watch: no key filter given")]
+    NoWatchFilter,
+    /// Watch options that exclude each other.
+    #[error("watch: {first} and {second} exclude each other")]
+    #[non_exhaustive]
+    WatchOptionsConflict {
+        /// One option.
+        first: &'static str,
+        /// The other.
+        second: &'static str,
+    },
+    /// `from_revision(0)`: revisions start at 1.
+    #[error("watch: revisions start at 1")]
+    RevisionZero,
+}

@@ -1,0 +1,55 @@
+//! What the client was doing when talking to the server failed.
+
+use std::fmt;
+
+/// What an [`Error::Nats`](super::Error::Nats) was doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NatsOperation {
+    /// Publishing a message.
+    Publish,
+    /// Sending a request.
+    Request,
+    /// Subscribing.
+    Subscribe,
+    /// Waiting for the server to process what was sent.
+    Flush,
+    /// Draining a subscription or the connection.
+    Drain,
+    /// Reading a Key-Value entry.
+    KvRead,
+    /// Writing a Key-Value entry.
+    KvWrite,
+    /// Watching Key-Value changes.
+    KvWatch,
+    /// Reading a bucket's status.
+    KvStatus,
+    /// Binding a bucket.
+    KvBind,
+    /// Creating a bucket.
+    KvCreate,
+    /// Deleting a bucket.
+    KvDelete,
+    /// Listing buckets.
+    KvList,
+}
+
+impl fmt::Display for NatsOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NatsOperation::Publish => "publish",
+            NatsOperation::Request => "request",
+            NatsOperation::Subscribe => "subscribe",
+            NatsOperation::Flush => "flush",
+            NatsOperation::Drain => "drain",
+            NatsOperation::KvRead => "kv read",
+            NatsOperation::KvWrite => "kv write",
+            NatsOperation::KvWatch => "kv watch",
+            NatsOperation::KvStatus => "kv status",
+            NatsOperation::KvBind => "kv bind",
+            NatsOperation::KvCreate => "kv create",
+            NatsOperation::KvDelete => "kv delete",
+            NatsOperation::KvList => "kv list",
+        })
+    }
+}
