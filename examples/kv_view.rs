@@ -1,6 +1,7 @@
-//! `KvView`: a local replica of a bucket, kept current by a watch, in the context as
-//! `Ctx<KvView>` — the hot handler reads prices from memory instead of asking the
-//! server on every request; `wait_for_revision` gives read-your-writes.
+//! `kv::View`: a local replica of a bucket, kept current by a watch, in the context as
+//! `Ctx<kv::View>` — the hot handler reads prices from memory instead of asking the
+//! server on every request; `wait_for_revision` gives read-your-writes. Runs as in
+//! production (`App::run`); once it runs, a demo asks for prices and stops the app.
 //!
 //! ```sh
 //! cargo run --example kv_view
@@ -10,47 +11,53 @@ use std::time::Instant;
 
 use faststream_kv::prelude::*;
 
-#[derive(Serialize, Deserialize, Debug)]
-struct Quote {
-    sku: String,
-    cents: u64,
+#[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
+pub(crate) struct Quote {
+    pub(crate) sku: String,
+    pub(crate) cents: u64,
 }
 
 #[subscriber("price.{sku}")]
-async fn price(Path(sku): Path<String>, Ctx(prices): Ctx<KvView>) -> Result<Json<Quote>, Error> {
+async fn price(Path(sku): Path<String>, Ctx(prices): Ctx<kv::View>) -> Result<Json<Quote>, Error> {
     let cents: u64 = prices
         .get_json(&sku)?
-        .ok_or_else(|| Error::msg(format!("no price for {sku}")))?;
+        .ok_or_else(|| Error::status(404, format!("no price for {sku}")))?;
     Ok(Json(Quote { sku, cents }))
+}
+
+/// The service: the bucket and a view of it in the context, one subscriber.
+pub(crate) fn app(broker: Broker) -> App {
+    App::new(broker)
+        .on_startup(async |cx: Lifecycle| {
+            let prices = cx
+                .broker()
+                .key_value("prices")
+                .declare(kv::Config::default())
+                .await?;
+            prices.put_json("apple", &120).await?;
+            // Returns once the view holds every current price.
+            cx.context().insert(prices.view(">").await?);
+            cx.context().insert(prices);
+            Ok::<_, Error>(())
+        })
+        .subscriber(price)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let app = App::new(Broker::from_env())
-        .on_startup(async |cx: AppContext| {
-            let prices = cx
-                .broker()
-                .key_value("prices")
-                .declare(KvConfig::default())
-                .await?;
-            prices.put_json("apple", &120).await?;
-            // Returns once the view holds every current price.
-            let view = KvView::new(&prices, ">").await?;
-            cx.context().insert(view);
-            cx.context().insert(prices);
-            Ok::<_, Error>(())
-        })
-        .subscriber(price);
+    app(Broker::from_env()).after_startup(demo).run().await
+}
 
-    let app = TestApp::start(app).await?;
-    let quote: Quote = app.request_json("price.apple", &()).await?;
+/// Asks for prices, adds one and reads it back through the view, and stops the app.
+async fn demo(cx: Lifecycle) -> Result<(), Error> {
+    let quote: Quote = cx.broker().request_json("price.apple", &()).await?;
     println!("{quote:?}");
 
-    let prices = app.context().get::<KeyValue>()?;
-    let view = app.context().get::<KvView>()?;
+    let prices = cx.context().get::<KeyValue>()?;
+    let view = cx.context().get::<kv::View>()?;
     let revision = prices.put_json("pear", &95).await?;
     view.wait_for_revision(revision).await?; // read your own write
-    let quote: Quote = app.request_json("price.pear", &()).await?;
+    let quote: Quote = cx.broker().request_json("price.pear", &()).await?;
     println!("{quote:?}");
 
     let reads = 100_000;
@@ -64,5 +71,6 @@ async fn main() -> Result<(), Error> {
         view.revision(),
         view.lag()
     );
-    app.stop().await
+    cx.shutdown_handle().shutdown();
+    Ok(())
 }

@@ -1,6 +1,6 @@
-//! The quickstart: an app with a startup hook, a context object and three handlers.
-//! It starts, sends itself a few messages and a request, prints what the handlers did,
-//! and exits.
+//! The quickstart: an app with a startup hook, a context object and two handlers, run
+//! as in production (`App::run`). Once it runs, a demo sends it a few messages and a
+//! request, prints what the handlers did, and stops it with the shutdown handle.
 //!
 //! ```sh
 //! cargo run --example quickstart                                  # embedded broker
@@ -12,17 +12,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use faststream_kv::prelude::*;
 
 #[derive(Serialize, Deserialize)]
-struct Order {
-    sku: String,
-    qty: u32,
+pub(crate) struct Order {
+    pub(crate) sku: String,
+    pub(crate) qty: u32,
 }
 
 #[derive(Serialize, Deserialize, Debug)]
-struct Receipt {
-    region: String,
-    sku: String,
-    qty: u32,
-    order_number: u32,
+pub(crate) struct Receipt {
+    pub(crate) region: String,
+    pub(crate) sku: String,
+    pub(crate) qty: u32,
+    pub(crate) order_number: u32,
 }
 
 /// Shared state, put into the context by the startup hook.
@@ -54,47 +54,53 @@ async fn on_greeting(text: String) {
     println!("greeting: {text}");
 }
 
+/// The service: a startup hook puts the counter into the context; two subscribers.
+pub(crate) fn app(broker: Broker) -> App {
+    App::new(broker)
+        .on_startup(async |cx: Lifecycle| {
+            cx.context().insert(Counter::default());
+            Ok::<_, Error>(())
+        })
+        .subscriber(on_order)
+        .subscriber(on_greeting)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let broker = Broker::from_env();
     println!("backend: {}", broker.backend());
-    let app = App::new(broker)
-        .on_startup(async |cx: AppContext| {
-            cx.context().insert(Counter::default());
-            Ok::<_, Error>(())
-        })
-        .after_startup(async |cx: AppContext| {
-            cx.broker()
-                .publish("greetings", "hello from after_startup")
-                .await
-        })
-        .subscriber(on_order)
-        .subscriber(on_greeting);
+    // Serves until Ctrl-C or SIGTERM; here the demo talks to the service once it runs
+    // and then stops it.
+    app(broker).after_startup(demo).run().await
+}
 
-    // `app.run().await` would serve until Ctrl-C; here we talk to ourselves and stop.
-    let app = TestApp::start(app).await?;
+/// Sends the running service a greeting, two orders and a request, prints the answers,
+/// and stops the app through its shutdown handle.
+async fn demo(cx: Lifecycle) -> Result<(), Error> {
+    let broker = cx.broker();
+    broker
+        .publish("greetings", "hello from after_startup")
+        .await?;
     for (region, sku) in [("eu", "apple"), ("us", "pear")] {
         let order = Order {
             sku: sku.into(),
             qty: 2,
         };
-        app.publish_json(&format!("orders.{region}.created"), &order)
+        broker
+            .publish_json(&format!("orders.{region}.created"), &order)
             .await?;
     }
-    let receipt: Receipt = app
-        .request_json(
-            "orders.eu.created",
-            &Order {
-                sku: "plum".into(),
-                qty: 5,
-            },
-        )
-        .await?;
+    let order = Order {
+        sku: "plum".into(),
+        qty: 5,
+    };
+    let receipt: Receipt = broker.request_json("orders.eu.created", &order).await?;
     println!("reply: {receipt:?}");
-    let bad = app.request("orders.eu.created", "not json").await;
+    let bad = broker.request("orders.eu.created", "not json").await;
     println!(
         "bad input answered with: {}",
         bad.err().map(|e| e.to_string()).unwrap_or_default()
     );
-    app.stop().await
+    cx.shutdown_handle().shutdown();
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! Request/reply: a calculator service with typed JSON in and out, error replies for
-//! bad input and handler failures, and a request with its own correlation id.
+//! bad input and handler failures, and a request with its own correlation id. Runs as
+//! in production (`App::run`); a demo sends the requests once it runs, then stops it.
 //!
 //! ```sh
 //! cargo run --example request_reply
@@ -11,21 +12,21 @@ use faststream_kv::CORRELATION_ID;
 use faststream_kv::prelude::*;
 
 #[derive(Serialize, Deserialize)]
-struct Division {
-    dividend: i64,
-    divisor: i64,
+pub(crate) struct Division {
+    pub(crate) dividend: i64,
+    pub(crate) divisor: i64,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
-struct Quotient {
-    quotient: i64,
-    remainder: i64,
+#[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
+pub(crate) struct Quotient {
+    pub(crate) quotient: i64,
+    pub(crate) remainder: i64,
 }
 
 #[subscriber("calc.divide")]
 async fn divide(Json(division): Json<Division>) -> Result<Json<Quotient>, Error> {
     if division.divisor == 0 {
-        return Err(Error::msg("division by zero"));
+        return Err(Error::status(422, "division by zero"));
     }
     Ok(Json(Quotient {
         quotient: division.dividend / division.divisor,
@@ -33,11 +34,20 @@ async fn divide(Json(division): Json<Division>) -> Result<Json<Quotient>, Error>
     }))
 }
 
+/// The service: one subscriber.
+pub(crate) fn app(broker: Broker) -> App {
+    App::new(broker).subscriber(divide)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let app = TestApp::start(App::new(Broker::from_env()).subscriber(divide)).await?;
+    app(Broker::from_env()).after_startup(demo).run().await
+}
 
-    let answer: Quotient = app
+/// Sends the running service a few requests, prints the answers, and stops the app.
+async fn demo(cx: Lifecycle) -> Result<(), Error> {
+    let broker = cx.broker();
+    let answer: Quotient = broker
         .request_json(
             "calc.divide",
             &Division {
@@ -48,8 +58,8 @@ async fn main() -> Result<(), Error> {
         .await?;
     println!("17 / 5 = {answer:?}");
 
-    // A handler error comes back as a typed error with a status code, not a timeout.
-    let failed = app
+    // A handler's error comes back as a typed error with its status code, not a timeout.
+    let failed = broker
         .request_json::<_, Quotient>(
             "calc.divide",
             &Division {
@@ -65,8 +75,7 @@ async fn main() -> Result<(), Error> {
 
     // Headers and a timeout of its own; the reply keeps the correlation id.
     let request = Reply::new(r#"{"dividend": 9, "divisor": 3}"#).header(CORRELATION_ID, "job-42");
-    let reply = app
-        .broker()
+    let reply = broker
         .request_with("calc.divide", request, Some(Duration::from_secs(1)))
         .await?;
     println!(
@@ -75,9 +84,10 @@ async fn main() -> Result<(), Error> {
         String::from_utf8_lossy(reply.payload())
     );
 
-    match app.request("calc.nobody", "").await {
+    match broker.request("calc.nobody", "").await {
         Err(Error::NoResponders { subject, .. }) => println!("nobody listens on {subject}"),
         other => println!("unexpected: {other:?}"),
     }
-    app.stop().await
+    cx.shutdown_handle().shutdown();
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use faststream_kv::kv::{Entry, KvConfig, WatchEvent};
+use faststream_kv::kv::{self, Entry, WatchEvent};
 use faststream_kv::testing::NatsServer;
 use faststream_kv::{Broker, ConnectOptions, Error};
 use futures::StreamExt;
@@ -58,7 +58,7 @@ async fn kv_watch_resumes_across_a_server_restart_without_gaps_or_duplicates() -
     let broker = server.broker();
     let kv = broker
         .key_value("resume")
-        .declare(KvConfig::default())
+        .declare(kv::Config::default())
         .await?;
     kv.put("before", "0").await?;
     let mut watch = kv.watch_all().await?;

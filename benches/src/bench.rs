@@ -19,7 +19,7 @@ pub struct Settings {
     pub kv_messages: usize,
     /// Sequential requests per rpc run.
     pub rpc_requests: usize,
-    /// Timed `KvView::get` calls.
+    /// Timed `kv::View::get` calls.
     pub view_reads: usize,
     /// Rounds per throughput scenario; raw and framework alternate within each.
     pub rounds: usize,

@@ -7,6 +7,7 @@
 //!
 //! ```
 //! use faststream_kv::prelude::*;
+//! use faststream_kv::testing::TestApp;
 //!
 //! #[derive(Deserialize)]
 //! struct Order { sku: String, qty: u32 }
@@ -46,13 +47,17 @@ mod response;
 mod runtime;
 mod subject;
 pub mod subscriber;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod wire;
 
-pub use app::{App, AppContext, RunningApp, ShutdownHandle};
+pub use app::{App, Lifecycle, RunningApp, ShutdownHandle};
+/// The NATS client underneath: its types (`HeaderMap`, `Subject`, `Client`) appear in our
+/// signatures, and [`Broker::nats_client`] hands out its client.
+pub use async_nats;
 pub use backend_kind::BackendKind;
 pub use broker::{Broker, ConnectOptions};
-pub use context::{Context, LocalContext};
+pub use context::{Context, Extensions};
 pub use error::{BoxError, Error, Result};
 pub use message::Message;
 pub use response::{IntoReply, Reply};
@@ -77,10 +82,9 @@ pub struct ReadmeDoctests;
 /// Re-exports for handler code: `use faststream_kv::prelude::*;`.
 pub mod prelude {
     pub use crate::extract::{Ctx, FromMessage, Headers, Json, Path, Subject};
-    pub use crate::kv::{Entry, KeyValue, KvConfig, KvView, Operation, TypedKv, WatchEvent};
-    pub use crate::testing::TestApp;
+    pub use crate::kv::{self, Entry, KeyValue, Operation, WatchEvent};
     pub use crate::{
-        App, AppContext, Broker, Context, Error, IntoReply, Message, Reply, subscriber,
+        App, Broker, Context, Error, IntoReply, Lifecycle, Message, Reply, subscriber,
     };
     pub use bytes::Bytes;
     pub use serde::{Deserialize, Serialize};

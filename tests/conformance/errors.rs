@@ -1,6 +1,7 @@
 //! Bad input, handler errors and panics: an error reply, and the subscriber lives on.
 
 use faststream_kv::prelude::*;
+use faststream_kv::testing::TestApp;
 
 use crate::support::{Env, Log, eventually};
 

@@ -1,6 +1,7 @@
 //! Every built-in extractor on both backends.
 
 use faststream_kv::prelude::*;
+use faststream_kv::testing::TestApp;
 use faststream_kv::{CONTENT_TYPE, CORRELATION_ID};
 
 use crate::support::Env;
@@ -153,7 +154,7 @@ pub async fn optional_extractors_and_local_context(env: Env) -> Result<(), Error
     let app = App::new(env.broker())
         .subscriber(optional)
         .layer(tower::util::MapRequestLayer::new(|mut message: Message| {
-            message.local_mut().insert(Tenant("local".into()));
+            message.extensions_mut().insert(Tenant("local".into()));
             message
         }));
     app.context().insert(Tenant("global".into()));

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
+use faststream_kv::testing::TestApp;
 use futures::StreamExt;
 use tokio::sync::Notify;
 

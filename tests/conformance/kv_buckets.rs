@@ -1,6 +1,6 @@
 //! Bucket management: bind, create, declare (get-or-create, also racing), delete, list.
 
-use faststream_kv::kv::{KvConfig, Storage};
+use faststream_kv::kv::{self, Storage};
 use faststream_kv::prelude::*;
 use futures::StreamExt;
 
@@ -21,7 +21,7 @@ pub async fn binding_a_missing_bucket_is_not_found(env: Env) -> Result<(), Error
 
 pub async fn create_bind_declare_and_delete(env: Env) -> Result<(), Error> {
     let broker = env.broker();
-    let config = KvConfig {
+    let config = kv::Config {
         description: "feature flags".into(),
         history: 5,
         max_age: Some(std::time::Duration::from_secs(3600)),
@@ -29,14 +29,14 @@ pub async fn create_bind_declare_and_delete(env: Env) -> Result<(), Error> {
         max_value_size: Some(4096),
         storage: Storage::Memory,
         compression: true,
-        ..KvConfig::new("flags")
+        ..kv::Config::new("flags")
     };
     let created = broker.create_key_value(config.clone()).await?;
     created.put("a", "1").await?;
     // Creating again with the same configuration is idempotent; another one is refused.
     broker.create_key_value(config.clone()).await?;
     match broker
-        .create_key_value(KvConfig {
+        .create_key_value(kv::Config {
             history: 2,
             ..config.clone()
         })
@@ -48,7 +48,7 @@ pub async fn create_bind_declare_and_delete(env: Env) -> Result<(), Error> {
     // Declare binds the existing bucket as it is, whatever config it is given.
     let declared = broker
         .key_value("flags")
-        .declare(KvConfig::default())
+        .declare(kv::Config::default())
         .await?;
     assert_eq!(
         declared.get("a").await?.map(|e| e.value().clone()),
@@ -76,9 +76,9 @@ pub async fn concurrent_declares_agree_on_one_bucket(env: Env) -> Result<(), Err
     };
     let declares = brokers.iter().enumerate().map(|(index, broker)| {
         // Different configs on purpose: the first creator wins, the others bind.
-        let config = KvConfig {
+        let config = kv::Config {
             history: u8::try_from(index + 1).unwrap_or(1),
-            ..KvConfig::default()
+            ..kv::Config::default()
         };
         broker.key_value("shared").declare(config)
     });
@@ -93,11 +93,11 @@ pub async fn concurrent_declares_agree_on_one_bucket(env: Env) -> Result<(), Err
 pub async fn buckets_are_listed_with_their_status(env: Env) -> Result<(), Error> {
     let broker = env.broker();
     assert!(broker.key_value_buckets().await?.is_empty());
-    let b = broker.create_key_value(KvConfig::new("b")).await?;
+    let b = broker.create_key_value(kv::Config::new("b")).await?;
     broker
-        .create_key_value(KvConfig {
+        .create_key_value(kv::Config {
             history: 3,
-            ..KvConfig::new("a")
+            ..kv::Config::new("a")
         })
         .await?;
     b.put("x", "12345").await?;
@@ -113,7 +113,11 @@ pub async fn buckets_are_listed_with_their_status(env: Env) -> Result<(), Error>
 pub async fn invalid_configs_and_names_are_refused_before_the_wire(env: Env) -> Result<(), Error> {
     let broker = env.broker();
     for bucket in ["", "a.b", "a b", "*", ">", "ü"] {
-        match broker.key_value(bucket).declare(KvConfig::default()).await {
+        match broker
+            .key_value(bucket)
+            .declare(kv::Config::default())
+            .await
+        {
             Err(Error::InvalidBucket { .. }) => {}
             other => panic!("{bucket:?}: expected InvalidBucket, got {other:?}"),
         }
@@ -123,9 +127,9 @@ pub async fn invalid_configs_and_names_are_refused_before_the_wire(env: Env) -> 
         ));
     }
     for history in [0, 65] {
-        let config = KvConfig {
+        let config = kv::Config {
             history,
-            ..KvConfig::new("h")
+            ..kv::Config::new("h")
         };
         assert!(matches!(
             broker.create_key_value(config).await,
@@ -140,7 +144,7 @@ pub async fn handles_fail_once_the_broker_is_closed(env: Env) -> Result<(), Erro
     let broker = env.broker();
     let kv = broker
         .key_value("closing")
-        .declare(KvConfig::default())
+        .declare(kv::Config::default())
         .await?;
     kv.put("a", "1").await?;
     let mut watch = kv.watch_all().await?;

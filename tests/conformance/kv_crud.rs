@@ -1,15 +1,15 @@
 //! Reads and writes: get/put/create/update (CAS)/delete/purge with their
 //! expected-revision variants, entries, keys, history depth.
 
-use faststream_kv::kv::{KeyValue, KvConfig, Operation};
+use faststream_kv::kv::{self, KeyValue, Operation};
 use faststream_kv::prelude::*;
 
 use crate::support::Env;
 
 async fn bucket(env: &Env, history: u8) -> Result<KeyValue, Error> {
-    let config = KvConfig {
+    let config = kv::Config {
         history,
-        ..KvConfig::default()
+        ..kv::Config::default()
     };
     env.broker().key_value("crud").declare(config).await
 }

@@ -2,8 +2,9 @@
 //! extractors; the bucket may be declared by a startup hook.
 
 use faststream_kv::error::StartupProblemKind;
-use faststream_kv::kv::{KeyValue, KvConfig, Operation};
+use faststream_kv::kv::{self, KeyValue, Operation};
 use faststream_kv::prelude::*;
+use faststream_kv::testing::TestApp;
 
 use crate::support::{Env, Log, eventually};
 
@@ -33,11 +34,11 @@ async fn on_limit(Json(limit): Json<Limit>, Ctx(log): Ctx<Log>) {
 
 fn app(env: &Env, log: &Log) -> App {
     let app = App::new(env.broker())
-        .on_startup(async |cx: AppContext| {
+        .on_startup(async |cx: Lifecycle| {
             let kv = cx
                 .broker()
                 .key_value("config")
-                .declare(KvConfig::default())
+                .declare(kv::Config::default())
                 .await?;
             kv.put("feature.old", "on").await?;
             kv.put("other.key", "ignored").await?;

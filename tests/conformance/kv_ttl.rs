@@ -4,16 +4,16 @@
 use std::time::Duration;
 
 use faststream_kv::error::ConfigProblem;
-use faststream_kv::kv::{KvConfig, Operation, WatchEvent};
+use faststream_kv::kv::{self, Operation, WatchEvent};
 use faststream_kv::prelude::*;
 use futures::StreamExt;
 
 use crate::support::Env;
 
-fn ttl_config(bucket: &str) -> KvConfig {
-    KvConfig {
+fn ttl_config(bucket: &str) -> kv::Config {
+    kv::Config {
         key_ttl_markers: Some(Duration::from_secs(60)),
-        ..KvConfig::new(bucket)
+        ..kv::Config::new(bucket)
     }
 }
 
@@ -86,7 +86,7 @@ pub async fn invalid_ttls_are_typed_errors(env: Env) -> Result<(), Error> {
     }
     assert_eq!(kv.get("k").await?, None);
     // A bucket created without TTL markers refuses per-key TTLs.
-    let plain = broker.create_key_value(KvConfig::new("plain")).await?;
+    let plain = broker.create_key_value(kv::Config::new("plain")).await?;
     match plain
         .create_with_ttl("k", "v", Duration::from_secs(5))
         .await
@@ -104,9 +104,9 @@ pub async fn invalid_ttls_are_typed_errors(env: Env) -> Result<(), Error> {
 pub async fn max_age_removes_old_revisions(env: Env) -> Result<(), Error> {
     let kv = env
         .broker()
-        .create_key_value(KvConfig {
+        .create_key_value(kv::Config {
             max_age: Some(Duration::from_secs(1)),
-            ..KvConfig::new("aging")
+            ..kv::Config::new("aging")
         })
         .await?;
     kv.put("k", "v").await?;

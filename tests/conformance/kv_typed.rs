@@ -1,6 +1,6 @@
-//! Typed access: JSON values, `TypedKv<T>`, and `update_with` exact under contention.
+//! Typed access: JSON values, `kv::Typed<T>`, and `update_with` exact under contention.
 
-use faststream_kv::kv::{KeyValue, KvConfig};
+use faststream_kv::kv::{self, KeyValue};
 use faststream_kv::prelude::*;
 
 use crate::support::Env;
@@ -14,7 +14,7 @@ struct Stock {
 async fn bucket(env: &Env) -> Result<KeyValue, Error> {
     env.broker()
         .key_value("typed")
-        .declare(KvConfig::default())
+        .declare(kv::Config::default())
         .await
 }
 

@@ -1,7 +1,7 @@
 //! Keys from user input never reach the wire as wildcards; oversized values and full
 //! buckets are typed errors.
 
-use faststream_kv::kv::KvConfig;
+use faststream_kv::kv;
 use faststream_kv::prelude::*;
 
 use crate::support::Env;
@@ -10,7 +10,7 @@ pub async fn invalid_keys_are_refused_before_the_wire(env: Env) -> Result<(), Er
     let kv = env
         .broker()
         .key_value("v")
-        .declare(KvConfig::default())
+        .declare(kv::Config::default())
         .await?;
     kv.put("a.b", "precious").await?;
     let huge = "k".repeat(1 << 20);
@@ -63,10 +63,10 @@ pub async fn invalid_keys_are_refused_before_the_wire(env: Env) -> Result<(), Er
 pub async fn oversized_values_and_full_buckets_are_typed_errors(env: Env) -> Result<(), Error> {
     let broker = env.broker();
     let kv = broker
-        .create_key_value(KvConfig {
+        .create_key_value(kv::Config {
             max_value_size: Some(16),
             max_bytes: Some(4096),
-            ..KvConfig::new("small")
+            ..kv::Config::new("small")
         })
         .await?;
     kv.put("fits", vec![b'x'; 16]).await?;

@@ -1,15 +1,16 @@
-//! `KvView`: a local replica kept current by a watch; read-your-writes with
-//! `wait_for_revision`; usable as `Ctx<KvView>` in handlers.
+//! `kv::View`: a local replica kept current by a watch; read-your-writes with
+//! `wait_for_revision`; usable as `Ctx<kv::View>` in handlers.
 
-use faststream_kv::kv::{KeyValue, KvConfig};
+use faststream_kv::kv::{self, KeyValue};
 use faststream_kv::prelude::*;
+use faststream_kv::testing::TestApp;
 
 use crate::support::{Env, eventually};
 
 async fn bucket(env: &Env) -> Result<KeyValue, Error> {
     env.broker()
         .key_value("view")
-        .declare(KvConfig::default())
+        .declare(kv::Config::default())
         .await
 }
 
@@ -18,7 +19,7 @@ pub async fn view_holds_current_values_and_follows_changes(env: Env) -> Result<(
     kv.put("a", "1").await?;
     kv.put("b", "1").await?;
     kv.delete("b").await?;
-    let view = KvView::new(&kv, ">").await?;
+    let view = kv.view(">").await?;
     assert_eq!(view.get("a").map(|e| e.value().clone()), Some("1".into()));
     assert_eq!(view.get("b"), None);
     assert_eq!((view.len(), view.revision()), (1, 3));
@@ -48,7 +49,7 @@ pub async fn filtered_view_holds_only_matching_keys(env: Env) -> Result<(), Erro
     let kv = bucket(&env).await?;
     kv.put("user.1", "ann").await?;
     kv.put("order.1", "x").await?;
-    let view = KvView::new(&kv, "user.*").await?;
+    let view = kv.view("user.*").await?;
     assert_eq!(view.keys(), ["user.1"]);
     kv.put("order.2", "y").await?;
     let revision = kv.put("user.2", "bob").await?;
@@ -58,14 +59,14 @@ pub async fn filtered_view_holds_only_matching_keys(env: Env) -> Result<(), Erro
     assert_eq!(keys, ["user.1", "user.2"]);
     assert!(!view.is_empty() && view.get("order.2").is_none());
     assert!(matches!(
-        KvView::new(&kv, "a.>.b").await,
+        kv.view("a.>.b").await,
         Err(Error::InvalidKey { .. })
     ));
     Ok(())
 }
 
 #[subscriber("price.{sku}")]
-async fn price(Path(sku): Path<String>, Ctx(prices): Ctx<KvView>) -> Result<String, Error> {
+async fn price(Path(sku): Path<String>, Ctx(prices): Ctx<kv::View>) -> Result<String, Error> {
     match prices.get(&sku) {
         Some(entry) => Ok(String::from_utf8_lossy(entry.value()).into_owned()),
         None => Err(Error::msg(format!("no price for {sku}"))),
@@ -74,14 +75,14 @@ async fn price(Path(sku): Path<String>, Ctx(prices): Ctx<KvView>) -> Result<Stri
 
 pub async fn handlers_read_a_view_from_the_context(env: Env) -> Result<(), Error> {
     let app = App::new(env.broker())
-        .on_startup(async |cx: AppContext| {
+        .on_startup(async |cx: Lifecycle| {
             let kv = cx
                 .broker()
                 .key_value("prices")
-                .declare(KvConfig::default())
+                .declare(kv::Config::default())
                 .await?;
             kv.put("sku-1", "9.99").await?;
-            cx.context().insert(KvView::new(&kv, ">").await?);
+            cx.context().insert(kv.view(">").await?);
             cx.context().insert(kv);
             Ok::<_, Error>(())
         })
@@ -90,7 +91,7 @@ pub async fn handlers_read_a_view_from_the_context(env: Env) -> Result<(), Error
     let reply = app.request("price.sku-1", "").await?;
     assert_eq!(reply.payload().as_ref(), b"9.99");
     let kv = app.context().get::<KeyValue>()?;
-    let view = app.context().get::<KvView>()?;
+    let view = app.context().get::<kv::View>()?;
     let revision = kv.put("sku-2", "1.50").await?;
     view.wait_for_revision(revision).await?;
     assert_eq!(

@@ -3,16 +3,16 @@
 
 use std::time::Duration;
 
-use faststream_kv::kv::{KeyValue, KvConfig, Operation, Watch, WatchEvent};
+use faststream_kv::kv::{self, KeyValue, Operation, Watch, WatchEvent};
 use faststream_kv::prelude::*;
 use futures::StreamExt;
 
 use crate::support::Env;
 
 async fn bucket(env: &Env) -> Result<KeyValue, Error> {
-    let config = KvConfig {
+    let config = kv::Config {
         history: 10,
-        ..KvConfig::default()
+        ..kv::Config::default()
     };
     env.broker().key_value("w").declare(config).await
 }
@@ -185,7 +185,7 @@ pub async fn deleting_a_bucket_ends_its_watches(env: Env) -> Result<(), Error> {
     let broker = env.broker();
     let kv = broker
         .key_value("doomed")
-        .declare(KvConfig::default())
+        .declare(kv::Config::default())
         .await?;
     kv.put("a", "1").await?;
     let mut watch = kv.watch_all().await?;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
+use faststream_kv::testing::TestApp;
 use tower::timeout::TimeoutLayer;
 
 use crate::support::Env;

@@ -2,6 +2,7 @@
 
 use faststream_kv::error::HookStage;
 use faststream_kv::prelude::*;
+use faststream_kv::testing::TestApp;
 
 use crate::support::{Env, Log};
 
@@ -15,7 +16,7 @@ pub async fn hooks_run_in_order(env: Env) -> Result<(), Error> {
     let log = Log::default();
     let hook = |name: &'static str| {
         let log = log.clone();
-        move |cx: AppContext| {
+        move |cx: Lifecycle| {
             let log = log.clone();
             async move {
                 log.push(name);
@@ -54,9 +55,9 @@ pub async fn failing_startup_hook_aborts_with_its_error(env: Env) -> Result<(), 
     let log = Log::default();
     let later = log.clone();
     let app = App::new(env.broker())
-        .on_startup(async |_cx: AppContext| Ok::<_, Error>(()))
-        .on_startup(async |_cx: AppContext| Err(Error::msg("bucket unavailable")))
-        .after_startup(move |_cx: AppContext| {
+        .on_startup(async |_cx: Lifecycle| Ok::<_, Error>(()))
+        .on_startup(async |_cx: Lifecycle| Err(Error::msg("bucket unavailable")))
+        .after_startup(move |_cx: Lifecycle| {
             let later = later.clone();
             async move {
                 later.push("after_startup ran");
@@ -94,7 +95,7 @@ async fn greet(Path(name): Path<String>, Ctx(greeting): Ctx<Greeting>) -> String
 
 pub async fn context_values_reach_handlers(env: Env) -> Result<(), Error> {
     let app = App::new(env.broker())
-        .on_startup(async |cx: AppContext| {
+        .on_startup(async |cx: Lifecycle| {
             cx.broker().connect().await?; // connecting early is allowed and idempotent
             cx.context().insert(Greeting("hello".into()));
             Ok::<_, Error>(())

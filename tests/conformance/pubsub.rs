@@ -5,6 +5,7 @@ use std::time::Duration;
 use faststream_kv::CORRELATION_ID;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
+use faststream_kv::testing::TestApp;
 use futures::StreamExt;
 
 use crate::support::{Env, Log, eventually};

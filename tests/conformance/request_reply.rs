@@ -2,6 +2,7 @@
 
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
+use faststream_kv::testing::TestApp;
 use faststream_kv::{APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, TEXT_PLAIN};
 
 use crate::support::Env;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
+use faststream_kv::testing::TestApp;
 use tokio::sync::Semaphore;
 
 use crate::support::{Env, Log, eventually};

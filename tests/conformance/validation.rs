@@ -3,6 +3,7 @@
 use faststream_kv::error::StartupProblemKind;
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
+use faststream_kv::testing::TestApp;
 
 use crate::support::Env;
 
@@ -23,7 +24,7 @@ async fn needs_cache(Ctx(_cache): Ctx<Cache>) {}
 
 pub async fn startup_lists_every_missing_requirement(env: Env) -> Result<(), Error> {
     let app = App::new(env.broker())
-        .on_startup(async |cx: AppContext| {
+        .on_startup(async |cx: Lifecycle| {
             cx.context().insert(Cache);
             Ok::<_, Error>(())
         })

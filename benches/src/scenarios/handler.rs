@@ -12,7 +12,7 @@ use std::time::Instant;
 use faststream_kv::extract::Scope;
 use faststream_kv::handler::Handler;
 use faststream_kv::subscriber::Pattern;
-use faststream_kv::{Broker, Context as AppContext, Message};
+use faststream_kv::{Broker, Context as Lifecycle, Message};
 
 use super::pubsub::{PATTERN, SUBJECT, handle_order, on_order};
 use super::{raw_stock, stock};
@@ -82,7 +82,7 @@ fn call_once<H: Handler<Args>, Args>(
 
 async fn framework_run(bench: &Bench) -> Result<f64> {
     let broker = Broker::memory();
-    let context = AppContext::new();
+    let context = Lifecycle::new();
     context.insert(stock(&broker).await?);
     // What the app builds for the subscriber at startup.
     let scope = Scope::new(context, Pattern::parse(PATTERN)?, "on_order");

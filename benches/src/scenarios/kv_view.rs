@@ -1,6 +1,6 @@
-//! `kv_view`: handlers read through a `KvView` (local replica) instead of a round trip;
+//! `kv_view`: handlers read through a `kv::View` (local replica) instead of a round trip;
 //! compared with the framework's `kv_get` throughput in the same run, plus the latency
-//! of a single `KvView::get`.
+//! of a single `kv::View::get`.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -28,8 +28,8 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
     }))
 }
 
-fn on_message(counter: &'static Counter) -> impl Handler<(Ctx<KvView>,)> {
-    move |Ctx(view): Ctx<KvView>| async move {
+fn on_message(counter: &'static Counter) -> impl Handler<(Ctx<kv::View>,)> {
+    move |Ctx(view): Ctx<kv::View>| async move {
         if view.get(KEY).is_some() {
             counter.hit();
         }
@@ -40,20 +40,20 @@ async fn framework_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.messages;
     let counter = Counter::leaked(messages);
     let app = app(bench.broker())
-        .on_startup(async |cx: AppContext| {
+        .on_startup(async |cx: Lifecycle| {
             // Runs after `app`'s own hook, which put the bucket in the context.
             let kv = cx.context().get::<KeyValue>()?;
-            cx.context().insert(KvView::new(&kv, ">").await?);
+            cx.context().insert(kv.view(">").await?);
             Ok::<_, Error>(())
         })
         .subscriber(Subscriber::new(SUBJECT, on_message(counter)));
     framework_throughput(bench, app, SUBJECT, messages, counter).await
 }
 
-/// The median time of one `KvView::get`, in nanoseconds.
+/// The median time of one `kv::View::get`, in nanoseconds.
 async fn read_latency(bench: &Bench) -> Result<f64> {
     let broker = bench.broker();
-    let view = KvView::new(&stock(&broker).await?, ">").await?;
+    let view = stock(&broker).await?.view(">").await?;
     let mut nanos = Vec::with_capacity(bench.settings.view_reads);
     for _ in 0..bench.settings.view_reads {
         let started = Instant::now();

@@ -12,8 +12,8 @@ mod raw;
 mod rpc;
 mod startup;
 
-use faststream_kv::kv::{KeyValue, KvConfig};
-use faststream_kv::{App, AppContext, Broker, Error};
+use faststream_kv::kv::{self, KeyValue};
+use faststream_kv::{App, Broker, Error, Lifecycle};
 
 use crate::Result;
 use crate::bench::Bench;
@@ -58,7 +58,7 @@ const KEY: &str = "sku-1";
 async fn stock(broker: &Broker) -> std::result::Result<KeyValue, Error> {
     let kv = broker
         .key_value(BUCKET)
-        .declare(KvConfig::default())
+        .declare(kv::Config::default())
         .await?;
     if kv.get(KEY).await?.is_none() {
         kv.put(KEY, "5").await?;
@@ -70,7 +70,7 @@ async fn stock(broker: &Broker) -> std::result::Result<KeyValue, Error> {
 /// through a captured [`Counter::leaked`]: the count is instrumentation, not the work
 /// compared, and costs neither side any reference counting.
 fn app(broker: Broker) -> App {
-    App::new(broker).on_startup(async |cx: AppContext| {
+    App::new(broker).on_startup(async |cx: Lifecycle| {
         let kv = stock(cx.broker()).await?;
         cx.context().insert(kv);
         Ok::<_, Error>(())

@@ -45,12 +45,12 @@ async fn on_first(Ctx(first): Ctx<Notify>) {
 async fn framework_run(broker: Broker) -> Result<f64> {
     let first = Arc::new(Notify::new());
     let app = App::new(broker)
-        .on_startup(async |cx: AppContext| {
+        .on_startup(async |cx: Lifecycle| {
             let kv = stock(cx.broker()).await?;
             cx.context().insert(kv);
             Ok::<_, Error>(())
         })
-        .after_startup(async |cx: AppContext| cx.broker().publish(SUBJECT, "go").await)
+        .after_startup(async |cx: Lifecycle| cx.broker().publish(SUBJECT, "go").await)
         .subscriber(Subscriber::new(SUBJECT, on_first));
     app.context().insert_arc(Arc::clone(&first));
     let stop = app.shutdown_handle();

@@ -4,11 +4,10 @@ use std::future::Future;
 
 use futures::future::BoxFuture;
 
-use super::AppContext;
+use super::Lifecycle;
 use crate::error::{BoxError, Error, HookStage, Result};
 
-pub(super) type Hook =
-    Box<dyn FnMut(AppContext) -> BoxFuture<'static, Result<(), BoxError>> + Send>;
+pub(super) type Hook = Box<dyn FnMut(Lifecycle) -> BoxFuture<'static, Result<(), BoxError>> + Send>;
 
 #[derive(Default)]
 pub(super) struct Hooks {
@@ -20,7 +19,7 @@ pub(super) struct Hooks {
 
 pub(super) fn boxed_hook<F, Fut, E>(mut hook: F) -> Hook
 where
-    F: FnMut(AppContext) -> Fut + Send + 'static,
+    F: FnMut(Lifecycle) -> Fut + Send + 'static,
     Fut: Future<Output = Result<(), E>> + Send + 'static,
     E: Into<BoxError>,
 {
@@ -33,7 +32,7 @@ where
 pub(super) async fn run_hooks(
     stage: HookStage,
     hooks: &mut [Hook],
-    context: &AppContext,
+    context: &Lifecycle,
 ) -> Result<()> {
     for (index, hook) in hooks.iter_mut().enumerate() {
         hook(context.clone()).await.map_err(|source| Error::Hook {

@@ -5,8 +5,8 @@
 //! `on_shutdown` hooks → drain in-flight handlers (bounded by the graceful timeout) →
 //! close the broker → `after_shutdown` hooks.
 
-mod app_context;
 mod hooks;
+mod lifecycle;
 mod running;
 mod shutdown;
 
@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tower::{Layer, Service};
 
-pub use app_context::AppContext;
+pub use lifecycle::Lifecycle;
 pub use running::RunningApp;
 pub use shutdown::ShutdownHandle;
 
@@ -40,6 +40,7 @@ const DEFAULT_GRACEFUL_TIMEOUT: Duration = Duration::from_secs(30);
 ///
 /// ```
 /// use faststream_kv::prelude::*;
+/// use faststream_kv::testing::TestApp;
 ///
 /// struct Greeting(String);
 ///
@@ -50,7 +51,7 @@ const DEFAULT_GRACEFUL_TIMEOUT: Duration = Duration::from_secs(30);
 ///
 /// # #[tokio::main] async fn main() -> Result<(), Error> {
 /// let app = App::new(Broker::memory())
-///     .on_startup(async |cx: AppContext| {
+///     .on_startup(async |cx: Lifecycle| {
 ///         cx.context().insert(Greeting("Hello".into()));
 ///         Ok::<_, Error>(())
 ///     })
@@ -109,7 +110,7 @@ impl App {
     /// An error aborts startup with that error. Hooks run in the order added.
     pub fn on_startup<F, Fut, E>(mut self, hook: F) -> Self
     where
-        F: FnMut(AppContext) -> Fut + Send + 'static,
+        F: FnMut(Lifecycle) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<BoxError>,
     {
@@ -120,7 +121,7 @@ impl App {
     /// Runs once every subscriber is consuming (publish a first message, warm caches).
     pub fn after_startup<F, Fut, E>(mut self, hook: F) -> Self
     where
-        F: FnMut(AppContext) -> Fut + Send + 'static,
+        F: FnMut(Lifecycle) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<BoxError>,
     {
@@ -131,7 +132,7 @@ impl App {
     /// Runs when shutdown begins, while subscribers still consume.
     pub fn on_shutdown<F, Fut, E>(mut self, hook: F) -> Self
     where
-        F: FnMut(AppContext) -> Fut + Send + 'static,
+        F: FnMut(Lifecycle) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<BoxError>,
     {
@@ -142,7 +143,7 @@ impl App {
     /// Runs last, after handlers drained and the broker closed.
     pub fn after_shutdown<F, Fut, E>(mut self, hook: F) -> Self
     where
-        F: FnMut(AppContext) -> Fut + Send + 'static,
+        F: FnMut(Lifecycle) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
         E: Into<BoxError>,
     {
@@ -210,22 +211,17 @@ impl App {
     /// need; [`Error::BucketNotFound`] for a `kv_watch` subscriber on a missing bucket;
     /// [`Error::Nats`] when subscribing fails. Nothing keeps running after an error.
     pub async fn start(mut self) -> Result<RunningApp> {
-        let app_context = AppContext {
+        let lifecycle = Lifecycle {
             broker: self.broker.clone(),
             context: self.context.clone(),
             shutdown: self.shutdown.clone(),
         };
-        run_hooks(
-            HookStage::OnStartup,
-            &mut self.hooks.on_startup,
-            &app_context,
-        )
-        .await?;
+        run_hooks(HookStage::OnStartup, &mut self.hooks.on_startup, &lifecycle).await?;
         self.broker.connect().await?;
         self.check_subscribers()?;
         let subscribers = self.start_subscribers().await?;
         let mut running = RunningApp {
-            app_context: app_context.clone(),
+            lifecycle: lifecycle.clone(),
             hooks: Mutex::new(self.hooks),
             subscribers,
             graceful_timeout: self.graceful_timeout,
@@ -233,7 +229,7 @@ impl App {
             stopped: false,
         };
         let after_startup = &mut running.hooks_mut().after_startup;
-        if let Err(error) = run_hooks(HookStage::AfterStartup, after_startup, &app_context).await {
+        if let Err(error) = run_hooks(HookStage::AfterStartup, after_startup, &lifecycle).await {
             running.stop_subscribers().await;
             return Err(error);
         }

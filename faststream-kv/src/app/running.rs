@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::hooks::{Hooks, run_hooks};
-use super::{AppContext, ShutdownHandle};
+use super::{Lifecycle, ShutdownHandle};
 use crate::broker::Broker;
 use crate::context::Context;
 use crate::error::{HookStage, Result};
@@ -14,7 +14,7 @@ use crate::error::{HookStage, Result};
 /// A started app. Dropping it without [`stop`](Self::stop) shuts it down in the
 /// background.
 pub struct RunningApp {
-    pub(super) app_context: AppContext,
+    pub(super) lifecycle: Lifecycle,
     /// Only used through `&mut self`; the mutex makes `RunningApp` `Sync` without asking
     /// hooks to be.
     pub(super) hooks: Mutex<Hooks>,
@@ -27,12 +27,12 @@ pub struct RunningApp {
 impl RunningApp {
     /// The app's broker.
     pub fn broker(&self) -> &Broker {
-        &self.app_context.broker
+        &self.lifecycle.broker
     }
 
     /// The app's context.
     pub fn context(&self) -> &Context {
-        &self.app_context.context
+        &self.lifecycle.context
     }
 
     /// A handle that asks the app to stop (then call [`stop`](Self::stop) or let
@@ -57,21 +57,21 @@ impl RunningApp {
     async fn stop_in_place(&mut self) -> Result<()> {
         self.stopped = true;
         let mut first_error = None;
-        let app_context = self.app_context.clone();
+        let lifecycle = self.lifecycle.clone();
         let on_shutdown = run_hooks(
             HookStage::OnShutdown,
             &mut self.hooks_mut().on_shutdown,
-            &app_context,
+            &lifecycle,
         )
         .await;
         first_error = first_error.or(on_shutdown.err());
         self.stop_subscribers().await;
-        self.app_context.context.unpin_all();
-        first_error = first_error.or(self.app_context.broker.close().await.err());
+        self.lifecycle.context.unpin_all();
+        first_error = first_error.or(self.lifecycle.broker.close().await.err());
         let after_shutdown = run_hooks(
             HookStage::AfterShutdown,
             &mut self.hooks_mut().after_shutdown,
-            &app_context,
+            &lifecycle,
         )
         .await;
         first_error = first_error.or(after_shutdown.err());
@@ -111,7 +111,7 @@ impl Drop for RunningApp {
             return;
         };
         let mut running = RunningApp {
-            app_context: self.app_context.clone(),
+            lifecycle: self.lifecycle.clone(),
             hooks: Mutex::new(std::mem::take(self.hooks_mut())),
             subscribers: std::mem::take(&mut self.subscribers),
             graceful_timeout: self.graceful_timeout,

@@ -19,8 +19,8 @@ pub use nats::ConnectOptions;
 
 use crate::backend_kind::BackendKind;
 use crate::error::Result;
+use crate::kv;
 use crate::kv::store::Store;
-use crate::kv::{KvConfig, KvStatus};
 use crate::message::Message;
 use memory::{MemoryBroker, MemorySubscription};
 
@@ -176,7 +176,7 @@ impl Connection {
     }
 
     /// Creates a Key-Value bucket (the same configuration again returns it).
-    pub(crate) async fn create_bucket(&self, config: &KvConfig) -> Result<Arc<dyn Store>> {
+    pub(crate) async fn create_bucket(&self, config: &kv::Config) -> Result<Arc<dyn Store>> {
         Ok(match self {
             Connection::Nats(client) => Arc::new(nats::kv::create(client, config).await?),
             Connection::Memory(memory) => memory.key_values().create(config)?,
@@ -190,7 +190,7 @@ impl Connection {
         }
     }
 
-    pub(crate) async fn list_buckets(&self) -> Result<Vec<KvStatus>> {
+    pub(crate) async fn list_buckets(&self) -> Result<Vec<kv::Status>> {
         match self {
             Connection::Nats(client) => nats::kv::list(client).await,
             Connection::Memory(memory) => memory.key_values().list(),

@@ -10,7 +10,7 @@ use super::Broker;
 use crate::backend::Connection;
 use crate::error::{Error, Result};
 use crate::kv::store::Store;
-use crate::kv::{KeyValue, KvConfig, KvStatus, validate_bucket};
+use crate::kv::{self, KeyValue, validate_bucket};
 
 impl Broker {
     /// The bucket `bucket`: `.await` it to bind an existing bucket
@@ -32,7 +32,7 @@ impl Broker {
     /// [`Error::BucketExists`] when it exists with another configuration;
     /// [`Error::Unsupported`] for what the backend cannot do (replicas in memory, TTL
     /// markers before nats-server 2.11); [`Error::Nats`] when the server fails.
-    pub async fn create_key_value(&self, config: KvConfig) -> Result<KeyValue> {
+    pub async fn create_key_value(&self, config: kv::Config) -> Result<KeyValue> {
         config.validate()?;
         let store = self.connected().await?.create_bucket(&config).await?;
         Ok(self.key_value_handle(store))
@@ -56,7 +56,7 @@ impl Broker {
     ///
     /// [`Error::Connect`] when the broker cannot connect; [`Error::Nats`] when the
     /// server fails.
-    pub async fn key_value_buckets(&self) -> Result<Vec<KvStatus>> {
+    pub async fn key_value_buckets(&self) -> Result<Vec<kv::Status>> {
         self.connected().await?.list_buckets().await
     }
 
@@ -92,8 +92,8 @@ impl KeyValueBinding {
     /// # Errors
     ///
     /// As [`Broker::create_key_value`], except that an existing bucket is no error.
-    pub async fn declare(self, config: KvConfig) -> Result<KeyValue> {
-        let config = KvConfig {
+    pub async fn declare(self, config: kv::Config) -> Result<KeyValue> {
+        let config = kv::Config {
             bucket: self.bucket,
             ..config
         };

@@ -1,5 +1,6 @@
 //! The typed context: one value per Rust type, shared by hooks and handlers.
 
+mod extensions;
 mod snapshot;
 
 use std::any::{Any, TypeId, type_name};
@@ -9,12 +10,13 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
+pub use extensions::Extensions;
 pub(crate) use snapshot::ContextSnapshot;
 
 use crate::error::{Error, Result};
 
 type AnyValue = Arc<dyn Any + Send + Sync>;
-type TypeMap = HashMap<TypeId, AnyValue, BuildHasherDefault<TypeIdHasher>>;
+pub(crate) type TypeMap = HashMap<TypeId, AnyValue, BuildHasherDefault<TypeIdHasher>>;
 
 /// The app's global context: a map from a Rust type to one shared value of it.
 ///
@@ -139,43 +141,6 @@ impl fmt::Debug for Context {
     }
 }
 
-/// Values scoped to one message, set by middleware for the handler (like axum's request
-/// extensions). [`Ctx`](crate::extract::Ctx) looks here before the global [`Context`].
-#[derive(Default)]
-pub struct LocalContext {
-    // Boxed and lazy: most messages never carry local values.
-    values: Option<Box<TypeMap>>,
-}
-
-impl LocalContext {
-    /// Inserts a value for this message only.
-    pub fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
-        self.values
-            .get_or_insert_default()
-            .insert(TypeId::of::<T>(), Arc::new(value));
-    }
-
-    /// The value of type `T` set for this message, if any.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::MissingContext`] naming the type.
-    #[inline]
-    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        let value = self.values.as_ref()?.get(&TypeId::of::<T>())?.clone();
-        value.downcast().ok()
-    }
-}
-
-impl fmt::Debug for LocalContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let len = self.values.as_ref().map_or(0, |values| values.len());
-        f.debug_struct("LocalContext")
-            .field("values", &len)
-            .finish()
-    }
-}
-
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     // A panic while holding the lock cannot leave a HashMap half-updated in a way that
     // matters here, so a poisoned lock is still good to use.
@@ -188,7 +153,7 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 
 /// `TypeId`s are already hashes; hashing them again is wasted work on every lookup.
 #[derive(Default)]
-struct TypeIdHasher(u64);
+pub(crate) struct TypeIdHasher(u64);
 
 impl Hasher for TypeIdHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -243,13 +208,5 @@ mod tests {
         context.insert(String::from("replaced is fine"));
         context.unpin_all();
         assert!(context.remove::<String>().expect("unpinned").is_some());
-    }
-
-    #[test]
-    fn local_context() {
-        let mut local = LocalContext::default();
-        assert!(local.get::<u8>().is_none());
-        local.insert(7u8);
-        assert_eq!(local.get::<u8>().as_deref(), Some(&7));
     }
 }

@@ -13,7 +13,7 @@ use crate::message::Message;
 ///
 /// The app checks at startup that every `Ctx<T>` has its `T`, so this extractor does not
 /// fail at message time. A value that middleware attached to the message
-/// ([`Message::local_mut`]) takes precedence over the global one.
+/// ([`Message::extensions_mut`]) takes precedence over the global one.
 ///
 /// Holds an [`Arc<T>`]: extracting is a map lookup and a reference-count increment.
 #[derive(Debug)]
@@ -27,7 +27,7 @@ impl<T: Send + Sync + 'static> FromMessage for Ctx<T> {
         scope: &Scope,
     ) -> impl Future<Output = Result<Self, Error>> + Send {
         // Looked up before it is awaited: a ready future is no state machine of its own.
-        ready(match message.local().get::<T>() {
+        ready(match message.extensions().get::<T>() {
             Some(local) => Ok(Ctx(local)),
             None => scope.context_value::<T>().map(Ctx),
         })

@@ -12,7 +12,7 @@ impl FromMessage for Entry {
 
     async fn from_message(message: &Message, _scope: &Scope) -> Result<Self, Error> {
         message
-            .local()
+            .extensions()
             .get::<Entry>()
             .map(|entry| Entry::clone(&entry))
             .ok_or(Error::MissingContext {

@@ -24,16 +24,16 @@ pub enum Storage {
 ///
 /// ```
 /// use std::time::Duration;
-/// use faststream_kv::kv::KvConfig;
+/// use faststream_kv::kv::Config;
 ///
-/// let config = KvConfig {
+/// let config = Config {
 ///     history: 5,
 ///     max_age: Some(Duration::from_secs(3600)),
-///     ..KvConfig::new("sessions")
+///     ..Config::new("sessions")
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KvConfig {
+pub struct Config {
     /// The bucket's name (`[a-zA-Z0-9_-]+`). `declare` fills it in from `key_value(name)`.
     pub bucket: String,
     /// Free text shown by tools.
@@ -62,7 +62,7 @@ pub struct KvConfig {
     pub key_ttl_markers: Option<Duration>,
 }
 
-impl KvConfig {
+impl Config {
     /// The default configuration for bucket `bucket`.
     pub fn new(bucket: impl Into<String>) -> Self {
         Self {
@@ -94,7 +94,7 @@ impl KvConfig {
     }
 }
 
-impl Default for KvConfig {
+impl Default for Config {
     fn default() -> Self {
         Self {
             bucket: String::new(),
@@ -115,9 +115,9 @@ impl Default for KvConfig {
 /// [`KeyValue::status`](super::KeyValue::status) and
 /// [`Broker::key_value_buckets`](crate::Broker::key_value_buckets).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KvStatus {
+pub struct Status {
     /// The configuration the bucket runs with.
-    pub config: KvConfig,
+    pub config: Config,
     /// Revisions stored (all keys, including history and markers).
     pub values: u64,
     /// Bytes stored.

@@ -7,7 +7,7 @@
 //!
 //! # #[tokio::main] async fn main() -> Result<(), Error> {
 //! let broker = Broker::memory();
-//! let stock = broker.key_value("stock").declare(KvConfig::default()).await?;
+//! let stock = broker.key_value("stock").declare(kv::Config::default()).await?;
 //! let revision = stock.put("sku-1", "5").await?;
 //! assert_eq!(stock.get("sku-1").await?.map(|entry| entry.revision()), Some(revision));
 //! stock.update("sku-1", "4", revision).await?;
@@ -32,11 +32,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-pub use config::{KvConfig, KvStatus, MAX_HISTORY, Storage};
+pub use config::{Config, MAX_HISTORY, Status, Storage};
 pub use entry::{Entry, Operation};
 pub use names::{MAX_BUCKET_LEN, MAX_KEY_LEN, validate_bucket, validate_key, validate_key_filter};
-pub use typed::TypedKv;
-pub use view::KvView;
+pub use typed::Typed;
+pub use view::View;
 pub use watch::{Watch, WatchBuilder, WatchEvent, WatchOptions};
 
 use crate::error::{ConfigProblem, Error, Result};
@@ -147,7 +147,7 @@ impl KeyValue {
     }
 
     /// Like [`create`](Self::create), and the key expires after `ttl` (whole seconds;
-    /// the bucket needs [`KvConfig::key_ttl_markers`]). The expiry leaves a purge marker
+    /// the bucket needs [`Config::key_ttl_markers`]). The expiry leaves a purge marker
     /// that watchers see.
     ///
     /// # Errors
@@ -264,7 +264,7 @@ impl KeyValue {
     }
 
     /// Purges `key`; the purge marker itself disappears after `ttl` (whole seconds; the
-    /// bucket needs [`KvConfig::key_ttl_markers`]).
+    /// bucket needs [`Config::key_ttl_markers`]).
     ///
     /// # Errors
     ///
@@ -384,7 +384,7 @@ impl KeyValue {
     ///
     /// [`Error::Closed`] once the broker is closed, [`Error::BucketNotFound`] when the
     /// bucket was deleted, [`Error::Nats`] when the server fails.
-    pub async fn status(&self) -> Result<KvStatus> {
+    pub async fn status(&self) -> Result<Status> {
         self.open()?.status().await
     }
 }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
-use super::{Entry, KvStatus, Operation, WatchEvent};
+use super::{Entry, Operation, Status, WatchEvent};
 use crate::backend_kind::BackendKind;
 use crate::error::Result;
 
@@ -69,5 +69,5 @@ pub(crate) trait Store: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Events>>;
 
     /// The bucket's configuration, size and latest revision.
-    fn status(&self) -> BoxFuture<'_, Result<KvStatus>>;
+    fn status(&self) -> BoxFuture<'_, Result<Status>>;
 }

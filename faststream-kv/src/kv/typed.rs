@@ -66,8 +66,8 @@ impl KeyValue {
     }
 
     /// A typed view of this bucket whose values are `T` as JSON.
-    pub fn typed<T>(&self) -> TypedKv<T> {
-        TypedKv {
+    pub fn typed<T>(&self) -> Typed<T> {
+        Typed {
             kv: self.clone(),
             value: PhantomData,
         }
@@ -94,18 +94,18 @@ fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Bytes> {
 ///
 /// # #[tokio::main] async fn main() -> Result<(), Error> {
 /// let broker = Broker::memory();
-/// let bucket = broker.key_value("counters").declare(KvConfig::default()).await?;
+/// let bucket = broker.key_value("counters").declare(kv::Config::default()).await?;
 /// let counters = bucket.typed::<Counter>();
 /// counters.update_with("home", |old| Counter { hits: old.map_or(0, |c| c.hits) + 1 }).await?;
 /// assert_eq!(counters.get("home").await?, Some(Counter { hits: 1 }));
 /// # Ok(()) }
 /// ```
-pub struct TypedKv<T> {
+pub struct Typed<T> {
     kv: KeyValue,
     value: PhantomData<fn() -> T>,
 }
 
-impl<T: Serialize + DeserializeOwned> TypedKv<T> {
+impl<T: Serialize + DeserializeOwned> Typed<T> {
     /// The value of `key` (`None` when absent, deleted or purged).
     ///
     /// # Errors
@@ -183,7 +183,7 @@ impl<T: Serialize + DeserializeOwned> TypedKv<T> {
     }
 }
 
-impl<T> Clone for TypedKv<T> {
+impl<T> Clone for Typed<T> {
     fn clone(&self) -> Self {
         Self {
             kv: self.kv.clone(),
@@ -192,9 +192,9 @@ impl<T> Clone for TypedKv<T> {
     }
 }
 
-impl<T> fmt::Debug for TypedKv<T> {
+impl<T> fmt::Debug for Typed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TypedKv")
+        f.debug_struct("Typed")
             .field("bucket", &self.kv.bucket())
             .field("value", &std::any::type_name::<T>())
             .finish()

@@ -1,4 +1,4 @@
-//! `KvView`: a local, read-only replica of a bucket (or of the keys matching a filter)
+//! `kv::View`: a local, read-only replica of a bucket (or of the keys matching a filter)
 //! kept current by a watch, so hot handlers read KV state from memory.
 
 use std::collections::HashMap;
@@ -14,25 +14,40 @@ use tokio::task::AbortHandle;
 use super::{Entry, KeyValue, Watch, WatchEvent};
 use crate::error::{Error, Result};
 
+impl KeyValue {
+    /// A local, read-only copy of the keys matching `filter` (`">"` for all), kept
+    /// current by a watch; returns once it holds every current value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a filter that is not one; [`Error::WatchEnded`] when the
+    /// bucket goes away before the view holds its values; otherwise as
+    /// [`KeyValue::watch`].
+    pub async fn view(&self, filter: &str) -> Result<View> {
+        View::start(self, filter).await
+    }
+}
+
 /// A local copy of a bucket's keys (all, or those matching a filter), updated by a
 /// watch in revision order. Reads never leave the process.
 ///
-/// Put it in the app context and extract it with `Ctx<KvView>`:
+/// Make one with [`KeyValue::view`], put it in the app context and extract it with
+/// `Ctx<kv::View>`:
 ///
 /// ```
 /// use faststream_kv::prelude::*;
 ///
 /// # #[tokio::main] async fn main() -> Result<(), Error> {
 /// let broker = Broker::memory();
-/// let config = broker.key_value("config").declare(KvConfig::default()).await?;
-/// let view = KvView::new(&config, "feature.>").await?;
+/// let config = broker.key_value("config").declare(kv::Config::default()).await?;
+/// let view = config.view("feature.>").await?;
 /// let revision = config.put("feature.dark-mode", "on").await?;
 /// view.wait_for_revision(revision).await?;       // read your own write
 /// assert_eq!(view.get("feature.dark-mode").map(|e| e.value().clone()), Some("on".into()));
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct KvView {
+pub struct View {
     shared: Arc<Shared>,
 }
 
@@ -51,16 +66,9 @@ struct Progress {
     ended: bool,
 }
 
-impl KvView {
-    /// Starts a view of the keys of `kv` matching `filter` (`">"` for all) and returns
-    /// once it holds every current value.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidKey`] for a filter that is not one; [`Error::WatchEnded`] when
-    /// the bucket goes away before the view holds its values; otherwise as
-    /// [`KeyValue::watch`].
-    pub async fn new(kv: &KeyValue, filter: &str) -> Result<Self> {
+impl View {
+    /// Starts a view of the keys of `kv` matching `filter`; see [`KeyValue::view`].
+    async fn start(kv: &KeyValue, filter: &str) -> Result<Self> {
         let mut watch = kv.watch(filter).await?;
         let mut entries = HashMap::new();
         let mut revision = 0;
@@ -195,7 +203,7 @@ async fn follow(mut watch: Watch, view: std::sync::Weak<Shared>) {
             Ok(WatchEvent::EndOfInitialData) => {}
             Err(Error::WatchEnded { .. }) => break,
             Err(error) => {
-                tracing::warn!(bucket = %shared.bucket, %error, "KvView watch error");
+                tracing::warn!(bucket = %shared.bucket, %error, "View watch error");
             }
         }
     }
@@ -220,9 +228,9 @@ impl Drop for Shared {
     }
 }
 
-impl fmt::Debug for KvView {
+impl fmt::Debug for View {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KvView")
+        f.debug_struct("View")
             .field("bucket", &self.shared.bucket)
             .field("filter", &self.shared.filter)
             .field("keys", &self.len())

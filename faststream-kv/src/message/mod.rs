@@ -7,7 +7,7 @@ use std::fmt;
 use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 
-use crate::context::LocalContext;
+use crate::context::Extensions;
 use crate::wire::{CONTENT_TYPE, CORRELATION_ID};
 pub(crate) use headers::MessageHeaders;
 
@@ -22,7 +22,7 @@ pub struct Message {
     reply: Option<Box<Subject>>,
     payload: Bytes,
     headers: MessageHeaders,
-    local: LocalContext,
+    extensions: Extensions,
 }
 
 impl Message {
@@ -33,7 +33,7 @@ impl Message {
             reply: None,
             payload: payload.into(),
             headers: MessageHeaders::none(),
-            local: LocalContext::default(),
+            extensions: Extensions::default(),
         }
     }
 
@@ -85,13 +85,13 @@ impl Message {
     }
 
     /// Values attached to this message by middleware.
-    pub fn local(&self) -> &LocalContext {
-        &self.local
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
     }
 
     /// Attach values to this message (from a tower layer, before the handler runs).
-    pub fn local_mut(&mut self) -> &mut LocalContext {
-        &mut self.local
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.extensions
     }
 
     /// A message from its parts, as a transport received or builds them.
@@ -107,7 +107,7 @@ impl Message {
             reply: reply.map(Box::new),
             payload,
             headers,
-            local: LocalContext::default(),
+            extensions: Extensions::default(),
         }
     }
 
@@ -121,15 +121,14 @@ impl Message {
 }
 
 impl Clone for Message {
-    /// Clones subject, payload, reply and headers; values in the [`LocalContext`] stay
-    /// with the original.
+    /// Clones subject, payload, reply and headers, and shares the [`Extensions`]' values.
     fn clone(&self) -> Self {
         Self {
             subject: self.subject.clone(),
             reply: self.reply.clone(),
             payload: self.payload.clone(),
             headers: self.headers.clone(),
-            local: LocalContext::default(),
+            extensions: self.extensions.clone(),
         }
     }
 }

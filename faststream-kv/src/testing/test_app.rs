@@ -17,6 +17,7 @@ use crate::message::Message;
 ///
 /// ```
 /// use faststream_kv::prelude::*;
+/// use faststream_kv::testing::TestApp;
 ///
 /// #[subscriber("echo")]
 /// async fn echo(body: String) -> String { body }

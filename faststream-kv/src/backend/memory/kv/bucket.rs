@@ -18,7 +18,7 @@ use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
 use crate::kv::store::{Events, Start, Store, Write};
 use crate::kv::ttl::ttl_not_allowed;
-use crate::kv::{Entry, KvConfig, KvStatus, Operation, WatchEvent};
+use crate::kv::{self, Entry, Operation, WatchEvent};
 
 pub(crate) struct MemoryBucket {
     name: Arc<str>,
@@ -28,7 +28,7 @@ pub(crate) struct MemoryBucket {
 }
 
 struct State {
-    config: KvConfig,
+    config: kv::Config,
     deleted: bool,
     last_sequence: u64,
     /// Stored revisions by sequence.
@@ -46,7 +46,7 @@ struct Watcher {
 }
 
 impl MemoryBucket {
-    pub(crate) fn new(config: KvConfig) -> Arc<Self> {
+    pub(crate) fn new(config: kv::Config) -> Arc<Self> {
         Arc::new_cyclic(|this| Self {
             this: this.clone(),
             name: config.bucket.as_str().into(),
@@ -62,7 +62,7 @@ impl MemoryBucket {
         })
     }
 
-    pub(crate) fn config(&self) -> KvConfig {
+    pub(crate) fn config(&self) -> kv::Config {
         self.lock().config.clone()
     }
 
@@ -235,9 +235,9 @@ impl MemoryBucket {
         Ok(events.boxed())
     }
 
-    pub(crate) fn current_status(&self) -> Result<KvStatus> {
+    pub(crate) fn current_status(&self) -> Result<kv::Status> {
         let state = self.live()?;
-        Ok(KvStatus {
+        Ok(kv::Status {
             config: state.config.clone(),
             values: state.records.len() as u64,
             bytes: state.bytes,
@@ -281,7 +281,7 @@ impl Store for MemoryBucket {
         Box::pin(ready(self.open_watch(filters, start, meta_only)))
     }
 
-    fn status(&self) -> BoxFuture<'_, Result<KvStatus>> {
+    fn status(&self) -> BoxFuture<'_, Result<kv::Status>> {
         Box::pin(ready(self.current_status()))
     }
 }

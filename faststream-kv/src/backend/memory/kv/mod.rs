@@ -10,8 +10,8 @@ use bucket::MemoryBucket;
 
 use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
+use crate::kv;
 use crate::kv::store::Store;
-use crate::kv::{KvConfig, KvStatus};
 
 /// The buckets of one memory broker, by name.
 #[derive(Default)]
@@ -22,7 +22,7 @@ pub(crate) struct KvBuckets {
 impl KvBuckets {
     /// Creates a bucket; creating it again with the same configuration returns it (as
     /// JetStream does), with another configuration fails.
-    pub(crate) fn create(&self, config: &KvConfig) -> Result<Arc<dyn Store>> {
+    pub(crate) fn create(&self, config: &kv::Config) -> Result<Arc<dyn Store>> {
         if config.replicas > 1 {
             return Err(Error::Unsupported {
                 backend: BackendKind::Memory,
@@ -79,7 +79,7 @@ impl KvBuckets {
         buckets.values().for_each(|bucket| bucket.end_watches());
     }
 
-    pub(crate) fn list(&self) -> Result<Vec<KvStatus>> {
+    pub(crate) fn list(&self) -> Result<Vec<kv::Status>> {
         let buckets: Vec<_> = self
             .buckets
             .lock()

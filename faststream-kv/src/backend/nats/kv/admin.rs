@@ -9,7 +9,7 @@ use super::convert::{nats_config, status_from_info};
 use crate::backend::nats::error::{is_stream_not_found, jetstream_code, nats_error};
 use crate::backend_kind::BackendKind;
 use crate::error::{Error, NatsOperation, Result};
-use crate::kv::{KvConfig, KvStatus};
+use crate::kv;
 
 pub(crate) async fn bind(client: &async_nats::Client, bucket: &str) -> Result<NatsBucket> {
     let context = jetstream::new(client.clone());
@@ -22,7 +22,7 @@ pub(crate) async fn bind(client: &async_nats::Client, bucket: &str) -> Result<Na
     }
 }
 
-pub(crate) async fn create(client: &async_nats::Client, config: &KvConfig) -> Result<NatsBucket> {
+pub(crate) async fn create(client: &async_nats::Client, config: &kv::Config) -> Result<NatsBucket> {
     let context = jetstream::new(client.clone());
     let store = match context.create_key_value(nats_config(config)).await {
         Ok(store) => store,
@@ -55,14 +55,14 @@ pub(crate) async fn delete(client: &async_nats::Client, bucket: &str) -> Result<
 
 /// Every stream that is a Key-Value bucket (`KV_<name>`, keeping at least one message
 /// per subject), by bucket name.
-pub(crate) async fn list(client: &async_nats::Client) -> Result<Vec<KvStatus>> {
+pub(crate) async fn list(client: &async_nats::Client) -> Result<Vec<kv::Status>> {
     let context = jetstream::new(client.clone());
     let streams: Vec<_> = context
         .streams()
         .try_collect()
         .await
         .map_err(|error| nats_error(NatsOperation::KvList, error))?;
-    let mut buckets: Vec<KvStatus> = streams
+    let mut buckets: Vec<kv::Status> = streams
         .iter()
         .filter(|info| info.config.max_messages_per_subject >= 1)
         .filter_map(|info| {

@@ -7,7 +7,7 @@ use async_nats::jetstream::kv as nats_kv;
 use async_nats::jetstream::stream::{Compression, Info, StorageType};
 use async_nats::{HeaderMap, HeaderValue};
 
-use crate::kv::{Entry, KvConfig, KvStatus, Operation, Storage};
+use crate::kv::{self, Entry, Operation, Storage};
 use crate::wire;
 
 /// The operation a stored message records: the `KV-Operation` header, or for a marker
@@ -44,7 +44,7 @@ pub(super) fn entry_from_nats(bucket: &Arc<str>, entry: nats_kv::Entry) -> Entry
     }
 }
 
-pub(super) fn nats_config(config: &KvConfig) -> nats_kv::Config {
+pub(super) fn nats_config(config: &kv::Config) -> nats_kv::Config {
     nats_kv::Config {
         bucket: config.bucket.clone(),
         description: config.description.clone(),
@@ -67,11 +67,11 @@ pub(super) fn nats_config(config: &KvConfig) -> nats_kv::Config {
     }
 }
 
-pub(super) fn status_from_info(bucket: &str, info: &Info) -> KvStatus {
+pub(super) fn status_from_info(bucket: &str, info: &Info) -> kv::Status {
     let stream = &info.config;
     let positive = |value: i64| u64::try_from(value).ok().filter(|value| *value > 0);
-    KvStatus {
-        config: KvConfig {
+    kv::Status {
+        config: kv::Config {
             bucket: bucket.to_owned(),
             description: stream.description.clone().unwrap_or_default(),
             history: u8::try_from(stream.max_messages_per_subject).unwrap_or(u8::MAX),

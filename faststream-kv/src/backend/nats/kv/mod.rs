@@ -28,7 +28,7 @@ use crate::backend_kind::BackendKind;
 use crate::error::{BoxError, Error, NatsOperation, Result};
 use crate::kv::store::{Events, Start, Store, Write};
 use crate::kv::ttl::ttl_not_allowed;
-use crate::kv::{Entry, KvStatus, Operation};
+use crate::kv::{self, Entry, Operation};
 use crate::wire;
 
 /// What the server may store with a record beyond its subject and value: the headers we
@@ -224,7 +224,7 @@ impl NatsBucket {
         .await
     }
 
-    async fn read_status(&self) -> Result<KvStatus> {
+    async fn read_status(&self) -> Result<kv::Status> {
         let mut stream = self.store.stream.clone();
         let info = stream
             .info()
@@ -268,7 +268,7 @@ impl Store for NatsBucket {
         Box::pin(self.open_watch(filters, start, meta_only))
     }
 
-    fn status(&self) -> BoxFuture<'_, Result<KvStatus>> {
+    fn status(&self) -> BoxFuture<'_, Result<kv::Status>> {
         Box::pin(self.read_status())
     }
 }

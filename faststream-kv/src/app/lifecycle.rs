@@ -1,4 +1,4 @@
-//! `AppContext`: what lifecycle hooks receive.
+//! `Lifecycle`: what lifecycle hooks receive.
 
 use super::ShutdownHandle;
 use crate::broker::Broker;
@@ -7,13 +7,13 @@ use crate::context::Context;
 /// What lifecycle hooks receive: the broker, the app context and the shutdown handle.
 /// Cheap to clone; owned so that hooks are plain `async` closures.
 #[derive(Clone, Debug)]
-pub struct AppContext {
+pub struct Lifecycle {
     pub(super) broker: Broker,
     pub(super) context: Context,
     pub(super) shutdown: ShutdownHandle,
 }
 
-impl AppContext {
+impl Lifecycle {
     /// The app's broker (connecting it here is allowed and idempotent).
     pub fn broker(&self) -> &Broker {
         &self.broker

@@ -1,0 +1,156 @@
+//! The examples' services, asserted: each example's `app` (the production app its
+//! `main` runs) is started here on the memory broker and on a real nats-server, and its
+//! behaviour checked through requests.
+
+#![allow(unreachable_pub)]
+
+#[path = "../examples/kv_config.rs"]
+#[allow(dead_code)]
+mod kv_config;
+#[path = "../examples/kv_view.rs"]
+#[allow(dead_code)]
+mod kv_view;
+#[path = "../examples/kv_watch.rs"]
+#[allow(dead_code)]
+mod kv_watch;
+#[path = "../examples/quickstart.rs"]
+#[allow(dead_code)]
+mod quickstart;
+#[path = "../examples/request_reply.rs"]
+#[allow(dead_code)]
+mod request_reply;
+
+use faststream_kv::prelude::*;
+use faststream_kv::testing::{NatsServer, TestApp};
+
+/// Runs `check` against a memory broker, then against a nats-server of its own.
+async fn on_both<F>(check: F) -> Result<(), Error>
+where
+    F: AsyncFn(Broker) -> Result<(), Error>,
+{
+    check(Broker::memory()).await?;
+    let server = NatsServer::start()?;
+    check(server.broker()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_counts_orders_and_rejects_bad_input() -> Result<(), Error> {
+    on_both(async |broker| {
+        let app = TestApp::start(quickstart::app(broker)).await?;
+        for (expected, region) in [(1, "eu"), (2, "us")] {
+            let order = quickstart::Order {
+                sku: "apple".into(),
+                qty: 2,
+            };
+            let receipt: quickstart::Receipt = app
+                .request_json(&format!("orders.{region}.created"), &order)
+                .await?;
+            assert_eq!(
+                (receipt.region.as_str(), receipt.sku.as_str(), receipt.qty),
+                (region, "apple", 2)
+            );
+            assert_eq!(receipt.order_number, expected);
+        }
+        match app.request("orders.eu.created", "not json").await {
+            Err(Error::Service { code: 400, .. }) => {}
+            other => panic!("expected a 400 error reply, got {other:?}"),
+        }
+        app.stop().await
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_reply_divides_and_refuses_zero() -> Result<(), Error> {
+    on_both(async |broker| {
+        let app = TestApp::start(request_reply::app(broker)).await?;
+        let division = |dividend, divisor| request_reply::Division { dividend, divisor };
+        let quotient: request_reply::Quotient =
+            app.request_json("calc.divide", &division(17, 5)).await?;
+        assert_eq!(
+            quotient,
+            request_reply::Quotient {
+                quotient: 3,
+                remainder: 2
+            }
+        );
+        match app
+            .request_json::<_, request_reply::Quotient>("calc.divide", &division(1, 0))
+            .await
+        {
+            Err(Error::Service {
+                code: 422,
+                description,
+                ..
+            }) => assert_eq!(description, "division by zero"),
+            other => panic!("expected a 422 error reply, got {other:?}"),
+        }
+        app.stop().await
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kv_config_greets_from_the_bucket() -> Result<(), Error> {
+    on_both(async |broker| {
+        let app = TestApp::start(kv_config::app(broker)).await?;
+        match app.request("greet.world", "").await {
+            Err(Error::Service { code: 404, .. }) => {}
+            other => panic!("expected 404 before the greeting is set, got {other:?}"),
+        }
+        let config = app.context().get::<KeyValue>()?;
+        let greeting = kv_config::Greeting {
+            template: "hi, {name}".into(),
+        };
+        config.put_json("greeting", &greeting).await?;
+        assert_eq!(app.request("greet.ann", "").await?.payload(), "hi, ann");
+        app.stop().await
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kv_watch_sees_initial_values_then_changes_in_order() -> Result<(), Error> {
+    on_both(async |broker| {
+        let app = TestApp::start(kv_watch::app(broker)).await?;
+        let config = app.context().get::<KeyValue>()?;
+        let flag = |enabled| kv_watch::Flag { enabled };
+        config.put_json("feature.dark-mode", &flag(true)).await?;
+        config.put_json("other.key", &flag(true)).await?;
+        let last = config.delete("feature.dark-mode").await?;
+        let seen = app.context().get::<kv_watch::Seen>()?;
+        seen.wait_for(last).await?;
+        assert_eq!(
+            seen.changes(),
+            ["search on", "dark-mode on", "dark-mode removed"]
+        );
+        app.stop().await
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kv_view_answers_from_the_local_copy() -> Result<(), Error> {
+    on_both(async |broker| {
+        let app = TestApp::start(kv_view::app(broker)).await?;
+        let quote: kv_view::Quote = app.request_json("price.apple", &()).await?;
+        assert_eq!(quote.cents, 120);
+        match app.request("price.pear", "").await {
+            Err(Error::Service { code: 404, .. }) => {}
+            other => panic!("expected 404 for an unknown price, got {other:?}"),
+        }
+        let revision = app
+            .context()
+            .get::<KeyValue>()?
+            .put_json("pear", &95)
+            .await?;
+        app.context()
+            .get::<kv::View>()?
+            .wait_for_revision(revision)
+            .await?;
+        let quote: kv_view::Quote = app.request_json("price.pear", &()).await?;
+        assert_eq!(quote.cents, 95);
+        app.stop().await
+    })
+    .await
+}
