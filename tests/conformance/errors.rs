@@ -4,6 +4,7 @@ use faststream_kv::prelude::*;
 use faststream_kv::testing::TestApp;
 
 use crate::support::{Env, Log, eventually};
+use super::run;
 
 #[derive(Deserialize)]
 struct Order {
@@ -26,7 +27,9 @@ async fn fragile(body: String) -> String {
     format!("ok {body}")
 }
 
-pub async fn undecodable_payload_gets_an_error_reply(env: Env) -> Result<(), Error> {
+#[test]
+fn undecodable_payload_gets_an_error_reply() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = TestApp::start(App::new(env.broker()).subscriber(place)).await?;
     match app.request("orders.place", "{not json").await {
         Err(Error::Service {
@@ -51,9 +54,12 @@ pub async fn undecodable_payload_gets_an_error_reply(env: Env) -> Result<(), Err
         "placed 2"
     );
     app.stop().await
+    })
 }
 
-pub async fn handler_error_gets_an_error_reply(env: Env) -> Result<(), Error> {
+#[test]
+fn handler_error_gets_an_error_reply() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = TestApp::start(App::new(env.broker()).subscriber(place)).await?;
     match app.request("orders.place", r#"{"qty":0}"#).await {
         Err(Error::Service {
@@ -69,9 +75,12 @@ pub async fn handler_error_gets_an_error_reply(env: Env) -> Result<(), Error> {
         other => panic!("expected a 500 error reply, got {other:?}"),
     }
     app.stop().await
+    })
 }
 
-pub async fn panic_is_isolated_and_subscriber_keeps_running(env: Env) -> Result<(), Error> {
+#[test]
+fn panic_is_isolated_and_subscriber_keeps_running() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = TestApp::start(App::new(env.broker()).subscriber(fragile)).await?;
     match app.request("fragile", "boom").await {
         Err(Error::Service {
@@ -91,6 +100,7 @@ pub async fn panic_is_isolated_and_subscriber_keeps_running(env: Env) -> Result<
         assert_eq!(reply.payload(), format!("ok {n}").as_str());
     }
     app.stop().await
+    })
 }
 
 #[subscriber("events.{kind}")]
@@ -101,7 +111,9 @@ async fn record(Path(kind): Path<String>, Ctx(log): Ctx<Log>, Json(n): Json<u32>
     log.push(format!("{kind}:{n}"));
 }
 
-pub async fn failures_without_reply_subject_lose_nothing_else(env: Env) -> Result<(), Error> {
+#[test]
+fn failures_without_reply_subject_lose_nothing_else() -> Result<(), Error> {
+    run(async |env: Env| {
     let log = Log::default();
     let app = App::new(env.broker()).subscriber(record);
     app.context().insert(log.clone());
@@ -113,6 +125,7 @@ pub async fn failures_without_reply_subject_lose_nothing_else(env: Env) -> Resul
     eventually("both good events", || log.len() == 2).await;
     assert_eq!(log.entries(), ["ok:1", "ok:3"]);
     app.stop().await
+    })
 }
 
 #[subscriber("orders.find.{id}")]
@@ -123,7 +136,9 @@ async fn find(Path(id): Path<u64>) -> Result<String, Error> {
     }
 }
 
-pub async fn a_handler_answers_with_a_status_of_its_choice(env: Env) -> Result<(), Error> {
+#[test]
+fn a_handler_answers_with_a_status_of_its_choice() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = TestApp::start(App::new(env.broker()).subscriber(find)).await?;
     assert_eq!(app.request("orders.find.1", "").await?.payload(), "order 1");
     match app.request("orders.find.7", "").await {
@@ -135,4 +150,5 @@ pub async fn a_handler_answers_with_a_status_of_its_choice(env: Env) -> Result<(
         other => panic!("expected a 404 error reply, got {other:?}"),
     }
     app.stop().await
+    })
 }

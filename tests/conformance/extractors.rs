@@ -5,6 +5,7 @@ use faststream_kv::testing::TestApp;
 use faststream_kv::{CONTENT_TYPE, CORRELATION_ID};
 
 use crate::support::Env;
+use super::run;
 
 #[subscriber("item.{id}")]
 async fn single(Path(id): Path<u64>) -> String {
@@ -32,7 +33,9 @@ async fn tail(Path((service, rest)): Path<(String, String)>) -> String {
     format!("{service}:{rest}")
 }
 
-pub async fn path_captures_single_tuple_struct_and_tail(env: Env) -> Result<(), Error> {
+#[test]
+fn path_captures_single_tuple_struct_and_tail() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker())
         .subscriber(single)
         .subscriber(tuple)
@@ -59,6 +62,7 @@ pub async fn path_captures_single_tuple_struct_and_tail(env: Env) -> Result<(), 
     }
     assert_eq!(app.request("item.1", "").await?.payload(), "id=1");
     app.stop().await
+    })
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
@@ -95,7 +99,9 @@ async fn inspect(
     })
 }
 
-pub async fn json_string_bytes_headers_subject_message(env: Env) -> Result<(), Error> {
+#[test]
+fn json_string_bytes_headers_subject_message() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = TestApp::start(App::new(env.broker()).subscriber(inspect)).await?;
     let seen: Seen = app
         .request_json("inspect.json", &serde_json::json!({"qty": 3}))
@@ -112,6 +118,7 @@ pub async fn json_string_bytes_headers_subject_message(env: Env) -> Result<(), E
         }
     );
     app.stop().await
+    })
 }
 
 struct Tenant(String);
@@ -131,7 +138,9 @@ async fn optional(
     format!("{tenant} {qty} {correlation}")
 }
 
-pub async fn optional_extractors_and_local_context(env: Env) -> Result<(), Error> {
+#[test]
+fn optional_extractors_and_local_context() -> Result<(), Error> {
+    run(async |env: Env| {
     // `Option<Ctx<Tenant>>` does not require a Tenant: the app starts without one.
     let app = TestApp::start(App::new(env.broker()).subscriber(optional)).await?;
     let reply = app.request("optional.x", "not json").await?;
@@ -165,4 +174,5 @@ pub async fn optional_extractors_and_local_context(env: Env) -> Result<(), Error
     );
     assert_eq!(app.context().get::<Tenant>()?.0, "global");
     app.stop().await
+    })
 }

@@ -11,6 +11,7 @@ use futures::StreamExt;
 use tokio::sync::Notify;
 
 use crate::support::{Env, eventually, on_one_thread};
+use super::run;
 
 const BACKLOG: usize = 2_000;
 
@@ -37,7 +38,9 @@ async fn count(Ctx(gate): Ctx<Gate>, Ctx(handled): Ctx<Handled>) {
     handled.0.fetch_add(1, Ordering::AcqRel);
 }
 
-pub async fn busy_subscriber_lets_other_tasks_run(env: Env) -> Result<(), Error> {
+#[test]
+fn busy_subscriber_lets_other_tasks_run() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     on_one_thread(async move {
         let (gate, handled) = (Arc::new(Gate::default()), Arc::new(Handled::default()));
@@ -74,4 +77,5 @@ pub async fn busy_subscriber_lets_other_tasks_run(env: Env) -> Result<(), Error>
         app.stop().await
     })
     .await
+    })
 }

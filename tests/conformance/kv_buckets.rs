@@ -5,8 +5,11 @@ use faststream_kv::prelude::*;
 use futures::StreamExt;
 
 use crate::support::Env;
+use super::run;
 
-pub async fn binding_a_missing_bucket_is_not_found(env: Env) -> Result<(), Error> {
+#[test]
+fn binding_a_missing_bucket_is_not_found() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     match broker.key_value("missing").await {
         Err(Error::BucketNotFound { bucket, .. }) => assert_eq!(bucket, "missing"),
@@ -17,9 +20,12 @@ pub async fn binding_a_missing_bucket_is_not_found(env: Env) -> Result<(), Error
         other => panic!("expected BucketNotFound, got {other:?}"),
     }
     Ok(())
+    })
 }
 
-pub async fn create_bind_declare_and_delete(env: Env) -> Result<(), Error> {
+#[test]
+fn create_bind_declare_and_delete() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     let config = kv::Config {
         description: "feature flags".into(),
@@ -66,9 +72,12 @@ pub async fn create_bind_declare_and_delete(env: Env) -> Result<(), Error> {
         Err(Error::BucketNotFound { .. })
     ));
     Ok(())
+    })
 }
 
-pub async fn concurrent_declares_agree_on_one_bucket(env: Env) -> Result<(), Error> {
+#[test]
+fn concurrent_declares_agree_on_one_bucket() -> Result<(), Error> {
+    run(async |env: Env| {
     let brokers: Vec<Broker> = match env.is_memory() {
         // One memory broker shared by the racing "apps".
         true => vec![env.broker(); 4],
@@ -88,9 +97,12 @@ pub async fn concurrent_declares_agree_on_one_bucket(env: Env) -> Result<(), Err
         assert_eq!(bucket.get("k").await?.map(|e| e.revision()), Some(revision));
     }
     Ok(())
+    })
 }
 
-pub async fn buckets_are_listed_with_their_status(env: Env) -> Result<(), Error> {
+#[test]
+fn buckets_are_listed_with_their_status() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     assert!(broker.key_value_buckets().await?.is_empty());
     let b = broker.create_key_value(kv::Config::new("b")).await?;
@@ -108,9 +120,12 @@ pub async fn buckets_are_listed_with_their_status(env: Env) -> Result<(), Error>
     assert_eq!(buckets[0].config.history, 3);
     assert_eq!((buckets[1].values, buckets[1].last_revision), (2, 2));
     Ok(())
+    })
 }
 
-pub async fn invalid_configs_and_names_are_refused_before_the_wire(env: Env) -> Result<(), Error> {
+#[test]
+fn invalid_configs_and_names_are_refused_before_the_wire() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     for bucket in ["", "a.b", "a b", "*", ">", "ü"] {
         match broker
@@ -138,9 +153,12 @@ pub async fn invalid_configs_and_names_are_refused_before_the_wire(env: Env) -> 
     }
     assert!(broker.key_value_buckets().await?.is_empty());
     Ok(())
+    })
 }
 
-pub async fn handles_fail_once_the_broker_is_closed(env: Env) -> Result<(), Error> {
+#[test]
+fn handles_fail_once_the_broker_is_closed() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     let kv = broker
         .key_value("closing")
@@ -162,4 +180,5 @@ pub async fn handles_fail_once_the_broker_is_closed(env: Env) -> Result<(), Erro
         "{events:?}"
     );
     Ok(())
+    })
 }

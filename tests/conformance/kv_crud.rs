@@ -5,6 +5,7 @@ use faststream_kv::kv::{self, KeyValue, Operation};
 use faststream_kv::prelude::*;
 
 use crate::support::Env;
+use super::run;
 
 async fn bucket(env: &Env, history: u8) -> Result<KeyValue, Error> {
     let config = kv::Config {
@@ -18,7 +19,9 @@ fn value(entry: Option<Entry>) -> Option<Bytes> {
     entry.map(|entry| entry.value().clone())
 }
 
-pub async fn put_get_and_entry_fields(env: Env) -> Result<(), Error> {
+#[test]
+fn put_get_and_entry_fields() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env, 1).await?;
     assert_eq!(kv.get("user.1").await?, None);
     let before = std::time::SystemTime::now() - std::time::Duration::from_secs(5);
@@ -45,9 +48,12 @@ pub async fn put_get_and_entry_fields(env: Env) -> Result<(), Error> {
     assert_eq!(kv.get_revision("user.1", second).await?, None);
     assert_eq!(kv.get_revision("user.1", 999).await?, None);
     Ok(())
+    })
 }
 
-pub async fn create_and_compare_and_set(env: Env) -> Result<(), Error> {
+#[test]
+fn create_and_compare_and_set() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env, 3).await?;
     let created = kv.create("lock", "a").await?;
     match kv.create("lock", "b").await {
@@ -76,9 +82,12 @@ pub async fn create_and_compare_and_set(env: Env) -> Result<(), Error> {
     kv.create("lock", "once more").await?;
     assert_eq!(value(kv.get("lock").await?), Some("once more".into()));
     Ok(())
+    })
 }
 
-pub async fn delete_and_purge_read_as_absent(env: Env) -> Result<(), Error> {
+#[test]
+fn delete_and_purge_read_as_absent() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env, 10).await?;
     kv.put("k", "1").await?;
     let two = kv.put("k", "2").await?;
@@ -111,9 +120,12 @@ pub async fn delete_and_purge_read_as_absent(env: Env) -> Result<(), Error> {
     );
     assert_eq!(kv.get_revision("k", two).await?, None);
     Ok(())
+    })
 }
 
-pub async fn expected_revision_deletes_and_purges(env: Env) -> Result<(), Error> {
+#[test]
+fn expected_revision_deletes_and_purges() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env, 5).await?;
     let first = kv.put("k", "1").await?;
     let second = kv.put("k", "2").await?;
@@ -130,9 +142,12 @@ pub async fn expected_revision_deletes_and_purges(env: Env) -> Result<(), Error>
     kv.purge_expect_revision("k", deleted).await?;
     assert_eq!(kv.history("k").await?.len(), 1);
     Ok(())
+    })
 }
 
-pub async fn history_depth_follows_the_config(env: Env) -> Result<(), Error> {
+#[test]
+fn history_depth_follows_the_config() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env, 3).await?;
     for value in 1..=5 {
         kv.put("k", value.to_string()).await?;
@@ -148,9 +163,12 @@ pub async fn history_depth_follows_the_config(env: Env) -> Result<(), Error> {
     assert_eq!(kv.history("never-set").await?, []);
     assert_eq!(kv.status().await?.values, 4);
     Ok(())
+    })
 }
 
-pub async fn keys_and_keys_matching(env: Env) -> Result<(), Error> {
+#[test]
+fn keys_and_keys_matching() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env, 1).await?;
     assert!(kv.keys().await?.is_empty());
     for key in ["user.1", "user.2", "user.2.name", "order.1"] {
@@ -169,4 +187,5 @@ pub async fn keys_and_keys_matching(env: Env) -> Result<(), Error> {
     assert_eq!(kv.keys_matching("user.>").await?.len(), 3);
     assert!(kv.keys_matching("nothing.*").await?.is_empty());
     Ok(())
+    })
 }

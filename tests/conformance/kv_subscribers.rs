@@ -7,6 +7,7 @@ use faststream_kv::prelude::*;
 use faststream_kv::testing::TestApp;
 
 use crate::support::{Env, Log, eventually};
+use super::run;
 
 #[subscriber(kv_watch = "config", keys = "feature.{name}")]
 async fn on_feature(
@@ -51,7 +52,9 @@ fn app(env: &Env, log: &Log) -> App {
     app
 }
 
-pub async fn kv_watch_handlers_get_entries_path_and_context(env: Env) -> Result<(), Error> {
+#[test]
+fn kv_watch_handlers_get_entries_path_and_context() -> Result<(), Error> {
+    run(async |env: Env| {
     let log = Log::default();
     let app = TestApp::start(app(&env, &log)).await?;
     let kv = app.context().get::<KeyValue>()?;
@@ -77,9 +80,12 @@ pub async fn kv_watch_handlers_get_entries_path_and_context(env: Env) -> Result<
         ]
     );
     app.stop().await
+    })
 }
 
-pub async fn kv_watch_on_a_missing_bucket_fails_startup(env: Env) -> Result<(), Error> {
+#[test]
+fn kv_watch_on_a_missing_bucket_fails_startup() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker()).subscriber(on_limit);
     app.context().insert(Log::default());
     match TestApp::start(app).await {
@@ -87,12 +93,15 @@ pub async fn kv_watch_on_a_missing_bucket_fails_startup(env: Env) -> Result<(), 
         other => panic!("expected BucketNotFound, got {:?}", other.err()),
     }
     Ok(())
+    })
 }
 
 #[subscriber("orders.created")]
 async fn wants_an_entry(_entry: Entry) {}
 
-pub async fn entry_outside_kv_watch_fails_startup(env: Env) -> Result<(), Error> {
+#[test]
+fn entry_outside_kv_watch_fails_startup() -> Result<(), Error> {
+    run(async |env: Env| {
     let Err(Error::Startup { problems, .. }) =
         TestApp::start(App::new(env.broker()).subscriber(wants_an_entry)).await
     else {
@@ -108,4 +117,5 @@ pub async fn entry_outside_kv_watch_fails_startup(env: Env) -> Result<(), Error>
         problems[0]
     );
     Ok(())
+    })
 }

@@ -9,6 +9,7 @@ use faststream_kv::prelude::*;
 use futures::StreamExt;
 
 use crate::support::Env;
+use super::run;
 
 fn ttl_config(bucket: &str) -> kv::Config {
     kv::Config {
@@ -29,7 +30,9 @@ async fn next_entry(watch: &mut faststream_kv::kv::Watch) -> Result<Entry, Error
     }
 }
 
-pub async fn created_keys_expire_and_leave_a_purge_marker(env: Env) -> Result<(), Error> {
+#[test]
+fn created_keys_expire_and_leave_a_purge_marker() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = env.broker().create_key_value(ttl_config("ttl")).await?;
     let mut watch = kv.watch("session.*").await?;
     kv.create_with_ttl("session.1", "token", Duration::from_secs(1))
@@ -47,9 +50,12 @@ pub async fn created_keys_expire_and_leave_a_purge_marker(env: Env) -> Result<()
     // The key can be created again after it expired.
     kv.create("session.1", "new").await?;
     Ok(())
+    })
 }
 
-pub async fn purge_with_ttl_marker_disappears(env: Env) -> Result<(), Error> {
+#[test]
+fn purge_with_ttl_marker_disappears() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = env
         .broker()
         .create_key_value(ttl_config("ttlpurge"))
@@ -65,9 +71,12 @@ pub async fn purge_with_ttl_marker_disappears(env: Env) -> Result<(), Error> {
     })
     .await;
     Ok(())
+    })
 }
 
-pub async fn invalid_ttls_are_typed_errors(env: Env) -> Result<(), Error> {
+#[test]
+fn invalid_ttls_are_typed_errors() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     let kv = broker.create_key_value(ttl_config("ttlbad")).await?;
     for ttl in [
@@ -99,9 +108,12 @@ pub async fn invalid_ttls_are_typed_errors(env: Env) -> Result<(), Error> {
     }
     assert_eq!(plain.get("k").await?, None);
     Ok(())
+    })
 }
 
-pub async fn max_age_removes_old_revisions(env: Env) -> Result<(), Error> {
+#[test]
+fn max_age_removes_old_revisions() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = env
         .broker()
         .create_key_value(kv::Config {
@@ -116,4 +128,5 @@ pub async fn max_age_removes_old_revisions(env: Env) -> Result<(), Error> {
     })
     .await;
     Ok(())
+    })
 }

@@ -4,6 +4,7 @@ use faststream_kv::kv::{self, KeyValue};
 use faststream_kv::prelude::*;
 
 use crate::support::Env;
+use super::run;
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 struct Stock {
@@ -18,7 +19,9 @@ async fn bucket(env: &Env) -> Result<KeyValue, Error> {
         .await
 }
 
-pub async fn json_values_and_typed_views(env: Env) -> Result<(), Error> {
+#[test]
+fn json_values_and_typed_views() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     let stock = Stock {
         sku: "sku-1".into(),
@@ -63,9 +66,12 @@ pub async fn json_values_and_typed_views(env: Env) -> Result<(), Error> {
     typed.delete("sku-2").await?;
     assert_eq!(typed.get("sku-2").await?, None);
     Ok(())
+    })
 }
 
-pub async fn update_with_starts_from_none_and_after_deletes(env: Env) -> Result<(), Error> {
+#[test]
+fn update_with_starts_from_none_and_after_deletes() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     let (first, _) = kv
         .update_with("n", |old: Option<u64>| old.unwrap_or(10) + 1)
@@ -83,9 +89,12 @@ pub async fn update_with_starts_from_none_and_after_deletes(env: Env) -> Result<
     assert_eq!(after_purge, 7);
     assert_eq!(kv.get("n").await?.map(|e| e.revision()), Some(revision));
     Ok(())
+    })
 }
 
-pub async fn update_with_is_exact_under_contention(env: Env) -> Result<(), Error> {
+#[test]
+fn update_with_is_exact_under_contention() -> Result<(), Error> {
+    run(async |env: Env| {
     const TASKS: u64 = 8;
     const INCREMENTS: u64 = 1000;
     let kv = bucket(&env).await?;
@@ -109,4 +118,5 @@ pub async fn update_with_is_exact_under_contention(env: Env) -> Result<(), Error
         Some(TASKS * INCREMENTS)
     );
     Ok(())
+    })
 }

@@ -5,8 +5,11 @@ use faststream_kv::kv;
 use faststream_kv::prelude::*;
 
 use crate::support::Env;
+use super::run;
 
-pub async fn invalid_keys_are_refused_before_the_wire(env: Env) -> Result<(), Error> {
+#[test]
+fn invalid_keys_are_refused_before_the_wire() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = env
         .broker()
         .key_value("v")
@@ -58,9 +61,12 @@ pub async fn invalid_keys_are_refused_before_the_wire(env: Env) -> Result<(), Er
     );
     assert_eq!(kv.keys().await?, ["a.b"]);
     Ok(())
+    })
 }
 
-pub async fn oversized_values_and_full_buckets_are_typed_errors(env: Env) -> Result<(), Error> {
+#[test]
+fn oversized_values_and_full_buckets_are_typed_errors() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     let kv = broker
         .create_key_value(kv::Config {
@@ -88,4 +94,5 @@ pub async fn oversized_values_and_full_buckets_are_typed_errors(env: Env) -> Res
     );
     assert!(written > 10, "only {written} values fit");
     Ok(())
+    })
 }

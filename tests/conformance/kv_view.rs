@@ -6,6 +6,7 @@ use faststream_kv::prelude::*;
 use faststream_kv::testing::TestApp;
 
 use crate::support::{Env, eventually};
+use super::run;
 
 async fn bucket(env: &Env) -> Result<KeyValue, Error> {
     env.broker()
@@ -14,7 +15,9 @@ async fn bucket(env: &Env) -> Result<KeyValue, Error> {
         .await
 }
 
-pub async fn view_holds_current_values_and_follows_changes(env: Env) -> Result<(), Error> {
+#[test]
+fn view_holds_current_values_and_follows_changes() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     kv.put("a", "1").await?;
     kv.put("b", "1").await?;
@@ -43,9 +46,12 @@ pub async fn view_holds_current_values_and_follows_changes(env: Env) -> Result<(
         Some(serde_json::json!({"on": true}))
     );
     Ok(())
+    })
 }
 
-pub async fn filtered_view_holds_only_matching_keys(env: Env) -> Result<(), Error> {
+#[test]
+fn filtered_view_holds_only_matching_keys() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     kv.put("user.1", "ann").await?;
     kv.put("order.1", "x").await?;
@@ -63,6 +69,7 @@ pub async fn filtered_view_holds_only_matching_keys(env: Env) -> Result<(), Erro
         Err(Error::InvalidKey { .. })
     ));
     Ok(())
+    })
 }
 
 #[subscriber("price.{sku}")]
@@ -73,7 +80,9 @@ async fn price(Path(sku): Path<String>, Ctx(prices): Ctx<kv::View>) -> Result<St
     }
 }
 
-pub async fn handlers_read_a_view_from_the_context(env: Env) -> Result<(), Error> {
+#[test]
+fn handlers_read_a_view_from_the_context() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker())
         .on_startup(async |cx: Lifecycle| {
             let kv = cx
@@ -108,4 +117,5 @@ pub async fn handlers_read_a_view_from_the_context(env: Env) -> Result<(), Error
     }
     eventually("the view stays caught up", || view.lag() == 0).await;
     app.stop().await
+    })
 }

@@ -8,6 +8,7 @@ use faststream_kv::prelude::*;
 use futures::StreamExt;
 
 use crate::support::Env;
+use super::run;
 
 async fn bucket(env: &Env) -> Result<KeyValue, Error> {
     let config = kv::Config {
@@ -38,7 +39,9 @@ async fn take(watch: &mut Watch, count: usize) -> Result<Vec<String>, Error> {
     Ok(seen)
 }
 
-pub async fn current_values_then_marker_then_live_updates(env: Env) -> Result<(), Error> {
+#[test]
+fn current_values_then_marker_then_live_updates() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     kv.put("a", "1").await?;
     kv.put("b", "1").await?;
@@ -54,13 +57,14 @@ pub async fn current_values_then_marker_then_live_updates(env: Env) -> Result<()
         ["b=1", "a=2", "c!", "|", "b=2", "a!", "b#"]
     );
     Ok(())
+    })
 }
 
 /// Writes that reach the bucket while the current values are still being delivered
 /// come after the marker: the marker follows exactly the values current at creation.
-pub async fn marker_follows_exactly_the_current_values_despite_racing_writes(
-    env: Env,
-) -> Result<(), Error> {
+#[test]
+fn marker_follows_exactly_the_current_values_despite_racing_writes() -> Result<(), Error> {
+    run(async |env: Env| {
     const KEYS: usize = 500;
     let kv = bucket(&env).await?;
     // Large values, so that delivering the current ones takes a while.
@@ -81,9 +85,12 @@ pub async fn marker_follows_exactly_the_current_values_despite_racing_writes(
     assert_eq!(marker, Some(KEYS), "events: {short:?}");
     assert!(seen[KEYS + 1..].iter().all(|event| event.ends_with("=new")));
     Ok(())
+    })
 }
 
-pub async fn marker_comes_even_when_nothing_matches(env: Env) -> Result<(), Error> {
+#[test]
+fn marker_comes_even_when_nothing_matches() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     let mut empty = kv.watch_all().await?;
     assert_eq!(take(&mut empty, 1).await?, ["|"]);
@@ -94,9 +101,12 @@ pub async fn marker_comes_even_when_nothing_matches(env: Env) -> Result<(), Erro
     assert_eq!(take(&mut none_match, 1).await?, ["user.1=x"]);
     assert_eq!(take(&mut empty, 2).await?, ["other.1=x", "user.1=x"]);
     Ok(())
+    })
 }
 
-pub async fn filters_and_watch_many(env: Env) -> Result<(), Error> {
+#[test]
+fn filters_and_watch_many() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     for key in ["user.1", "user.1.name", "order.1", "cart.1"] {
         kv.put(key, "x").await?;
@@ -110,9 +120,12 @@ pub async fn filters_and_watch_many(env: Env) -> Result<(), Error> {
     assert_eq!(take(&mut users, 1).await?, ["user.2=y"]);
     assert_eq!(take(&mut many, 1).await?, ["cart.1.item=y"]);
     Ok(())
+    })
 }
 
-pub async fn include_history_and_from_revision(env: Env) -> Result<(), Error> {
+#[test]
+fn include_history_and_from_revision() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     kv.put("a", "1").await?;
     let second = kv.put("a", "2").await?;
@@ -129,9 +142,12 @@ pub async fn include_history_and_from_revision(env: Env) -> Result<(), Error> {
     assert_eq!(take(&mut history, 1).await?, ["b=2"]);
     assert_eq!(take(&mut from, 1).await?, ["b=2"]);
     Ok(())
+    })
 }
 
-pub async fn ignore_deletes_meta_only_updates_only(env: Env) -> Result<(), Error> {
+#[test]
+fn ignore_deletes_meta_only_updates_only() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     kv.put("a", "1").await?;
     kv.put("gone", "1").await?;
@@ -149,9 +165,12 @@ pub async fn ignore_deletes_meta_only_updates_only(env: Env) -> Result<(), Error
     assert_eq!(take(&mut meta, 3).await?, ["b=", "a!", "c="]);
     assert_eq!(take(&mut updates, 3).await?, ["b=2", "a!", "c=3"]);
     Ok(())
+    })
 }
 
-pub async fn contradictory_options_are_refused(env: Env) -> Result<(), Error> {
+#[test]
+fn contradictory_options_are_refused() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     for watch in [
         kv.watch_all().updates_only().include_history(),
@@ -161,9 +180,12 @@ pub async fn contradictory_options_are_refused(env: Env) -> Result<(), Error> {
         assert!(matches!(watch.await, Err(Error::InvalidConfig { .. })));
     }
     Ok(())
+    })
 }
 
-pub async fn deltas_count_down_to_the_marker(env: Env) -> Result<(), Error> {
+#[test]
+fn deltas_count_down_to_the_marker() -> Result<(), Error> {
+    run(async |env: Env| {
     let kv = bucket(&env).await?;
     for key in ["a", "b", "c"] {
         kv.put(key, "x").await?;
@@ -179,9 +201,12 @@ pub async fn deltas_count_down_to_the_marker(env: Env) -> Result<(), Error> {
     assert_eq!(deltas, [2, 1, 0]);
     assert_eq!(watch.last_revision(), 3);
     Ok(())
+    })
 }
 
-pub async fn deleting_a_bucket_ends_its_watches(env: Env) -> Result<(), Error> {
+#[test]
+fn deleting_a_bucket_ends_its_watches() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     let kv = broker
         .key_value("doomed")
@@ -208,4 +233,5 @@ pub async fn deleting_a_bucket_ends_its_watches(env: Env) -> Result<(), Error> {
         Err(Error::BucketNotFound { .. })
     ));
     Ok(())
+    })
 }

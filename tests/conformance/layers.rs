@@ -8,6 +8,7 @@ use faststream_kv::testing::TestApp;
 use tower::timeout::TimeoutLayer;
 
 use crate::support::Env;
+use super::run;
 
 async fn sleepy(body: String) -> String {
     if body == "slow" {
@@ -20,7 +21,9 @@ async fn tagged(message: Message) -> String {
     message.header("x-layer").unwrap_or("none").to_owned()
 }
 
-pub async fn app_and_subscriber_layers_wrap_handlers(env: Env) -> Result<(), Error> {
+#[test]
+fn app_and_subscriber_layers_wrap_handlers() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker())
         .subscriber(
             Subscriber::new("sleepy", sleepy).layer(TimeoutLayer::new(Duration::from_millis(100))),
@@ -44,4 +47,5 @@ pub async fn app_and_subscriber_layers_wrap_handlers(env: Env) -> Result<(), Err
     }
     assert_eq!(app.request("tagged", "").await?.payload(), "app");
     app.stop().await
+    })
 }

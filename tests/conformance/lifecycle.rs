@@ -5,6 +5,7 @@ use faststream_kv::prelude::*;
 use faststream_kv::testing::TestApp;
 
 use crate::support::{Env, Log};
+use super::run;
 
 #[subscriber("lifecycle.ping")]
 async fn ping(Ctx(log): Ctx<Log>) -> &'static str {
@@ -12,7 +13,9 @@ async fn ping(Ctx(log): Ctx<Log>) -> &'static str {
     "pong"
 }
 
-pub async fn hooks_run_in_order(env: Env) -> Result<(), Error> {
+#[test]
+fn hooks_run_in_order() -> Result<(), Error> {
+    run(async |env: Env| {
     let log = Log::default();
     let hook = |name: &'static str| {
         let log = log.clone();
@@ -49,9 +52,12 @@ pub async fn hooks_run_in_order(env: Env) -> Result<(), Error> {
         ]
     );
     Ok(())
+    })
 }
 
-pub async fn failing_startup_hook_aborts_with_its_error(env: Env) -> Result<(), Error> {
+#[test]
+fn failing_startup_hook_aborts_with_its_error() -> Result<(), Error> {
+    run(async |env: Env| {
     let log = Log::default();
     let later = log.clone();
     let app = App::new(env.broker())
@@ -84,6 +90,7 @@ pub async fn failing_startup_hook_aborts_with_its_error(env: Env) -> Result<(), 
     }
     assert!(log.entries().is_empty(), "later hooks must not run");
     Ok(())
+    })
 }
 
 struct Greeting(String);
@@ -93,7 +100,9 @@ async fn greet(Path(name): Path<String>, Ctx(greeting): Ctx<Greeting>) -> String
     format!("{} {name}", greeting.0)
 }
 
-pub async fn context_values_reach_handlers(env: Env) -> Result<(), Error> {
+#[test]
+fn context_values_reach_handlers() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker())
         .on_startup(async |cx: Lifecycle| {
             cx.broker().connect().await?; // connecting early is allowed and idempotent
@@ -108,6 +117,7 @@ pub async fn context_values_reach_handlers(env: Env) -> Result<(), Error> {
     assert_eq!(app.request("greet.bob", "").await?.payload(), "hi bob");
     drop(previous);
     app.stop().await
+    })
 }
 
 #[subscriber("maybe_greet.{name}")]
@@ -118,7 +128,9 @@ async fn maybe_greet(Path(name): Path<String>, greeting: Option<Ctx<Greeting>>) 
     }
 }
 
-pub async fn context_changes_while_running_reach_handlers(env: Env) -> Result<(), Error> {
+#[test]
+fn context_changes_while_running_reach_handlers() -> Result<(), Error> {
+    run(async |env: Env| {
     // Not required (`Option`), so not pinned: it can be removed while the app runs.
     let app = App::new(env.broker()).subscriber(maybe_greet);
     app.context().insert(Greeting("hello".into()));
@@ -137,9 +149,12 @@ pub async fn context_changes_while_running_reach_handlers(env: Env) -> Result<()
     app.context().insert(Greeting("hey".into()));
     assert_eq!(ask("di").await?, "hey di");
     app.stop().await
+    })
 }
 
-pub async fn pinned_context_values_cannot_be_removed(env: Env) -> Result<(), Error> {
+#[test]
+fn pinned_context_values_cannot_be_removed() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker()).subscriber(greet);
     app.context().insert(Greeting("hey".into()));
     app.context().insert(42u32);
@@ -156,4 +171,5 @@ pub async fn pinned_context_values_cannot_be_removed(env: Env) -> Result<(), Err
         "unpinned after stop"
     );
     Ok(())
+    })
 }

@@ -9,8 +9,11 @@ use faststream_kv::testing::TestApp;
 use futures::StreamExt;
 
 use crate::support::{Env, Log, eventually};
+use super::run;
 
-pub async fn wildcards_deliver_like_nats(env: Env) -> Result<(), Error> {
+#[test]
+fn wildcards_deliver_like_nats() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     broker.connect().await?;
     let mut star = broker.subscribe("a.*.c").await?;
@@ -46,11 +49,14 @@ pub async fn wildcards_deliver_like_nats(env: Env) -> Result<(), Error> {
             .is_err()
     );
     broker.close().await
+    })
 }
 
 /// Every publish carries a FastStream `correlation_id`: a new UUID per message (the
 /// same for every subscriber of that message), or the one the publisher set.
-pub async fn publishes_carry_a_correlation_id(env: Env) -> Result<(), Error> {
+#[test]
+fn publishes_carry_a_correlation_id() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     broker.connect().await?;
     let mut first = broker.subscribe("ids.*").await?;
@@ -93,6 +99,7 @@ pub async fn publishes_carry_a_correlation_id(env: Env) -> Result<(), Error> {
     assert!(generated[0] != generated[1] && generated[1] != generated[2]);
     assert_eq!(ids[0][3], "mine");
     broker.close().await
+    })
 }
 
 struct GroupA(Log);
@@ -111,7 +118,9 @@ async fn observer(Ctx(log): Ctx<Everyone>, body: String) {
     log.0.push(body);
 }
 
-pub async fn queue_group_delivers_each_message_once(env: Env) -> Result<(), Error> {
+#[test]
+fn queue_group_delivers_each_message_once() -> Result<(), Error> {
+    run(async |env: Env| {
     let (a, b, all) = (Log::default(), Log::default(), Log::default());
     let app = App::new(env.broker())
         .subscriber(Subscriber::new("jobs.*", member_a).queue("workers"))
@@ -142,9 +151,12 @@ pub async fn queue_group_delivers_each_message_once(env: Env) -> Result<(), Erro
         "each message exactly once"
     );
     app.stop().await
+    })
 }
 
-pub async fn invalid_subjects_are_rejected_before_the_wire(env: Env) -> Result<(), Error> {
+#[test]
+fn invalid_subjects_are_rejected_before_the_wire() -> Result<(), Error> {
+    run(async |env: Env| {
     let broker = env.broker();
     broker.connect().await?;
     for subject in ["", "a.*", "a.>", ">", "a..b", ".a", "a b"] {
@@ -177,4 +189,5 @@ pub async fn invalid_subjects_are_rejected_before_the_wire(env: Env) -> Result<(
         Err(Error::InvalidQueueGroup { .. })
     ));
     broker.close().await
+    })
 }

@@ -6,6 +6,7 @@ use faststream_kv::testing::TestApp;
 use faststream_kv::{APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, TEXT_PLAIN};
 
 use crate::support::Env;
+use super::run;
 
 #[derive(Serialize, Deserialize)]
 struct Sum {
@@ -38,7 +39,9 @@ async fn reverse(bytes: Bytes) -> Vec<u8> {
 #[subscriber("nothing")]
 async fn nothing() {}
 
-pub async fn json_request_reply_keeps_correlation_id(env: Env) -> Result<(), Error> {
+#[test]
+fn json_request_reply_keeps_correlation_id() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = TestApp::start(App::new(env.broker()).subscriber(add)).await?;
     let total: Total = app.request_json("math.add", &Sum { a: 2, b: 40 }).await?;
     assert_eq!(total, Total { total: 42 });
@@ -54,9 +57,12 @@ pub async fn json_request_reply_keeps_correlation_id(env: Env) -> Result<(), Err
     );
     assert_eq!(reply.payload(), r#"{"total":2}"#);
     app.stop().await
+    })
 }
 
-pub async fn replies_carry_faststream_headers(env: Env) -> Result<(), Error> {
+#[test]
+fn replies_carry_faststream_headers() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker())
         .subscriber(add)
         .subscriber(upper)
@@ -85,6 +91,7 @@ pub async fn replies_carry_faststream_headers(env: Env) -> Result<(), Error> {
     let empty = app.request("nothing", "").await?;
     assert!(empty.payload().is_empty());
     app.stop().await
+    })
 }
 
 async fn add_in_parallel(Json(sum): Json<Sum>) -> Json<Total> {
@@ -96,7 +103,9 @@ async fn add_in_parallel(Json(sum): Json<Sum>) -> Json<Total> {
 
 /// Each request gets its own answer, whether the subscriber replies one message at a time
 /// (one reused reply box) or from several workers at once.
-pub async fn every_request_gets_its_own_reply(env: Env) -> Result<(), Error> {
+#[test]
+fn every_request_gets_its_own_reply() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker())
         .subscriber(add)
         .subscriber(Subscriber::new("math.add.parallel", add_in_parallel).max_workers(4));
@@ -119,13 +128,17 @@ pub async fn every_request_gets_its_own_reply(env: Env) -> Result<(), Error> {
         assert_eq!(total, Total { total: a + 2 });
     }
     app.stop().await
+    })
 }
 
-pub async fn no_responders_is_a_typed_error(env: Env) -> Result<(), Error> {
+#[test]
+fn no_responders_is_a_typed_error() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = TestApp::start(App::new(env.broker()).subscriber(add)).await?;
     match app.request("nobody.home", "hi").await {
         Err(Error::NoResponders { subject, .. }) => assert_eq!(subject, "nobody.home"),
         other => panic!("expected NoResponders, got {other:?}"),
     }
     app.stop().await
+    })
 }

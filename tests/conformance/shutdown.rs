@@ -9,6 +9,7 @@ use faststream_kv::testing::TestApp;
 use tokio::sync::Semaphore;
 
 use crate::support::{Env, Log, eventually};
+use super::run;
 
 /// Handlers wait here until the test lets them through.
 struct Gate(Arc<Semaphore>);
@@ -26,7 +27,9 @@ fn finished(log: &Log) -> usize {
         .count()
 }
 
-pub async fn graceful_shutdown_finishes_in_flight_and_buffered(env: Env) -> Result<(), Error> {
+#[test]
+fn graceful_shutdown_finishes_in_flight_and_buffered() -> Result<(), Error> {
+    run(async |env: Env| {
     let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
     let app = App::new(env.broker()).subscriber(Subscriber::new("slow.work", gated));
     app.context().insert(log.clone());
@@ -52,9 +55,12 @@ pub async fn graceful_shutdown_finishes_in_flight_and_buffered(env: Env) -> Resu
         log.entries()
     );
     Ok(())
+    })
 }
 
-pub async fn concurrent_workers_all_finish(env: Env) -> Result<(), Error> {
+#[test]
+fn concurrent_workers_all_finish() -> Result<(), Error> {
+    run(async |env: Env| {
     let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
     let app = App::new(env.broker()).subscriber(Subscriber::new("par.work", gated).max_workers(4));
     app.context().insert(log.clone());
@@ -70,4 +76,5 @@ pub async fn concurrent_workers_all_finish(env: Env) -> Result<(), Error> {
     stopping.await.map_err(Error::msg)??;
     assert_eq!(finished(&log), 4);
     Ok(())
+    })
 }

@@ -94,11 +94,10 @@ pub async fn eventually_async(what: &str, mut condition: impl AsyncFnMut() -> bo
 }
 
 /// Runs a test body on a multi-threaded runtime.
-pub fn run<F, Fut>(backend: Backend, body: F) -> Result<(), Error>
-where
-    F: FnOnce(Env) -> Fut,
-    Fut: Future<Output = Result<(), Error>>,
-{
+pub fn run(
+    backend: Backend,
+    body: impl AsyncFnOnce(Env) -> Result<(), Error>,
+) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

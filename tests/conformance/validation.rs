@@ -6,6 +6,7 @@ use faststream_kv::subscriber::Subscriber;
 use faststream_kv::testing::TestApp;
 
 use crate::support::Env;
+use super::run;
 
 struct Database;
 struct Cache;
@@ -22,7 +23,9 @@ async fn needs_things(Path(_key): Path<Key>, Ctx(_db): Ctx<Database>, Ctx(_cache
 
 async fn needs_cache(Ctx(_cache): Ctx<Cache>) {}
 
-pub async fn startup_lists_every_missing_requirement(env: Env) -> Result<(), Error> {
+#[test]
+fn startup_lists_every_missing_requirement() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker())
         .on_startup(async |cx: Lifecycle| {
             cx.context().insert(Cache);
@@ -60,9 +63,12 @@ pub async fn startup_lists_every_missing_requirement(env: Env) -> Result<(), Err
         problems[1]
     );
     Ok(())
+    })
 }
 
-pub async fn invalid_pattern_fails_startup(env: Env) -> Result<(), Error> {
+#[test]
+fn invalid_pattern_fails_startup() -> Result<(), Error> {
+    run(async |env: Env| {
     let app = App::new(env.broker()).subscriber(Subscriber::new("orders..{x", needs_cache));
     app.context().insert(Cache);
     match TestApp::start(app).await {
@@ -86,4 +92,5 @@ pub async fn invalid_pattern_fails_startup(env: Env) -> Result<(), Error> {
         Ok(_) => panic!("startup must fail"),
     }
     Ok(())
+    })
 }
