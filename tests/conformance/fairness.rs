@@ -10,8 +10,8 @@ use faststream_kv::testing::TestApp;
 use futures::StreamExt;
 use tokio::sync::Notify;
 
-use crate::support::{Env, eventually, on_one_thread};
 use super::run;
+use crate::support::{Env, eventually, on_one_thread};
 
 const BACKLOG: usize = 2_000;
 
@@ -41,41 +41,41 @@ async fn count(Ctx(gate): Ctx<Gate>, Ctx(handled): Ctx<Handled>) {
 #[test]
 fn busy_subscriber_lets_other_tasks_run() -> Result<(), Error> {
     run(async |env: Env| {
-    let broker = env.broker();
-    on_one_thread(async move {
-        let (gate, handled) = (Arc::new(Gate::default()), Arc::new(Handled::default()));
-        let app = App::new(broker).subscriber(Subscriber::new("busy.work", count));
-        app.context().insert_arc(Arc::clone(&gate));
-        app.context().insert_arc(Arc::clone(&handled));
-        let app = TestApp::start(app).await?;
-        let mut marker = app.broker().subscribe("busy.marker").await?;
-        for _ in 0..BACKLOG {
-            app.publish("busy.work", "").await?;
-        }
-        // Published after the backlog on the same connection: once it is here, the
-        // whole backlog is in the subscriber's buffer.
-        app.publish("busy.marker", "").await?;
-        app.broker().flush().await?;
-        marker.next().await.ok_or(Error::Closed)?;
+        let broker = env.broker();
+        on_one_thread(async move {
+            let (gate, handled) = (Arc::new(Gate::default()), Arc::new(Handled::default()));
+            let app = App::new(broker).subscriber(Subscriber::new("busy.work", count));
+            app.context().insert_arc(Arc::clone(&gate));
+            app.context().insert_arc(Arc::clone(&handled));
+            let app = TestApp::start(app).await?;
+            let mut marker = app.broker().subscribe("busy.marker").await?;
+            for _ in 0..BACKLOG {
+                app.publish("busy.work", "").await?;
+            }
+            // Published after the backlog on the same connection: once it is here, the
+            // whole backlog is in the subscriber's buffer.
+            app.publish("busy.marker", "").await?;
+            app.broker().flush().await?;
+            marker.next().await.ok_or(Error::Closed)?;
 
-        gate.open.store(true, Ordering::Release);
-        gate.opened.notify_waiters();
-        // Queued after the woken subscriber, on the same thread.
-        let seen = {
-            let handled = Arc::clone(&handled);
-            tokio::spawn(async move { handled.0.load(Ordering::Acquire) })
-        };
-        let seen = seen.await.map_err(Error::msg)?;
-        assert!(
-            seen < BACKLOG,
-            "another task ran only after the subscriber handled its whole backlog"
-        );
-        eventually("the whole backlog is handled", || {
-            handled.0.load(Ordering::Acquire) == BACKLOG
+            gate.open.store(true, Ordering::Release);
+            gate.opened.notify_waiters();
+            // Queued after the woken subscriber, on the same thread.
+            let seen = {
+                let handled = Arc::clone(&handled);
+                tokio::spawn(async move { handled.0.load(Ordering::Acquire) })
+            };
+            let seen = seen.await.map_err(Error::msg)?;
+            assert!(
+                seen < BACKLOG,
+                "another task ran only after the subscriber handled its whole backlog"
+            );
+            eventually("the whole backlog is handled", || {
+                handled.0.load(Ordering::Acquire) == BACKLOG
+            })
+            .await;
+            app.stop().await
         })
-        .await;
-        app.stop().await
-    })
-    .await
+        .await
     })
 }

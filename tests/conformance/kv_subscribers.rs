@@ -6,8 +6,8 @@ use faststream_kv::kv::{self, KeyValue, Operation};
 use faststream_kv::prelude::*;
 use faststream_kv::testing::TestApp;
 
-use crate::support::{Env, Log, eventually};
 use super::run;
+use crate::support::{Env, Log, eventually};
 
 #[subscriber(kv_watch = "config", keys = "feature.{name}")]
 async fn on_feature(
@@ -55,44 +55,44 @@ fn app(env: &Env, log: &Log) -> App {
 #[test]
 fn kv_watch_handlers_get_entries_path_and_context() -> Result<(), Error> {
     run(async |env: Env| {
-    let log = Log::default();
-    let app = TestApp::start(app(&env, &log)).await?;
-    let kv = app.context().get::<KeyValue>()?;
-    kv.put("feature.dark", "on").await?;
-    kv.put("other.key", "still ignored").await?;
-    kv.delete("feature.old").await?;
-    kv.put_json("limit.rps", &serde_json::json!({"max": 100}))
-        .await?;
-    kv.delete("limit.rps").await?;
-    kv.put_json("limit.burst", &serde_json::json!({"max": 5}))
-        .await?;
-    eventually("all changes handled", || log.len() == 5).await;
-    let mut entries = log.entries();
-    entries.sort();
-    assert_eq!(
-        entries,
-        [
-            "dark=on (feature.dark)",
-            "limit 100",
-            "limit 5",
-            "old! (feature.old)",
-            "old=on (feature.old)",
-        ]
-    );
-    app.stop().await
+        let log = Log::default();
+        let app = TestApp::start(app(&env, &log)).await?;
+        let kv = app.context().get::<KeyValue>()?;
+        kv.put("feature.dark", "on").await?;
+        kv.put("other.key", "still ignored").await?;
+        kv.delete("feature.old").await?;
+        kv.put_json("limit.rps", &serde_json::json!({"max": 100}))
+            .await?;
+        kv.delete("limit.rps").await?;
+        kv.put_json("limit.burst", &serde_json::json!({"max": 5}))
+            .await?;
+        eventually("all changes handled", || log.len() == 5).await;
+        let mut entries = log.entries();
+        entries.sort();
+        assert_eq!(
+            entries,
+            [
+                "dark=on (feature.dark)",
+                "limit 100",
+                "limit 5",
+                "old! (feature.old)",
+                "old=on (feature.old)",
+            ]
+        );
+        app.stop().await
     })
 }
 
 #[test]
 fn kv_watch_on_a_missing_bucket_fails_startup() -> Result<(), Error> {
     run(async |env: Env| {
-    let app = App::new(env.broker()).subscriber(on_limit);
-    app.context().insert(Log::default());
-    match TestApp::start(app).await {
-        Err(Error::BucketNotFound { bucket, .. }) => assert_eq!(bucket, "config"),
-        other => panic!("expected BucketNotFound, got {:?}", other.err()),
-    }
-    Ok(())
+        let app = App::new(env.broker()).subscriber(on_limit);
+        app.context().insert(Log::default());
+        match TestApp::start(app).await {
+            Err(Error::BucketNotFound { bucket, .. }) => assert_eq!(bucket, "config"),
+            other => panic!("expected BucketNotFound, got {:?}", other.err()),
+        }
+        Ok(())
     })
 }
 
@@ -102,20 +102,20 @@ async fn wants_an_entry(_entry: Entry) {}
 #[test]
 fn entry_outside_kv_watch_fails_startup() -> Result<(), Error> {
     run(async |env: Env| {
-    let Err(Error::Startup { problems, .. }) =
-        TestApp::start(App::new(env.broker()).subscriber(wants_an_entry)).await
-    else {
-        panic!("startup must fail");
-    };
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    assert_eq!(problems[0].kind, StartupProblemKind::EntryOutsideKvWatch);
-    assert!(
-        problems[0]
-            .to_string()
-            .contains("only reach `kv_watch` subscribers"),
-        "{}",
-        problems[0]
-    );
-    Ok(())
+        let Err(Error::Startup { problems, .. }) =
+            TestApp::start(App::new(env.broker()).subscriber(wants_an_entry)).await
+        else {
+            panic!("startup must fail");
+        };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].kind, StartupProblemKind::EntryOutsideKvWatch);
+        assert!(
+            problems[0]
+                .to_string()
+                .contains("only reach `kv_watch` subscribers"),
+            "{}",
+            problems[0]
+        );
+        Ok(())
     })
 }

@@ -5,8 +5,8 @@ use faststream_kv::subscriber::Subscriber;
 use faststream_kv::testing::TestApp;
 use faststream_kv::{APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, TEXT_PLAIN};
 
-use crate::support::Env;
 use super::run;
+use crate::support::Env;
 
 #[derive(Serialize, Deserialize)]
 struct Sum {
@@ -42,55 +42,55 @@ async fn nothing() {}
 #[test]
 fn json_request_reply_keeps_correlation_id() -> Result<(), Error> {
     run(async |env: Env| {
-    let app = TestApp::start(App::new(env.broker()).subscriber(add)).await?;
-    let total: Total = app.request_json("math.add", &Sum { a: 2, b: 40 }).await?;
-    assert_eq!(total, Total { total: 42 });
+        let app = TestApp::start(App::new(env.broker()).subscriber(add)).await?;
+        let total: Total = app.request_json("math.add", &Sum { a: 2, b: 40 }).await?;
+        assert_eq!(total, Total { total: 42 });
 
-    let request = Reply::new(r#"{"a":1,"b":1}"#)
-        .header(CORRELATION_ID, "corr-123")
-        .header(CONTENT_TYPE, APPLICATION_JSON);
-    let reply = app.broker().request_with("math.add", request, None).await?;
-    assert_eq!(
-        reply.correlation_id(),
-        Some("corr-123"),
-        "a reply keeps the request's id"
-    );
-    assert_eq!(reply.payload(), r#"{"total":2}"#);
-    app.stop().await
+        let request = Reply::new(r#"{"a":1,"b":1}"#)
+            .header(CORRELATION_ID, "corr-123")
+            .header(CONTENT_TYPE, APPLICATION_JSON);
+        let reply = app.broker().request_with("math.add", request, None).await?;
+        assert_eq!(
+            reply.correlation_id(),
+            Some("corr-123"),
+            "a reply keeps the request's id"
+        );
+        assert_eq!(reply.payload(), r#"{"total":2}"#);
+        app.stop().await
     })
 }
 
 #[test]
 fn replies_carry_faststream_headers() -> Result<(), Error> {
     run(async |env: Env| {
-    let app = App::new(env.broker())
-        .subscriber(add)
-        .subscriber(upper)
-        .subscriber(reverse)
-        .subscriber(nothing);
-    let app = TestApp::start(app).await?;
+        let app = App::new(env.broker())
+            .subscriber(add)
+            .subscriber(upper)
+            .subscriber(reverse)
+            .subscriber(nothing);
+        let app = TestApp::start(app).await?;
 
-    let json = app.request("math.add", r#"{"a":1,"b":2}"#).await?;
-    assert_eq!(json.content_type(), Some(APPLICATION_JSON));
-    let generated = json.correlation_id().expect("a new correlation id");
-    assert_eq!(generated.len(), 36, "a UUID like FastStream's: {generated}");
+        let json = app.request("math.add", r#"{"a":1,"b":2}"#).await?;
+        assert_eq!(json.content_type(), Some(APPLICATION_JSON));
+        let generated = json.correlation_id().expect("a new correlation id");
+        assert_eq!(generated.len(), 36, "a UUID like FastStream's: {generated}");
 
-    let text = app.request("text.upper", "shout").await?;
-    assert_eq!(
-        (text.payload().as_ref(), text.content_type()),
-        (&b"SHOUT"[..], Some(TEXT_PLAIN))
-    );
+        let text = app.request("text.upper", "shout").await?;
+        assert_eq!(
+            (text.payload().as_ref(), text.content_type()),
+            (&b"SHOUT"[..], Some(TEXT_PLAIN))
+        );
 
-    let raw = app.request("raw.reverse", "abc").await?;
-    assert_eq!(
-        (raw.payload().as_ref(), raw.content_type()),
-        (&b"cba"[..], None)
-    );
+        let raw = app.request("raw.reverse", "abc").await?;
+        assert_eq!(
+            (raw.payload().as_ref(), raw.content_type()),
+            (&b"cba"[..], None)
+        );
 
-    // A handler returning () still answers, with an empty body, so callers never hang.
-    let empty = app.request("nothing", "").await?;
-    assert!(empty.payload().is_empty());
-    app.stop().await
+        // A handler returning () still answers, with an empty body, so callers never hang.
+        let empty = app.request("nothing", "").await?;
+        assert!(empty.payload().is_empty());
+        app.stop().await
     })
 }
 
@@ -106,39 +106,39 @@ async fn add_in_parallel(Json(sum): Json<Sum>) -> Json<Total> {
 #[test]
 fn every_request_gets_its_own_reply() -> Result<(), Error> {
     run(async |env: Env| {
-    let app = App::new(env.broker())
-        .subscriber(add)
-        .subscriber(Subscriber::new("math.add.parallel", add_in_parallel).max_workers(4));
-    let app = TestApp::start(app).await?;
-    for a in 0..20 {
-        let total: Total = app.request_json("math.add", &Sum { a, b: 1 }).await?;
-        assert_eq!(total, Total { total: a + 1 });
-    }
-    let parallel = (0..20).map(|a| {
-        let app = &app;
-        async move {
-            let total: Total = app
-                .request_json("math.add.parallel", &Sum { a, b: 2 })
-                .await?;
-            Ok::<_, Error>((a, total))
+        let app = App::new(env.broker())
+            .subscriber(add)
+            .subscriber(Subscriber::new("math.add.parallel", add_in_parallel).max_workers(4));
+        let app = TestApp::start(app).await?;
+        for a in 0..20 {
+            let total: Total = app.request_json("math.add", &Sum { a, b: 1 }).await?;
+            assert_eq!(total, Total { total: a + 1 });
         }
-    });
-    for result in futures::future::join_all(parallel).await {
-        let (a, total) = result?;
-        assert_eq!(total, Total { total: a + 2 });
-    }
-    app.stop().await
+        let parallel = (0..20).map(|a| {
+            let app = &app;
+            async move {
+                let total: Total = app
+                    .request_json("math.add.parallel", &Sum { a, b: 2 })
+                    .await?;
+                Ok::<_, Error>((a, total))
+            }
+        });
+        for result in futures::future::join_all(parallel).await {
+            let (a, total) = result?;
+            assert_eq!(total, Total { total: a + 2 });
+        }
+        app.stop().await
     })
 }
 
 #[test]
 fn no_responders_is_a_typed_error() -> Result<(), Error> {
     run(async |env: Env| {
-    let app = TestApp::start(App::new(env.broker()).subscriber(add)).await?;
-    match app.request("nobody.home", "hi").await {
-        Err(Error::NoResponders { subject, .. }) => assert_eq!(subject, "nobody.home"),
-        other => panic!("expected NoResponders, got {other:?}"),
-    }
-    app.stop().await
+        let app = TestApp::start(App::new(env.broker()).subscriber(add)).await?;
+        match app.request("nobody.home", "hi").await {
+            Err(Error::NoResponders { subject, .. }) => assert_eq!(subject, "nobody.home"),
+            other => panic!("expected NoResponders, got {other:?}"),
+        }
+        app.stop().await
     })
 }

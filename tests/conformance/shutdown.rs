@@ -8,8 +8,8 @@ use faststream_kv::subscriber::Subscriber;
 use faststream_kv::testing::TestApp;
 use tokio::sync::Semaphore;
 
-use crate::support::{Env, Log, eventually};
 use super::run;
+use crate::support::{Env, Log, eventually};
 
 /// Handlers wait here until the test lets them through.
 struct Gate(Arc<Semaphore>);
@@ -30,51 +30,52 @@ fn finished(log: &Log) -> usize {
 #[test]
 fn graceful_shutdown_finishes_in_flight_and_buffered() -> Result<(), Error> {
     run(async |env: Env| {
-    let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
-    let app = App::new(env.broker()).subscriber(Subscriber::new("slow.work", gated));
-    app.context().insert(log.clone());
-    app.context().insert(Gate(Arc::clone(&gate)));
-    let app = TestApp::start(app).await?;
-    for n in 0..5 {
-        app.publish("slow.work", n.to_string()).await?;
-    }
-    app.broker().flush().await?;
-    eventually("the first message is in flight", || log.len() == 1).await;
-    let stopping = tokio::spawn(app.stop());
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    assert!(
-        !stopping.is_finished(),
-        "stop waits for the handler in flight"
-    );
-    gate.add_permits(5);
-    stopping.await.map_err(Error::msg)??;
-    assert_eq!(
-        finished(&log),
-        5,
-        "in-flight and buffered messages are handled: {:?}",
-        log.entries()
-    );
-    Ok(())
+        let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
+        let app = App::new(env.broker()).subscriber(Subscriber::new("slow.work", gated));
+        app.context().insert(log.clone());
+        app.context().insert(Gate(Arc::clone(&gate)));
+        let app = TestApp::start(app).await?;
+        for n in 0..5 {
+            app.publish("slow.work", n.to_string()).await?;
+        }
+        app.broker().flush().await?;
+        eventually("the first message is in flight", || log.len() == 1).await;
+        let stopping = tokio::spawn(app.stop());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(
+            !stopping.is_finished(),
+            "stop waits for the handler in flight"
+        );
+        gate.add_permits(5);
+        stopping.await.map_err(Error::msg)??;
+        assert_eq!(
+            finished(&log),
+            5,
+            "in-flight and buffered messages are handled: {:?}",
+            log.entries()
+        );
+        Ok(())
     })
 }
 
 #[test]
 fn concurrent_workers_all_finish() -> Result<(), Error> {
     run(async |env: Env| {
-    let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
-    let app = App::new(env.broker()).subscriber(Subscriber::new("par.work", gated).max_workers(4));
-    app.context().insert(log.clone());
-    app.context().insert(Gate(Arc::clone(&gate)));
-    let app = TestApp::start(app).await?;
-    for n in 0..4 {
-        app.publish("par.work", n.to_string()).await?;
-    }
-    // Four workers: all four handlers run at once, none finished.
-    eventually("four handlers in flight together", || log.len() == 4).await;
-    let stopping = tokio::spawn(app.stop());
-    gate.add_permits(4);
-    stopping.await.map_err(Error::msg)??;
-    assert_eq!(finished(&log), 4);
-    Ok(())
+        let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
+        let app =
+            App::new(env.broker()).subscriber(Subscriber::new("par.work", gated).max_workers(4));
+        app.context().insert(log.clone());
+        app.context().insert(Gate(Arc::clone(&gate)));
+        let app = TestApp::start(app).await?;
+        for n in 0..4 {
+            app.publish("par.work", n.to_string()).await?;
+        }
+        // Four workers: all four handlers run at once, none finished.
+        eventually("four handlers in flight together", || log.len() == 4).await;
+        let stopping = tokio::spawn(app.stop());
+        gate.add_permits(4);
+        stopping.await.map_err(Error::msg)??;
+        assert_eq!(finished(&log), 4);
+        Ok(())
     })
 }

@@ -130,8 +130,8 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
 ///
 /// Tokio's cooperative budget would make it yield after 128: a received message counts
 /// as one operation. When the worker has nothing else to run, each of those yields
-/// polls the IO driver and wakes another worker, which was about 15% of a message's
-/// time in the `drain` benchmark. So messages that are there are taken outside the
+/// polls the IO driver and wakes another worker, a large share of a message's cost
+/// (see docs/PERFORMANCE.md). So messages that are there are taken outside the
 /// budget ([`take_ready`]), and the loop yields itself, less often. A handler's own
 /// awaits still count against the budget, and a loop that waits for a message yields
 /// anyway.

@@ -2,9 +2,9 @@
 //! does not copy the subject each time.
 //!
 //! The copy would be freed by the subscriber's thread, and allocations freed on another
-//! thread than the one that made them contend on the allocator: with a subscriber that
-//! keeps up, that was a third of the publisher's time. A kept subject is shared instead
-//! (a reference count). A subject is kept from its second publish on, so publishes to
+//! thread than the one that made them contend on the allocator, which a subscriber that
+//! keeps up makes the publisher's largest cost. A kept subject is shared instead (a
+//! reference count). A subject is kept from its second publish on, so publishes to
 //! ever new subjects cost one copy, as before.
 
 use std::cell::RefCell;
