@@ -78,11 +78,7 @@ fn create_bind_declare_and_delete() -> Result<(), Error> {
 #[test]
 fn concurrent_declares_agree_on_one_bucket() -> Result<(), Error> {
     run(async |env: Env| {
-        let brokers: Vec<Broker> = match env.is_memory() {
-            // One memory broker shared by the racing "apps".
-            true => vec![env.broker(); 4],
-            false => (0..4).map(|_| env.broker()).collect(),
-        };
+        let brokers: Vec<Broker> = (0..4).map(|_| env.broker()).collect();
         let declares = brokers.iter().enumerate().map(|(index, broker)| {
             // Different configs on purpose: the first creator wins, the others bind.
             let config = kv::Config {

@@ -15,31 +15,27 @@ pub enum Backend {
     Nats,
 }
 
-/// A broker on the backend, keeping its server alive as long as the test needs it.
-pub struct Env {
-    server: Option<NatsServer>,
+/// The backend under test: one server (a nats-server for this test, or one embedded
+/// broker) that hands out connections.
+pub enum Env {
+    Memory(Broker),
+    Nats(NatsServer),
 }
 
 impl Env {
     pub fn new(backend: Backend) -> Result<Self, Error> {
-        let server = match backend {
-            Backend::Memory => None,
-            Backend::Nats => Some(NatsServer::start()?),
-        };
-        Ok(Self { server })
+        Ok(match backend {
+            Backend::Memory => Env::Memory(Broker::memory()),
+            Backend::Nats => Env::Nats(NatsServer::start()?),
+        })
     }
 
-    /// Whether this is the memory backend.
-    pub fn is_memory(&self) -> bool {
-        self.server.is_none()
-    }
-
-    /// A new broker handle (a new connection on NATS, the same broker on memory is not
-    /// possible: each call makes an independent in-memory broker, so call it once).
+    /// A broker with a connection of its own to the test's server: a new NATS
+    /// connection, or a new connection to the test's one embedded broker.
     pub fn broker(&self) -> Broker {
-        match &self.server {
-            Some(server) => server.broker(),
-            None => Broker::memory(),
+        match self {
+            Env::Memory(broker) => broker.new_connection(),
+            Env::Nats(server) => server.broker(),
         }
     }
 }

@@ -22,12 +22,13 @@ use crate::error::Result;
 use crate::kv;
 use crate::kv::store::Store;
 use crate::message::Message;
-use memory::{MemoryBroker, MemorySubscription};
+use memory::{MemoryBroker, MemoryConnection, MemorySubscription};
 
 /// Default request timeout of the memory broker (NATS takes it from [`ConnectOptions`]).
 const MEMORY_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a broker connects to: NATS servers with their options, or a memory broker.
+#[derive(Clone)]
 pub(crate) enum Target {
     Nats(Box<ConnectOptions>),
     Memory(MemoryBroker),
@@ -49,7 +50,7 @@ impl Target {
     pub(crate) async fn connect(&self) -> Result<Connection> {
         match self {
             Target::Nats(options) => options.connect().await.map(Connection::Nats),
-            Target::Memory(memory) => Ok(Connection::Memory(memory.clone())),
+            Target::Memory(memory) => Ok(Connection::Memory(MemoryConnection::open(memory))),
         }
     }
 
@@ -74,7 +75,7 @@ impl fmt::Debug for Target {
 #[derive(Clone)]
 pub(crate) enum Connection {
     Nats(async_nats::Client),
-    Memory(MemoryBroker),
+    Memory(MemoryConnection),
 }
 
 impl Connection {
@@ -171,7 +172,7 @@ impl Connection {
     pub(crate) async fn bind_bucket(&self, bucket: &str) -> Result<Arc<dyn Store>> {
         Ok(match self {
             Connection::Nats(client) => Arc::new(nats::kv::bind(client, bucket).await?),
-            Connection::Memory(memory) => memory.key_values().bind(bucket)?,
+            Connection::Memory(memory) => memory.bind_bucket(bucket)?,
         })
     }
 
@@ -179,21 +180,21 @@ impl Connection {
     pub(crate) async fn create_bucket(&self, config: &kv::Config) -> Result<Arc<dyn Store>> {
         Ok(match self {
             Connection::Nats(client) => Arc::new(nats::kv::create(client, config).await?),
-            Connection::Memory(memory) => memory.key_values().create(config)?,
+            Connection::Memory(memory) => memory.create_bucket(config)?,
         })
     }
 
     pub(crate) async fn delete_bucket(&self, bucket: &str) -> Result<()> {
         match self {
             Connection::Nats(client) => nats::kv::delete(client, bucket).await,
-            Connection::Memory(memory) => memory.key_values().delete(bucket),
+            Connection::Memory(memory) => memory.delete_bucket(bucket),
         }
     }
 
     pub(crate) async fn list_buckets(&self) -> Result<Vec<kv::Status>> {
         match self {
             Connection::Nats(client) => nats::kv::list(client).await,
-            Connection::Memory(memory) => memory.key_values().list(),
+            Connection::Memory(memory) => memory.list_buckets(),
         }
     }
 }

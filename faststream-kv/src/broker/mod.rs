@@ -91,6 +91,31 @@ impl Broker {
         }
     }
 
+    /// A broker with a connection of its own to the same place: on NATS, the same
+    /// servers with the same options; in memory, the same embedded broker. Clones of a
+    /// broker share one connection, and closing it ends their subscriptions and
+    /// watches; a broker from `new_connection` is not affected, as a second NATS
+    /// connection is not. Use it for a second app (or a test client) beside the first.
+    ///
+    /// ```
+    /// use faststream_kv::Broker;
+    ///
+    /// # #[tokio::main] async fn main() -> Result<(), faststream_kv::Error> {
+    /// let service = Broker::memory();
+    /// let client = service.new_connection();
+    /// service.connect().await?;
+    /// client.connect().await?;
+    /// let mut orders = service.subscribe("orders").await?;
+    /// client.publish("orders", "one").await?;
+    /// client.close().await?;
+    /// # use futures::StreamExt;
+    /// assert_eq!(orders.next().await.map(|m| m.payload().clone()), Some("one".into()));
+    /// # Ok(()) }
+    /// ```
+    pub fn new_connection(&self) -> Self {
+        Self::with_target(self.shared.target.clone())
+    }
+
     /// Which backend this broker runs on.
     pub fn backend(&self) -> BackendKind {
         self.shared.target.kind()
@@ -126,7 +151,12 @@ impl Broker {
         self.shared.connection.get()?.nats_client()
     }
 
+    /// The connection, while it is open: after [`close`](Self::close) every call fails
+    /// with [`Error::Closed`], on both backends alike.
     fn connection(&self) -> Result<&Connection> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
         self.shared.connection.get().ok_or(Error::NotConnected)
     }
 

@@ -2,13 +2,14 @@
 //! queue groups, request/reply with inboxes and "no responders", headers) inside the
 //! process, for tests and for running an app without a server.
 
+mod connection;
 mod kv;
 mod queue;
 mod recent_subjects;
 mod subscription;
 mod trie;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -16,17 +17,16 @@ use async_nats::HeaderMap;
 use bytes::Bytes;
 use futures::StreamExt;
 
-use async_nats::Subject;
-
 use crate::error::{Error, Result};
-use crate::message::{Message, MessageHeaders};
-use crate::wire::with_correlation_id;
+use crate::message::Message;
+pub(crate) use connection::MemoryConnection;
 use kv::KvBuckets;
 use queue::QueueSender;
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
 
-/// Handle to one embedded broker; clones share it.
+/// Handle to one embedded broker (the server, not a connection to it); clones share it.
+/// Clients reach it through [`MemoryConnection`]s.
 #[derive(Clone, Default)]
 pub(crate) struct MemoryBroker {
     core: Arc<Core>,
@@ -35,23 +35,24 @@ pub(crate) struct MemoryBroker {
 #[derive(Default)]
 struct Core {
     subscriptions: RwLock<SubjectTrie<Target>>,
+    /// Ids of subscriptions and connections.
     next_id: AtomicU64,
     round_robin: AtomicUsize,
-    closed: AtomicBool,
     kv: KvBuckets,
 }
 
 struct Target {
     queue: Option<Box<str>>,
     sender: QueueSender,
+    /// The connection that subscribed.
+    connection: u64,
 }
 
 impl MemoryBroker {
     /// Delivers a message to every matching subscription and to one member of each
     /// matching queue group. Returns how many subscriptions received it.
     /// Subjects must already be validated.
-    pub(crate) fn publish(&self, message: Message) -> Result<usize> {
-        self.check_open()?;
+    fn publish(&self, message: Message) -> Result<usize> {
         let subscriptions = self
             .core
             .subscriptions
@@ -101,71 +102,40 @@ impl MemoryBroker {
         Ok(delivered)
     }
 
-    /// Publishes a message built from its parts (no reply subject).
-    pub(crate) fn publish_parts(
-        &self,
-        subject: Subject,
-        headers: Option<HeaderMap>,
-        payload: Bytes,
-    ) -> Result<()> {
-        let message = Message::from_parts(subject, None, headers.into(), payload);
-        self.publish(message).map(drop)
+    /// A new id for a subscription or a connection.
+    fn next_id(&self) -> u64 {
+        self.core.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Publishes with a `correlation_id` header: the one `headers` has, or a new one.
-    /// Without other headers, the header map is built only if it is read (see
-    /// [`MessageHeaders`]), and a subject published to again and again is shared.
-    pub(crate) fn publish_correlated(
-        &self,
-        subject: &str,
-        headers: Option<HeaderMap>,
-        payload: Bytes,
-    ) -> Result<()> {
-        let headers = match headers {
-            None => MessageHeaders::new_correlation_id(),
-            Some(headers) => MessageHeaders::Map(with_correlation_id(Some(headers), None)),
-        };
-        let subject = recent_subjects::subject(subject);
-        self.publish(Message::from_parts(subject, None, headers, payload))
-            .map(drop)
-    }
-
-    /// Subscribes to a (validated) subject, optionally in a queue group.
-    pub(crate) fn subscribe(
-        &self,
-        subject: &str,
-        queue: Option<&str>,
-    ) -> Result<MemorySubscription> {
-        self.check_open()?;
-        let id = self.core.next_id.fetch_add(1, Ordering::Relaxed);
+    /// Subscribes `connection` to a (validated) subject, optionally in a queue group.
+    fn subscribe(&self, subject: &str, queue: Option<&str>, connection: u64) -> MemorySubscription {
+        let id = self.next_id();
         let (sender, receiver) = queue::queue();
         let target = Target {
             queue: queue.map(Into::into),
             sender,
+            connection,
         };
         self.core
             .subscriptions
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(subject, id, target);
-        Ok(MemorySubscription::new(
-            id,
-            subject.to_owned(),
-            receiver,
-            Arc::downgrade(&self.core),
-        ))
+        MemorySubscription::new(id, subject.to_owned(), receiver, Arc::downgrade(&self.core))
     }
 
-    /// Publishes with a fresh inbox as reply subject and waits for the first reply.
-    pub(crate) async fn request(
+    /// Publishes with a fresh inbox of `connection` as reply subject and waits for the
+    /// first reply.
+    async fn request(
         &self,
         subject: &str,
         headers: Option<HeaderMap>,
         payload: Bytes,
         timeout: Duration,
+        connection: u64,
     ) -> Result<Message> {
         let inbox = format!("_INBOX.{}", nuid::next());
-        let mut replies = self.subscribe(&inbox, None)?;
+        let mut replies = self.subscribe(&inbox, None, connection);
         let message =
             Message::from_parts(subject.into(), Some(inbox.into()), headers.into(), payload);
         if self.publish(message)? == 0 {
@@ -184,21 +154,19 @@ impl MemoryBroker {
     }
 
     /// The broker's Key-Value buckets.
-    pub(crate) fn key_values(&self) -> &KvBuckets {
+    fn key_values(&self) -> &KvBuckets {
         &self.core.kv
     }
 
-    /// Refuses further publishes and subscriptions.
-    pub(crate) fn close(&self) {
-        self.core.closed.store(true, Ordering::Release);
-        self.core.kv.end_watches();
-    }
-
-    fn check_open(&self) -> Result<()> {
-        if self.core.closed.load(Ordering::Acquire) {
-            return Err(Error::Closed);
-        }
-        Ok(())
+    /// Ends what `connection` had open: its subscriptions (each still yields what it
+    /// received) and its Key-Value watches.
+    fn disconnect(&self, connection: u64) {
+        self.core
+            .subscriptions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|target| target.connection != connection);
+        self.core.kv.end_watches_of(connection);
     }
 }
 

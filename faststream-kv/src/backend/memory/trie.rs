@@ -67,6 +67,11 @@ impl<T> SubjectTrie<T> {
         remove_from(&mut self.root, &tokens, id)
     }
 
+    /// Keeps only the subscriptions for which `keep` holds, pruning branches left empty.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        retain_in(&mut self.root, &mut keep);
+    }
+
     /// Calls `visit` for every subscription matching a (validated) publish subject.
     pub(crate) fn for_each_match<'a>(&'a self, subject: &str, mut visit: impl FnMut(&'a T)) {
         visit_matches(&self.root, subject.split(SEPARATOR), &mut visit);
@@ -88,6 +93,21 @@ fn visit_matches<'t, T>(
     }
     if let Some(star) = &node.star {
         visit_matches(star, tokens, visit);
+    }
+}
+
+fn retain_in<T>(node: &mut Node<T>, keep: &mut impl FnMut(&T) -> bool) {
+    node.here.retain(|(_, value)| keep(value));
+    node.tail.retain(|(_, value)| keep(value));
+    node.literals.retain(|_, child| {
+        retain_in(child, keep);
+        !child.is_empty()
+    });
+    if let Some(star) = &mut node.star {
+        retain_in(star, keep);
+        if star.is_empty() {
+            node.star = None;
+        }
     }
 }
 
@@ -148,6 +168,19 @@ mod tests {
             "`>` needs at least one more token"
         );
         assert_eq!(matches(&trie, "other.x"), ["all"]);
+    }
+
+    #[test]
+    fn retain_removes_and_prunes() {
+        let mut trie = SubjectTrie::default();
+        trie.insert("a.*.c", 1, "one");
+        trie.insert("a.>", 2, "two");
+        trie.insert("b", 3, "one");
+        trie.retain(|name| *name != "one");
+        assert_eq!(matches(&trie, "a.b.c"), ["two"]);
+        assert!(matches(&trie, "b").is_empty());
+        trie.retain(|_| false);
+        assert!(trie.root.is_empty());
     }
 
     #[test]

@@ -10,13 +10,11 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use faststream_kv_subject::matches as filter_matches;
 use futures::StreamExt;
-use futures::future::{BoxFuture, ready};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
-use crate::kv::store::{Events, Start, Store, Write};
+use crate::kv::store::{Events, Start, Write};
 use crate::kv::ttl::ttl_not_allowed;
 use crate::kv::{self, Entry, Operation, WatchEvent};
 
@@ -40,6 +38,8 @@ struct State {
 }
 
 struct Watcher {
+    /// The connection that opened the watch.
+    connection: u64,
     filters: Vec<String>,
     meta_only: bool,
     sender: mpsc::UnboundedSender<WatchEvent>,
@@ -73,9 +73,21 @@ impl MemoryBucket {
         state.watchers.clear();
     }
 
-    /// Ends every watch: dropping a watcher's sender ends its stream.
-    pub(crate) fn end_watches(&self) {
-        self.lock().watchers.clear();
+    /// Ends the watches `connection` opened: dropping a watcher's sender ends its
+    /// stream after what it queued.
+    pub(super) fn end_watches_of(&self, connection: u64) {
+        self.lock()
+            .watchers
+            .retain(|watcher| watcher.connection != connection);
+    }
+
+    pub(super) fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    pub(super) fn max_value_size(&self) -> Option<usize> {
+        let size = self.lock().config.max_value_size?;
+        usize::try_from(size).ok()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -92,7 +104,7 @@ impl MemoryBucket {
         Ok(state)
     }
 
-    fn read(&self, key: &str, revision: Option<u64>) -> Result<Option<Entry>> {
+    pub(super) fn read(&self, key: &str, revision: Option<u64>) -> Result<Option<Entry>> {
         let state = self.live()?;
         let sequence = match revision {
             Some(revision) => revision,
@@ -108,7 +120,7 @@ impl MemoryBucket {
             .cloned())
     }
 
-    fn append_write(&self, key: &str, write: Write) -> Result<u64> {
+    pub(super) fn append_write(&self, key: &str, write: Write) -> Result<u64> {
         let mut state = self.live()?;
         let current = state
             .by_key
@@ -185,7 +197,14 @@ impl MemoryBucket {
         }
     }
 
-    fn open_watch(&self, filters: &[String], start: Start, meta_only: bool) -> Result<Events> {
+    /// A watch of `connection` on the keys matching `filters`.
+    pub(super) fn open_watch(
+        &self,
+        filters: &[String],
+        start: Start,
+        meta_only: bool,
+        connection: u64,
+    ) -> Result<Events> {
         let mut state = self.live()?;
         let matches = |key: &str| filters.iter().any(|filter| filter_matches(filter, key));
         let initial: Vec<u64> = match start {
@@ -214,6 +233,7 @@ impl MemoryBucket {
         }
         let _ = sender.send(WatchEvent::EndOfInitialData);
         state.watchers.push(Watcher {
+            connection,
             filters: filters.to_vec(),
             meta_only,
             sender,
@@ -243,46 +263,6 @@ impl MemoryBucket {
             bytes: state.bytes,
             last_revision: state.last_sequence,
         })
-    }
-}
-
-impl Store for MemoryBucket {
-    fn name(&self) -> &Arc<str> {
-        &self.name
-    }
-
-    fn kind(&self) -> BackendKind {
-        BackendKind::Memory
-    }
-
-    fn max_value_size(&self) -> Option<usize> {
-        let size = self.lock().config.max_value_size?;
-        usize::try_from(size).ok()
-    }
-
-    fn entry<'a>(
-        &'a self,
-        key: &'a str,
-        revision: Option<u64>,
-    ) -> BoxFuture<'a, Result<Option<Entry>>> {
-        Box::pin(ready(self.read(key, revision)))
-    }
-
-    fn write<'a>(&'a self, key: &'a str, write: Write) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(ready(self.append_write(key, write)))
-    }
-
-    fn watch<'a>(
-        &'a self,
-        filters: &'a [String],
-        start: Start,
-        meta_only: bool,
-    ) -> BoxFuture<'a, Result<Events>> {
-        Box::pin(ready(self.open_watch(filters, start, meta_only)))
-    }
-
-    fn status(&self) -> BoxFuture<'_, Result<kv::Status>> {
-        Box::pin(ready(self.current_status()))
     }
 }
 

@@ -2,11 +2,13 @@
 //! each bucket lives in [`bucket`].
 
 mod bucket;
+mod connection_bucket;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bucket::MemoryBucket;
+use connection_bucket::ConnectionBucket;
 
 use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
@@ -22,7 +24,7 @@ pub(crate) struct KvBuckets {
 impl KvBuckets {
     /// Creates a bucket; creating it again with the same configuration returns it (as
     /// JetStream does), with another configuration fails.
-    pub(crate) fn create(&self, config: &kv::Config) -> Result<Arc<dyn Store>> {
+    pub(crate) fn create(&self, config: &kv::Config, connection: u64) -> Result<Arc<dyn Store>> {
         if config.replicas > 1 {
             return Err(Error::Unsupported {
                 backend: BackendKind::Memory,
@@ -35,7 +37,7 @@ impl KvBuckets {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(existing) = buckets.get(&config.bucket) {
             if existing.config() == *config {
-                return Ok(Arc::clone(existing) as Arc<dyn Store>);
+                return Ok(ConnectionBucket::store(existing, connection));
             }
             return Err(Error::BucketExists {
                 bucket: config.bucket.clone(),
@@ -43,13 +45,13 @@ impl KvBuckets {
         }
         let bucket = MemoryBucket::new(config.clone());
         buckets.insert(config.bucket.clone(), Arc::clone(&bucket));
-        Ok(bucket)
+        Ok(ConnectionBucket::store(&bucket, connection))
     }
 
-    pub(crate) fn bind(&self, name: &str) -> Result<Arc<dyn Store>> {
+    pub(crate) fn bind(&self, name: &str, connection: u64) -> Result<Arc<dyn Store>> {
         let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         match buckets.get(name) {
-            Some(bucket) => Ok(Arc::clone(bucket) as Arc<dyn Store>),
+            Some(bucket) => Ok(ConnectionBucket::store(bucket, connection)),
             None => Err(Error::BucketNotFound {
                 bucket: name.to_owned(),
             }),
@@ -73,10 +75,12 @@ impl KvBuckets {
         }
     }
 
-    /// Ends every watch (the broker closed); the buckets keep their data.
-    pub(crate) fn end_watches(&self) {
+    /// Ends the watches `connection` opened (it closed); the buckets keep their data.
+    pub(crate) fn end_watches_of(&self, connection: u64) {
         let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        buckets.values().for_each(|bucket| bucket.end_watches());
+        buckets
+            .values()
+            .for_each(|bucket| bucket.end_watches_of(connection));
     }
 
     pub(crate) fn list(&self) -> Result<Vec<kv::Status>> {

@@ -1,0 +1,126 @@
+//! A connection to the embedded broker: what a client of it holds, as a NATS connection
+//! is to a server. Each has its own subscriptions and watches and its own closed state:
+//! closing one ends what it opened and leaves the other connections running.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_nats::{HeaderMap, Subject};
+use bytes::Bytes;
+
+use super::{MemoryBroker, MemorySubscription, recent_subjects};
+use crate::error::{Error, Result};
+use crate::kv::store::Store;
+use crate::kv::{self, Status};
+use crate::message::{Message, MessageHeaders};
+use crate::wire::with_correlation_id;
+
+/// One connection; clones share it.
+#[derive(Clone)]
+pub(crate) struct MemoryConnection {
+    broker: MemoryBroker,
+    id: u64,
+    closed: Arc<AtomicBool>,
+}
+
+impl MemoryConnection {
+    /// A new connection to `broker`.
+    pub(crate) fn open(broker: &MemoryBroker) -> Self {
+        Self {
+            id: broker.next_id(),
+            broker: broker.clone(),
+            closed: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    /// Publishes a message built from its parts (no reply subject).
+    pub(crate) fn publish_parts(
+        &self,
+        subject: Subject,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Result<()> {
+        self.check_open()?;
+        let message = Message::from_parts(subject, None, headers.into(), payload);
+        self.broker.publish(message).map(drop)
+    }
+
+    /// Publishes with a `correlation_id` header: the one `headers` has, or a new one.
+    /// Without other headers, the header map is built only if it is read (see
+    /// [`MessageHeaders`]), and a subject published to again and again is shared.
+    pub(crate) fn publish_correlated(
+        &self,
+        subject: &str,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Result<()> {
+        self.check_open()?;
+        let headers = match headers {
+            None => MessageHeaders::new_correlation_id(),
+            Some(headers) => MessageHeaders::Map(with_correlation_id(Some(headers), None)),
+        };
+        let subject = recent_subjects::subject(subject);
+        self.broker
+            .publish(Message::from_parts(subject, None, headers, payload))
+            .map(drop)
+    }
+
+    /// Publishes with a fresh inbox as reply subject and waits for the first reply.
+    pub(crate) async fn request(
+        &self,
+        subject: &str,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+        timeout: Duration,
+    ) -> Result<Message> {
+        self.check_open()?;
+        self.broker
+            .request(subject, headers, payload, timeout, self.id)
+            .await
+    }
+
+    /// Subscribes to a (validated) subject, optionally in a queue group.
+    pub(crate) fn subscribe(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+    ) -> Result<MemorySubscription> {
+        self.check_open()?;
+        Ok(self.broker.subscribe(subject, queue, self.id))
+    }
+
+    /// Closes the connection: its subscriptions and watches end (after what they
+    /// received), later calls fail with [`Error::Closed`].
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.broker.disconnect(self.id);
+    }
+
+    pub(crate) fn bind_bucket(&self, bucket: &str) -> Result<Arc<dyn Store>> {
+        self.check_open()?;
+        self.broker.key_values().bind(bucket, self.id)
+    }
+
+    pub(crate) fn create_bucket(&self, config: &kv::Config) -> Result<Arc<dyn Store>> {
+        self.check_open()?;
+        self.broker.key_values().create(config, self.id)
+    }
+
+    pub(crate) fn delete_bucket(&self, bucket: &str) -> Result<()> {
+        self.check_open()?;
+        self.broker.key_values().delete(bucket)
+    }
+
+    pub(crate) fn list_buckets(&self) -> Result<Vec<Status>> {
+        self.check_open()?;
+        self.broker.key_values().list()
+    }
+}
