@@ -32,6 +32,7 @@
 //!
 //! Everything runs on a real `nats-server` ([`Broker::nats`]) and on the embedded
 //! in-memory broker ([`Broker::memory`]); [`Broker::from_env`] picks by `NATS_URL`.
+//! The cargo feature `testing` adds `testing::TestApp` and `testing::NatsServer`.
 
 mod app;
 mod backend;
@@ -71,7 +72,9 @@ pub use wire::{
 /// `include_history`, `meta_only`, `updates_only`).
 ///
 /// The pattern is checked at compile time: `{name}` captures one token, `{name...}` the
-/// rest of the subject (or key); every capture must be used by a `Path` argument.
+/// rest of the subject (or key); every capture must be used by a `Path` argument (also
+/// inside `Option<Path<T>>` or `Result<Path<T>, _>`). The function's body stays callable
+/// as `name::call(...)`, e.g. from a unit test.
 pub use faststream_kv_macros::subscriber;
 
 /// The README's tour, compiled and run as a doc test.
