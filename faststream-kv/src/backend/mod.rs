@@ -35,6 +35,10 @@ pub(crate) enum Target {
 }
 
 impl Target {
+    pub(crate) fn nats(options: ConnectOptions) -> Self {
+        Target::Nats(Box::new(options))
+    }
+
     pub(crate) fn memory() -> Self {
         Target::Memory(MemoryBroker::default())
     }

@@ -65,7 +65,7 @@ impl Broker {
     /// commas) or full [`ConnectOptions`]. Nothing connects until
     /// [`connect`](Self::connect).
     pub fn nats(options: impl Into<ConnectOptions>) -> Self {
-        Self::with_target(Target::Nats(Box::new(options.into())))
+        Self::with_target(Target::nats(options.into()))
     }
 
     /// A broker backed by the embedded in-memory broker: no server, same semantics.
