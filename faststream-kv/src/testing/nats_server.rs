@@ -2,6 +2,7 @@
 //! store directory, stopped (and its directories removed) on drop. The port comes from
 //! the file the server writes with `--ports_file_dir` once it accepts clients.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -61,13 +62,28 @@ impl Dirs {
 }
 
 /// Options for [`NatsServer`]: JetStream (on by default), credentials, extra arguments.
-#[derive(Clone, Debug, Default)]
+/// `Debug` prints credentials as `<redacted>`.
+#[derive(Clone, Default)]
 pub struct NatsServerBuilder {
     binary: Option<String>,
     no_jetstream: bool,
     user: Option<(String, String)>,
     token: Option<String>,
     arguments: Vec<String>,
+}
+
+impl fmt::Debug for NatsServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |set: bool| if set { "<redacted>" } else { "none" };
+        f.debug_struct("NatsServerBuilder")
+            .field("binary", &self.binary)
+            .field("jetstream", &!self.no_jetstream)
+            .field("user", &self.user.as_ref().map(|(user, _)| user))
+            .field("password", &redacted(self.user.is_some()))
+            .field("token", &redacted(self.token.is_some()))
+            .field("arguments", &self.arguments.len())
+            .finish()
+    }
 }
 
 impl NatsServerBuilder {
@@ -295,6 +311,18 @@ fn clear_ports_files(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_prints_secrets() {
+        let builder = NatsServer::builder()
+            .user("svc", "pw-secret")
+            .token("tok-secret");
+        let printed = format!("{builder:?}");
+        assert!(
+            !printed.contains("pw-secret") && !printed.contains("tok-secret"),
+            "{printed}"
+        );
+    }
 
     #[test]
     fn reads_the_client_port_from_a_ports_file() {

@@ -4,8 +4,6 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
-
 /// How the broker connects to NATS: servers, name, credentials, TLS, reconnects,
 /// timeouts. `Debug` prints credentials as `<redacted>`.
 ///
@@ -21,20 +19,20 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Clone)]
 pub struct ConnectOptions {
-    servers: Vec<String>,
-    name: Option<String>,
-    auth: Auth,
-    tls: Tls,
-    max_reconnects: Option<usize>,
-    connection_timeout: Duration,
-    request_timeout: Duration,
-    subscription_capacity: usize,
-    ping_interval: Option<Duration>,
-    retry_on_initial_connect: bool,
+    pub(super) servers: Vec<String>,
+    pub(super) name: Option<String>,
+    pub(super) auth: Auth,
+    pub(super) tls: Tls,
+    pub(super) max_reconnects: Option<usize>,
+    pub(super) connection_timeout: Duration,
+    pub(super) request_timeout: Duration,
+    pub(super) subscription_capacity: usize,
+    pub(super) ping_interval: Option<Duration>,
+    pub(super) retry_on_initial_connect: bool,
 }
 
-#[derive(Clone, Default)]
-enum Auth {
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(super) enum Auth {
     #[default]
     None,
     Token(String),
@@ -44,11 +42,11 @@ enum Auth {
 }
 
 #[derive(Clone, Default, Debug)]
-struct Tls {
-    required: bool,
-    first: bool,
-    root_certificates: Vec<PathBuf>,
-    client_certificate: Option<(PathBuf, PathBuf)>,
+pub(super) struct Tls {
+    pub(super) required: bool,
+    pub(super) first: bool,
+    pub(super) root_certificates: Vec<PathBuf>,
+    pub(super) client_certificate: Option<(PathBuf, PathBuf)>,
 }
 
 /// Messages a subscription may buffer in the client before the server's slow-consumer
@@ -57,6 +55,12 @@ const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 16;
 
 impl ConnectOptions {
     /// Options for one server URL, or several separated by commas.
+    ///
+    /// A URL may carry credentials, as `NATS_URL` often does: `nats://user:pass@host:4222`
+    /// (user and password) or `nats://token@host:4222` (a token). They are taken out of
+    /// the URL before it reaches the client (and its logs) and used when no credentials
+    /// are set with the methods below; the same credentials in both places are fine,
+    /// different ones are an error at connect time, as are URLs with different ones.
     pub fn new(servers: impl AsRef<str>) -> Self {
         Self {
             servers: servers
@@ -148,7 +152,7 @@ impl ConnectOptions {
     }
 
     /// Keeps retrying the first connection instead of failing when the server is down.
-    /// Authentication errors still fail at once.
+    /// Refused credentials still fail at once when a server answers the first attempt.
     pub fn retry_on_initial_connect(mut self) -> Self {
         self.retry_on_initial_connect = true;
         self
@@ -185,78 +189,6 @@ impl ConnectOptions {
 
     pub(crate) fn default_request_timeout(&self) -> Duration {
         self.request_timeout
-    }
-
-    /// Connects with async-nats, mapping refused credentials to [`Error::Auth`].
-    pub(crate) async fn connect(&self) -> Result<async_nats::Client> {
-        use async_nats::ConnectErrorKind;
-
-        let options = self.to_async_nats().await?;
-        let servers: Vec<async_nats::ServerAddr> = self
-            .servers
-            .iter()
-            .map(|server| server.parse())
-            .collect::<Result<_, _>>()
-            .map_err(|error| Error::Connect {
-                source: Box::new(error),
-            })?;
-        options
-            .connect(servers)
-            .await
-            .map_err(|error| match error.kind() {
-                ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
-                    Error::Auth {
-                        source: Box::new(error),
-                    }
-                }
-                _ => Error::Connect {
-                    source: Box::new(error),
-                },
-            })
-    }
-
-    async fn to_async_nats(&self) -> Result<async_nats::ConnectOptions> {
-        let mut options = match &self.auth {
-            Auth::None => async_nats::ConnectOptions::new(),
-            Auth::Token(token) => async_nats::ConnectOptions::with_token(token.clone()),
-            Auth::UserAndPassword(user, password) => {
-                async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone())
-            }
-            Auth::NKey(seed) => async_nats::ConnectOptions::with_nkey(seed.clone()),
-            Auth::CredentialsFile(path) => async_nats::ConnectOptions::with_credentials_file(path)
-                .await
-                .map_err(|error| {
-                    Error::io(
-                        format!("reading credentials file {}", path.display()),
-                        error,
-                    )
-                })?,
-        };
-        options = options
-            .connection_timeout(self.connection_timeout)
-            .request_timeout(Some(self.request_timeout))
-            .subscription_capacity(self.subscription_capacity)
-            .max_reconnects(self.max_reconnects)
-            .require_tls(self.tls.required);
-        if let Some(name) = &self.name {
-            options = options.name(name);
-        }
-        if let Some(interval) = self.ping_interval {
-            options = options.ping_interval(interval);
-        }
-        if self.retry_on_initial_connect {
-            options = options.retry_on_initial_connect();
-        }
-        if self.tls.first {
-            options = options.tls_first();
-        }
-        for path in &self.tls.root_certificates {
-            options = options.add_root_certificates(path.clone());
-        }
-        if let Some((certificate, key)) = &self.tls.client_certificate {
-            options = options.add_client_certificate(certificate.clone(), key.clone());
-        }
-        Ok(options)
     }
 }
 
