@@ -23,6 +23,7 @@ use crate::kv;
 use crate::kv::store::Store;
 use crate::message::Message;
 use memory::{MemoryBroker, MemoryConnection, MemorySubscription};
+use nats::NatsConnection;
 
 /// Default request timeout of the memory broker (NATS takes it from [`ConnectOptions`]).
 const MEMORY_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -78,7 +79,7 @@ impl fmt::Debug for Target {
 /// A connected backend: one `match` per operation.
 #[derive(Clone)]
 pub(crate) enum Connection {
-    Nats(async_nats::Client),
+    Nats(NatsConnection),
     Memory(MemoryConnection),
 }
 
@@ -86,7 +87,7 @@ impl Connection {
     /// The async-nats client, on NATS.
     pub(crate) fn nats_client(&self) -> Option<&async_nats::Client> {
         match self {
-            Connection::Nats(client) => Some(client),
+            Connection::Nats(nats) => Some(nats.client()),
             Connection::Memory(_) => None,
         }
     }
@@ -99,9 +100,7 @@ impl Connection {
         payload: Bytes,
     ) -> Result<()> {
         match self {
-            Connection::Nats(client) => {
-                nats::core::publish(client, subject, headers, payload).await
-            }
+            Connection::Nats(nats) => nats.publish(subject, headers, payload).await,
             Connection::Memory(memory) => memory.publish_parts(subject, headers, payload),
         }
     }
@@ -114,13 +113,12 @@ impl Connection {
         payload: Bytes,
     ) -> Result<()> {
         match self {
-            Connection::Nats(client) => {
-                nats::core::publish_correlated(client, subject, headers, payload).await
-            }
+            Connection::Nats(nats) => nats.publish_correlated(subject, headers, payload).await,
             Connection::Memory(memory) => memory.publish_correlated(subject, headers, payload),
         }
     }
 
+    /// A request that ends within `timeout`.
     pub(crate) async fn request(
         &self,
         subject: &str,
@@ -129,9 +127,7 @@ impl Connection {
         timeout: Duration,
     ) -> Result<Message> {
         match self {
-            Connection::Nats(client) => {
-                nats::core::request(client, subject, headers, payload, timeout).await
-            }
+            Connection::Nats(nats) => nats.request(subject, headers, payload, timeout).await,
             Connection::Memory(memory) => {
                 memory
                     .request(subject, Some(headers), payload, timeout)
@@ -146,9 +142,7 @@ impl Connection {
         queue: Option<&str>,
     ) -> Result<Subscription> {
         let source = match self {
-            Connection::Nats(client) => {
-                Source::Nats(nats::core::subscribe(client, subject, queue).await?)
-            }
+            Connection::Nats(nats) => Source::Nats(nats.subscribe(subject, queue).await?),
             Connection::Memory(memory) => Source::Memory(memory.subscribe(subject, queue)?),
         };
         Ok(Subscription(source))
@@ -157,14 +151,15 @@ impl Connection {
     /// Waits until the server has processed everything sent so far.
     pub(crate) async fn flush(&self) -> Result<()> {
         match self {
-            Connection::Nats(client) => nats::core::flush(client).await,
+            Connection::Nats(nats) => nats.flush().await,
             Connection::Memory(_) => Ok(()),
         }
     }
 
+    /// Closes the connection, within its bound.
     pub(crate) async fn close(&self) -> Result<()> {
         match self {
-            Connection::Nats(client) => nats::core::close(client).await,
+            Connection::Nats(nats) => nats.close().await,
             Connection::Memory(memory) => {
                 memory.close();
                 Ok(())
@@ -174,30 +169,30 @@ impl Connection {
 
     /// Binds an existing Key-Value bucket.
     pub(crate) async fn bind_bucket(&self, bucket: &str) -> Result<Arc<dyn Store>> {
-        Ok(match self {
-            Connection::Nats(client) => Arc::new(nats::kv::bind(client, bucket).await?),
-            Connection::Memory(memory) => memory.bind_bucket(bucket)?,
-        })
+        match self {
+            Connection::Nats(nats) => nats.bind_bucket(bucket).await,
+            Connection::Memory(memory) => memory.bind_bucket(bucket),
+        }
     }
 
     /// Creates a Key-Value bucket (the same configuration again returns it).
     pub(crate) async fn create_bucket(&self, config: &kv::Config) -> Result<Arc<dyn Store>> {
-        Ok(match self {
-            Connection::Nats(client) => Arc::new(nats::kv::create(client, config).await?),
-            Connection::Memory(memory) => memory.create_bucket(config)?,
-        })
+        match self {
+            Connection::Nats(nats) => nats.create_bucket(config).await,
+            Connection::Memory(memory) => memory.create_bucket(config),
+        }
     }
 
     pub(crate) async fn delete_bucket(&self, bucket: &str) -> Result<()> {
         match self {
-            Connection::Nats(client) => nats::kv::delete(client, bucket).await,
+            Connection::Nats(nats) => nats.delete_bucket(bucket).await,
             Connection::Memory(memory) => memory.delete_bucket(bucket),
         }
     }
 
     pub(crate) async fn list_buckets(&self) -> Result<Vec<kv::Status>> {
         match self {
-            Connection::Nats(client) => nats::kv::list(client).await,
+            Connection::Nats(nats) => nats.list_buckets().await,
             Connection::Memory(memory) => memory.list_buckets(),
         }
     }
@@ -219,7 +214,7 @@ impl Subscription {
     /// [`Error::Nats`](crate::Error::Nats) when the unsubscribe cannot be sent.
     pub async fn drain(&mut self) -> Result<()> {
         match &mut self.0 {
-            Source::Nats(subscriber) => nats::core::drain(subscriber).await,
+            Source::Nats(subscriber) => nats::drain_subscription(subscriber).await,
             Source::Memory(subscription) => {
                 subscription.drain();
                 Ok(())

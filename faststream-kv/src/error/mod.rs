@@ -218,6 +218,20 @@ pub enum Error {
         /// The client's error.
         source: BoxError,
     },
+    /// The server did not carry out the operation in time or could not right now
+    /// (disconnected, a stream electing its leader, an acknowledgement that did not
+    /// come); retrying may succeed ([`is_retryable`](Self::is_retryable)). A write whose
+    /// acknowledgement did not come may still have been applied.
+    #[error("NATS {operation} unavailable after {after:?}{}", landed_note(*.may_have_landed))]
+    #[non_exhaustive]
+    Unavailable {
+        /// What we were doing.
+        operation: NatsOperation,
+        /// How long we waited (zero when the server said at once that it could not).
+        after: Duration,
+        /// Whether the operation (a write) may have been applied all the same.
+        may_have_landed: bool,
+    },
     /// A Key-Value key is not valid (empty, a wildcard, a character outside
     /// `[-/_=.a-zA-Z0-9]`, a leading or trailing dot, too long). Nothing was sent.
     #[error("invalid key {key:?}: {reason}")]
@@ -358,6 +372,17 @@ impl Error {
         }
     }
 
+    /// Whether the same call may succeed when retried: the server was unavailable, a
+    /// request timed out or found no responder (yet). A retried write whose first
+    /// attempt [may have landed](Error::Unavailable) should be idempotent or
+    /// compare-and-set.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Unavailable { .. } | Error::Timeout { .. } | Error::NoResponders { .. }
+        )
+    }
+
     /// The status code of the error reply sent for this error, as in NATS micro services:
     /// 400 for input the handler could not accept, 404 for a missing bucket, 408 for
     /// timeouts, 409 for Key-Value write conflicts, 503 for no responders, 500 otherwise.
@@ -373,7 +398,7 @@ impl Error {
             Error::BucketNotFound { .. } => 404,
             Error::WrongRevision { .. } | Error::KeyExists { .. } => 409,
             Error::Timeout { .. } => 408,
-            Error::NoResponders { .. } => 503,
+            Error::NoResponders { .. } | Error::Unavailable { .. } => 503,
             Error::Service { code, .. } | Error::Status { code, .. } => *code,
             Error::Middleware { source } if is_elapsed(source.as_ref()) => 408,
             _ => 500,
@@ -386,6 +411,14 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+}
+
+fn landed_note(may_have_landed: bool) -> &'static str {
+    if may_have_landed {
+        " (it may have been applied)"
+    } else {
+        ""
     }
 }
 

@@ -195,7 +195,9 @@ impl NatsServer {
         Ok(())
     }
 
-    fn kill(&mut self) {
+    /// Kills the server (SIGKILL, no goodbye to its clients), for fault tests;
+    /// [`restart`](Self::restart) brings it back on the same port and store.
+    pub fn kill(&mut self) {
         // The process may already be gone; nothing is left to do then.
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -5,12 +5,23 @@
 
 use async_nats::{ConnectErrorKind, ServerAddr};
 
+use super::connection::{Bounds, NatsConnection};
 use super::options::{Auth, ConnectOptions};
 use crate::error::{BoxError, Error, Result};
 
 impl ConnectOptions {
     /// Connects, mapping refused credentials to [`Error::Auth`].
-    pub(crate) async fn connect(&self) -> Result<async_nats::Client> {
+    pub(crate) async fn connect(&self) -> Result<NatsConnection> {
+        let bounds = Bounds {
+            request: self.request_timeout,
+            publish: self.publish_timeout,
+            close: self.close_timeout,
+        };
+        let client = self.connect_client().await?;
+        Ok(NatsConnection::new(client, bounds))
+    }
+
+    async fn connect_client(&self) -> Result<async_nats::Client> {
         let (servers, auth) = self.servers_and_auth()?;
         let attempt = self
             .to_async_nats(&auth, false)

@@ -123,9 +123,8 @@ pub(crate) async fn flush(client: &async_nats::Client) -> Result<()> {
     }
 }
 
-/// Flushes, then drains the connection: subscriptions end after what they received.
-pub(crate) async fn close(client: &async_nats::Client) -> Result<()> {
-    flush(client).await?;
+/// Drains the connection: subscriptions end after what they received.
+pub(crate) async fn drain_client(client: &async_nats::Client) -> Result<()> {
     client
         .drain()
         .await

@@ -1,9 +1,12 @@
 //! The NATS backend: async-nats underneath, our error types and wire format on top.
 
 mod connect;
-pub(crate) mod core;
+mod connection;
+mod core;
 mod error;
-pub(crate) mod kv;
+mod kv;
 mod options;
 
+pub(crate) use connection::NatsConnection;
+pub(crate) use core::drain as drain_subscription;
 pub use options::ConnectOptions;

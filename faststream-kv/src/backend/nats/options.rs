@@ -26,6 +26,8 @@ pub struct ConnectOptions {
     pub(super) max_reconnects: Option<usize>,
     pub(super) connection_timeout: Duration,
     pub(super) request_timeout: Duration,
+    pub(super) publish_timeout: Duration,
+    pub(super) close_timeout: Duration,
     pub(super) subscription_capacity: usize,
     pub(super) ping_interval: Option<Duration>,
     pub(super) retry_on_initial_connect: bool,
@@ -76,6 +78,8 @@ impl ConnectOptions {
             max_reconnects: None,
             connection_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
+            publish_timeout: Duration::from_secs(5),
+            close_timeout: Duration::from_secs(5),
             subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
             ping_interval: None,
             retry_on_initial_connect: false,
@@ -164,9 +168,25 @@ impl ConnectOptions {
         self
     }
 
-    /// Default timeout of requests (default 10 s).
+    /// Default timeout of requests, and the bound of flushes, subscribing and Key-Value
+    /// calls (default 10 s). Time spent queued in the client while disconnected counts.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// How long a publish may wait for room in the client's queue while the server is
+    /// unreachable before it fails with [`Error::Unavailable`](crate::Error::Unavailable)
+    /// (default 5 s).
+    pub fn publish_timeout(mut self, timeout: Duration) -> Self {
+        self.publish_timeout = timeout;
+        self
+    }
+
+    /// How long closing may take for each of its final flush and drain (default 5 s): a
+    /// shutdown while the server is gone ends instead of waiting for it.
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
         self
     }
 
@@ -233,6 +253,8 @@ impl fmt::Debug for ConnectOptions {
             .field("max_reconnects", &self.max_reconnects)
             .field("connection_timeout", &self.connection_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("publish_timeout", &self.publish_timeout)
+            .field("close_timeout", &self.close_timeout)
             .field("subscription_capacity", &self.subscription_capacity)
             .finish()
     }

@@ -1,5 +1,7 @@
 //! Bucket management on a NATS server: bind, create, delete, list.
 
+use std::time::Duration;
+
 use async_nats::jetstream::context::CreateKeyValueErrorKind;
 use async_nats::jetstream::{self, ErrorCode};
 use futures::TryStreamExt;
@@ -11,10 +13,15 @@ use crate::backend_kind::BackendKind;
 use crate::error::{Error, NatsOperation, Result};
 use crate::kv;
 
-pub(crate) async fn bind(client: &async_nats::Client, bucket: &str) -> Result<NatsBucket> {
+/// Binds `bucket`, whose calls then end within `bound`.
+pub(crate) async fn bind(
+    client: &async_nats::Client,
+    bucket: &str,
+    bound: Duration,
+) -> Result<NatsBucket> {
     let context = jetstream::new(client.clone());
     match context.get_key_value(bucket).await {
-        Ok(store) => Ok(NatsBucket::new(store, context, client.clone())),
+        Ok(store) => Ok(NatsBucket::new(store, context, client.clone(), bound)),
         Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound {
             bucket: bucket.to_owned(),
         }),
@@ -22,7 +29,12 @@ pub(crate) async fn bind(client: &async_nats::Client, bucket: &str) -> Result<Na
     }
 }
 
-pub(crate) async fn create(client: &async_nats::Client, config: &kv::Config) -> Result<NatsBucket> {
+/// Creates a bucket, whose calls then end within `bound`.
+pub(crate) async fn create(
+    client: &async_nats::Client,
+    config: &kv::Config,
+    bound: Duration,
+) -> Result<NatsBucket> {
     let context = jetstream::new(client.clone());
     let store = match context.create_key_value(nats_config(config)).await {
         Ok(store) => store,
@@ -39,7 +51,7 @@ pub(crate) async fn create(client: &async_nats::Client, config: &kv::Config) -> 
         }
         Err(error) => return Err(nats_error(NatsOperation::KvCreate, error)),
     };
-    Ok(NatsBucket::new(store, context, client.clone()))
+    Ok(NatsBucket::new(store, context, client.clone(), bound))
 }
 
 pub(crate) async fn delete(client: &async_nats::Client, bucket: &str) -> Result<()> {

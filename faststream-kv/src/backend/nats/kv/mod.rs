@@ -10,7 +10,7 @@ mod initial;
 mod watch;
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::kv::Store as NatsStore;
@@ -23,7 +23,8 @@ pub(crate) use admin::{bind, create, delete, list};
 use convert::{entry_from_nats, operation_of, status_from_info};
 use watch::NatsWatch;
 
-use super::error::{jetstream_code, nats_error};
+use super::connection::bounded;
+use super::error::{is_stream_not_found, jetstream_code, nats_error};
 use crate::backend_kind::BackendKind;
 use crate::error::{BoxError, Error, NatsOperation, Result};
 use crate::kv::store::{Events, Start, Store, Write};
@@ -43,10 +44,17 @@ pub(crate) struct NatsBucket {
     name: Arc<str>,
     /// Where writes go: `$KV.<bucket>.` (a mirror: its origin's prefix).
     write_prefix: Arc<str>,
+    /// How long one call may take.
+    bound: Duration,
 }
 
 impl NatsBucket {
-    fn new(store: NatsStore, context: jetstream::Context, client: async_nats::Client) -> Self {
+    fn new(
+        store: NatsStore,
+        context: jetstream::Context,
+        client: async_nats::Client,
+        bound: Duration,
+    ) -> Self {
         // Our contexts use the default API prefix, so writes need no domain prefix; a
         // mirrored bucket writes to its origin's subjects.
         let write_prefix = store.put_prefix.as_ref().unwrap_or(&store.prefix).as_str();
@@ -56,6 +64,7 @@ impl NatsBucket {
             store,
             context,
             client,
+            bound,
         }
     }
 
@@ -64,7 +73,7 @@ impl NatsBucket {
         let Some(revision) = revision else {
             return match self.store.entry(key).await {
                 Ok(entry) => Ok(entry.map(|entry| entry_from_nats(&self.name, entry))),
-                Err(error) => Err(self.read_error(error)),
+                Err(error) => Err(self.read_error(error).await),
             };
         };
         let message = match self.store.stream.get_raw_message(revision).await {
@@ -72,7 +81,7 @@ impl NatsBucket {
             Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => {
                 return Ok(None);
             }
-            Err(error) => return Err(self.read_error(error)),
+            Err(error) => return Err(self.read_error(error).await),
         };
         let Some(found) = message.subject.strip_prefix(self.store.prefix.as_str()) else {
             return Ok(None);
@@ -147,8 +156,14 @@ impl NatsBucket {
                 key: key.to_owned(),
                 expected: expected_revision.unwrap_or_default(),
             },
-            PublishErrorKind::StreamNotFound => Error::BucketNotFound {
-                bucket: self.name.to_string(),
+            // Nobody answered: the stream is gone, or electing a leader.
+            PublishErrorKind::StreamNotFound => {
+                self.gone_or_unavailable(NatsOperation::KvWrite).await
+            }
+            PublishErrorKind::TimedOut => Error::Unavailable {
+                operation: NatsOperation::KvWrite,
+                after: self.bound,
+                may_have_landed: true,
             },
             PublishErrorKind::MaxPayloadExceeded => Error::PayloadTooLarge {
                 size,
@@ -185,21 +200,37 @@ impl NatsBucket {
         info.state.bytes.saturating_add(record as u64) > max
     }
 
-    fn read_error(&self, error: impl Into<BoxError>) -> Error {
+    async fn read_error(&self, error: impl Into<BoxError>) -> Error {
         let error = error.into();
-        // A direct get that nobody answers: the bucket's stream is gone.
+        // A direct get that nobody answers: the bucket's stream is gone, or electing a
+        // leader.
         let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error.as_ref());
         while let Some(cause) = next {
             if let Some(direct) = cause.downcast_ref::<jetstream::stream::DirectGetError>()
                 && matches!(direct.kind(), DirectGetErrorKind::ErrorResponse(code, _) if code == StatusCode::NO_RESPONDERS)
             {
-                return Error::BucketNotFound {
-                    bucket: self.name.to_string(),
-                };
+                return self.gone_or_unavailable(NatsOperation::KvRead).await;
             }
             next = cause.source();
         }
         nats_error(NatsOperation::KvRead, error)
+    }
+
+    /// After a request nobody answered: [`Error::BucketNotFound`] if the server says the
+    /// stream does not exist, otherwise [`Error::Unavailable`] (its replicas are electing
+    /// a leader, or the server cannot be reached).
+    async fn gone_or_unavailable(&self, operation: NatsOperation) -> Error {
+        let mut stream = self.store.stream.clone();
+        match stream.info().await {
+            Err(error) if is_stream_not_found(&error) => Error::BucketNotFound {
+                bucket: self.name.to_string(),
+            },
+            _ => Error::Unavailable {
+                operation,
+                after: Duration::ZERO,
+                may_have_landed: false,
+            },
+        }
     }
 
     /// A watch on `filters` (key filters, already validated).
@@ -252,11 +283,13 @@ impl Store for NatsBucket {
         key: &'a str,
         revision: Option<u64>,
     ) -> BoxFuture<'a, Result<Option<Entry>>> {
-        Box::pin(self.read(key, revision))
+        let read = self.read(key, revision);
+        Box::pin(bounded(NatsOperation::KvRead, self.bound, false, read))
     }
 
     fn write<'a>(&'a self, key: &'a str, write: Write) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(self.publish(key, write))
+        let publish = self.publish(key, write);
+        Box::pin(bounded(NatsOperation::KvWrite, self.bound, true, publish))
     }
 
     fn watch<'a>(
@@ -265,10 +298,12 @@ impl Store for NatsBucket {
         start: Start,
         meta_only: bool,
     ) -> BoxFuture<'a, Result<Events>> {
-        Box::pin(self.open_watch(filters, start, meta_only))
+        let open = self.open_watch(filters, start, meta_only);
+        Box::pin(bounded(NatsOperation::KvWatch, self.bound, false, open))
     }
 
     fn status(&self) -> BoxFuture<'_, Result<kv::Status>> {
-        Box::pin(self.read_status())
+        let status = self.read_status();
+        Box::pin(bounded(NatsOperation::KvStatus, self.bound, false, status))
     }
 }

@@ -1,0 +1,191 @@
+//! A connection to NATS: the async-nats client, and the bounds every call through it
+//! keeps, so that no call outlasts its deadline whatever the connection's state (time
+//! spent queued in the client counts).
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use async_nats::{HeaderMap, Subject};
+use bytes::Bytes;
+
+use super::{core, kv};
+use crate::error::{Error, NatsOperation, Result};
+use crate::kv::store::Store;
+use crate::kv::{Config, Status};
+use crate::message::Message;
+
+/// How long calls may take.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    /// Requests, flushes, subscribing and Key-Value calls.
+    pub(crate) request: Duration,
+    /// Handing a publish to the client (it waits while the client's queue is full).
+    pub(crate) publish: Duration,
+    /// The final flush and drain of [`NatsConnection::close`].
+    pub(crate) close: Duration,
+}
+
+/// One connection; clones share it.
+#[derive(Clone)]
+pub(crate) struct NatsConnection {
+    client: async_nats::Client,
+    bounds: Bounds,
+}
+
+/// `work`, or [`Error::Unavailable`] once `after` has passed. Work that is done when
+/// first polled (a publish with room in the client's queue) reads no clock.
+pub(crate) async fn bounded<T>(
+    operation: NatsOperation,
+    after: Duration,
+    may_have_landed: bool,
+    work: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    let mut work = pin!(work);
+    if let Poll::Ready(done) = futures::poll!(work.as_mut()) {
+        return done;
+    }
+    match tokio::time::timeout(after, work).await {
+        Ok(done) => done,
+        Err(_elapsed) => Err(Error::Unavailable {
+            operation,
+            after,
+            may_have_landed,
+        }),
+    }
+}
+
+impl NatsConnection {
+    pub(crate) fn new(client: async_nats::Client, bounds: Bounds) -> Self {
+        Self { client, bounds }
+    }
+
+    pub(crate) fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    pub(crate) async fn publish(
+        &self,
+        subject: Subject,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Result<()> {
+        let publish = core::publish(&self.client, subject, headers, payload);
+        bounded(NatsOperation::Publish, self.bounds.publish, false, publish).await
+    }
+
+    pub(crate) async fn publish_correlated(
+        &self,
+        subject: &str,
+        headers: Option<HeaderMap>,
+        payload: Bytes,
+    ) -> Result<()> {
+        let publish = core::publish_correlated(&self.client, subject, headers, payload);
+        bounded(NatsOperation::Publish, self.bounds.publish, false, publish).await
+    }
+
+    /// A request that ends within `timeout`, counted from this call.
+    pub(crate) async fn request(
+        &self,
+        subject: &str,
+        headers: HeaderMap,
+        payload: Bytes,
+        timeout: Duration,
+    ) -> Result<Message> {
+        let request = core::request(&self.client, subject, headers, payload, timeout);
+        match tokio::time::timeout(timeout, request).await {
+            Ok(reply) => reply,
+            Err(_elapsed) => Err(Error::Timeout {
+                subject: subject.to_owned(),
+                timeout,
+            }),
+        }
+    }
+
+    pub(crate) async fn subscribe(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+    ) -> Result<async_nats::Subscriber> {
+        let subscribe = core::subscribe(&self.client, subject, queue);
+        bounded(
+            NatsOperation::Subscribe,
+            self.bounds.request,
+            false,
+            subscribe,
+        )
+        .await
+    }
+
+    pub(crate) async fn flush(&self) -> Result<()> {
+        let flush = core::flush(&self.client);
+        bounded(NatsOperation::Flush, self.bounds.request, false, flush).await
+    }
+
+    /// Flushes and drains, each within the close bound; a server that is gone ends it
+    /// with [`Error::Unavailable`] instead of a wait for its return.
+    pub(crate) async fn close(&self) -> Result<()> {
+        let flushed = bounded(
+            NatsOperation::Flush,
+            self.bounds.close,
+            false,
+            core::flush(&self.client),
+        )
+        .await;
+        let drained = bounded(
+            NatsOperation::Drain,
+            self.bounds.close,
+            false,
+            core::drain_client(&self.client),
+        )
+        .await;
+        flushed.and(drained)
+    }
+
+    pub(crate) async fn bind_bucket(&self, bucket: &str) -> Result<Arc<dyn Store>> {
+        let bind = kv::bind(&self.client, bucket, self.bounds.request);
+        let bucket = bounded(NatsOperation::KvBind, self.bounds.request, false, bind).await?;
+        Ok(Arc::new(bucket))
+    }
+
+    pub(crate) async fn create_bucket(&self, config: &Config) -> Result<Arc<dyn Store>> {
+        let create = kv::create(&self.client, config, self.bounds.request);
+        let bucket = bounded(NatsOperation::KvCreate, self.bounds.request, true, create).await?;
+        Ok(Arc::new(bucket))
+    }
+
+    pub(crate) async fn delete_bucket(&self, bucket: &str) -> Result<()> {
+        let delete = kv::delete(&self.client, bucket);
+        bounded(NatsOperation::KvDelete, self.bounds.request, true, delete).await
+    }
+
+    pub(crate) async fn list_buckets(&self) -> Result<Vec<Status>> {
+        let list = kv::list(&self.client);
+        bounded(NatsOperation::KvList, self.bounds.request, false, list).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn work_done_at_once_is_returned_and_stuck_work_is_cut_off() {
+        let done = bounded(NatsOperation::Publish, Duration::ZERO, false, async {
+            Ok(7)
+        });
+        assert_eq!(done.await.ok(), Some(7));
+        let stuck = std::future::pending::<Result<()>>();
+        let after = Duration::from_millis(10);
+        match bounded(NatsOperation::KvWrite, after, true, stuck).await {
+            Err(Error::Unavailable {
+                operation: NatsOperation::KvWrite,
+                may_have_landed: true,
+                ..
+            }) => {}
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+    }
+}

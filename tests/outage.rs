@@ -1,0 +1,97 @@
+//! Deadlines while the server is gone: every call ends within its bound with a typed,
+//! retryable error, also with publishes queued in the client, and closing does not wait
+//! for the server to come back.
+
+use std::time::{Duration, Instant};
+
+use faststream_kv::testing::NatsServer;
+use faststream_kv::{Broker, ConnectOptions, Error, kv};
+
+/// The bounds the client is given. The test checks that calls end within a generous
+/// multiple of them (they hang without a bound), not how fast they fail.
+const BOUND: Duration = Duration::from_millis(500);
+const WITHIN: Duration = Duration::from_secs(5);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_call_keeps_its_deadline_while_the_server_is_gone() -> Result<(), Error> {
+    let mut server = NatsServer::start()?;
+    let options = ConnectOptions::new(server.url())
+        .request_timeout(BOUND)
+        .publish_timeout(BOUND)
+        .close_timeout(BOUND);
+    let broker = Broker::nats(options);
+    broker.connect().await?;
+    let bucket = broker
+        .key_value("outage")
+        .declare(kv::Config::default())
+        .await?;
+    bucket.put("k", "v").await?;
+    server.kill();
+
+    // Fill the client's queue: publishes are taken while there is room, then each waits
+    // at most the publish bound.
+    let mut refused = None;
+    for _ in 0..100_000 {
+        let started = Instant::now();
+        if let Err(error) = broker.publish("backlog", vec![0u8; 1024]).await {
+            assert!(
+                started.elapsed() < WITHIN,
+                "a publish waited {:?}",
+                started.elapsed()
+            );
+            refused = Some(error);
+            break;
+        }
+    }
+    match refused {
+        Some(error @ Error::Unavailable { .. }) => assert!(error.is_retryable()),
+        other => panic!("expected a publish to be refused as unavailable, got {other:?}"),
+    }
+
+    let started = Instant::now();
+    let request = broker
+        .request_with("svc", faststream_kv::Reply::new("x"), Some(BOUND))
+        .await;
+    assert!(
+        started.elapsed() < WITHIN,
+        "the request took {:?}",
+        started.elapsed()
+    );
+    match request {
+        Err(error @ Error::Timeout { .. }) => assert!(error.is_retryable()),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+
+    for (what, outcome) in [
+        ("flush", timed(broker.flush()).await),
+        (
+            "kv get",
+            timed(async { bucket.get("k").await.map(drop) }).await,
+        ),
+        (
+            "kv put",
+            timed(async { bucket.put("k", "w").await.map(drop) }).await,
+        ),
+    ] {
+        let (elapsed, result) = outcome;
+        assert!(elapsed < WITHIN, "{what} took {elapsed:?}");
+        match result {
+            Err(error) if error.is_retryable() => {}
+            other => panic!("{what}: expected a retryable error, got {other:?}"),
+        }
+    }
+
+    let (elapsed, closed) = timed(broker.close()).await;
+    assert!(elapsed < WITHIN, "close took {elapsed:?}");
+    assert!(
+        matches!(closed, Err(Error::Unavailable { .. })),
+        "{closed:?}"
+    );
+    Ok(())
+}
+
+async fn timed<T>(work: impl Future<Output = T>) -> (Duration, T) {
+    let started = Instant::now();
+    let result = work.await;
+    (started.elapsed(), result)
+}
