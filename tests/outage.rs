@@ -95,3 +95,57 @@ async fn timed<T>(work: impl Future<Output = T>) -> (Duration, T) {
     let result = work.await;
     (started.elapsed(), result)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_is_reported_and_subscriptions_resume() -> Result<(), Error> {
+    use faststream_kv::ConnectionEvent;
+    use futures::StreamExt;
+
+    let mut server = NatsServer::start()?;
+    let options = ConnectOptions::new(server.url()).reconnect_delay(BOUND / 5, BOUND);
+    let broker = Broker::nats(options);
+    let mut events = broker.events();
+    broker.connect().await?;
+    assert_eq!(events.next().await, Some(ConnectionEvent::Connected));
+    let mut news = broker.subscribe("news").await?;
+
+    server.kill();
+    next_event_of(&mut events, ConnectionEvent::Disconnected).await;
+    let restarted = Instant::now();
+    server.restart()?;
+    // Failed attempts before the server was back may come first, as client errors.
+    next_event_of(&mut events, ConnectionEvent::Reconnected).await;
+    let resumed = restarted.elapsed();
+    broker.flush().await?;
+    broker.publish("news", "after the restart").await?;
+    let received = tokio::time::timeout(WITHIN, news.next())
+        .await
+        .ok()
+        .flatten();
+    assert_eq!(
+        received.map(|m| m.payload().clone()),
+        Some("after the restart".into())
+    );
+    println!("reconnected {resumed:?} after the server was started again");
+    broker.close().await
+}
+
+/// Waits for `wanted`, passing over client errors (failed reconnect attempts).
+async fn next_event_of(
+    events: &mut (impl futures::Stream<Item = faststream_kv::ConnectionEvent> + Unpin),
+    wanted: faststream_kv::ConnectionEvent,
+) {
+    use futures::StreamExt;
+    let waited = tokio::time::timeout(WITHIN * 2, async {
+        while let Some(event) = events.next().await {
+            match event {
+                event if event == wanted => return,
+                faststream_kv::ConnectionEvent::ClientError { .. } => {}
+                other => panic!("expected {wanted}, got {other}"),
+            }
+        }
+        panic!("the events ended before {wanted}");
+    })
+    .await;
+    assert!(waited.is_ok(), "no {wanted} within {:?}", WITHIN * 2);
+}

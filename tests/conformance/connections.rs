@@ -1,6 +1,7 @@
 //! Connections: each broker from `Env::broker` (or `Broker::new_connection`) has its
 //! own, as on a NATS server; closing one ends what it opened and nothing else.
 
+use faststream_kv::ConnectionEvent;
 use faststream_kv::prelude::*;
 use faststream_kv::testing::TestApp;
 use futures::StreamExt;
@@ -92,5 +93,18 @@ fn an_app_stopping_does_not_close_another_apps_connection() -> Result<(), Error>
             "hello, ann"
         );
         second.stop().await
+    })
+}
+
+#[test]
+fn events_report_the_connection_opening_and_closing() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let mut events = broker.events();
+        broker.connect().await?;
+        assert_eq!(events.next().await, Some(ConnectionEvent::Connected));
+        broker.close().await?;
+        assert_eq!(events.next().await, Some(ConnectionEvent::Closed));
+        Ok(())
     })
 }

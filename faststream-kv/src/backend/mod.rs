@@ -2,6 +2,7 @@
 //! ([`nats`]) or the embedded memory broker ([`memory`]). The `match`es over backends
 //! are in this file; every feature above names no backend.
 
+pub(crate) mod events;
 pub(crate) mod memory;
 pub(crate) mod nats;
 
@@ -22,6 +23,7 @@ use crate::error::Result;
 use crate::kv;
 use crate::kv::store::Store;
 use crate::message::Message;
+use events::Events;
 use memory::{MemoryBroker, MemoryConnection, MemorySubscription};
 use nats::NatsConnection;
 
@@ -51,11 +53,15 @@ impl Target {
         }
     }
 
-    /// Connects (refused credentials fail with [`Error::Auth`]).
-    pub(crate) async fn connect(&self) -> Result<Connection> {
+    /// Connects (refused credentials fail with [`Error::Auth`]); the connection
+    /// reports what happens to it to `events`.
+    pub(crate) async fn connect(&self, events: &Events) -> Result<Connection> {
         match self {
-            Target::Nats(options) => options.connect().await.map(Connection::Nats),
-            Target::Memory(memory) => Ok(Connection::Memory(MemoryConnection::open(memory))),
+            Target::Nats(options) => options.connect(events).await.map(Connection::Nats),
+            Target::Memory(memory) => {
+                let connection = MemoryConnection::open(memory, events.clone());
+                Ok(Connection::Memory(connection))
+            }
         }
     }
 

@@ -10,9 +10,12 @@ use std::time::Duration;
 
 use async_nats::Subject;
 use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
+use tokio::sync::broadcast::error::RecvError;
 
 pub use crate::backend::{ConnectOptions, Subscription};
 pub use crate::subject::{
@@ -20,8 +23,10 @@ pub use crate::subject::{
 };
 pub use key_value::KeyValueBinding;
 
+use crate::backend::events::Events;
 use crate::backend::{Connection, Target};
 use crate::backend_kind::BackendKind;
+use crate::connection_event::ConnectionEvent;
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::response::Reply;
@@ -58,6 +63,7 @@ struct Shared {
     connection: OnceCell<Connection>,
     /// Shared with the Key-Value handles bound through this broker.
     closed: Arc<AtomicBool>,
+    events: Events,
 }
 
 impl Broker {
@@ -87,6 +93,7 @@ impl Broker {
                 target,
                 connection: OnceCell::new(),
                 closed: Arc::new(AtomicBool::new(false)),
+                events: Events::default(),
             }),
         }
     }
@@ -116,6 +123,34 @@ impl Broker {
         Self::with_target(self.shared.target.clone())
     }
 
+    /// What happens to the connection from now on: connected, disconnected,
+    /// reconnected, lame duck, slow consumers, server errors, closed. Every event is also
+    /// logged (disconnects, slow consumers and errors at WARN).
+    ///
+    /// ```
+    /// use faststream_kv::{Broker, ConnectionEvent};
+    /// use futures::StreamExt;
+    ///
+    /// # #[tokio::main] async fn main() -> Result<(), faststream_kv::Error> {
+    /// let broker = Broker::memory();
+    /// let mut events = broker.events();
+    /// broker.connect().await?;
+    /// assert_eq!(events.next().await, Some(ConnectionEvent::Connected));
+    /// # Ok(()) }
+    /// ```
+    pub fn events(&self) -> BoxStream<'static, ConnectionEvent> {
+        let events =
+            futures::stream::unfold(self.shared.events.subscribe(), |mut events| async move {
+                let event = match events.recv().await {
+                    Ok(event) => event,
+                    Err(RecvError::Lagged(missed)) => ConnectionEvent::Missed { events: missed },
+                    Err(RecvError::Closed) => return None,
+                };
+                Some((event, events))
+            });
+        events.boxed()
+    }
+
     /// Which backend this broker runs on.
     pub fn backend(&self) -> BackendKind {
         self.shared.target.kind()
@@ -130,7 +165,7 @@ impl Broker {
     pub async fn connect(&self) -> Result<()> {
         self.shared
             .connection
-            .get_or_try_init(|| self.shared.target.connect())
+            .get_or_try_init(|| self.shared.target.connect(&self.shared.events))
             .await
             .map(drop)
     }

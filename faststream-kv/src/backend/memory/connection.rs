@@ -10,6 +10,8 @@ use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 
 use super::{MemoryBroker, MemorySubscription, recent_subjects};
+use crate::backend::events::Events;
+use crate::connection_event::ConnectionEvent;
 use crate::error::{Error, Result};
 use crate::kv::store::Store;
 use crate::kv::{self, Status};
@@ -22,15 +24,18 @@ pub(crate) struct MemoryConnection {
     broker: MemoryBroker,
     id: u64,
     closed: Arc<AtomicBool>,
+    events: Events,
 }
 
 impl MemoryConnection {
-    /// A new connection to `broker`.
-    pub(crate) fn open(broker: &MemoryBroker) -> Self {
+    /// A new connection to `broker`, reporting to `events`.
+    pub(crate) fn open(broker: &MemoryBroker, events: Events) -> Self {
+        events.report(ConnectionEvent::Connected);
         Self {
             id: broker.next_id(),
             broker: broker.clone(),
             closed: Arc::new(AtomicBool::new(false)),
+            events,
         }
     }
 
@@ -100,8 +105,10 @@ impl MemoryConnection {
     /// Closes the connection: its subscriptions and watches end (after what they
     /// received), later calls fail with [`Error::Closed`].
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        self.broker.disconnect(self.id);
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            self.broker.disconnect(self.id);
+            self.events.report(ConnectionEvent::Closed);
+        }
     }
 
     pub(crate) fn bind_bucket(&self, bucket: &str) -> Result<Arc<dyn Store>> {

@@ -5,26 +5,32 @@
 
 use async_nats::{ConnectErrorKind, ServerAddr};
 
+use std::time::Duration;
+
 use super::connection::{Bounds, NatsConnection};
+use super::events::EventTranslator;
 use super::options::{Auth, ConnectOptions};
+use crate::backend::events::Events;
 use crate::error::{BoxError, Error, Result};
 
 impl ConnectOptions {
     /// Connects, mapping refused credentials to [`Error::Auth`].
-    pub(crate) async fn connect(&self) -> Result<NatsConnection> {
+    pub(crate) async fn connect(&self, events: &Events) -> Result<NatsConnection> {
         let bounds = Bounds {
             request: self.request_timeout,
             publish: self.publish_timeout,
             close: self.close_timeout,
         };
-        let client = self.connect_client().await?;
+        let client = self
+            .connect_client(EventTranslator::new(events.clone()))
+            .await?;
         Ok(NatsConnection::new(client, bounds))
     }
 
-    async fn connect_client(&self) -> Result<async_nats::Client> {
+    async fn connect_client(&self, events: EventTranslator) -> Result<async_nats::Client> {
         let (servers, auth) = self.servers_and_auth()?;
         let attempt = self
-            .to_async_nats(&auth, false)
+            .to_async_nats(&auth, false, events.clone())
             .await?
             .connect(servers.clone());
         match attempt.await {
@@ -34,7 +40,7 @@ impl ConnectOptions {
             }),
             // The server is not there yet: keep trying in the background, as asked.
             Err(_) if self.retry_on_initial_connect => self
-                .to_async_nats(&auth, true)
+                .to_async_nats(&auth, true, events)
                 .await?
                 .connect(servers)
                 .await
@@ -79,6 +85,7 @@ impl ConnectOptions {
         &self,
         auth: &Auth,
         retry_on_initial_connect: bool,
+        events: EventTranslator,
     ) -> Result<async_nats::ConnectOptions> {
         let mut options = match auth {
             Auth::None => async_nats::ConnectOptions::new(),
@@ -96,7 +103,14 @@ impl ConnectOptions {
                     )
                 })?,
         };
+        let (initial, max) = self.reconnect_delay;
         options = options
+            .event_callback(move |event| {
+                events.translate(event);
+                std::future::ready(())
+            })
+            .reconnect_delay_callback(move |attempts| backoff(attempts, initial, max))
+            .client_capacity(self.client_capacity)
             .connection_timeout(self.connection_timeout)
             .request_timeout(Some(self.request_timeout))
             .subscription_capacity(self.subscription_capacity)
@@ -122,6 +136,16 @@ impl ConnectOptions {
         }
         Ok(options)
     }
+}
+
+/// The delay before reconnect attempt `attempts` (counted from 1): none for the first,
+/// then doubling from `initial` up to `max`.
+fn backoff(attempts: usize, initial: Duration, max: Duration) -> Duration {
+    if attempts <= 1 {
+        return Duration::ZERO;
+    }
+    let doublings = u32::try_from(attempts - 2).unwrap_or(u32::MAX).min(16);
+    initial.saturating_mul(1 << doublings).min(max)
 }
 
 /// `server` parsed, its credentials taken out: `user:pass@` is a user and password,
@@ -207,6 +231,17 @@ mod tests {
             .map(|server| server.as_url_str().to_owned())
             .collect();
         Ok((urls, auth))
+    }
+
+    #[test]
+    fn reconnects_back_off_from_the_initial_delay_to_the_max() {
+        let (initial, max) = (Duration::from_millis(100), Duration::from_secs(1));
+        let delays: Vec<Duration> = (1..=7)
+            .map(|attempt| backoff(attempt, initial, max))
+            .collect();
+        let millis: Vec<u128> = delays.iter().map(Duration::as_millis).collect();
+        assert_eq!(millis, [0, 100, 200, 400, 800, 1000, 1000]);
+        assert_eq!(backoff(usize::MAX, initial, max), max);
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod connect;
 mod connection;
 mod core;
 mod error;
+mod events;
 mod kv;
 mod options;
 

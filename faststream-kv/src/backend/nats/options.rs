@@ -28,6 +28,8 @@ pub struct ConnectOptions {
     pub(super) request_timeout: Duration,
     pub(super) publish_timeout: Duration,
     pub(super) close_timeout: Duration,
+    pub(super) reconnect_delay: (Duration, Duration),
+    pub(super) client_capacity: usize,
     pub(super) subscription_capacity: usize,
     pub(super) ping_interval: Option<Duration>,
     pub(super) retry_on_initial_connect: bool,
@@ -50,6 +52,10 @@ pub(super) struct Tls {
     pub(super) root_certificates: Vec<PathBuf>,
     pub(super) client_certificate: Option<(PathBuf, PathBuf)>,
 }
+
+/// Commands (publishes, subscriptions, ...) the client queues while it is busy or
+/// disconnected; async-nats's default.
+const DEFAULT_CLIENT_CAPACITY: usize = 2048;
 
 /// Messages a subscription may buffer in the client before the server's slow-consumer
 /// protection starts dropping; generous so a burst is never lost to a busy handler.
@@ -80,6 +86,8 @@ impl ConnectOptions {
             request_timeout: Duration::from_secs(10),
             publish_timeout: Duration::from_secs(5),
             close_timeout: Duration::from_secs(5),
+            reconnect_delay: (Duration::from_millis(100), Duration::from_secs(4)),
+            client_capacity: DEFAULT_CLIENT_CAPACITY,
             subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
             ping_interval: None,
             retry_on_initial_connect: false,
@@ -183,6 +191,20 @@ impl ConnectOptions {
         self
     }
 
+    /// How long to wait before reconnect attempts: none before the first, then `initial`,
+    /// doubling up to `max` (default 100 ms up to 4 s).
+    pub fn reconnect_delay(mut self, initial: Duration, max: Duration) -> Self {
+        self.reconnect_delay = (initial, max.max(initial));
+        self
+    }
+
+    /// Commands the client queues while it is busy or disconnected (default 2048); a
+    /// publish beyond them waits up to the [publish timeout](Self::publish_timeout).
+    pub fn client_capacity(mut self, capacity: usize) -> Self {
+        self.client_capacity = capacity.max(1);
+        self
+    }
+
     /// How long closing may take for each of its final flush and drain (default 5 s): a
     /// shutdown while the server is gone ends instead of waiting for it.
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
@@ -255,6 +277,8 @@ impl fmt::Debug for ConnectOptions {
             .field("request_timeout", &self.request_timeout)
             .field("publish_timeout", &self.publish_timeout)
             .field("close_timeout", &self.close_timeout)
+            .field("reconnect_delay", &self.reconnect_delay)
+            .field("client_capacity", &self.client_capacity)
             .field("subscription_capacity", &self.subscription_capacity)
             .finish()
     }

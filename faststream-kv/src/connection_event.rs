@@ -1,0 +1,69 @@
+//! What happens to a broker's connection, as [`Broker::events`](crate::Broker::events)
+//! reports it.
+
+use std::fmt;
+
+/// A change in the state of a broker's connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionEvent {
+    /// The first connection was made.
+    Connected,
+    /// The connection to the server was lost; the client reconnects.
+    Disconnected,
+    /// Connected again after [`Disconnected`](Self::Disconnected).
+    Reconnected,
+    /// The server is shutting down gracefully (lame duck mode): expect a disconnect.
+    LameDuck,
+    /// A subscription could not keep up and the client dropped messages for it
+    /// (reported at most once a second per subscription).
+    #[non_exhaustive]
+    SlowConsumer {
+        /// The client's id of the subscription.
+        subscription: u64,
+        /// Messages the client reported dropped since the last report for it.
+        dropped: u64,
+    },
+    /// The server reported an error (permissions, a protocol violation, ...).
+    #[non_exhaustive]
+    ServerError {
+        /// The server's description.
+        message: String,
+    },
+    /// The client failed (e.g. it gave up reconnecting).
+    #[non_exhaustive]
+    ClientError {
+        /// The client's description.
+        message: String,
+    },
+    /// The connection was closed.
+    Closed,
+    /// This listener fell behind and missed events.
+    #[non_exhaustive]
+    Missed {
+        /// How many.
+        events: u64,
+    },
+}
+
+impl fmt::Display for ConnectionEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectionEvent::Connected => f.write_str("connected"),
+            ConnectionEvent::Disconnected => f.write_str("disconnected"),
+            ConnectionEvent::Reconnected => f.write_str("reconnected"),
+            ConnectionEvent::LameDuck => f.write_str("server in lame duck mode"),
+            ConnectionEvent::SlowConsumer {
+                subscription,
+                dropped,
+            } => write!(
+                f,
+                "slow consumer: {dropped} message(s) dropped for subscription {subscription}"
+            ),
+            ConnectionEvent::ServerError { message } => write!(f, "server error: {message}"),
+            ConnectionEvent::ClientError { message } => write!(f, "client error: {message}"),
+            ConnectionEvent::Closed => f.write_str("closed"),
+            ConnectionEvent::Missed { events } => write!(f, "{events} events missed"),
+        }
+    }
+}
