@@ -149,3 +149,35 @@ async fn next_event_of(
     .await;
     assert!(waited.is_ok(), "no {wanted} within {:?}", WITHIN * 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_during_an_outage_ends_within_its_bounds_and_counts_what_it_left()
+-> Result<(), Error> {
+    use faststream_kv::App;
+    use faststream_kv::subscriber::Subscriber;
+    use faststream_kv::testing::TestApp;
+
+    async fn stuck(_body: String) {
+        std::future::pending::<()>().await;
+    }
+
+    let mut server = NatsServer::start()?;
+    let options = ConnectOptions::new(server.url()).close_timeout(BOUND);
+    let app = App::new(Broker::nats(options))
+        .graceful_timeout(BOUND)
+        .subscriber(Subscriber::new("stuck", stuck));
+    let app = TestApp::start(app).await?;
+    for n in 0..20 {
+        app.publish("stuck", n.to_string()).await?;
+    }
+    app.broker().flush().await?;
+    server.kill();
+    let (elapsed, stopped) = timed(app.stop()).await;
+    assert!(elapsed < WITHIN, "stop took {elapsed:?}");
+    match stopped {
+        Err(Error::Abandoned { messages, .. }) => assert_eq!(messages, 20),
+        other => panic!("expected Error::Abandoned, got {other:?}"),
+    }
+    println!("stopped in {elapsed:?} during the outage");
+    Ok(())
+}

@@ -79,3 +79,36 @@ fn concurrent_workers_all_finish() -> Result<(), Error> {
         Ok(())
     })
 }
+
+#[test]
+fn shutdown_past_the_graceful_timeout_counts_what_it_leaves() -> Result<(), Error> {
+    run(async |env: Env| {
+        for workers in [1, 3] {
+            let (log, gate) = (Log::default(), Arc::new(Semaphore::new(0)));
+            let subscriber = Subscriber::new("stuck.work", gated).max_workers(workers);
+            let app = App::new(env.broker())
+                .graceful_timeout(std::time::Duration::from_millis(100))
+                .subscriber(subscriber);
+            app.context().insert(log.clone());
+            app.context().insert(Gate(Arc::clone(&gate)));
+            let app = TestApp::start(app).await?;
+            for n in 0..10 {
+                app.publish("stuck.work", n.to_string()).await?;
+            }
+            app.broker().flush().await?;
+            eventually("the handlers are in flight", || log.len() == workers).await;
+            // Nothing lets the handlers through: stop gives up on them, and says how
+            // many received messages it left.
+            match app.stop().await {
+                Err(Error::Abandoned {
+                    messages,
+                    cancelled_subscribers: 0,
+                    ..
+                }) => assert_eq!(messages, 10, "{workers} worker(s): {:?}", log.entries()),
+                other => panic!("expected Error::Abandoned, got {other:?}"),
+            }
+            assert_eq!(finished(&log), 0);
+        }
+        Ok(())
+    })
+}

@@ -230,7 +230,8 @@ impl App {
         };
         let after_startup = &mut running.hooks_mut().after_startup;
         if let Err(error) = run_hooks(HookStage::AfterStartup, after_startup, &lifecycle).await {
-            running.stop_subscribers().await;
+            // The hook's error is the one to report; what stopping left is logged.
+            let _ = running.stop_subscribers().await;
             return Err(error);
         }
         Ok(running)
@@ -258,13 +259,22 @@ impl App {
         Ok(())
     }
 
-    async fn start_subscribers(&mut self) -> Result<Vec<JoinHandle<()>>> {
+    async fn start_subscribers(&mut self) -> Result<Vec<JoinHandle<u64>>> {
         let mut handles = Vec::with_capacity(self.subscribers.len());
         for subscriber in self.subscribers.drain(..) {
             let started = async {
                 let (pattern, route, settings) = subscriber.build(&self.context, &self.layers)?;
-                let stop = self.shutdown.subscribe();
-                runtime::start(&self.broker, pattern.subject(), route, settings, stop).await
+                let (stop, give_up) =
+                    (self.shutdown.subscribe(), self.shutdown.subscribe_give_up());
+                runtime::start(
+                    &self.broker,
+                    pattern.subject(),
+                    route,
+                    settings,
+                    stop,
+                    give_up,
+                )
+                .await
             }
             .await;
             match started {

@@ -1,5 +1,6 @@
 //! `RunningApp`: a started app, and its graceful shutdown.
 
+use std::pin::pin;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -9,7 +10,11 @@ use super::hooks::{Hooks, run_hooks};
 use super::{Lifecycle, ShutdownHandle};
 use crate::broker::Broker;
 use crate::context::Context;
-use crate::error::{HookStage, Result};
+use crate::error::{Error, HookStage, Result};
+
+/// How long subscribers told to give up may take to end (a reply being sent, counting
+/// what is left) before they are cancelled.
+const GIVE_UP_BOUND: Duration = Duration::from_secs(1);
 
 /// A started app. Dropping it without [`stop`](Self::stop) shuts it down in the
 /// background.
@@ -18,7 +23,7 @@ pub struct RunningApp {
     /// Only used through `&mut self`; the mutex makes `RunningApp` `Sync` without asking
     /// hooks to be.
     pub(super) hooks: Mutex<Hooks>,
-    pub(super) subscribers: Vec<JoinHandle<()>>,
+    pub(super) subscribers: Vec<JoinHandle<u64>>,
     pub(super) graceful_timeout: Duration,
     pub(super) shutdown: ShutdownHandle,
     pub(super) stopped: bool,
@@ -41,15 +46,16 @@ impl RunningApp {
         self.shutdown.clone()
     }
 
-    /// Shuts down gracefully: `on_shutdown` hooks, drain in-flight handlers (up to the
-    /// graceful timeout), close the broker, `after_shutdown` hooks. Every step runs even
-    /// when an earlier one failed; the first error is returned.
+    /// Shuts down gracefully: `on_shutdown` hooks, drain in-flight and received
+    /// messages (up to the graceful timeout; then handlers still running are cut off and
+    /// what is left is counted), close the broker (within its close bound),
+    /// `after_shutdown` hooks. Every step runs even when an earlier one failed.
     ///
     /// # Errors
     ///
-    /// The first error of the steps (a failing hook, [`Error::Nats`](crate::Error::Nats)
-    /// when the
-    /// connection cannot drain); every step still runs.
+    /// The first error of the steps: a failing hook, [`Error::Abandoned`] counting the
+    /// received messages left unhandled at the graceful timeout,
+    /// [`Error::Unavailable`] when the connection cannot flush or drain in time.
     pub async fn stop(mut self) -> Result<()> {
         self.stop_in_place().await
     }
@@ -65,7 +71,7 @@ impl RunningApp {
         )
         .await;
         first_error = first_error.or(on_shutdown.err());
-        self.stop_subscribers().await;
+        first_error = first_error.or(self.stop_subscribers().await.err());
         self.lifecycle.context.unpin_all();
         first_error = first_error.or(self.lifecycle.broker.close().await.err());
         let after_shutdown = run_hooks(
@@ -82,22 +88,42 @@ impl RunningApp {
         self.hooks.get_mut().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(super) async fn stop_subscribers(&mut self) {
+    /// Stops the subscribers: they drain, up to the graceful timeout; then they are told
+    /// to give up, and count what they leave; a loop that does not end within
+    /// [`GIVE_UP_BOUND`] after that is cancelled.
+    pub(super) async fn stop_subscribers(&mut self) -> Result<()> {
         self.shutdown.shutdown();
         let subscribers = std::mem::take(&mut self.subscribers);
         let aborts: Vec<_> = subscribers.iter().map(JoinHandle::abort_handle).collect();
-        let drained = tokio::time::timeout(
-            self.graceful_timeout,
-            futures::future::join_all(subscribers),
-        )
-        .await;
-        if drained.is_err() {
-            tracing::warn!(
-                timeout = ?self.graceful_timeout,
-                "handlers still running after the graceful timeout; cancelling them"
-            );
-            aborts.iter().for_each(tokio::task::AbortHandle::abort);
+        let mut stopped = pin!(futures::future::join_all(subscribers));
+        let ended = match tokio::time::timeout(self.graceful_timeout, stopped.as_mut()).await {
+            Ok(ended) => ended,
+            Err(_) => {
+                self.shutdown.give_up();
+                match tokio::time::timeout(GIVE_UP_BOUND, stopped.as_mut()).await {
+                    Ok(ended) => ended,
+                    Err(_) => {
+                        aborts.iter().for_each(tokio::task::AbortHandle::abort);
+                        stopped.await
+                    }
+                }
+            }
+        };
+        let messages: u64 = ended.iter().filter_map(|ended| ended.as_ref().ok()).sum();
+        let cancelled_subscribers = ended.iter().filter(|ended| ended.is_err()).count();
+        if messages == 0 && cancelled_subscribers == 0 {
+            return Ok(());
         }
+        tracing::warn!(
+            messages,
+            cancelled_subscribers,
+            timeout = ?self.graceful_timeout,
+            "shutdown left received messages unhandled"
+        );
+        Err(Error::Abandoned {
+            messages,
+            cancelled_subscribers,
+        })
     }
 }
 

@@ -8,12 +8,15 @@ use tokio::sync::watch;
 #[derive(Clone, Debug)]
 pub struct ShutdownHandle {
     sender: Arc<watch::Sender<bool>>,
+    /// Set when the graceful timeout ran out: subscribers stop handling.
+    give_up: Arc<watch::Sender<bool>>,
 }
 
 impl ShutdownHandle {
     pub(super) fn new() -> Self {
         Self {
             sender: Arc::new(watch::Sender::new(false)),
+            give_up: Arc::new(watch::Sender::new(false)),
         }
     }
 
@@ -36,6 +39,16 @@ impl ShutdownHandle {
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<bool> {
         self.sender.subscribe()
+    }
+
+    /// The signal that the app gave up waiting for its handlers.
+    pub(crate) fn subscribe_give_up(&self) -> watch::Receiver<bool> {
+        self.give_up.subscribe()
+    }
+
+    /// Tells subscribers to stop handling and count what they leave.
+    pub(super) fn give_up(&self) {
+        self.give_up.send_replace(true);
     }
 }
 

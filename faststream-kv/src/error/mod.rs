@@ -232,6 +232,19 @@ pub enum Error {
         /// Whether the operation (a write) may have been applied all the same.
         may_have_landed: bool,
     },
+    /// Shutdown ran out of its graceful timeout: received messages were left unhandled
+    /// (the handlers still running were cut off, the messages still buffered dropped).
+    #[error(
+        "shutdown left {messages} received message(s) unhandled{}",
+        cancelled_note(*.cancelled_subscribers)
+    )]
+    #[non_exhaustive]
+    Abandoned {
+        /// The messages counted.
+        messages: u64,
+        /// Subscribers that had to be cancelled without counting what they left.
+        cancelled_subscribers: usize,
+    },
     /// A Key-Value key is not valid (empty, a wildcard, a character outside
     /// `[-/_=.a-zA-Z0-9]`, a leading or trailing dot, too long). Nothing was sent.
     #[error("invalid key {key:?}: {reason}")]
@@ -411,6 +424,13 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+}
+
+fn cancelled_note(cancelled_subscribers: usize) -> String {
+    match cancelled_subscribers {
+        0 => String::new(),
+        count => format!(" ({count} subscriber(s) cancelled, what they left not counted)"),
     }
 }
 

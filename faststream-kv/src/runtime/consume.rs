@@ -5,6 +5,7 @@ use std::future::{Future, poll_fn};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use futures::StreamExt;
@@ -27,11 +28,15 @@ pub(crate) struct Consumer {
     pub(super) name: Arc<str>,
     pub(super) max_workers: usize,
     pub(super) stop: watch::Receiver<bool>,
+    /// Set when the graceful timeout ran out: handlers still running are cut off, and
+    /// what is left is counted instead of handled.
+    pub(super) give_up: watch::Receiver<bool>,
 }
 
 impl Consumer {
-    /// Spawns the consume loop calling `service`.
-    pub(crate) fn spawn<D: Dispatch>(self, service: D) -> JoinHandle<()> {
+    /// Spawns the consume loop calling `service`; it ends with the number of received
+    /// messages it left unhandled because the app gave up waiting for them.
+    pub(crate) fn spawn<D: Dispatch>(self, service: D) -> JoinHandle<u64> {
         tokio::spawn(consume(self, service))
     }
 }
@@ -40,21 +45,27 @@ impl Consumer {
 /// what was received before it.
 struct StopRequested;
 
-async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
+async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
     let Consumer {
         mut incoming,
         broker,
         name,
         max_workers,
         mut stop,
+        give_up,
     } = consumer;
     let workers = Arc::new(Semaphore::new(max_workers));
+    // Handlers that were cut off in spawned workers.
+    let cut_off = Arc::new(AtomicU64::new(0));
+    // Received messages this loop left unhandled.
+    let mut abandoned = 0;
     // The replies this loop sends one at a time share one box (a reply's send future is
     // over a kilobyte, and allocating that much per request took malloc's slow path).
     let mut sending = ReplySlot::default();
     // Registered with the stop signal once, not again for every wait: a subscriber that
     // keeps up with its messages waits for nearly every one of them.
     let mut stop_requested = pin!(wait_for_stop(stop.clone()));
+    let mut given_up = pin!(wait_for_stop(give_up.clone()));
     let mut draining = false;
     // Messages taken since the loop last waited or yielded.
     let mut taken = 0;
@@ -67,7 +78,14 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
             tokio::task::yield_now().await;
         }
         let next = if draining {
-            Ok(incoming.next().await)
+            let next = unless(pin!(incoming.next()), given_up.as_mut()).await;
+            match next {
+                Some(next) => Ok(next),
+                None => {
+                    abandoned += count_ready(&mut incoming);
+                    break;
+                }
+            }
         } else if stop_signalled(&mut stop) {
             Err(StopRequested)
         } else {
@@ -87,8 +105,16 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
             // Graceful drain: no new messages, but those already received are handled.
             Err(StopRequested) => {
                 draining = true;
-                if let Err(error) = incoming.drain().await {
-                    tracing::warn!(handler = %name, %error, "could not drain the subscription");
+                let drained = unless(pin!(incoming.drain()), given_up.as_mut()).await;
+                match drained {
+                    Some(Ok(())) => {}
+                    Some(Err(error)) => {
+                        tracing::warn!(handler = %name, %error, "could not drain the subscription");
+                    }
+                    None => {
+                        abandoned += count_ready(&mut incoming);
+                        break;
+                    }
                 }
                 continue;
             }
@@ -105,7 +131,14 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
         } else if max_workers == 1 {
             let mut in_place = service.begin(message);
             // Built in place and polled where it is: handler futures are large.
-            let result = run(pin!(service.call_in_place(&mut in_place)), &span).await;
+            let result = {
+                let handler = pin!(service.call_in_place(&mut in_place));
+                unless(pin!(run(handler, &span)), given_up.as_mut()).await
+            };
+            let Some(result) = result else {
+                abandoned += 1 + count_ready(&mut incoming);
+                break;
+            };
             if let Some(reply) = in_place.settle(&name, result) {
                 sending.send(reply, &broker, &name).await;
             }
@@ -113,16 +146,29 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) {
             let outcome = Outcome::of(&message);
             let future = service.call(message);
             let (broker, name) = (broker.clone(), Arc::clone(&name));
+            let (give_up, cut_off) = (give_up.clone(), Arc::clone(&cut_off));
             tokio::spawn(async move {
-                let result = run(pin!(future), &span).await;
-                if let Some(reply) = outcome.settle(&name, result) {
-                    Box::pin(reply.send(&broker, &name)).await;
+                let given_up = pin!(wait_for_stop(give_up));
+                match unless(pin!(run(pin!(future), &span)), given_up).await {
+                    Some(result) => {
+                        if let Some(reply) = outcome.settle(&name, result) {
+                            Box::pin(reply.send(&broker, &name)).await;
+                        }
+                    }
+                    None => {
+                        cut_off.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
                 drop(permit);
             });
         }
     }
     wait_idle(&workers, max_workers).await;
+    let abandoned = abandoned + cut_off.load(Ordering::Relaxed);
+    if abandoned > 0 {
+        tracing::warn!(handler = %name, abandoned, "graceful timeout: received messages left unhandled");
+    }
+    abandoned
 }
 
 /// How many messages that are already there the consume loop handles before it yields
@@ -156,6 +202,30 @@ fn take_ready(incoming: &mut Incoming) -> Poll<Option<Message>> {
     next.poll(&mut Context::from_waker(Waker::noop()))
 }
 
+/// `work`'s output, or `None` once `given_up` completes first. `work` is polled first:
+/// work that is done at once never looks at the signal.
+fn unless<'a, T>(
+    mut work: Pin<&'a mut impl Future<Output = T>>,
+    mut given_up: Pin<&'a mut impl Future<Output = ()>>,
+) -> impl Future<Output = Option<T>> + 'a {
+    poll_fn(move |cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(done));
+        }
+        given_up.as_mut().poll(cx).map(|()| None)
+    })
+}
+
+/// How many messages are there to take without waiting: those a loop that gives up
+/// leaves unhandled.
+fn count_ready(incoming: &mut Incoming) -> u64 {
+    let mut count = 0;
+    while let Poll::Ready(Some(_)) = take_ready(incoming) {
+        count += 1;
+    }
+    count
+}
+
 /// Waits for the next message or the stop signal, whichever comes first.
 async fn wait_next(
     incoming: &mut Incoming,
@@ -168,7 +238,8 @@ async fn wait_next(
     }
 }
 
-/// Completes once the app asks subscribers to stop (or is gone).
+/// Completes once the signal is set (the app asks subscribers to stop, or gives up on
+/// them), or its app is gone.
 async fn wait_for_stop(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stopped| *stopped).await;
 }

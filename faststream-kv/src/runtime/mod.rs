@@ -40,7 +40,8 @@ pub(crate) struct Settings {
     pub(crate) max_workers: usize,
 }
 
-/// Subscribes (or starts the Key-Value watch) and spawns the consume loop. The
+/// Subscribes (or starts the Key-Value watch) and spawns the consume loop, which ends
+/// after `stop` with the number of messages it left unhandled after `give_up`. The
 /// subscription exists on the server when this returns (the caller flushes once for all
 /// subscribers).
 pub(crate) async fn start(
@@ -49,7 +50,8 @@ pub(crate) async fn start(
     route: Route,
     settings: Settings,
     stop: watch::Receiver<bool>,
-) -> Result<JoinHandle<()>> {
+    give_up: watch::Receiver<bool>,
+) -> Result<JoinHandle<u64>> {
     let name: Arc<str> = settings.name.into();
     let incoming = match &settings.source {
         Source::Subject { queue: Some(queue) } => {
@@ -68,6 +70,7 @@ pub(crate) async fn start(
         name,
         max_workers: settings.max_workers,
         stop,
+        give_up,
     };
     Ok(route.consume(consumer))
 }

@@ -29,7 +29,7 @@ trait ErasedService: Send {
     fn call(&mut self, message: Message) -> RouteFuture;
     fn clone_box(&self) -> Box<dyn ErasedService>;
     /// Spawns the consume loop with the service's concrete type.
-    fn consume(self: Box<Self>, consumer: Consumer) -> JoinHandle<()>;
+    fn consume(self: Box<Self>, consumer: Consumer) -> JoinHandle<u64>;
 }
 
 impl Route {
@@ -47,7 +47,7 @@ impl Route {
 
     /// Spawns the consume loop; a bare handler is called without the type erasure (and
     /// without boxing its futures).
-    pub(crate) fn consume(self, consumer: Consumer) -> JoinHandle<()> {
+    pub(crate) fn consume(self, consumer: Consumer) -> JoinHandle<u64> {
         self.service.consume(consumer)
     }
 
@@ -95,7 +95,7 @@ impl<H: Handler<Args>, Args: 'static> ErasedService for HandlerService<H, Args> 
         Box::new(self.clone())
     }
 
-    fn consume(self: Box<Self>, consumer: Consumer) -> JoinHandle<()> {
+    fn consume(self: Box<Self>, consumer: Consumer) -> JoinHandle<u64> {
         consumer.spawn(*self)
     }
 }
@@ -123,7 +123,7 @@ where
         Box::new(self.clone())
     }
 
-    fn consume(self: Box<Self>, consumer: Consumer) -> JoinHandle<()> {
+    fn consume(self: Box<Self>, consumer: Consumer) -> JoinHandle<u64> {
         consumer.spawn(Route { service: self })
     }
 }
