@@ -19,7 +19,7 @@ pub(crate) async fn bind(
     bucket: &str,
     bound: Duration,
 ) -> Result<NatsBucket> {
-    let context = jetstream::new(client.clone());
+    let context = bounded_context(client, bound);
     match context.get_key_value(bucket).await {
         Ok(store) => Ok(NatsBucket::new(store, context, client.clone(), bound)),
         Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound {
@@ -35,7 +35,7 @@ pub(crate) async fn create(
     config: &kv::Config,
     bound: Duration,
 ) -> Result<NatsBucket> {
-    let context = jetstream::new(client.clone());
+    let context = bounded_context(client, bound);
     let store = match context.create_key_value(nats_config(config)).await {
         Ok(store) => store,
         Err(error) if error.kind() == CreateKeyValueErrorKind::LimitMarkersNotSupported => {
@@ -52,6 +52,14 @@ pub(crate) async fn create(
         Err(error) => return Err(nats_error(NatsOperation::KvCreate, error)),
     };
     Ok(NatsBucket::new(store, context, client.clone(), bound))
+}
+
+/// A JetStream context whose acknowledgements and API calls time out at `bound`, the
+/// bound our calls keep.
+fn bounded_context(client: &async_nats::Client, bound: Duration) -> jetstream::Context {
+    let mut context = jetstream::new(client.clone());
+    context.set_timeout(bound);
+    context
 }
 
 pub(crate) async fn delete(client: &async_nats::Client, bucket: &str) -> Result<()> {
