@@ -1,5 +1,5 @@
-//! The attribute's arguments: `"pattern", queue = "...", max_workers = N, name = "..."`
-//! for a subject subscriber, or `kv_watch = "bucket", keys = "...", ignore_deletes, ...`
+//! The attribute's arguments: `"pattern", queue = "...", max_workers = N, name = "...",
+//! pending_messages = N, pending_bytes = N` for a subject subscriber, or `kv_watch = "bucket", keys = "...", ignore_deletes, ...`
 //! for a Key-Value watch subscriber.
 
 use proc_macro2::Span;
@@ -24,6 +24,8 @@ pub(crate) struct SubscriberArgs {
     pub(crate) queue: Option<LitStr>,
     pub(crate) max_workers: Option<LitInt>,
     pub(crate) name: Option<LitStr>,
+    pub(crate) pending_messages: Option<LitInt>,
+    pub(crate) pending_bytes: Option<LitInt>,
 }
 
 #[derive(Default)]
@@ -35,6 +37,8 @@ struct Collected {
     queue: Option<LitStr>,
     max_workers: Option<LitInt>,
     name: Option<LitStr>,
+    pending_messages: Option<LitInt>,
+    pending_bytes: Option<LitInt>,
 }
 
 impl Parse for SubscriberArgs {
@@ -83,21 +87,27 @@ impl Collected {
             "name" => set(&mut self.name, key, input.parse()?),
             "kv_watch" => set(&mut self.kv_watch, key, input.parse()?),
             "keys" => set(&mut self.keys, key, input.parse()?),
-            "max_workers" => {
-                let workers: LitInt = input.parse()?;
-                if workers.base10_parse::<usize>()? == 0 {
-                    return Err(syn::Error::new(
-                        workers.span(),
-                        "max_workers must be at least 1",
-                    ));
-                }
-                set(&mut self.max_workers, key, workers)
-            }
+            "max_workers" => set(
+                &mut self.max_workers,
+                key,
+                at_least_one::<usize>(key, input)?,
+            ),
+            "pending_messages" => set(
+                &mut self.pending_messages,
+                key,
+                at_least_one::<u64>(key, input)?,
+            ),
+            "pending_bytes" => set(
+                &mut self.pending_bytes,
+                key,
+                at_least_one::<u64>(key, input)?,
+            ),
             other => Err(syn::Error::new(
                 key.span(),
                 format!(
                     "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers`, \
-                     `name`, `kv_watch`, `keys` or a watch flag ({})",
+                     `name`, `pending_messages`, `pending_bytes`, `kv_watch`, `keys` or a watch \
+                     flag ({})",
                     WATCH_FLAGS.join(", ")
                 ),
             )),
@@ -141,6 +151,17 @@ impl Collected {
                 "a kv_watch subscriber cannot join a queue group",
             ));
         }
+        if let (Some(_), Some(limit)) = (
+            &self.kv_watch,
+            self.pending_messages
+                .as_ref()
+                .or(self.pending_bytes.as_ref()),
+        ) {
+            return Err(syn::Error::new(
+                limit.span(),
+                "a kv_watch subscriber has no pending limits: the watch is flow-controlled",
+            ));
+        }
         Ok(SubscriberArgs {
             pattern,
             kv_watch: self.kv_watch,
@@ -148,8 +169,26 @@ impl Collected {
             queue: self.queue,
             max_workers: self.max_workers,
             name: self.name,
+            pending_messages: self.pending_messages,
+            pending_bytes: self.pending_bytes,
         })
     }
+}
+
+/// An integer option that must be at least 1.
+fn at_least_one<N>(key: &Ident, input: ParseStream<'_>) -> syn::Result<LitInt>
+where
+    N: std::str::FromStr + PartialEq + From<u8>,
+    N::Err: std::fmt::Display,
+{
+    let value: LitInt = input.parse()?;
+    if value.base10_parse::<N>()? == N::from(0) {
+        return Err(syn::Error::new(
+            value.span(),
+            format!("{key} must be at least 1"),
+        ));
+    }
+    Ok(value)
 }
 
 fn set<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {

@@ -54,6 +54,19 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         .max_workers
         .iter()
         .map(|workers| quote!(.max_workers(#workers)));
+    let pending_limits =
+        (args.pending_messages.is_some() || args.pending_bytes.is_some()).then(|| {
+            let default = quote!(::faststream_kv::PendingLimits::DEFAULT);
+            let messages = args
+                .pending_messages
+                .as_ref()
+                .map_or_else(|| quote!(#default.messages()), |messages| quote!(#messages));
+            let bytes = args
+                .pending_bytes
+                .as_ref()
+                .map_or_else(|| quote!(#default.bytes()), |bytes| quote!(#bytes));
+            quote!(.pending_limits(::faststream_kv::PendingLimits::new(#messages, #bytes)))
+        });
 
     let typed: Vec<_> = function
         .sig
@@ -130,7 +143,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     .name(#handler_name)
                     .arguments(&[#(#labels),*])
                     #(#queue)*
-                    #(#max_workers)*;
+                    #(#max_workers)*
+                    #pending_limits;
                 ::faststream_kv::subscriber::IntoSubscriber::into_subscriber(subscriber)
             }
         }

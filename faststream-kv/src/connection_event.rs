@@ -15,14 +15,18 @@ pub enum ConnectionEvent {
     Reconnected,
     /// The server is shutting down gracefully (lame duck mode): expect a disconnect.
     LameDuck,
-    /// A subscription could not keep up and the client dropped messages for it
-    /// (reported at most once a second per subscription).
+    /// A subscription could not keep up: messages over its
+    /// [`PendingLimits`](crate::PendingLimits) were dropped (reported at once, then at
+    /// most once a second per subscription, with the counts since the last report).
     #[non_exhaustive]
     SlowConsumer {
-        /// The client's id of the subscription.
-        subscription: u64,
-        /// Messages the client reported dropped since the last report for it.
-        dropped: u64,
+        /// The subscriber's name, or the subject of a plain subscription.
+        subscription: String,
+        /// Messages dropped since the last report.
+        dropped_messages: u64,
+        /// Their payload bytes (0 when async-nats itself dropped them: it does not
+        /// say their size).
+        dropped_bytes: u64,
     },
     /// The server reported an error (permissions, a protocol violation, ...).
     #[non_exhaustive]
@@ -55,10 +59,11 @@ impl fmt::Display for ConnectionEvent {
             ConnectionEvent::LameDuck => f.write_str("server in lame duck mode"),
             ConnectionEvent::SlowConsumer {
                 subscription,
-                dropped,
+                dropped_messages,
+                dropped_bytes,
             } => write!(
                 f,
-                "slow consumer: {dropped} message(s) dropped for subscription {subscription}"
+                "slow consumer {subscription}: pending limit reached, {dropped_messages} message(s) ({dropped_bytes} bytes) dropped"
             ),
             ConnectionEvent::ServerError { message } => write!(f, "server error: {message}"),
             ConnectionEvent::ClientError { message } => write!(f, "client error: {message}"),

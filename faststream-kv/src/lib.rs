@@ -45,6 +45,7 @@ pub mod extract;
 pub mod handler;
 pub mod kv;
 mod message;
+mod pending;
 mod response;
 mod runtime;
 mod subject;
@@ -63,13 +64,15 @@ pub use connection_event::ConnectionEvent;
 pub use context::{Context, Extensions};
 pub use error::{BoxError, Error, Result};
 pub use message::Message;
+pub use pending::{PendingLimits, PendingStats, SubscriberStats};
 pub use response::{IntoReply, Reply};
 pub use wire::{
     APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, SERVICE_ERROR, SERVICE_ERROR_CODE, TEXT_PLAIN,
 };
 
 /// `#[subscriber("pattern", queue = "...", max_workers = N)]` on an `async fn` makes it a
-/// subscriber for [`App::subscriber`]; `#[subscriber(kv_watch = "bucket", keys = "...")]`
+/// subscriber for [`App::subscriber`] (`pending_messages = N, pending_bytes = N` set its
+/// [`PendingLimits`]); `#[subscriber(kv_watch = "bucket", keys = "...")]`
 /// makes it handle the changes of a Key-Value bucket (flags: `ignore_deletes`,
 /// `include_history`, `meta_only`, `updates_only`).
 ///

@@ -59,6 +59,9 @@ macro_rules! areas {
         #[path = "lifecycle.rs"]
         mod lifecycle;
         #[allow(clippy::duplicate_mod)]
+        #[path = "overload.rs"]
+        mod overload;
+        #[allow(clippy::duplicate_mod)]
         #[path = "pubsub.rs"]
         mod pubsub;
         #[allow(clippy::duplicate_mod)]

@@ -17,6 +17,10 @@ pub enum Backend {
 
 /// The backend under test: one server (a nats-server for this test, or one embedded
 /// broker) that hands out connections.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per test, never moved in a loop"
+)]
 pub enum Env {
     Memory(Broker),
     Nats(NatsServer),

@@ -14,7 +14,6 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::task::JoinHandle;
 use tower::{Layer, Service};
 
 pub use lifecycle::Lifecycle;
@@ -27,7 +26,7 @@ use crate::error::{BoxError, Error, HookStage, Result};
 use crate::extract::Requirement;
 use crate::message::Message;
 use crate::response::Reply;
-use crate::runtime;
+use crate::runtime::{self, Started};
 use crate::subscriber::{self, AnySubscriber, IntoSubscriber, Route, RouteLayer};
 use hooks::{Hooks, boxed_hook, run_hooks};
 use shutdown::termination_signal;
@@ -219,11 +218,17 @@ impl App {
         run_hooks(HookStage::OnStartup, &mut self.hooks.on_startup, &lifecycle).await?;
         self.broker.connect().await?;
         self.check_subscribers()?;
-        let subscribers = self.start_subscribers().await?;
+        let (subscribers, pending): (_, Vec<_>) = self
+            .start_subscribers()
+            .await?
+            .into_iter()
+            .map(|started| (started.consumer, started.pending))
+            .unzip();
         let mut running = RunningApp {
             lifecycle: lifecycle.clone(),
             hooks: Mutex::new(self.hooks),
             subscribers,
+            pending: pending.into_iter().flatten().collect(),
             graceful_timeout: self.graceful_timeout,
             shutdown: self.shutdown,
             stopped: false,
@@ -259,10 +264,10 @@ impl App {
         Ok(())
     }
 
-    async fn start_subscribers(&mut self) -> Result<Vec<JoinHandle<u64>>> {
-        let mut handles = Vec::with_capacity(self.subscribers.len());
+    async fn start_subscribers(&mut self) -> Result<Vec<Started>> {
+        let mut started = Vec::with_capacity(self.subscribers.len());
         for subscriber in self.subscribers.drain(..) {
-            let started = async {
+            let next = async {
                 let (pattern, route, settings) = subscriber.build(&self.context, &self.layers)?;
                 let (stop, give_up) =
                     (self.shutdown.subscribe(), self.shutdown.subscribe_give_up());
@@ -277,16 +282,16 @@ impl App {
                 .await
             }
             .await;
-            match started {
-                Ok(handle) => handles.push(handle),
+            match next {
+                Ok(next) => started.push(next),
                 Err(error) => {
-                    handles.iter().for_each(JoinHandle::abort);
+                    started.iter().for_each(|started| started.consumer.abort());
                     return Err(error);
                 }
             }
         }
         // Make sure the server knows every subscription before `after_startup` publishes.
         self.broker.flush().await?;
-        Ok(handles)
+        Ok(started)
     }
 }

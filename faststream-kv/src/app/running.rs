@@ -11,6 +11,8 @@ use super::{Lifecycle, ShutdownHandle};
 use crate::broker::Broker;
 use crate::context::Context;
 use crate::error::{Error, HookStage, Result};
+use crate::pending::SubscriberStats;
+use crate::runtime::PendingCounts;
 
 /// How long subscribers told to give up may take to end (a reply being sent, counting
 /// what is left) before they are cancelled.
@@ -24,6 +26,8 @@ pub struct RunningApp {
     /// hooks to be.
     pub(super) hooks: Mutex<Hooks>,
     pub(super) subscribers: Vec<JoinHandle<u64>>,
+    /// The counts of the subject subscribers.
+    pub(super) pending: Vec<PendingCounts>,
     pub(super) graceful_timeout: Duration,
     pub(super) shutdown: ShutdownHandle,
     pub(super) stopped: bool,
@@ -38,6 +42,13 @@ impl RunningApp {
     /// The app's context.
     pub fn context(&self) -> &Context {
         &self.lifecycle.context
+    }
+
+    /// What each subject subscriber holds for its handler and what it dropped at its
+    /// [`PendingLimits`](crate::PendingLimits) (Key-Value watchers are flow-controlled
+    /// and drop nothing, so they are not listed).
+    pub fn subscriber_stats(&self) -> Vec<SubscriberStats> {
+        self.pending.iter().map(PendingCounts::read).collect()
     }
 
     /// A handle that asks the app to stop (then call [`stop`](Self::stop) or let
@@ -140,6 +151,7 @@ impl Drop for RunningApp {
             lifecycle: self.lifecycle.clone(),
             hooks: Mutex::new(std::mem::take(self.hooks_mut())),
             subscribers: std::mem::take(&mut self.subscribers),
+            pending: std::mem::take(&mut self.pending),
             graceful_timeout: self.graceful_timeout,
             shutdown: self.shutdown.clone(),
             stopped: true,

@@ -5,6 +5,7 @@
 pub(crate) mod events;
 pub(crate) mod memory;
 pub(crate) mod nats;
+pub(crate) mod pending_queue;
 
 use std::fmt;
 use std::pin::Pin;
@@ -23,9 +24,11 @@ use crate::error::Result;
 use crate::kv;
 use crate::kv::store::Store;
 use crate::message::Message;
+use crate::pending::{PendingLimits, PendingStats};
 use events::Events;
 use memory::{MemoryBroker, MemoryConnection, MemorySubscription};
-use nats::NatsConnection;
+use nats::{NatsConnection, NatsSubscription};
+use pending_queue::{QueueReceiver, StatsHandle};
 
 /// Default request timeout of the memory broker (NATS takes it from [`ConnectOptions`]).
 const MEMORY_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -142,16 +145,26 @@ impl Connection {
         }
     }
 
+    /// Subscribes; messages over `limits` are dropped and reported under `label`.
     pub(crate) async fn subscribe(
         &self,
         subject: &str,
         queue: Option<&str>,
+        limits: PendingLimits,
+        label: Arc<str>,
     ) -> Result<Subscription> {
-        let source = match self {
-            Connection::Nats(nats) => Source::Nats(nats.subscribe(subject, queue).await?),
-            Connection::Memory(memory) => Source::Memory(memory.subscribe(subject, queue)?),
+        let (source, receiver) = match self {
+            Connection::Nats(nats) => {
+                let (subscription, receiver) =
+                    nats.subscribe(subject, queue, limits, label).await?;
+                (Source::Nats(subscription), receiver)
+            }
+            Connection::Memory(memory) => {
+                let (subscription, receiver) = memory.subscribe(subject, queue, limits, label)?;
+                (Source::Memory(subscription), receiver)
+            }
         };
-        Ok(Subscription(source))
+        Ok(Subscription { receiver, source })
     }
 
     /// Waits until the server has processed everything sent so far.
@@ -204,11 +217,16 @@ impl Connection {
     }
 }
 
-/// Messages of one subscription, from either backend.
-pub struct Subscription(Source);
+/// Messages of one subscription, from either backend, held up to its
+/// [`PendingLimits`] until taken.
+pub struct Subscription {
+    receiver: QueueReceiver,
+    source: Source,
+}
 
+/// How the subscription ends on its backend.
 enum Source {
-    Nats(async_nats::Subscriber),
+    Nats(NatsSubscription),
     Memory(MemorySubscription),
 }
 
@@ -219,13 +237,29 @@ impl Subscription {
     ///
     /// [`Error::Nats`](crate::Error::Nats) when the unsubscribe cannot be sent.
     pub async fn drain(&mut self) -> Result<()> {
-        match &mut self.0 {
-            Source::Nats(subscriber) => nats::drain_subscription(subscriber).await,
+        match &mut self.source {
+            Source::Nats(subscription) => subscription.drain().await,
             Source::Memory(subscription) => {
                 subscription.drain();
                 Ok(())
             }
         }
+    }
+
+    /// What it holds, dropped and delivered so far.
+    pub fn stats(&self) -> PendingStats {
+        self.receiver.stats().get()
+    }
+
+    /// Changes how much it holds before it drops (default [`PendingLimits::DEFAULT`]);
+    /// messages already pending stay.
+    pub fn set_pending_limits(&self, limits: PendingLimits) {
+        self.receiver.set_limits(limits);
+    }
+
+    /// Reads the counts, also after the subscription is gone.
+    pub(crate) fn stats_handle(&self) -> StatsHandle {
+        self.receiver.stats()
     }
 }
 
@@ -233,26 +267,19 @@ impl Stream for Subscription {
     type Item = Message;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        match &mut self.get_mut().0 {
-            // Converted where the result lies: `.map(...)` would first move the 176-byte
-            // message with a `memcpy` call.
-            Source::Nats(subscriber) => match Pin::new(subscriber).poll_next(cx) {
-                Poll::Ready(next) => Poll::Ready(next.map(Message::from)),
-                Poll::Pending => Poll::Pending,
-            },
-            Source::Memory(subscription) => Pin::new(subscription).poll_next(cx),
-        }
+        self.get_mut().receiver.poll_recv(cx)
     }
 }
 
 impl fmt::Debug for Subscription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.0 {
+        let kind = match self.source {
             Source::Nats(_) => BackendKind::Nats,
             Source::Memory(_) => BackendKind::Memory,
         };
         f.debug_struct("Subscription")
             .field("backend", &kind)
+            .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
 }

@@ -29,6 +29,7 @@ use crate::backend_kind::BackendKind;
 use crate::connection_event::ConnectionEvent;
 use crate::error::{Error, Result};
 use crate::message::Message;
+use crate::pending::PendingLimits;
 use crate::response::Reply;
 use crate::wire::{APPLICATION_JSON, CONTENT_TYPE, service_error, with_correlation_id};
 
@@ -292,7 +293,9 @@ impl Broker {
     }
 
     /// Subscribes to a subject (wildcards allowed). The stream yields every message until
-    /// dropped or drained. Handlers normally use `#[subscriber]` instead.
+    /// dropped or drained, holding up to [`PendingLimits::DEFAULT`] for a slow reader
+    /// (see [`Subscription::set_pending_limits`]). Handlers normally use
+    /// `#[subscriber]` instead.
     ///
     /// # Errors
     ///
@@ -301,7 +304,8 @@ impl Broker {
     /// gone.
     pub async fn subscribe(&self, subject: &str) -> Result<Subscription> {
         validate_subscribe_subject(subject)?;
-        self.connection()?.subscribe(subject, None).await
+        self.subscribe_as(subject, None, PendingLimits::DEFAULT, subject.into())
+            .await
     }
 
     /// Subscribes as a member of queue group `queue`: each message goes to one member.
@@ -312,7 +316,23 @@ impl Broker {
     pub async fn queue_subscribe(&self, subject: &str, queue: &str) -> Result<Subscription> {
         validate_subscribe_subject(subject)?;
         validate_queue_group(queue)?;
-        self.connection()?.subscribe(subject, Some(queue)).await
+        let label = format!("{subject} (queue group {queue})");
+        self.subscribe_as(subject, Some(queue), PendingLimits::DEFAULT, label.into())
+            .await
+    }
+
+    /// Subscribes to a (validated) subject with `limits`; drops are reported under
+    /// `label`.
+    pub(crate) async fn subscribe_as(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+        limits: PendingLimits,
+        label: Arc<str>,
+    ) -> Result<Subscription> {
+        self.connection()?
+            .subscribe(subject, queue, limits, label)
+            .await
     }
 
     /// Waits until the server has processed everything sent so far (subscriptions

@@ -14,9 +14,11 @@ use tokio::task::JoinHandle;
 
 pub use route::Route;
 
+use crate::backend::pending_queue::StatsHandle;
 use crate::broker::Broker;
 use crate::error::Result;
 use crate::kv::WatchOptions;
+use crate::pending::{PendingLimits, SubscriberStats};
 use consume::Consumer;
 use incoming::Incoming;
 
@@ -24,8 +26,11 @@ use incoming::Incoming;
 #[derive(Debug, Clone)]
 pub(crate) enum Source {
     /// Messages on the subjects matching the pattern, optionally as a member of a queue
-    /// group.
-    Subject { queue: Option<String> },
+    /// group, held up to `limits` while the handler is busy.
+    Subject {
+        queue: Option<String>,
+        limits: PendingLimits,
+    },
     /// Changes of the keys of `bucket` matching the pattern.
     KvWatch {
         bucket: String,
@@ -40,6 +45,32 @@ pub(crate) struct Settings {
     pub(crate) max_workers: usize,
 }
 
+/// A started subscriber: its consume loop, which ends with the number of messages it
+/// left unhandled, and the counts of its subscription (a Key-Value watch has none: it
+/// is flow-controlled, nothing is dropped).
+pub(crate) struct Started {
+    pub(crate) consumer: JoinHandle<u64>,
+    pub(crate) pending: Option<PendingCounts>,
+}
+
+/// Where a subject subscriber's counts are read.
+pub(crate) struct PendingCounts {
+    name: Arc<str>,
+    subject: String,
+    handle: StatsHandle,
+}
+
+impl PendingCounts {
+    pub(crate) fn read(&self) -> SubscriberStats {
+        SubscriberStats {
+            name: self.name.to_string(),
+            subject: self.subject.clone(),
+            limits: self.handle.limits(),
+            counts: self.handle.get(),
+        }
+    }
+}
+
 /// Subscribes (or starts the Key-Value watch) and spawns the consume loop, which ends
 /// after `stop` with the number of messages it left unhandled after `give_up`. The
 /// subscription exists on the server when this returns (the caller flushes once for all
@@ -51,13 +82,21 @@ pub(crate) async fn start(
     settings: Settings,
     stop: watch::Receiver<bool>,
     give_up: watch::Receiver<bool>,
-) -> Result<JoinHandle<u64>> {
+) -> Result<Started> {
     let name: Arc<str> = settings.name.into();
+    let mut pending = None;
     let incoming = match &settings.source {
-        Source::Subject { queue: Some(queue) } => {
-            Incoming::Subscription(broker.queue_subscribe(subject, queue).await?)
+        Source::Subject { queue, limits } => {
+            let subscription = broker
+                .subscribe_as(subject, queue.as_deref(), *limits, Arc::clone(&name))
+                .await?;
+            pending = Some(PendingCounts {
+                name: Arc::clone(&name),
+                subject: subject.to_owned(),
+                handle: subscription.stats_handle(),
+            });
+            Incoming::Subscription(subscription)
         }
-        Source::Subject { queue: None } => Incoming::Subscription(broker.subscribe(subject).await?),
         Source::KvWatch { bucket, options } => {
             let kv = broker.key_value(bucket.as_str()).await?;
             let watch = kv.watch(subject).options(options.clone()).await?;
@@ -72,5 +111,8 @@ pub(crate) async fn start(
         stop,
         give_up,
     };
-    Ok(route.consume(consumer))
+    Ok(Started {
+        consumer: route.consume(consumer),
+        pending,
+    })
 }

@@ -1,11 +1,14 @@
 //! The kinds of subscriber, each with the options only it has.
 
 use crate::kv::WatchOptions;
+use crate::pending::PendingLimits;
 
-/// A subscriber on subjects: it may join a queue group.
+/// A subscriber on subjects: it may join a queue group, and holds up to its pending
+/// limits while its handler is busy.
 #[derive(Debug, Clone, Default)]
 pub struct OnSubject {
     pub(super) queue: Option<String>,
+    pub(super) limits: PendingLimits,
 }
 
 /// A subscriber on the changes of a Key-Value bucket: it has watch options.

@@ -23,6 +23,7 @@ use crate::error::{BoxError, Error};
 use crate::extract::{Requirements, Scope};
 use crate::handler::{Handler, HandlerService};
 use crate::message::Message;
+use crate::pending::PendingLimits;
 use crate::response::Reply;
 use crate::runtime::{Settings, Source};
 pub(crate) use layer::RouteLayer;
@@ -88,6 +89,20 @@ impl Subscriber<OnSubject> {
     /// The queue group, if any.
     pub fn queue_group(&self) -> Option<&str> {
         self.kind.queue.as_deref()
+    }
+
+    /// How many messages (and payload bytes) wait for a busy handler before more are
+    /// dropped (default [`PendingLimits::DEFAULT`], nats.go's). Drops are counted in
+    /// [`RunningApp::subscriber_stats`](crate::RunningApp::subscriber_stats) and
+    /// reported as [`ConnectionEvent::SlowConsumer`](crate::ConnectionEvent::SlowConsumer).
+    pub fn pending_limits(mut self, limits: PendingLimits) -> Self {
+        self.kind.limits = limits;
+        self
+    }
+
+    /// The pending limits.
+    pub fn limits(&self) -> PendingLimits {
+        self.kind.limits
     }
 }
 
@@ -275,6 +290,7 @@ impl IntoSubscriber for Subscriber<OnSubject> {
             common: self.common,
             source: Source::Subject {
                 queue: self.kind.queue,
+                limits: self.kind.limits,
             },
         }
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+use super::monitoring;
 use crate::broker::{Broker, ConnectOptions};
 use crate::error::{Error, Result};
 
@@ -29,7 +30,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 /// ```
 pub struct NatsServer {
     child: Child,
-    port: u16,
+    ports: Ports,
     dirs: Dirs,
     builder: NatsServerBuilder,
 }
@@ -67,6 +68,7 @@ impl Dirs {
 pub struct NatsServerBuilder {
     binary: Option<String>,
     no_jetstream: bool,
+    monitoring: bool,
     user: Option<(String, String)>,
     token: Option<String>,
     arguments: Vec<String>,
@@ -78,6 +80,7 @@ impl fmt::Debug for NatsServerBuilder {
         f.debug_struct("NatsServerBuilder")
             .field("binary", &self.binary)
             .field("jetstream", &!self.no_jetstream)
+            .field("monitoring", &self.monitoring)
             .field("user", &self.user.as_ref().map(|(user, _)| user))
             .field("password", &redacted(self.user.is_some()))
             .field("token", &redacted(self.token.is_some()))
@@ -96,6 +99,13 @@ impl NatsServerBuilder {
     /// Runs without JetStream.
     pub fn without_jetstream(mut self) -> Self {
         self.no_jetstream = true;
+        self
+    }
+
+    /// Serves the HTTP monitoring endpoints (`/varz`, `/connz`, `/subsz`, `/jsz`, ...)
+    /// on a free port: see [`NatsServer::monitor`].
+    pub fn monitoring(mut self) -> Self {
+        self.monitoring = true;
         self
     }
 
@@ -125,10 +135,10 @@ impl NatsServerBuilder {
     /// cannot start, or does not report its port in time.
     pub fn start(self) -> Result<NatsServer> {
         let dirs = Dirs::new()?;
-        let (child, port) = spawn(&self, &dirs, None)?;
+        let (child, ports) = spawn(&self, &dirs, None)?;
         Ok(NatsServer {
             child,
-            port,
+            ports,
             dirs,
             builder: self,
         })
@@ -153,12 +163,30 @@ impl NatsServer {
 
     /// `nats://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
+        format!("nats://127.0.0.1:{}", self.ports.client)
     }
 
     /// The client port.
     pub fn port(&self) -> u16 {
-        self.port
+        self.ports.client
+    }
+
+    /// A monitoring endpoint's JSON, e.g. `monitor("/subsz?subs=1")` for every
+    /// subscription with the count of messages the server delivered to it. Needs
+    /// [`NatsServerBuilder::monitoring`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when monitoring is off, the server does not answer, or the answer
+    /// is not JSON.
+    pub fn monitor(&self, path: &str) -> Result<serde_json::Value> {
+        let port = self.ports.monitoring.ok_or_else(|| {
+            Error::io(
+                "monitoring is off: start the server with `NatsServer::builder().monitoring()`",
+                std::io::Error::from(std::io::ErrorKind::NotConnected),
+            )
+        })?;
+        monitoring::get(port, path)
     }
 
     /// The JetStream store directory.
@@ -189,9 +217,9 @@ impl NatsServer {
     /// As [`start`](Self::start).
     pub fn restart(&mut self) -> Result<()> {
         self.kill();
-        let (child, port) = spawn(&self.builder, &self.dirs, Some(self.port))?;
+        let (child, ports) = spawn(&self.builder, &self.dirs, Some(self.ports))?;
         self.child = child;
-        self.port = port;
+        self.ports = ports;
         Ok(())
     }
 
@@ -217,7 +245,15 @@ fn binary(builder: &NatsServerBuilder) -> String {
     })
 }
 
-fn spawn(builder: &NatsServerBuilder, dirs: &Dirs, port: Option<u16>) -> Result<(Child, u16)> {
+/// The ports a server listens on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ports {
+    client: u16,
+    monitoring: Option<u16>,
+}
+
+/// Spawns the server, on the `ports` of an earlier run or on free ones.
+fn spawn(builder: &NatsServerBuilder, dirs: &Dirs, ports: Option<Ports>) -> Result<(Child, Ports)> {
     let binary = binary(builder);
     clear_ports_files(dirs.ports.path())?;
     let log = std::fs::File::create(dirs.log())
@@ -225,12 +261,18 @@ fn spawn(builder: &NatsServerBuilder, dirs: &Dirs, port: Option<u16>) -> Result<
     let mut command = Command::new(&binary);
     command
         .args(["-a", "127.0.0.1", "-p"])
-        .arg(port.map_or_else(|| "-1".to_owned(), |port| port.to_string()))
+        .arg(ports.map_or_else(|| "-1".to_owned(), |ports| ports.client.to_string()))
         .arg("--ports_file_dir")
         .arg(dirs.ports.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log);
+    if builder.monitoring {
+        let monitoring = ports.and_then(|ports| ports.monitoring);
+        command
+            .arg("-m")
+            .arg(monitoring.map_or_else(|| "-1".to_owned(), |port| port.to_string()));
+    }
     if !builder.no_jetstream {
         command.arg("-js").arg("-sd").arg(dirs.store.path());
     }
@@ -249,8 +291,8 @@ fn spawn(builder: &NatsServerBuilder, dirs: &Dirs, port: Option<u16>) -> Result<
         };
         Error::io(context, error)
     })?;
-    match wait_for_port(&mut child, dirs) {
-        Ok(port) => Ok((child, port)),
+    match wait_for_ports(&mut child, dirs, builder.monitoring) {
+        Ok(ports) => Ok((child, ports)),
         Err(error) => {
             let _ = child.kill();
             let _ = child.wait();
@@ -259,13 +301,16 @@ fn spawn(builder: &NatsServerBuilder, dirs: &Dirs, port: Option<u16>) -> Result<
     }
 }
 
-/// Waits until the server writes its ports file (it does once it accepts clients) and
-/// returns the client port; fails with the server's log if it exits first.
-fn wait_for_port(child: &mut Child, dirs: &Dirs) -> Result<u16> {
+/// Waits until the server writes its ports file (it does once it accepts clients, and
+/// serves monitoring if `monitoring`) and returns its ports; fails with the server's
+/// log if it exits first.
+fn wait_for_ports(child: &mut Child, dirs: &Dirs, monitoring: bool) -> Result<Ports> {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
-        if let Some(port) = client_port(dirs.ports.path()) {
-            return Ok(port);
+        if let Some(ports) = read_ports(dirs.ports.path())
+            && (ports.monitoring.is_some() || !monitoring)
+        {
+            return Ok(ports);
         }
         if let Ok(Some(status)) = child.try_wait() {
             let log = std::fs::read_to_string(dirs.log()).unwrap_or_default();
@@ -284,20 +329,27 @@ fn wait_for_port(child: &mut Child, dirs: &Dirs) -> Result<u16> {
     }
 }
 
-/// The client port in a `<binary>_<pid>.ports` file of `dir`, once one is complete.
-fn client_port(dir: &Path) -> Option<u16> {
+/// The ports in a `<binary>_<pid>.ports` file of `dir`, once one is complete.
+fn read_ports(dir: &Path) -> Option<Ports> {
     let entries = std::fs::read_dir(dir).ok()?;
     entries
         .filter_map(Result::ok)
         .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "ports"))
-        .find_map(|entry| port_of(&std::fs::read_to_string(entry.path()).ok()?))
+        .find_map(|entry| ports_of(&std::fs::read_to_string(entry.path()).ok()?))
 }
 
-/// The port of the first client URL in a ports file: `{"nats":["nats://127.0.0.1:4222"]}`.
-fn port_of(ports_file: &str) -> Option<u16> {
+/// The ports of the first client and monitoring URLs in a ports file:
+/// `{"nats":["nats://127.0.0.1:4222"],"monitoring":["http://127.0.0.1:8222"]}`.
+fn ports_of(ports_file: &str) -> Option<Ports> {
     let ports: serde_json::Value = serde_json::from_str(ports_file).ok()?;
-    let url = ports.get("nats")?.get(0)?.as_str()?;
-    url.rsplit(':').next()?.parse().ok()
+    let port = |kind: &str| -> Option<u16> {
+        let url = ports.get(kind)?.get(0)?.as_str()?;
+        url.rsplit(':').next()?.parse().ok()
+    };
+    Some(Ports {
+        client: port("nats")?,
+        monitoring: port("monitoring"),
+    })
 }
 
 /// Removes the ports files of an earlier run, so that a restart waits for its own.
@@ -329,10 +381,18 @@ mod tests {
     #[test]
     fn reads_the_client_port_from_a_ports_file() {
         let ports = r#"{"nats":["nats://127.0.0.1:43127"],"monitoring":["http://127.0.0.1:8222"]}"#;
-        assert_eq!(port_of(ports), Some(43127));
-        assert_eq!(port_of(r#"{"nats":[]}"#), None);
         assert_eq!(
-            port_of("{\"nats\": [\"nats://127.0.0.1:4"),
+            ports_of(ports),
+            Some(Ports {
+                client: 43127,
+                monitoring: Some(8222)
+            })
+        );
+        let without_monitoring = ports_of(r#"{"nats":["nats://127.0.0.1:4222"]}"#);
+        assert_eq!(without_monitoring.and_then(|ports| ports.monitoring), None);
+        assert_eq!(ports_of(r#"{"nats":[]}"#), None);
+        assert_eq!(
+            ports_of("{\"nats\": [\"nats://127.0.0.1:4"),
             None,
             "a file still being written"
         );

@@ -49,6 +49,11 @@ impl TestApp {
         self.running.broker()
     }
 
+    /// The running app (its [`subscriber_stats`](RunningApp::subscriber_stats), ...).
+    pub fn running(&self) -> &RunningApp {
+        &self.running
+    }
+
     /// The app's context, as the startup hooks left it.
     pub fn context(&self) -> &Context {
         self.running.context()

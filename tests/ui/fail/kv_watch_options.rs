@@ -15,4 +15,10 @@ async fn subject_and_watch(entry: Entry) {}
 #[subscriber(kv_watch = "config", keys = "user.{id}")]
 async fn unused_key_capture(entry: Entry) {}
 
+#[subscriber(kv_watch = "config", keys = "a.*", pending_messages = 10)]
+async fn watch_with_pending_limits(entry: Entry) {}
+
+#[subscriber("orders.created", pending_bytes = 0)]
+async fn zero_pending_bytes(body: String) {}
+
 fn main() {}

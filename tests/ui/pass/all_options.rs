@@ -17,7 +17,7 @@ pub async fn on_order(
     Ok(format!("{region}/{id}: {}", order.qty))
 }
 
-#[subscriber("logs.{rest...}")]
+#[subscriber("logs.{rest...}", pending_messages = 10_000, pending_bytes = 1_048_576)]
 async fn logs(Path(rest): Path<String>, headers: Headers) -> Json<usize> {
     Json(rest.len() + headers.len())
 }

@@ -11,11 +11,13 @@ use bytes::Bytes;
 
 use super::{MemoryBroker, MemorySubscription, recent_subjects};
 use crate::backend::events::Events;
+use crate::backend::pending_queue::{Owner, QueueReceiver};
 use crate::connection_event::ConnectionEvent;
 use crate::error::{Error, Result};
 use crate::kv::store::Store;
 use crate::kv::{self, Status};
 use crate::message::{Message, MessageHeaders};
+use crate::pending::PendingLimits;
 use crate::wire::with_correlation_id;
 
 /// One connection; clones share it.
@@ -88,18 +90,27 @@ impl MemoryConnection {
     ) -> Result<Message> {
         self.check_open()?;
         self.broker
-            .request(subject, headers, payload, timeout, self.id)
+            .request(subject, headers, payload, timeout, self.id, &self.events)
             .await
     }
 
-    /// Subscribes to a (validated) subject, optionally in a queue group.
+    /// Subscribes to a (validated) subject, optionally in a queue group; messages over
+    /// `limits` are dropped and reported under `label`.
     pub(crate) fn subscribe(
         &self,
         subject: &str,
         queue: Option<&str>,
-    ) -> Result<MemorySubscription> {
+        limits: PendingLimits,
+        label: Arc<str>,
+    ) -> Result<(MemorySubscription, QueueReceiver)> {
         self.check_open()?;
-        Ok(self.broker.subscribe(subject, queue, self.id))
+        let owner = Owner {
+            label,
+            events: self.events.clone(),
+        };
+        Ok(self
+            .broker
+            .subscribe(subject, queue, self.id, limits, owner))
     }
 
     /// Closes the connection: its subscriptions and watches end (after what they

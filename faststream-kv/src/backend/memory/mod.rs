@@ -4,7 +4,6 @@
 
 mod connection;
 mod kv;
-mod queue;
 mod recent_subjects;
 mod subscription;
 mod trie;
@@ -15,13 +14,14 @@ use std::time::Duration;
 
 use async_nats::HeaderMap;
 use bytes::Bytes;
-use futures::StreamExt;
 
+use super::events::Events;
+use super::pending_queue::{self, Owner, QueueReceiver, QueueSender};
 use crate::error::{Error, Result};
 use crate::message::Message;
+use crate::pending::PendingLimits;
 pub(crate) use connection::MemoryConnection;
 use kv::KvBuckets;
-use queue::QueueSender;
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
 
@@ -107,10 +107,18 @@ impl MemoryBroker {
         self.core.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Subscribes `connection` to a (validated) subject, optionally in a queue group.
-    fn subscribe(&self, subject: &str, queue: Option<&str>, connection: u64) -> MemorySubscription {
+    /// Subscribes `connection` to a (validated) subject, optionally in a queue group;
+    /// its messages arrive in the receiver, up to `limits`.
+    fn subscribe(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+        connection: u64,
+        limits: PendingLimits,
+        owner: Owner,
+    ) -> (MemorySubscription, QueueReceiver) {
         let id = self.next_id();
-        let (sender, receiver) = queue::queue();
+        let (sender, receiver) = pending_queue::queue(limits, owner);
         let target = Target {
             queue: queue.map(Into::into),
             sender,
@@ -121,7 +129,9 @@ impl MemoryBroker {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(subject, id, target);
-        MemorySubscription::new(id, subject.to_owned(), receiver, Arc::downgrade(&self.core))
+        let subscription =
+            MemorySubscription::new(id, subject.to_owned(), Arc::downgrade(&self.core));
+        (subscription, receiver)
     }
 
     /// Publishes with a fresh inbox of `connection` as reply subject and waits for the
@@ -133,9 +143,15 @@ impl MemoryBroker {
         payload: Bytes,
         timeout: Duration,
         connection: u64,
+        events: &Events,
     ) -> Result<Message> {
         let inbox = format!("_INBOX.{}", nuid::next());
-        let mut replies = self.subscribe(&inbox, None, connection);
+        let owner = Owner {
+            label: inbox.as_str().into(),
+            events: events.clone(),
+        };
+        let (_subscription, mut replies) =
+            self.subscribe(&inbox, None, connection, PendingLimits::UNLIMITED, owner);
         let message =
             Message::from_parts(subject.into(), Some(inbox.into()), headers.into(), payload);
         if self.publish(message)? == 0 {
@@ -143,7 +159,8 @@ impl MemoryBroker {
                 subject: subject.to_owned(),
             });
         }
-        match tokio::time::timeout(timeout, replies.next()).await {
+        let reply = std::future::poll_fn(|cx| replies.poll_recv(cx));
+        match tokio::time::timeout(timeout, reply).await {
             Ok(Some(reply)) => Ok(reply),
             Ok(None) => Err(Error::Closed),
             Err(_) => Err(Error::Timeout {

@@ -1,48 +1,29 @@
-//! A subscription on the memory broker: a stream of messages that unsubscribes on drop.
+//! A subscription on the memory broker, as the broker sees it: it ends (unsubscribes)
+//! when drained or dropped. Its messages arrive in a pending queue of their own.
 
-use std::pin::Pin;
 use std::sync::Weak;
-use std::task::{Context, Poll};
-
-use futures::Stream;
 
 use super::Core;
-use super::queue::QueueReceiver;
-use crate::message::Message;
 
-/// Messages for one subscription, in publish order.
+/// Unsubscribes on [`drain`](Self::drain) or drop.
 pub(crate) struct MemorySubscription {
     id: u64,
     subject: String,
-    receiver: QueueReceiver,
     core: Weak<Core>,
 }
 
 impl MemorySubscription {
-    pub(super) fn new(id: u64, subject: String, receiver: QueueReceiver, core: Weak<Core>) -> Self {
-        Self {
-            id,
-            subject,
-            receiver,
-            core,
-        }
+    pub(super) fn new(id: u64, subject: String, core: Weak<Core>) -> Self {
+        Self { id, subject, core }
     }
 
-    /// Stops new messages; those already delivered still come, then the stream ends.
+    /// Stops new messages; those already queued still come, then the stream ends.
     pub(crate) fn drain(&mut self) {
         if let Some(core) = self.core.upgrade() {
             // Removing the target drops the only sender, which ends the stream once the
-            // buffered messages are read.
+            // queued messages are read.
             core.unsubscribe(&self.subject, self.id);
         }
-    }
-}
-
-impl Stream for MemorySubscription {
-    type Item = Message;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.receiver.poll_recv(cx)
     }
 }
 

@@ -24,7 +24,7 @@ impl ConnectOptions {
         let client = self
             .connect_client(EventTranslator::new(events.clone()))
             .await?;
-        Ok(NatsConnection::new(client, bounds))
+        Ok(NatsConnection::new(client, bounds, events.clone()))
     }
 
     async fn connect_client(&self, events: EventTranslator) -> Result<async_nats::Client> {

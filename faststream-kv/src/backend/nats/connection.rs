@@ -11,11 +11,15 @@ use std::time::Duration;
 use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 
+use super::subscription::NatsSubscription;
 use super::{core, kv};
+use crate::backend::events::Events;
+use crate::backend::pending_queue::{self, Owner, QueueReceiver};
 use crate::error::{Error, NatsOperation, Result};
 use crate::kv::store::Store;
 use crate::kv::{Config, Status};
 use crate::message::Message;
+use crate::pending::PendingLimits;
 
 /// How long calls may take.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +37,8 @@ pub(crate) struct Bounds {
 pub(crate) struct NatsConnection {
     client: async_nats::Client,
     bounds: Bounds,
+    /// Where its subscriptions report their drops.
+    events: Events,
 }
 
 /// `work`, or [`Error::Unavailable`] once `after` has passed. Work that is done when
@@ -58,8 +64,12 @@ pub(crate) async fn bounded<T>(
 }
 
 impl NatsConnection {
-    pub(crate) fn new(client: async_nats::Client, bounds: Bounds) -> Self {
-        Self { client, bounds }
+    pub(crate) fn new(client: async_nats::Client, bounds: Bounds, events: Events) -> Self {
+        Self {
+            client,
+            bounds,
+            events,
+        }
     }
 
     pub(crate) fn client(&self) -> &async_nats::Client {
@@ -104,19 +114,28 @@ impl NatsConnection {
         }
     }
 
+    /// Subscribes; messages over `limits` are dropped and reported under `label`.
     pub(crate) async fn subscribe(
         &self,
         subject: &str,
         queue: Option<&str>,
-    ) -> Result<async_nats::Subscriber> {
+        limits: PendingLimits,
+        label: Arc<str>,
+    ) -> Result<(NatsSubscription, QueueReceiver)> {
         let subscribe = core::subscribe(&self.client, subject, queue);
-        bounded(
+        let subscriber = bounded(
             NatsOperation::Subscribe,
             self.bounds.request,
             false,
             subscribe,
         )
-        .await
+        .await?;
+        let owner = Owner {
+            label,
+            events: self.events.clone(),
+        };
+        let (sender, receiver) = pending_queue::queue(limits, owner);
+        Ok((NatsSubscription::start(subscriber, sender), receiver))
     }
 
     pub(crate) async fn flush(&self) -> Result<()> {

@@ -56,8 +56,9 @@ impl EventTranslator {
                     return;
                 };
                 ConnectionEvent::SlowConsumer {
-                    subscription,
-                    dropped,
+                    subscription: format!("client subscription {subscription}"),
+                    dropped_messages: dropped,
+                    dropped_bytes: 0,
                 }
             }
             Event::ServerError(error) => ConnectionEvent::ServerError {

@@ -7,7 +7,8 @@ mod error;
 mod events;
 mod kv;
 mod options;
+mod subscription;
 
 pub(crate) use connection::NatsConnection;
-pub(crate) use core::drain as drain_subscription;
 pub use options::ConnectOptions;
+pub(crate) use subscription::NatsSubscription;
