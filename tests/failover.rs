@@ -1,11 +1,14 @@
 //! A 3-node JetStream cluster losing the leader of a replicated bucket: no acknowledged
-//! write is lost, and every error during the election is a retryable one, never
-//! `BucketNotFound`.
+//! write is lost, every error during the election is a retryable one, never
+//! `BucketNotFound`, and a watch sees every revision exactly once, in order.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use faststream_kv::kv::WatchEvent;
 use faststream_kv::testing::NatsCluster;
 use faststream_kv::{Error, kv};
+use futures::StreamExt;
 
 const WRITES: usize = 200;
 const KILL_AFTER: usize = 50;
@@ -23,6 +26,25 @@ async fn losing_a_buckets_leader_loses_no_acknowledged_write() -> Result<(), Err
             ..kv::Config::default()
         })
         .await?;
+    let watched = Arc::new(Mutex::new(Vec::new()));
+    let watcher = {
+        let (mut watch, watched) = (bucket.watch_all().await?, Arc::clone(&watched));
+        tokio::spawn(async move {
+            let mut errors = 0;
+            while let Some(event) = watch.next().await {
+                match event {
+                    Ok(WatchEvent::Entry(entry)) => watched
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(entry.revision()),
+                    Ok(_) => {}
+                    // The watch resumes by itself after the election.
+                    Err(_) => errors += 1,
+                }
+            }
+            errors
+        })
+    };
     let started = Instant::now();
     let mut acked = Vec::with_capacity(WRITES);
     let (mut errors, mut outage) = (Vec::new(), None::<(Instant, Duration)>);
@@ -66,8 +88,40 @@ async fn losing_a_buckets_leader_loses_no_acknowledged_write() -> Result<(), Err
             "{key} lost"
         );
     }
+    let last = acked.last().map(|(_, revision)| *revision);
+    let watch_caught_up = Instant::now();
+    while watched
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .last()
+        .copied()
+        < last
+    {
+        assert!(
+            started.elapsed() < WITHIN,
+            "the watch never caught up after the election"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let watch_lag = watch_caught_up.elapsed();
+    let watched = watched
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    assert!(
+        watched.windows(2).all(|pair| pair[0] < pair[1]),
+        "every revision once, in order: {watched:?}"
+    );
+    for (key, revision) in &acked {
+        assert!(
+            watched.contains(revision),
+            "the watch missed {key} at {revision}"
+        );
+    }
+    watcher.abort();
     println!(
-        "killed leader {killed:?}; {} retryable errors {errors:?}; writes stopped for {:?}",
+        "killed leader {killed:?}; {} retryable errors {errors:?}; writes stopped for {:?}; \
+         the watch caught up {watch_lag:?} after the last write",
         errors.len(),
         outage.map(|(_, length)| length)
     );

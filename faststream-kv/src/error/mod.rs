@@ -227,7 +227,7 @@ pub enum Error {
     Unavailable {
         /// What we were doing.
         operation: NatsOperation,
-        /// How long we waited (zero when the server said at once that it could not).
+        /// How long we waited.
         after: Duration,
         /// Whether the operation (a write) may have been applied all the same.
         may_have_landed: bool,

@@ -10,7 +10,7 @@ mod initial;
 mod watch;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::kv::Store as NatsStore;
@@ -35,6 +35,10 @@ use crate::wire;
 /// What the server may store with a record beyond its subject and value: the headers we
 /// send and its own per-message overhead, generously.
 const RECORD_OVERHEAD: usize = 128;
+
+/// How long a call nobody answered waits for the stream's info to tell a deleted bucket
+/// from one electing its leader.
+const GONE_CHECK: Duration = Duration::from_secs(1);
 
 /// One bound bucket on a NATS server.
 pub(crate) struct NatsBucket {
@@ -218,16 +222,20 @@ impl NatsBucket {
 
     /// After a request nobody answered: [`Error::BucketNotFound`] if the server says the
     /// stream does not exist, otherwise [`Error::Unavailable`] (its replicas are electing
-    /// a leader, or the server cannot be reached).
+    /// a leader, or the server cannot be reached). The question is bounded by
+    /// [`GONE_CHECK`]: while the cluster elects its leaders it goes unanswered, and the
+    /// caller's retry should not wait for the request bound.
     async fn gone_or_unavailable(&self, operation: NatsOperation) -> Error {
         let mut stream = self.store.stream.clone();
-        match stream.info().await {
-            Err(error) if is_stream_not_found(&error) => Error::BucketNotFound {
+        let asked = Instant::now();
+        let info = tokio::time::timeout(self.bound.min(GONE_CHECK), stream.info()).await;
+        match info {
+            Ok(Err(error)) if is_stream_not_found(&error) => Error::BucketNotFound {
                 bucket: self.name.to_string(),
             },
             _ => Error::Unavailable {
                 operation,
-                after: Duration::ZERO,
+                after: asked.elapsed(),
                 may_have_landed: false,
             },
         }
