@@ -159,3 +159,24 @@ async fn subscriptions_exist_on_the_server_once_the_app_started() -> Result<(), 
     flood.abort();
     requester.close().await
 }
+
+#[tokio::test]
+async fn a_stream_named_like_a_bucket_that_is_none_is_a_typed_error() -> Result<(), Error> {
+    let server = NatsServer::start()?;
+    let broker = server.broker();
+    broker.connect().await?;
+    let client = broker.nats_client().ok_or(Error::Closed)?.clone();
+    faststream_kv::async_nats::jetstream::new(client)
+        .create_stream(faststream_kv::async_nats::jetstream::stream::Config {
+            name: "KV_plain".to_owned(),
+            subjects: vec!["plain.>".to_owned()],
+            ..Default::default()
+        })
+        .await
+        .map_err(Error::msg)?;
+    match broker.key_value("plain").await {
+        Err(Error::NotABucket { bucket, .. }) => assert_eq!(bucket, "plain"),
+        other => panic!("expected NotABucket, got {other:?}"),
+    }
+    broker.close().await
+}

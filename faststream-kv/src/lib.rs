@@ -59,7 +59,7 @@ pub use app::{App, Lifecycle, RunningApp, ShutdownHandle};
 /// signatures, and [`Broker::nats_client`] hands out its client.
 pub use async_nats;
 pub use backend_kind::BackendKind;
-pub use broker::{Broker, ConnectOptions};
+pub use broker::{Broker, ConnectOptions, MemoryOptions};
 pub use connection_event::ConnectionEvent;
 pub use context::{Context, Extensions};
 pub use error::{BoxError, Error, Result};

@@ -17,6 +17,7 @@ use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 use futures::Stream;
 
+pub use memory::MemoryOptions;
 pub use nats::ConnectOptions;
 
 use crate::backend_kind::BackendKind;
@@ -45,8 +46,8 @@ impl Target {
         Target::Nats(Box::new(options))
     }
 
-    pub(crate) fn memory() -> Self {
-        Target::Memory(MemoryBroker::default())
+    pub(crate) fn memory(options: MemoryOptions) -> Self {
+        Target::Memory(MemoryBroker::new(options))
     }
 
     pub(crate) fn kind(&self) -> BackendKind {

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 use tokio::sync::broadcast::error::RecvError;
 
-pub use crate::backend::{ConnectOptions, Subscription};
+pub use crate::backend::{ConnectOptions, MemoryOptions, Subscription};
 pub use crate::subject::{
     validate_publish_subject, validate_queue_group, validate_subscribe_subject,
 };
@@ -77,7 +77,12 @@ impl Broker {
 
     /// A broker backed by the embedded in-memory broker: no server, same semantics.
     pub fn memory() -> Self {
-        Self::with_target(Target::memory())
+        Self::memory_with(MemoryOptions::default())
+    }
+
+    /// An in-memory broker with server limits of its own (`max_payload`).
+    pub fn memory_with(options: MemoryOptions) -> Self {
+        Self::with_target(Target::memory(options))
     }
 
     /// NATS at `$NATS_URL` when it is set, otherwise the in-memory broker.

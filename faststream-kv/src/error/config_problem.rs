@@ -15,6 +15,13 @@ pub enum ConfigProblem {
         /// The most a bucket keeps.
         max: u8,
     },
+    /// A limit of zero: on NATS that means "no limit", which is `None` here.
+    #[error("{limit} of 0: leave it `None` for no limit")]
+    #[non_exhaustive]
+    ZeroLimit {
+        /// The limit: `max_age`, `max_bytes` or `max_value_size`.
+        limit: &'static str,
+    },
     /// `replicas` is 0.
     #[error("replicas must be at least 1")]
     NoReplicas,

@@ -278,6 +278,14 @@ pub enum Error {
         /// The bucket.
         bucket: String,
     },
+    /// The stream `KV_<bucket>` exists but is no Key-Value bucket (it keeps no message
+    /// per subject; nats.go's `ErrBadBucket`).
+    #[error("stream KV_{bucket} exists but is not a Key-Value bucket")]
+    #[non_exhaustive]
+    NotABucket {
+        /// The bucket name asked for.
+        bucket: String,
+    },
     /// A bucket of that name exists with a different configuration.
     #[error("Key-Value bucket {bucket:?} already exists with a different configuration")]
     #[non_exhaustive]

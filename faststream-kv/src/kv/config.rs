@@ -40,7 +40,8 @@ pub struct Config {
     pub description: String,
     /// Revisions kept per key, 1 to 64 (default 1: only the current one).
     pub history: u8,
-    /// Revisions older than this are removed (`None`: kept until replaced).
+    /// Revisions older than this are removed (`None`: kept until replaced; zero is
+    /// refused, as are the other zero limits, since NATS reads 0 as "no limit").
     pub max_age: Option<Duration>,
     /// Total size the bucket may reach; writes beyond it fail with
     /// [`Error::BucketFull`] (`None`: unlimited).
@@ -80,6 +81,16 @@ impl Config {
                     history: self.history,
                     max: MAX_HISTORY,
                 },
+            });
+        }
+        let zero = [
+            ("max_age", self.max_age.is_some_and(|age| age.is_zero())),
+            ("max_bytes", self.max_bytes == Some(0)),
+            ("max_value_size", self.max_value_size == Some(0)),
+        ];
+        if let Some((limit, _)) = zero.into_iter().find(|(_, zero)| *zero) {
+            return Err(Error::InvalidConfig {
+                problem: ConfigProblem::ZeroLimit { limit },
             });
         }
         if self.replicas == 0 {

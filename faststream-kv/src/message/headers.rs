@@ -11,7 +11,12 @@ use std::sync::OnceLock;
 
 use async_nats::HeaderMap;
 
-use crate::wire::CorrelationId;
+use crate::wire::{CORRELATION_ID, CorrelationId, headers_wire_len};
+
+/// The header block of a correlation id alone: `NATS/1.0`, `correlation_id: <uuid>`, a
+/// blank line.
+const CORRELATION_ID_ONLY_WIRE_LEN: usize =
+    "NATS/1.0\r\n".len() + CORRELATION_ID.len() + ": ".len() + 36 + 2 + "\r\n".len();
 
 pub(crate) enum MessageHeaders {
     Map(HeaderMap),
@@ -41,6 +46,15 @@ impl MessageHeaders {
             id,
             built: OnceLock::new(),
         })
+    }
+
+    /// The size of the header block on the wire (0 without headers).
+    pub(crate) fn wire_len(&self) -> usize {
+        match self {
+            Self::Map(headers) => headers_wire_len(headers),
+            Self::Lazy(Lazy { id: None, .. }) => 0,
+            Self::Lazy(Lazy { id: Some(_), .. }) => CORRELATION_ID_ONLY_WIRE_LEN,
+        }
     }
 
     pub(crate) fn get(&self) -> Option<&HeaderMap> {
@@ -88,7 +102,6 @@ const _: () =
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::CORRELATION_ID;
 
     fn correlation_id(headers: &MessageHeaders) -> Option<String> {
         Some(headers.get()?.get(CORRELATION_ID)?.to_string())
@@ -97,6 +110,12 @@ mod tests {
     #[test]
     fn a_new_correlation_id_is_written_out_on_read_and_kept_by_clones() {
         let headers = MessageHeaders::new_correlation_id();
+        let lazy_len = headers.wire_len();
+        assert_eq!(
+            lazy_len,
+            headers.get().map_or(0, headers_wire_len),
+            "the lazy size is the built one"
+        );
         let before_read = headers.clone();
         let id = correlation_id(&headers).expect("a correlation id");
         assert_eq!(

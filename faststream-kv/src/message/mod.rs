@@ -26,6 +26,11 @@ pub struct Message {
 }
 
 impl Message {
+    /// Headers and payload as they count against a server's `max_payload`.
+    pub(crate) fn wire_size(&self) -> usize {
+        self.payload.len() + self.headers.wire_len()
+    }
+
     /// A message on `subject` with `payload`; mainly for tests and custom transports.
     pub fn new(subject: impl Into<Subject>, payload: impl Into<Bytes>) -> Self {
         Self {

@@ -8,8 +8,8 @@ mod service_error;
 
 pub(crate) use correlation::{CorrelationId, with_correlation_id};
 pub(crate) use kv::{
-    EXPECTED_LAST_SUBJECT_SEQUENCE, KV_OPERATION, KV_OPERATION_DELETE, KV_OPERATION_PURGE,
-    MARKER_REASON, MARKER_REASON_REMOVE, MESSAGE_TTL, ROLLUP, ROLLUP_SUBJECT,
+    KV_OPERATION, KV_OPERATION_DELETE, KV_OPERATION_PURGE, MARKER_REASON, MARKER_REASON_REMOVE,
+    expiry_marker_headers, headers_wire_len, write_headers,
 };
 pub(crate) use service_error::{error_reply, service_error};
 

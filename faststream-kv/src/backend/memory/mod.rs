@@ -4,6 +4,7 @@
 
 mod connection;
 mod kv;
+mod options;
 mod recent_subjects;
 mod subscription;
 mod trie;
@@ -22,18 +23,19 @@ use crate::message::Message;
 use crate::pending::PendingLimits;
 pub(crate) use connection::MemoryConnection;
 use kv::KvBuckets;
+pub use options::MemoryOptions;
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
 
 /// Handle to one embedded broker (the server, not a connection to it); clones share it.
 /// Clients reach it through [`MemoryConnection`]s.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct MemoryBroker {
     core: Arc<Core>,
 }
 
-#[derive(Default)]
 struct Core {
+    options: MemoryOptions,
     subscriptions: RwLock<SubjectTrie<Target>>,
     /// Ids of subscriptions and connections.
     next_id: AtomicU64,
@@ -49,10 +51,32 @@ struct Target {
 }
 
 impl MemoryBroker {
+    pub(crate) fn new(options: MemoryOptions) -> Self {
+        Self {
+            core: Arc::new(Core {
+                kv: KvBuckets::new(options.max_payload),
+                options,
+                subscriptions: RwLock::default(),
+                next_id: AtomicU64::default(),
+                round_robin: AtomicUsize::default(),
+            }),
+        }
+    }
+
+    /// Refuses a message larger than the broker's `max_payload`, as a server does.
+    fn check_size(&self, size: usize) -> Result<()> {
+        let max = self.core.options.max_payload;
+        if size > max {
+            return Err(Error::PayloadTooLarge { size, max });
+        }
+        Ok(())
+    }
+
     /// Delivers a message to every matching subscription and to one member of each
     /// matching queue group. Returns how many subscriptions received it.
     /// Subjects must already be validated.
     fn publish(&self, message: Message) -> Result<usize> {
+        self.check_size(message.wire_size())?;
         let subscriptions = self
             .core
             .subscriptions

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use super::error::nats_error;
 use crate::error::{Error, NatsOperation, Result};
 use crate::message::Message;
-use crate::wire::with_correlation_id;
+use crate::wire::{headers_wire_len, with_correlation_id};
 
 pub(crate) async fn publish(
     client: &async_nats::Client,
@@ -19,7 +19,8 @@ pub(crate) async fn publish(
     headers: Option<HeaderMap>,
     payload: Bytes,
 ) -> Result<()> {
-    let size = payload.len();
+    // As the client counts it against `max_payload`.
+    let size = payload.len() + headers.as_ref().map_or(0, headers_wire_len);
     let sent = match headers {
         None => client.publish(subject, payload).await,
         Some(headers) => client.publish_with_headers(subject, headers, payload).await,
@@ -51,7 +52,7 @@ pub(crate) async fn request(
     payload: Bytes,
     timeout: Duration,
 ) -> Result<Message> {
-    let size = payload.len();
+    let size = payload.len() + headers_wire_len(&headers);
     let request = async_nats::Request::new()
         .payload(payload)
         .headers(headers)

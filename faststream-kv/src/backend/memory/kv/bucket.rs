@@ -1,9 +1,12 @@
 //! One Key-Value bucket of the memory broker, modelled on a JetStream stream: every
 //! write gets the next sequence number (its revision), each key keeps `history`
 //! revisions, a purge rolls the key up to its marker, expired revisions leave a purge
-//! marker when the bucket allows per-key TTLs, and watchers see writes in order.
+//! marker when the bucket allows per-key TTLs, and watchers see writes in order. Each
+//! revision counts against `max_bytes` what nats-server counts for the message it
+//! stores (subject, headers, value and the store's per-message overhead).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
@@ -17,42 +20,56 @@ use crate::error::{Error, Result};
 use crate::kv::store::{Events, Start, Write};
 use crate::kv::ttl::ttl_not_allowed;
 use crate::kv::{self, Entry, Operation, WatchEvent};
+use crate::wire;
 
 pub(crate) struct MemoryBucket {
     name: Arc<str>,
     state: Mutex<State>,
+    /// Set once, when the bucket is deleted (under the state's lock); read without it by
+    /// the handles.
+    deleted: AtomicBool,
     /// This bucket, for the tasks that expire its revisions later.
     this: Weak<MemoryBucket>,
+    /// The broker's `max_payload`: headers and value of a write together.
+    max_payload: usize,
 }
 
 struct State {
     config: kv::Config,
-    deleted: bool,
     last_sequence: u64,
     /// Stored revisions by sequence.
-    records: BTreeMap<u64, Entry>,
+    records: BTreeMap<u64, Record>,
     /// Sequences of each key's stored revisions, oldest first.
     by_key: HashMap<Arc<str>, VecDeque<u64>>,
     bytes: u64,
     watchers: Vec<Watcher>,
 }
 
+/// A stored revision and the bytes the server would count for it.
+struct Record {
+    entry: Entry,
+    size: u64,
+}
+
 struct Watcher {
     /// The connection that opened the watch.
     connection: u64,
+    /// Revisions before this one are not for it (a watch from a later revision).
+    from: u64,
     filters: Vec<String>,
     meta_only: bool,
     sender: mpsc::UnboundedSender<WatchEvent>,
 }
 
 impl MemoryBucket {
-    pub(crate) fn new(config: kv::Config) -> Arc<Self> {
+    pub(crate) fn new(config: kv::Config, max_payload: usize) -> Arc<Self> {
         Arc::new_cyclic(|this| Self {
             this: this.clone(),
+            max_payload,
+            deleted: AtomicBool::new(false),
             name: config.bucket.as_str().into(),
             state: Mutex::new(State {
                 config,
-                deleted: false,
                 last_sequence: 0,
                 records: BTreeMap::new(),
                 by_key: HashMap::new(),
@@ -69,8 +86,13 @@ impl MemoryBucket {
     /// Marks the bucket deleted: later calls fail, watches end.
     pub(crate) fn mark_deleted(&self) {
         let mut state = self.lock();
-        state.deleted = true;
+        // Under the lock, so that no write lands after it.
+        self.deleted.store(true, Ordering::Release);
         state.watchers.clear();
+    }
+
+    pub(super) fn is_deleted(&self) -> bool {
+        self.deleted.load(Ordering::Acquire)
     }
 
     /// Ends the watches `connection` opened: dropping a watcher's sender ends its
@@ -96,7 +118,7 @@ impl MemoryBucket {
 
     fn live(&self) -> Result<MutexGuard<'_, State>> {
         let state = self.lock();
-        if state.deleted {
+        if self.is_deleted() {
             return Err(Error::BucketNotFound {
                 bucket: self.name.to_string(),
             });
@@ -116,6 +138,7 @@ impl MemoryBucket {
         Ok(state
             .records
             .get(&sequence)
+            .map(|record| &record.entry)
             .filter(|entry| &*entry.key == key)
             .cloned())
     }
@@ -140,7 +163,17 @@ impl MemoryBucket {
         if write.ttl_seconds.is_some() && state.config.key_ttl_markers.is_none() {
             return Err(ttl_not_allowed(&self.name));
         }
-        let size = record_size(key, &write.value);
+        let headers =
+            wire::write_headers(write.operation, write.expected_revision, write.ttl_seconds);
+        let header_len = wire::headers_wire_len(&headers);
+        let message_size = header_len + write.value.len();
+        if message_size > self.max_payload {
+            return Err(Error::PayloadTooLarge {
+                size: message_size,
+                max: self.max_payload,
+            });
+        }
+        let size = state.stored_size(&self.name, key, header_len, &write.value);
         if let Some(max) = state.config.max_bytes
             && state.bytes + size > max
         {
@@ -153,15 +186,20 @@ impl MemoryBucket {
             .get_key_value(key)
             .map_or_else(|| key.into(), |(key, _)| Arc::clone(key));
         let ttl = write.ttl_seconds.map(Duration::from_secs);
-        let sequence = state.append(&self.name, key, write.operation, write.value);
+        let sequence = state.append(&self.name, key, write.operation, write.value, size);
         self.expire_later(&state, sequence, ttl);
         Ok(sequence)
     }
 
-    /// Removes `sequence` when its TTL or the bucket's `max_age` runs out.
+    /// Removes `sequence` when its TTL or the bucket's `max_age` runs out, whichever
+    /// comes first (the server applies both).
     fn expire_later(&self, state: &State, sequence: u64, ttl: Option<Duration>) {
-        let Some(after) = ttl.or(state.config.max_age) else {
-            return;
+        let after = match (ttl, state.config.max_age) {
+            (Some(ttl), Some(max_age)) => ttl.min(max_age),
+            (ttl, max_age) => match ttl.or(max_age) {
+                Some(after) => after,
+                None => return,
+            },
         };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
@@ -187,13 +225,23 @@ impl MemoryBucket {
         if let Some(marker_ttl) = state.config.key_ttl_markers
             && was_last
             && expired.operation == Operation::Put
-            && !state.deleted
+            && !self.is_deleted()
         {
-            let marker = state.append(&self.name, expired.key, Operation::Purge, Bytes::new());
-            let marker_ttl = Some(marker_ttl).filter(|ttl| !ttl.is_zero());
-            if marker_ttl.is_some() {
-                self.expire_later(&state, marker, marker_ttl);
-            }
+            let headers = wire::expiry_marker_headers(marker_ttl.as_secs());
+            let size = state.stored_size(
+                &self.name,
+                &expired.key,
+                wire::headers_wire_len(&headers),
+                &[],
+            );
+            let marker = state.append(
+                &self.name,
+                expired.key,
+                Operation::Purge,
+                Bytes::new(),
+                size,
+            );
+            self.expire_later(&state, marker, Some(marker_ttl));
         }
     }
 
@@ -207,6 +255,10 @@ impl MemoryBucket {
     ) -> Result<Events> {
         let mut state = self.live()?;
         let matches = |key: &str| filters.iter().any(|filter| filter_matches(filter, key));
+        let from = match start {
+            Start::From(revision) => revision,
+            Start::New | Start::All | Start::LastPerKey => 1,
+        };
         let initial: Vec<u64> = match start {
             Start::New => Vec::new(),
             Start::All => state.sequences_from(1, &matches),
@@ -225,8 +277,8 @@ impl MemoryBucket {
         let (sender, mut receiver) = mpsc::unbounded_channel();
         let remaining = initial.len() as u64;
         for (index, sequence) in initial.iter().enumerate() {
-            if let Some(entry) = state.records.get(sequence) {
-                let mut entry = view(entry, meta_only);
+            if let Some(record) = state.records.get(sequence) {
+                let mut entry = view(&record.entry, meta_only);
                 entry.delta = remaining - 1 - index as u64;
                 let _ = sender.send(WatchEvent::Entry(entry));
             }
@@ -234,6 +286,7 @@ impl MemoryBucket {
         let _ = sender.send(WatchEvent::EndOfInitialData);
         state.watchers.push(Watcher {
             connection,
+            from,
             filters: filters.to_vec(),
             meta_only,
             sender,
@@ -267,13 +320,29 @@ impl MemoryBucket {
 }
 
 impl State {
-    /// Stores a new revision, applies history depth or purge rollup, tells watchers.
+    /// What the server counts for a revision of `key` with a header block of `headers`
+    /// bytes: nats-server's per-message size in a file store (record length, sequence,
+    /// subject length, timestamp, checksum; the header length when there are headers)
+    /// or in a memory store.
+    fn stored_size(&self, bucket: &str, key: &str, headers: usize, value: &[u8]) -> u64 {
+        let subject = "$KV.".len() + bucket.len() + 1 + key.len();
+        let size = match self.config.storage {
+            kv::Storage::File if headers == 0 => 22 + subject + value.len() + 8,
+            kv::Storage::File => 22 + subject + 4 + headers + value.len() + 8,
+            kv::Storage::Memory => subject + headers + value.len() + 16,
+        };
+        size as u64
+    }
+
+    /// Stores a new revision of `size` bytes, applies history depth or purge rollup,
+    /// tells watchers.
     fn append(
         &mut self,
         bucket: &Arc<str>,
         key: Arc<str>,
         operation: Operation,
         value: Bytes,
+        size: u64,
     ) -> u64 {
         self.last_sequence += 1;
         let sequence = self.last_sequence;
@@ -286,19 +355,20 @@ impl State {
             created: SystemTime::now(),
             operation,
         };
-        self.bytes += record_size(&entry.key, &entry.value);
+        self.bytes += size;
         self.watchers.retain(|watcher| {
-            if !watcher
-                .filters
-                .iter()
-                .any(|filter| filter_matches(filter, &key))
+            if sequence < watcher.from
+                || !watcher
+                    .filters
+                    .iter()
+                    .any(|filter| filter_matches(filter, &key))
             {
                 return !watcher.sender.is_closed();
             }
             let event = WatchEvent::Entry(view(&entry, watcher.meta_only));
             watcher.sender.send(event).is_ok()
         });
-        self.records.insert(sequence, entry);
+        self.records.insert(sequence, Record { entry, size });
         let sequences = self.by_key.entry(Arc::clone(&key)).or_default();
         sequences.push_back(sequence);
         let keep = if operation == Operation::Purge {
@@ -317,7 +387,7 @@ impl State {
 
     /// Removes a stored revision (expiry): returns it.
     fn remove(&mut self, sequence: u64) -> Option<Entry> {
-        let key = Arc::clone(&self.records.get(&sequence)?.key);
+        let key = Arc::clone(&self.records.get(&sequence)?.entry.key);
         if let Some(sequences) = self.by_key.get_mut(&key) {
             sequences.retain(|stored| *stored != sequence);
             if sequences.is_empty() {
@@ -328,23 +398,18 @@ impl State {
     }
 
     fn forget(&mut self, sequence: u64) -> Option<Entry> {
-        let entry = self.records.remove(&sequence)?;
-        self.bytes -= record_size(&entry.key, &entry.value);
-        Some(entry)
+        let record = self.records.remove(&sequence)?;
+        self.bytes -= record.size;
+        Some(record.entry)
     }
 
     fn sequences_from(&self, first: u64, matches: &dyn Fn(&str) -> bool) -> Vec<u64> {
         self.records
             .range(first..)
-            .filter(|(_, entry)| matches(&entry.key))
+            .filter(|(_, record)| matches(&record.entry.key))
             .map(|(sequence, _)| *sequence)
             .collect()
     }
-}
-
-/// What a revision counts against `max_bytes`.
-fn record_size(key: &str, value: &[u8]) -> u64 {
-    (key.len() + value.len()) as u64
 }
 
 /// The entry as a watcher sees it (`meta_only` drops the value).

@@ -1,33 +1,56 @@
-//! A bucket as one connection sees it: the watches it opens end when that connection
-//! closes.
+//! A bucket as one connection sees it, by name as on a server: once the bucket is
+//! deleted and created again, the handle reaches the new one; the watches it opens end
+//! when that connection closes.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::{BoxFuture, ready};
 
-use super::MemoryBucket;
+use super::{MemoryBucket, Registry};
 use crate::backend_kind::BackendKind;
 use crate::error::Result;
 use crate::kv::store::{Events, Start, Store, Write};
 use crate::kv::{Entry, Status};
 
 pub(super) struct ConnectionBucket {
-    bucket: Arc<MemoryBucket>,
+    name: Arc<str>,
+    registry: Registry,
+    /// The bucket of that name when last looked up.
+    current: Mutex<Arc<MemoryBucket>>,
     connection: u64,
 }
 
 impl ConnectionBucket {
-    pub(super) fn store(bucket: &Arc<MemoryBucket>, connection: u64) -> Arc<dyn Store> {
+    pub(super) fn store(
+        bucket: &Arc<MemoryBucket>,
+        registry: &Registry,
+        connection: u64,
+    ) -> Arc<dyn Store> {
         Arc::new(Self {
-            bucket: Arc::clone(bucket),
+            name: Arc::clone(bucket.name()),
+            registry: Arc::clone(registry),
+            current: Mutex::new(Arc::clone(bucket)),
             connection,
         })
+    }
+
+    /// The bucket of this name: the one looked up last, unless it was deleted since
+    /// and another took its name.
+    fn bucket(&self) -> Arc<MemoryBucket> {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.is_deleted() {
+            let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(recreated) = registry.get(&*self.name) {
+                *current = Arc::clone(recreated);
+            }
+        }
+        Arc::clone(&current)
     }
 }
 
 impl Store for ConnectionBucket {
     fn name(&self) -> &Arc<str> {
-        self.bucket.name()
+        &self.name
     }
 
     fn kind(&self) -> BackendKind {
@@ -35,7 +58,7 @@ impl Store for ConnectionBucket {
     }
 
     fn max_value_size(&self) -> Option<usize> {
-        self.bucket.max_value_size()
+        self.bucket().max_value_size()
     }
 
     fn entry<'a>(
@@ -43,11 +66,11 @@ impl Store for ConnectionBucket {
         key: &'a str,
         revision: Option<u64>,
     ) -> BoxFuture<'a, Result<Option<Entry>>> {
-        Box::pin(ready(self.bucket.read(key, revision)))
+        Box::pin(ready(self.bucket().read(key, revision)))
     }
 
     fn write<'a>(&'a self, key: &'a str, write: Write) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(ready(self.bucket.append_write(key, write)))
+        Box::pin(ready(self.bucket().append_write(key, write)))
     }
 
     fn watch<'a>(
@@ -57,12 +80,12 @@ impl Store for ConnectionBucket {
         meta_only: bool,
     ) -> BoxFuture<'a, Result<Events>> {
         let watch = self
-            .bucket
+            .bucket()
             .open_watch(filters, start, meta_only, self.connection);
         Box::pin(ready(watch))
     }
 
     fn status(&self) -> BoxFuture<'_, Result<Status>> {
-        Box::pin(ready(self.bucket.current_status()))
+        Box::pin(ready(self.bucket().current_status()))
     }
 }

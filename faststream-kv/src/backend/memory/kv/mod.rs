@@ -15,13 +15,25 @@ use crate::error::{Error, Result};
 use crate::kv;
 use crate::kv::store::Store;
 
-/// The buckets of one memory broker, by name.
-#[derive(Default)]
+/// The buckets of one memory broker, by name; shared with the handles, which look a
+/// bucket up again once it was deleted.
+type Registry = Arc<Mutex<BTreeMap<String, Arc<MemoryBucket>>>>;
+
+/// The buckets of one memory broker.
 pub(crate) struct KvBuckets {
-    buckets: Mutex<BTreeMap<String, Arc<MemoryBucket>>>,
+    buckets: Registry,
+    /// The broker's `max_payload`, which every write keeps.
+    max_payload: usize,
 }
 
 impl KvBuckets {
+    pub(crate) fn new(max_payload: usize) -> Self {
+        Self {
+            buckets: Registry::default(),
+            max_payload,
+        }
+    }
+
     /// Creates a bucket; creating it again with the same configuration returns it (as
     /// JetStream does), with another configuration fails.
     pub(crate) fn create(&self, config: &kv::Config, connection: u64) -> Result<Arc<dyn Store>> {
@@ -37,21 +49,21 @@ impl KvBuckets {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(existing) = buckets.get(&config.bucket) {
             if existing.config() == *config {
-                return Ok(ConnectionBucket::store(existing, connection));
+                return Ok(ConnectionBucket::store(existing, &self.buckets, connection));
             }
             return Err(Error::BucketExists {
                 bucket: config.bucket.clone(),
             });
         }
-        let bucket = MemoryBucket::new(config.clone());
+        let bucket = MemoryBucket::new(config.clone(), self.max_payload);
         buckets.insert(config.bucket.clone(), Arc::clone(&bucket));
-        Ok(ConnectionBucket::store(&bucket, connection))
+        Ok(ConnectionBucket::store(&bucket, &self.buckets, connection))
     }
 
     pub(crate) fn bind(&self, name: &str, connection: u64) -> Result<Arc<dyn Store>> {
         let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         match buckets.get(name) {
-            Some(bucket) => Ok(ConnectionBucket::store(bucket, connection)),
+            Some(bucket) => Ok(ConnectionBucket::store(bucket, &self.buckets, connection)),
             None => Err(Error::BucketNotFound {
                 bucket: name.to_owned(),
             }),

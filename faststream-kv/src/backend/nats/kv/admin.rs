@@ -2,12 +2,14 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::context::CreateKeyValueErrorKind;
+use async_nats::jetstream::context::KeyValueErrorKind;
+use async_nats::jetstream::kv::Store as NatsStore;
 use async_nats::jetstream::{self, ErrorCode};
 use futures::TryStreamExt;
 
 use super::NatsBucket;
-use super::convert::{nats_config, status_from_info};
+use super::convert::status_from_info;
+use super::stream_config::stream_config;
 use crate::backend::nats::error::{is_stream_not_found, jetstream_code, nats_error};
 use crate::backend_kind::BackendKind;
 use crate::error::{Error, NatsOperation, Result};
@@ -25,31 +27,55 @@ pub(crate) async fn bind(
         Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound {
             bucket: bucket.to_owned(),
         }),
+        // The name was validated: the stream exists, but keeps no message per subject.
+        Err(error) if error.kind() == KeyValueErrorKind::InvalidStoreName => {
+            Err(Error::NotABucket {
+                bucket: bucket.to_owned(),
+            })
+        }
         Err(error) => Err(nats_error(NatsOperation::KvBind, error)),
     }
 }
 
-/// Creates a bucket, whose calls then end within `bound`.
+/// Creates a bucket, whose calls then end within `bound`. The stream is configured
+/// here rather than by async-nats, for room in its message-size limit (see
+/// [`stream_config`](super::stream_config)).
 pub(crate) async fn create(
     client: &async_nats::Client,
     config: &kv::Config,
     bound: Duration,
 ) -> Result<NatsBucket> {
     let context = bounded_context(client, bound);
-    let store = match context.create_key_value(nats_config(config)).await {
-        Ok(store) => store,
-        Err(error) if error.kind() == CreateKeyValueErrorKind::LimitMarkersNotSupported => {
+    if config.key_ttl_markers.is_some() {
+        let account = context
+            .query_account()
+            .await
+            .map_err(|error| nats_error(NatsOperation::KvCreate, error))?;
+        // Per-message TTLs came with JetStream API level 1 (nats-server 2.11); an older
+        // server would take the stream and ignore the TTLs.
+        if account.requests.level < 1 {
             return Err(Error::Unsupported {
                 backend: BackendKind::Nats,
                 what: "per-key TTLs (`key_ttl_markers` needs nats-server >= 2.11)".to_owned(),
             });
         }
+    }
+    let stream = match context.create_stream(stream_config(config)).await {
+        Ok(stream) => stream,
         Err(error) if jetstream_code(&error) == Some(ErrorCode::STREAM_NAME_EXIST) => {
             return Err(Error::BucketExists {
                 bucket: config.bucket.clone(),
             });
         }
         Err(error) => return Err(nats_error(NatsOperation::KvCreate, error)),
+    };
+    let store = NatsStore {
+        name: config.bucket.clone(),
+        stream_name: stream.cached_info().config.name.clone(),
+        prefix: format!("$KV.{}.", config.bucket),
+        put_prefix: None,
+        use_jetstream_prefix: false,
+        stream,
     };
     Ok(NatsBucket::new(store, context, client.clone(), bound))
 }

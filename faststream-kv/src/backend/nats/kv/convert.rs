@@ -7,6 +7,7 @@ use async_nats::jetstream::kv as nats_kv;
 use async_nats::jetstream::stream::{Compression, Info, StorageType};
 use async_nats::{HeaderMap, HeaderValue};
 
+use super::stream_config::max_value_size;
 use crate::kv::{self, Entry, Operation, Storage};
 use crate::wire;
 
@@ -44,29 +45,6 @@ pub(super) fn entry_from_nats(bucket: &Arc<str>, entry: nats_kv::Entry) -> Entry
     }
 }
 
-pub(super) fn nats_config(config: &kv::Config) -> nats_kv::Config {
-    nats_kv::Config {
-        bucket: config.bucket.clone(),
-        description: config.description.clone(),
-        history: i64::from(config.history),
-        max_age: config.max_age.unwrap_or_default(),
-        max_bytes: config
-            .max_bytes
-            .map_or(-1, |bytes| i64::try_from(bytes).unwrap_or(i64::MAX)),
-        max_value_size: config
-            .max_value_size
-            .map_or(-1, |size| i32::try_from(size).unwrap_or(i32::MAX)),
-        storage: match config.storage {
-            Storage::File => StorageType::File,
-            Storage::Memory => StorageType::Memory,
-        },
-        num_replicas: config.replicas,
-        compression: config.compression,
-        limit_markers: config.key_ttl_markers,
-        ..nats_kv::Config::default()
-    }
-}
-
 pub(super) fn status_from_info(bucket: &str, info: &Info) -> kv::Status {
     let stream = &info.config;
     let positive = |value: i64| u64::try_from(value).ok().filter(|value| *value > 0);
@@ -77,9 +55,7 @@ pub(super) fn status_from_info(bucket: &str, info: &Info) -> kv::Status {
             history: u8::try_from(stream.max_messages_per_subject).unwrap_or(u8::MAX),
             max_age: Some(stream.max_age).filter(|age| !age.is_zero()),
             max_bytes: positive(stream.max_bytes),
-            max_value_size: u32::try_from(stream.max_message_size)
-                .ok()
-                .filter(|size| *size > 0),
+            max_value_size: max_value_size(stream),
             storage: match stream.storage {
                 StorageType::File => Storage::File,
                 StorageType::Memory => Storage::Memory,

@@ -7,16 +7,17 @@
 mod admin;
 mod convert;
 mod initial;
+mod stream_config;
 mod watch;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use async_nats::StatusCode;
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::kv::Store as NatsStore;
 use async_nats::jetstream::stream::{DirectGetErrorKind, LastRawMessageErrorKind};
 use async_nats::jetstream::{self, ErrorCode};
-use async_nats::{HeaderMap, HeaderValue, StatusCode};
 use futures::future::BoxFuture;
 
 pub(crate) use admin::{bind, create, delete, list};
@@ -29,7 +30,7 @@ use crate::backend_kind::BackendKind;
 use crate::error::{BoxError, Error, NatsOperation, Result};
 use crate::kv::store::{Events, Start, Store, Write};
 use crate::kv::ttl::ttl_not_allowed;
-use crate::kv::{self, Entry, Operation};
+use crate::kv::{self, Entry};
 use crate::wire;
 
 /// What the server may store with a record beyond its subject and value: the headers we
@@ -110,24 +111,8 @@ impl NatsBucket {
         let subject = format!("{}{key}", self.write_prefix);
         let (expected_revision, size) = (write.expected_revision, write.value.len());
         let record = subject.len() + size + RECORD_OVERHEAD;
-        let mut headers = HeaderMap::new();
-        match write.operation {
-            Operation::Put => {}
-            Operation::Delete => headers.insert(wire::KV_OPERATION, wire::KV_OPERATION_DELETE),
-            Operation::Purge => {
-                headers.insert(wire::KV_OPERATION, wire::KV_OPERATION_PURGE);
-                headers.insert(wire::ROLLUP, wire::ROLLUP_SUBJECT);
-            }
-        }
-        if let Some(expected) = expected_revision {
-            headers.insert(
-                wire::EXPECTED_LAST_SUBJECT_SEQUENCE,
-                HeaderValue::from(expected),
-            );
-        }
-        if let Some(seconds) = write.ttl_seconds {
-            headers.insert(wire::MESSAGE_TTL, HeaderValue::from(format!("{seconds}s")));
-        }
+        let headers = wire::write_headers(write.operation, expected_revision, write.ttl_seconds);
+        let message = wire::headers_wire_len(&headers) + size;
         let sent = if headers.is_empty() {
             self.context.publish(subject, write.value).await
         } else {
@@ -142,7 +127,7 @@ impl NatsBucket {
         match acked {
             Ok(ack) => Ok(ack.sequence),
             Err(error) => Err(self
-                .write_error(key, expected_revision, (size, record), error)
+                .write_error(key, expected_revision, (size, message, record), error)
                 .await),
         }
     }
@@ -151,7 +136,7 @@ impl NatsBucket {
         &self,
         key: &str,
         expected_revision: Option<u64>,
-        (size, record): (usize, usize),
+        (size, message, record): (usize, usize, usize),
         error: PublishError,
     ) -> Error {
         match error.kind() {
@@ -170,7 +155,7 @@ impl NatsBucket {
                 may_have_landed: true,
             },
             PublishErrorKind::MaxPayloadExceeded => Error::PayloadTooLarge {
-                size,
+                size: message,
                 max: self.client.server_info().max_payload,
             },
             _ => match jetstream_code(&error) {
@@ -283,7 +268,8 @@ impl Store for NatsBucket {
     }
 
     fn max_value_size(&self) -> Option<usize> {
-        usize::try_from(self.store.stream.cached_info().config.max_message_size).ok()
+        let size = stream_config::max_value_size(&self.store.stream.cached_info().config)?;
+        usize::try_from(size).ok()
     }
 
     fn entry<'a>(

@@ -1,6 +1,7 @@
 //! A NATS watch: an ordered consumer's messages as [`WatchEvent`]s, with the
 //! end-of-initial-data marker (see [`InitialValues`]) and the resume after a server
-//! restart that the ordered consumer provides.
+//! restart that the ordered consumer provides. It ends when the server announces the
+//! deletion of the bucket's stream (the consumer itself would only go quiet).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -37,6 +38,13 @@ pub(super) struct NatsWatch {
     /// The ordered consumer failed for good (e.g. its client closed); polling it again
     /// would panic inside async-nats, so the watch ends instead.
     failed: bool,
+    /// JetStream's advisory of the stream's deletion.
+    deleted: async_nats::Subscriber,
+}
+
+/// The subject on which JetStream announces that `stream` was deleted.
+fn deleted_advisory(stream: &str) -> String {
+    format!("$JS.EVENT.ADVISORY.STREAM.DELETED.{stream}")
 }
 
 impl NatsWatch {
@@ -72,6 +80,11 @@ impl NatsWatch {
             },
             ..OrderedConfig::default()
         };
+        // Subscribed before the consumer exists, so that no deletion goes unseen.
+        let deleted = client
+            .subscribe(deleted_advisory(&store.stream_name))
+            .await
+            .map_err(|error| nats_error(NatsOperation::KvWatch, error))?;
         let consumer = store
             .stream
             .create_consumer(config)
@@ -91,6 +104,7 @@ impl NatsWatch {
             subjects,
             next_revision: first_revision,
             failed: false,
+            deleted,
         };
         Ok(futures::stream::unfold(watch, |mut watch| async move {
             let event = watch.next_event().await?;
@@ -108,22 +122,24 @@ impl NatsWatch {
             return Some(Ok(WatchEvent::EndOfInitialData));
         }
         let message = loop {
-            let next = if self.initial.is_pending() {
-                // Initial values counted when the consumer was created can vanish before
-                // they are delivered (a TTL or a purge elsewhere): a quiet consumer is
-                // asked whether any is left, so the marker still comes.
-                match tokio::time::timeout(INITIAL_QUIET, self.messages.next()).await {
-                    Ok(next) => next,
-                    Err(_quiet) => {
-                        if self.initial_values_gone().await {
-                            self.initial.vanished();
-                            return Some(Ok(WatchEvent::EndOfInitialData));
-                        }
-                        continue;
+            // Initial values counted when the consumer was created can vanish before
+            // they are delivered (a TTL or a purge elsewhere): a quiet consumer is asked
+            // whether any is left, so the marker still comes.
+            let quiet = self.initial.is_pending().then_some(INITIAL_QUIET);
+            let next = tokio::select! {
+                biased;
+                Some(_) = self.deleted.next() => return None,
+                next = next_or_quiet(&mut self.messages, quiet) => next,
+            };
+            let next = match next {
+                Some(next) => next,
+                None => {
+                    if self.initial_values_gone().await {
+                        self.initial.vanished();
+                        return Some(Ok(WatchEvent::EndOfInitialData));
                     }
+                    continue;
                 }
-            } else {
-                self.messages.next().await
             };
             match next? {
                 Ok(message) => break message,
@@ -167,7 +183,20 @@ impl NatsWatch {
             created,
         })))
     }
+}
 
+/// The consumer's next message, or `None` when `quiet` passes first.
+async fn next_or_quiet(
+    messages: &mut Ordered,
+    quiet: Option<Duration>,
+) -> Option<Option<<Ordered as futures::Stream>::Item>> {
+    match quiet {
+        Some(quiet) => tokio::time::timeout(quiet, messages.next()).await.ok(),
+        None => Some(messages.next().await),
+    }
+}
+
+impl NatsWatch {
     /// Whether the stream holds no message for the watched subjects from
     /// `next_revision` on: the initial values still counted are gone. Unsure (the server
     /// did not answer) counts as not gone; the watch asks again after the next quiet
