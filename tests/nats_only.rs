@@ -180,3 +180,43 @@ async fn a_stream_named_like_a_bucket_that_is_none_is_a_typed_error() -> Result<
     }
     broker.close().await
 }
+
+/// nats.go's `TestKeyValueCreateRepairOldKV`: a bucket made before discard-new and
+/// direct gets (ADR-8) is repaired by a create with its configuration.
+#[tokio::test]
+async fn create_repairs_a_bucket_of_an_older_layout() -> Result<(), Error> {
+    use faststream_kv::async_nats::jetstream::{self, stream::DiscardPolicy};
+
+    let server = NatsServer::start()?;
+    let broker = server.broker();
+    broker.create_key_value(kv::Config::new("old")).await?;
+    let js = jetstream::new(broker.nats_client().ok_or(Error::Closed)?.clone());
+    let layout = async || -> Result<(DiscardPolicy, bool), Error> {
+        let mut stream = js.get_stream("KV_old").await.map_err(Error::msg)?;
+        let config = &stream.info().await.map_err(Error::msg)?.config;
+        Ok((config.discard, config.allow_direct))
+    };
+    let mut stream = js.get_stream("KV_old").await.map_err(Error::msg)?;
+    let old = jetstream::stream::Config {
+        discard: DiscardPolicy::Old,
+        allow_direct: false,
+        ..stream.info().await.map_err(Error::msg)?.config.clone()
+    };
+    js.update_stream(old).await.map_err(Error::msg)?;
+    assert_eq!(layout().await?, (DiscardPolicy::Old, false));
+
+    let kv = broker.create_key_value(kv::Config::new("old")).await?;
+    assert_eq!(layout().await?, (DiscardPolicy::New, true), "repaired");
+    kv.put("k", "v").await?;
+    match broker
+        .create_key_value(kv::Config {
+            history: 3,
+            ..kv::Config::new("old")
+        })
+        .await
+    {
+        Err(Error::BucketExists { .. }) => {}
+        other => panic!("another configuration is no repair: {other:?}"),
+    }
+    broker.close().await
+}

@@ -35,6 +35,9 @@ macro_rules! areas {
         #[path = "kv_crud.rs"]
         mod kv_crud;
         #[allow(clippy::duplicate_mod)]
+        #[path = "kv_maintenance.rs"]
+        mod kv_maintenance;
+        #[allow(clippy::duplicate_mod)]
         #[path = "kv_server_semantics.rs"]
         mod kv_server_semantics;
         #[allow(clippy::duplicate_mod)]

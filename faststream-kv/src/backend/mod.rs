@@ -203,6 +203,14 @@ impl Connection {
         }
     }
 
+    /// Changes an existing bucket's configuration.
+    pub(crate) async fn update_bucket(&self, config: &kv::Config) -> Result<Arc<dyn Store>> {
+        match self {
+            Connection::Nats(nats) => nats.update_bucket(config).await,
+            Connection::Memory(memory) => memory.update_bucket(config),
+        }
+    }
+
     pub(crate) async fn delete_bucket(&self, bucket: &str) -> Result<()> {
         match self {
             Connection::Nats(nats) => nats.delete_bucket(bucket).await,

@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::Broker;
 use crate::backend::Connection;
-use crate::error::{Error, Result};
+use crate::error::{ConfigProblem, Error, Result};
 use crate::kv::store::Store;
 use crate::kv::{self, KeyValue, validate_bucket};
 
@@ -36,6 +36,41 @@ impl Broker {
         config.validate()?;
         let store = self.connected().await?.create_bucket(&config).await?;
         Ok(self.key_value_handle(store))
+    }
+
+    /// Changes an existing bucket's configuration; its keys stay (a lower `history`
+    /// trims their older revisions at once).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBucket`] / [`Error::InvalidConfig`] before anything is sent (also
+    /// [`ConfigProblem::CannotChange`](crate::error::ConfigProblem::CannotChange) for a
+    /// different storage, which the server cannot change); [`Error::BucketNotFound`];
+    /// otherwise as [`create_key_value`](Self::create_key_value).
+    pub async fn update_key_value(&self, config: kv::Config) -> Result<KeyValue> {
+        config.validate()?;
+        let current = self.bind_key_value(&config.bucket).await?.status().await?;
+        if current.config.storage != config.storage {
+            return Err(Error::InvalidConfig {
+                problem: ConfigProblem::CannotChange { what: "storage" },
+            });
+        }
+        let store = self.connected().await?.update_bucket(&config).await?;
+        Ok(self.key_value_handle(store))
+    }
+
+    /// Creates the bucket, or changes its configuration if it exists.
+    ///
+    /// # Errors
+    ///
+    /// As [`update_key_value`](Self::update_key_value) and
+    /// [`create_key_value`](Self::create_key_value), without
+    /// [`Error::BucketExists`] and [`Error::BucketNotFound`].
+    pub async fn create_or_update_key_value(&self, config: kv::Config) -> Result<KeyValue> {
+        match self.create_key_value(config.clone()).await {
+            Err(Error::BucketExists { .. }) => self.update_key_value(config).await,
+            created => created,
+        }
     }
 
     /// Deletes a bucket with all its keys ([`Error::BucketNotFound`] if there is none).

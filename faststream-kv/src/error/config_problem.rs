@@ -22,6 +22,13 @@ pub enum ConfigProblem {
         /// The limit: `max_age`, `max_bytes` or `max_value_size`.
         limit: &'static str,
     },
+    /// An update that would change what a bucket cannot change once created.
+    #[error("a bucket's {what} cannot change once it is created")]
+    #[non_exhaustive]
+    CannotChange {
+        /// What: `storage`.
+        what: &'static str,
+    },
     /// `replicas` is 0.
     #[error("replicas must be at least 1")]
     NoReplicas,

@@ -28,6 +28,10 @@ pub enum NatsOperation {
     KvBind,
     /// Creating a bucket.
     KvCreate,
+    /// Changing a bucket's configuration.
+    KvUpdate,
+    /// Removing revisions (purging delete markers).
+    KvPurge,
     /// Deleting a bucket.
     KvDelete,
     /// Listing buckets.
@@ -48,6 +52,8 @@ impl fmt::Display for NatsOperation {
             NatsOperation::KvStatus => "kv status",
             NatsOperation::KvBind => "kv bind",
             NatsOperation::KvCreate => "kv create",
+            NatsOperation::KvUpdate => "kv update",
+            NatsOperation::KvPurge => "kv purge",
             NatsOperation::KvDelete => "kv delete",
             NatsOperation::KvList => "kv list",
         })

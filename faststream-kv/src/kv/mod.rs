@@ -19,6 +19,7 @@
 mod config;
 mod entry;
 pub(crate) mod names;
+mod purge_deletes;
 pub(crate) mod store;
 pub(crate) mod ttl;
 mod typed;
@@ -35,6 +36,7 @@ use bytes::Bytes;
 pub use config::{Config, MAX_HISTORY, Status, Storage};
 pub use entry::{Entry, Operation};
 pub use names::{MAX_BUCKET_LEN, MAX_KEY_LEN, validate_bucket, validate_key, validate_key_filter};
+pub use purge_deletes::DEFAULT_MARKER_THRESHOLD;
 pub use typed::Typed;
 pub use view::View;
 pub use watch::{Watch, WatchBuilder, WatchEvent, WatchOptions};

@@ -60,6 +60,10 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// Writes one revision; returns it.
     fn write<'a>(&'a self, key: &'a str, write: Write) -> BoxFuture<'a, Result<u64>>;
 
+    /// Removes the revisions of `key` but its newest `keep` (a stream purge of its
+    /// subject; watchers are not told).
+    fn purge_revisions<'a>(&'a self, key: &'a str, keep: u64) -> BoxFuture<'a, Result<()>>;
+
     /// Watches the keys matching any of `filters`, from `start`.
     fn watch<'a>(
         &'a self,

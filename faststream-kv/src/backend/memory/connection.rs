@@ -132,6 +132,11 @@ impl MemoryConnection {
         self.broker.key_values().create(config, self.id)
     }
 
+    pub(crate) fn update_bucket(&self, config: &kv::Config) -> Result<Arc<dyn Store>> {
+        self.check_open()?;
+        self.broker.key_values().update(config, self.id)
+    }
+
     pub(crate) fn delete_bucket(&self, bucket: &str) -> Result<()> {
         self.check_open()?;
         self.broker.key_values().delete(bucket)

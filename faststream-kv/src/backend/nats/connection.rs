@@ -175,6 +175,12 @@ impl NatsConnection {
         Ok(Arc::new(bucket))
     }
 
+    pub(crate) async fn update_bucket(&self, config: &Config) -> Result<Arc<dyn Store>> {
+        let update = kv::update(&self.client, config, self.bounds.request);
+        let bucket = bounded(NatsOperation::KvUpdate, self.bounds.request, true, update).await?;
+        Ok(Arc::new(bucket))
+    }
+
     pub(crate) async fn delete_bucket(&self, bucket: &str) -> Result<()> {
         let delete = kv::delete(&self.client, bucket);
         bounded(NatsOperation::KvDelete, self.bounds.request, true, delete).await

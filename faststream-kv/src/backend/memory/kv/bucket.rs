@@ -83,6 +83,25 @@ impl MemoryBucket {
         self.lock().config.clone()
     }
 
+    /// Runs with `config` from now on; keys beyond a lower `history` lose their oldest
+    /// revisions at once, as the server enforces a stream's new limits.
+    pub(super) fn reconfigure(&self, config: kv::Config) {
+        let mut state = self.lock();
+        let keep = usize::from(config.history.max(1));
+        state.config = config;
+        let trimmed: Vec<u64> = state
+            .by_key
+            .values_mut()
+            .flat_map(|sequences| {
+                let excess = sequences.len().saturating_sub(keep);
+                sequences.drain(..excess).collect::<Vec<_>>()
+            })
+            .collect();
+        for sequence in trimmed {
+            state.forget(sequence);
+        }
+    }
+
     /// Marks the bucket deleted: later calls fail, watches end.
     pub(crate) fn mark_deleted(&self) {
         let mut state = self.lock();
@@ -189,6 +208,25 @@ impl MemoryBucket {
         let sequence = state.append(&self.name, key, write.operation, write.value, size);
         self.expire_later(&state, sequence, ttl);
         Ok(sequence)
+    }
+
+    /// Removes the revisions of `key` but its newest `keep`.
+    pub(super) fn purge_revisions(&self, key: &str, keep: u64) -> Result<()> {
+        let mut state = self.live()?;
+        let Some(sequences) = state.by_key.get_mut(key) else {
+            return Ok(());
+        };
+        let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+        let purged: Vec<u64> = sequences
+            .drain(..sequences.len().saturating_sub(keep))
+            .collect();
+        if sequences.is_empty() {
+            state.by_key.remove(key);
+        }
+        for sequence in purged {
+            state.forget(sequence);
+        }
+        Ok(())
     }
 
     /// Removes `sequence` when its TTL or the bucket's `max_age` runs out, whichever

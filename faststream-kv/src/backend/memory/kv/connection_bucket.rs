@@ -73,6 +73,10 @@ impl Store for ConnectionBucket {
         Box::pin(ready(self.bucket().append_write(key, write)))
     }
 
+    fn purge_revisions<'a>(&'a self, key: &'a str, keep: u64) -> BoxFuture<'a, Result<()>> {
+        Box::pin(ready(self.bucket().purge_revisions(key, keep)))
+    }
+
     fn watch<'a>(
         &'a self,
         filters: &'a [String],

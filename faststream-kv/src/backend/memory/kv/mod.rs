@@ -15,6 +15,20 @@ use crate::error::{Error, Result};
 use crate::kv;
 use crate::kv::store::Store;
 
+/// Refuses what one node cannot keep: replicas.
+fn one_node(config: &kv::Config) -> Result<()> {
+    if config.replicas > 1 {
+        return Err(Error::Unsupported {
+            backend: BackendKind::Memory,
+            what: format!(
+                "{} replicas (the memory broker is one node)",
+                config.replicas
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// The buckets of one memory broker, by name; shared with the handles, which look a
 /// bucket up again once it was deleted.
 type Registry = Arc<Mutex<BTreeMap<String, Arc<MemoryBucket>>>>;
@@ -37,15 +51,7 @@ impl KvBuckets {
     /// Creates a bucket; creating it again with the same configuration returns it (as
     /// JetStream does), with another configuration fails.
     pub(crate) fn create(&self, config: &kv::Config, connection: u64) -> Result<Arc<dyn Store>> {
-        if config.replicas > 1 {
-            return Err(Error::Unsupported {
-                backend: BackendKind::Memory,
-                what: format!(
-                    "{} replicas (the memory broker is one node)",
-                    config.replicas
-                ),
-            });
-        }
+        one_node(config)?;
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(existing) = buckets.get(&config.bucket) {
             if existing.config() == *config {
@@ -58,6 +64,20 @@ impl KvBuckets {
         let bucket = MemoryBucket::new(config.clone(), self.max_payload);
         buckets.insert(config.bucket.clone(), Arc::clone(&bucket));
         Ok(ConnectionBucket::store(&bucket, &self.buckets, connection))
+    }
+
+    /// Changes an existing bucket's configuration; its data stays (trimmed to a lower
+    /// `history`).
+    pub(crate) fn update(&self, config: &kv::Config, connection: u64) -> Result<Arc<dyn Store>> {
+        one_node(config)?;
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(bucket) = buckets.get(&config.bucket) else {
+            return Err(Error::BucketNotFound {
+                bucket: config.bucket.clone(),
+            });
+        };
+        bucket.reconfigure(config.clone());
+        Ok(ConnectionBucket::store(bucket, &self.buckets, connection))
     }
 
     pub(crate) fn bind(&self, name: &str, connection: u64) -> Result<Arc<dyn Store>> {

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::context::KeyValueErrorKind;
+use async_nats::jetstream::context::{KeyValueErrorKind, UpdateStreamErrorKind};
 use async_nats::jetstream::kv::Store as NatsStore;
+use async_nats::jetstream::stream::DiscardPolicy;
 use async_nats::jetstream::{self, ErrorCode};
 use futures::TryStreamExt;
 
@@ -63,9 +64,7 @@ pub(crate) async fn create(
     let stream = match context.create_stream(stream_config(config)).await {
         Ok(stream) => stream,
         Err(error) if jetstream_code(&error) == Some(ErrorCode::STREAM_NAME_EXIST) => {
-            return Err(Error::BucketExists {
-                bucket: config.bucket.clone(),
-            });
+            return existing(client, &context, config, bound).await;
         }
         Err(error) => return Err(nats_error(NatsOperation::KvCreate, error)),
     };
@@ -78,6 +77,60 @@ pub(crate) async fn create(
         stream,
     };
     Ok(NatsBucket::new(store, context, client.clone(), bound))
+}
+
+/// A create that found a stream of the bucket's name with another stream
+/// configuration: the bucket, if its configuration is the one asked for (made by
+/// another client, or by an older server or client whose buckets ADR-8 repairs: discard
+/// old instead of new, no direct get); otherwise [`Error::BucketExists`].
+async fn existing(
+    client: &async_nats::Client,
+    context: &jetstream::Context,
+    config: &kv::Config,
+    bound: Duration,
+) -> Result<NatsBucket> {
+    let exists = || Error::BucketExists {
+        bucket: config.bucket.clone(),
+    };
+    let mut stream = context
+        .get_stream(format!("KV_{}", config.bucket))
+        .await
+        .map_err(|_| exists())?;
+    let info = stream.info().await.map_err(|_| exists())?;
+    if status_from_info(&config.bucket, info).config != *config {
+        return Err(exists());
+    }
+    let stream_config = &info.config;
+    if stream_config.discard != DiscardPolicy::New || !stream_config.allow_direct {
+        let repaired = jetstream::stream::Config {
+            discard: DiscardPolicy::New,
+            allow_direct: true,
+            ..stream_config.clone()
+        };
+        context
+            .update_stream(repaired)
+            .await
+            .map_err(|error| nats_error(NatsOperation::KvUpdate, error))?;
+    }
+    bind(client, &config.bucket, bound).await
+}
+
+/// Changes a bucket's configuration (its data stays).
+pub(crate) async fn update(
+    client: &async_nats::Client,
+    config: &kv::Config,
+    bound: Duration,
+) -> Result<NatsBucket> {
+    let context = bounded_context(client, bound);
+    match context.update_stream(stream_config(config)).await {
+        Ok(_) => bind(client, &config.bucket, bound).await,
+        Err(error) if error.kind() == UpdateStreamErrorKind::NotFound => {
+            Err(Error::BucketNotFound {
+                bucket: config.bucket.clone(),
+            })
+        }
+        Err(error) => Err(nats_error(NatsOperation::KvUpdate, error)),
+    }
 }
 
 /// A JetStream context whose acknowledgements and API calls time out at `bound`, the

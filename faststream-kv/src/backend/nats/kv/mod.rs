@@ -20,7 +20,7 @@ use async_nats::jetstream::stream::{DirectGetErrorKind, LastRawMessageErrorKind}
 use async_nats::jetstream::{self, ErrorCode};
 use futures::future::BoxFuture;
 
-pub(crate) use admin::{bind, create, delete, list};
+pub(crate) use admin::{bind, create, delete, list, update};
 use convert::{entry_from_nats, operation_of, status_from_info};
 use watch::NatsWatch;
 
@@ -284,6 +284,22 @@ impl Store for NatsBucket {
     fn write<'a>(&'a self, key: &'a str, write: Write) -> BoxFuture<'a, Result<u64>> {
         let publish = self.publish(key, write);
         Box::pin(bounded(NatsOperation::KvWrite, self.bound, true, publish))
+    }
+
+    fn purge_revisions<'a>(&'a self, key: &'a str, keep: u64) -> BoxFuture<'a, Result<()>> {
+        let purge = async move {
+            let subject = format!("{}{key}", self.store.prefix);
+            let purge = self.store.stream.purge().filter(subject);
+            let purged = if keep == 0 {
+                purge.await
+            } else {
+                purge.keep(keep).await
+            };
+            purged
+                .map(drop)
+                .map_err(|error| nats_error(NatsOperation::KvPurge, error))
+        };
+        Box::pin(bounded(NatsOperation::KvPurge, self.bound, false, purge))
     }
 
     fn watch<'a>(
