@@ -220,3 +220,77 @@ async fn create_repairs_a_bucket_of_an_older_layout() -> Result<(), Error> {
     }
     broker.close().await
 }
+
+/// nats.go's `TestListKeyValueStores`: streams that only look like buckets are left out,
+/// and listing pages through more buckets than one page holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_buckets_pages_and_skips_streams_that_are_none() -> Result<(), Error> {
+    use faststream_kv::async_nats::jetstream;
+    use futures::TryStreamExt;
+
+    let server = NatsServer::start()?;
+    let broker = server.broker();
+    broker.connect().await?;
+    let js = jetstream::new(broker.nats_client().ok_or(Error::Closed)?.clone());
+    for (name, subject) in [("KV_FOO", "FOO.*"), ("FOO", "$KV.ABC.>")] {
+        js.create_stream(jetstream::stream::Config {
+            name: name.to_owned(),
+            subjects: vec![subject.to_owned()],
+            ..Default::default()
+        })
+        .await
+        .map_err(Error::msg)?;
+    }
+    const BUCKETS: usize = 1025;
+    for index in 0..BUCKETS {
+        broker
+            .create_key_value(kv::Config {
+                max_bytes: Some(1024),
+                ..kv::Config::new(format!("KVS_{index}"))
+            })
+            .await?;
+    }
+    let names: Vec<String> = broker.key_value_bucket_names().try_collect().await?;
+    assert_eq!(names.len(), BUCKETS);
+    assert!(
+        names.iter().all(|name| name.starts_with("KVS_")),
+        "{names:?}"
+    );
+    assert_eq!(broker.key_value_buckets().await?.len(), BUCKETS);
+    broker.close().await
+}
+
+/// nats.go's `TestKeyValueDuplicatesWindow`: two minutes, or the bucket's max age if
+/// shorter.
+#[tokio::test]
+async fn a_buckets_duplicate_window_is_nats_gos() -> Result<(), Error> {
+    use faststream_kv::async_nats::jetstream;
+
+    let server = NatsServer::start()?;
+    let broker = server.broker();
+    broker.connect().await?;
+    let js = jetstream::new(broker.nats_client().ok_or(Error::Closed)?.clone());
+    for (max_age, window) in [(None, 120), (Some(3600), 120), (Some(5), 5)] {
+        broker
+            .create_key_value(kv::Config {
+                history: 5,
+                max_age: max_age.map(Duration::from_secs),
+                ..kv::Config::new("TEST")
+            })
+            .await?;
+        let mut stream = js.get_stream("KV_TEST").await.map_err(Error::msg)?;
+        let duplicates = stream
+            .info()
+            .await
+            .map_err(Error::msg)?
+            .config
+            .duplicate_window;
+        assert_eq!(
+            duplicates,
+            Duration::from_secs(window),
+            "max_age {max_age:?}"
+        );
+        broker.delete_key_value("TEST").await?;
+    }
+    broker.close().await
+}

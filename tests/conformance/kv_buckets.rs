@@ -2,7 +2,7 @@
 
 use faststream_kv::kv::{self, Storage};
 use faststream_kv::prelude::*;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 use super::run;
 use crate::support::Env;
@@ -175,6 +175,83 @@ fn handles_fail_once_the_broker_is_closed() -> Result<(), Error> {
             matches!(events.last(), Some(Err(Error::WatchEnded { .. }))),
             "{events:?}"
         );
+        Ok(())
+    })
+}
+
+/// nats.go's `TestKeyValueConfig` and `TestKeyValueStatusBytes`: the configuration a
+/// bucket was created with comes back from its status, metadata included.
+#[test]
+fn the_configuration_comes_back_from_the_status() -> Result<(), Error> {
+    run(async |env: Env| {
+        let config = kv::Config {
+            description: "test bucket for config retrieval".to_owned(),
+            max_value_size: Some(1024),
+            history: 10,
+            max_age: Some(std::time::Duration::from_secs(2 * 3600)),
+            max_bytes: Some(1024 * 1024),
+            storage: Storage::File,
+            replicas: 1,
+            metadata: [("key".to_owned(), "value".to_owned())].into(),
+            ..kv::Config::new("config_test")
+        };
+        let kv = env.broker().create_key_value(config.clone()).await?;
+        kv.put("key", "value").await?;
+        let status = kv.status().await?;
+        assert_eq!(status.config, config);
+        assert_eq!(status.backing_store, "JetStream");
+        assert!(status.bytes > 0);
+        assert_eq!((status.values, status.last_revision), (1, 1));
+        Ok(())
+    })
+}
+
+/// nats.go's `TestListKeyValueStores` (single page): names without the stream prefix.
+#[test]
+fn bucket_names_and_statuses_come_as_streams() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        for index in 0..5 {
+            broker
+                .create_key_value(kv::Config {
+                    max_bytes: Some(1024),
+                    ..kv::Config::new(format!("KVS_{index}"))
+                })
+                .await?;
+        }
+        let mut names: Vec<String> = broker.key_value_bucket_names().try_collect().await?;
+        names.sort();
+        assert_eq!(names, ["KVS_0", "KVS_1", "KVS_2", "KVS_3", "KVS_4"]);
+        let statuses: Vec<kv::Status> = broker.key_value_statuses().try_collect().await?;
+        assert_eq!(statuses.len(), 5);
+        assert!(
+            statuses
+                .iter()
+                .all(|status| status.config.max_bytes == Some(1024))
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn keys_come_as_a_stream_for_several_filters() -> Result<(), Error> {
+    run(async |env: Env| {
+        let kv = env
+            .broker()
+            .create_key_value(kv::Config::new("listed"))
+            .await?;
+        for key in ["user.1", "admin.1", "guest.1", "user.2"] {
+            kv.put(key, "x").await?;
+        }
+        kv.delete("user.2").await?;
+        let keys: Vec<String> = kv
+            .list_keys(["user.*", "admin.*"])
+            .await?
+            .try_collect()
+            .await?;
+        assert_eq!(keys, ["user.1", "admin.1"], "deleted keys are left out");
+        let none: Vec<String> = kv.list_keys(["nobody.*"]).await?.try_collect().await?;
+        assert!(none.is_empty());
         Ok(())
     })
 }

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
-use futures::Stream;
+use futures::future::ready;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
 
 pub use memory::MemoryOptions;
 pub use nats::ConnectOptions;
@@ -218,10 +220,14 @@ impl Connection {
         }
     }
 
-    pub(crate) async fn list_buckets(&self) -> Result<Vec<kv::Status>> {
+    /// The status of every bucket, in no particular order.
+    pub(crate) fn bucket_statuses(&self) -> BoxStream<'static, Result<kv::Status>> {
         match self {
-            Connection::Nats(nats) => nats.list_buckets().await,
-            Connection::Memory(memory) => memory.list_buckets(),
+            Connection::Nats(nats) => nats.bucket_statuses(),
+            Connection::Memory(memory) => match memory.bucket_statuses() {
+                Ok(statuses) => futures::stream::iter(statuses.into_iter().map(Ok)).boxed(),
+                Err(error) => futures::stream::once(ready(Err(error))).boxed(),
+            },
         }
     }
 }

@@ -5,6 +5,8 @@ use std::future::IntoFuture;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 
 use super::Broker;
 use crate::backend::Connection;
@@ -44,7 +46,7 @@ impl Broker {
     /// # Errors
     ///
     /// [`Error::InvalidBucket`] / [`Error::InvalidConfig`] before anything is sent (also
-    /// [`ConfigProblem::CannotChange`](crate::error::ConfigProblem::CannotChange) for a
+    /// [`ConfigProblem::CannotChange`] for a
     /// different storage, which the server cannot change); [`Error::BucketNotFound`];
     /// otherwise as [`create_key_value`](Self::create_key_value).
     pub async fn update_key_value(&self, config: kv::Config) -> Result<KeyValue> {
@@ -92,7 +94,37 @@ impl Broker {
     /// [`Error::Connect`] when the broker cannot connect; [`Error::Nats`] when the
     /// server fails.
     pub async fn key_value_buckets(&self) -> Result<Vec<kv::Status>> {
-        self.connected().await?.list_buckets().await
+        let mut buckets: Vec<kv::Status> = self.key_value_statuses().try_collect().await?;
+        buckets.sort_by(|a, b| a.config.bucket.cmp(&b.config.bucket));
+        Ok(buckets)
+    }
+
+    /// Every bucket's status as it comes from the server, page by page (thousands of
+    /// buckets need not be held at once).
+    ///
+    /// # Errors
+    ///
+    /// Items are [`Error::Connect`] when the broker cannot connect, [`Error::Nats`]
+    /// when the server fails.
+    pub fn key_value_statuses(&self) -> BoxStream<'static, Result<kv::Status>> {
+        let broker = self.clone();
+        futures::stream::once(async move {
+            let statuses = broker.connected().await?.bucket_statuses();
+            Ok::<_, Error>(statuses)
+        })
+        .try_flatten()
+        .boxed()
+    }
+
+    /// Every bucket's name (without the stream's `KV_` prefix), as it comes.
+    ///
+    /// # Errors
+    ///
+    /// As [`key_value_statuses`](Self::key_value_statuses).
+    pub fn key_value_bucket_names(&self) -> BoxStream<'static, Result<String>> {
+        self.key_value_statuses()
+            .map_ok(|status| status.config.bucket)
+            .boxed()
     }
 
     async fn bind_key_value(&self, bucket: &str) -> Result<KeyValue> {

@@ -1,9 +1,13 @@
 //! How a bucket is configured, and what its status reports.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::error::{ConfigProblem, Error, Result};
 use crate::kv::names::validate_bucket;
+
+/// What keeps a bucket, as [`Status::backing_store`] says.
+pub const BACKING_STORE: &str = "JetStream";
 
 /// Most revisions a bucket keeps per key.
 pub const MAX_HISTORY: u8 = 64;
@@ -61,6 +65,9 @@ pub struct Config {
     /// the server leaves a purge marker, itself removed after this duration
     /// (server >= 2.11). `None`: per-key TTLs are refused.
     pub key_ttl_markers: Option<Duration>,
+    /// Free-form labels kept with the bucket (server >= 2.10; keys starting with
+    /// `_nats.` are the server's own and are not listed here).
+    pub metadata: BTreeMap<String, String>,
 }
 
 impl Config {
@@ -118,15 +125,19 @@ impl Default for Config {
             replicas: 1,
             compression: false,
             key_ttl_markers: None,
+            metadata: BTreeMap::new(),
         }
     }
 }
 
 /// A bucket's configuration and current size, from
-/// [`KeyValue::status`](super::KeyValue::status) and
+/// [`KeyValue::status`](super::KeyValue::status) (asked of the server on every call) and
 /// [`Broker::key_value_buckets`](crate::Broker::key_value_buckets).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
+    /// What keeps the bucket: `"JetStream"` (nats.go's `BackingStore`), also for the
+    /// memory broker, which models a JetStream stream.
+    pub backing_store: &'static str,
     /// The configuration the bucket runs with.
     pub config: Config,
     /// Revisions stored (all keys, including history and markers).

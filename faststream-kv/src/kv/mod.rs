@@ -32,8 +32,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::stream::BoxStream;
 
-pub use config::{Config, MAX_HISTORY, Status, Storage};
+pub use config::{BACKING_STORE, Config, MAX_HISTORY, Status, Storage};
 pub use entry::{Entry, Operation};
 pub use names::{MAX_BUCKET_LEN, MAX_KEY_LEN, validate_bucket, validate_key, validate_key_filter};
 pub use purge_deletes::DEFAULT_MARKER_THRESHOLD;
@@ -326,6 +327,40 @@ impl KeyValue {
         let watch = self.watch(filter).ignore_deletes().meta_only().await?;
         let entries = initial_entries(watch).await?;
         Ok(entries.iter().map(|entry| entry.key().to_owned()).collect())
+    }
+
+    /// The keys with a value that match any of `filters`, as the bucket delivers them
+    /// (in revision order of their latest write), without holding them all: for buckets
+    /// with many keys.
+    ///
+    /// ```
+    /// # use faststream_kv::prelude::*;
+    /// # use futures::TryStreamExt;
+    /// # #[tokio::main] async fn main() -> Result<(), Error> {
+    /// let kv = Broker::memory().key_value("users").declare(kv::Config::default()).await?;
+    /// kv.put("user.1", "ann").await?;
+    /// kv.put("admin.1", "bob").await?;
+    /// kv.put("guest.1", "cy").await?;
+    /// let keys: Vec<String> = kv.list_keys(["user.*", "admin.*"]).await?.try_collect().await?;
+    /// assert_eq!(keys, ["user.1", "admin.1"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a filter that is not one; otherwise as
+    /// [`keys`](Self::keys), for the call or for an item.
+    pub async fn list_keys<I, S>(&self, filters: I) -> Result<BoxStream<'static, Result<String>>>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let watch = self
+            .watch_many(filters)
+            .ignore_deletes()
+            .meta_only()
+            .await?;
+        Ok(watch::initial_keys(watch))
     }
 
     /// Every stored revision of `key`, oldest first, markers included (as many as the

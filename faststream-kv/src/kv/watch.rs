@@ -7,8 +7,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::Stream;
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
 
 use super::store::{Events, Start};
 use super::{Entry, KeyValue};
@@ -203,10 +204,28 @@ impl Stream for Watch {
     }
 }
 
+/// The keys of the entries a watch delivers before its end-of-initial-data marker, as
+/// they come; a watch that ends before the marker ends with [`Error::WatchEnded`].
+pub(crate) fn initial_keys(watch: Watch) -> BoxStream<'static, Result<String>> {
+    futures::stream::unfold(Some(watch), |watch| async move {
+        let mut watch = watch?;
+        let key = match watch.next().await {
+            Some(Ok(WatchEvent::Entry(entry))) => Ok(entry.key().to_owned()),
+            Some(Ok(WatchEvent::EndOfInitialData)) => return None,
+            Some(Err(error)) => Err(error),
+            None => {
+                let bucket = watch.bucket.to_string();
+                return Some((Err(Error::WatchEnded { bucket }), None));
+            }
+        };
+        Some((key, Some(watch)))
+    })
+    .boxed()
+}
+
 /// The entries a watch delivers before its end-of-initial-data marker: how `keys` and
 /// `history` read a bucket.
 pub(crate) async fn initial_entries(mut watch: Watch) -> Result<Vec<Entry>> {
-    use futures::StreamExt;
     let mut entries = Vec::new();
     while let Some(event) = watch.next().await {
         match event? {

@@ -142,7 +142,7 @@ impl MemoryConnection {
         self.broker.key_values().delete(bucket)
     }
 
-    pub(crate) fn list_buckets(&self) -> Result<Vec<Status>> {
+    pub(crate) fn bucket_statuses(&self) -> Result<Vec<Status>> {
         self.check_open()?;
         self.broker.key_values().list()
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
+use futures::stream::BoxStream;
 
 use super::subscription::NatsSubscription;
 use super::{core, kv};
@@ -186,9 +187,8 @@ impl NatsConnection {
         bounded(NatsOperation::KvDelete, self.bounds.request, true, delete).await
     }
 
-    pub(crate) async fn list_buckets(&self) -> Result<Vec<Status>> {
-        let list = kv::list(&self.client);
-        bounded(NatsOperation::KvList, self.bounds.request, false, list).await
+    pub(crate) fn bucket_statuses(&self) -> BoxStream<'static, Result<Status>> {
+        kv::statuses(&self.client, self.bounds.request)
     }
 }
 

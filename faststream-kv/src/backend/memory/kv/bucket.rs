@@ -349,6 +349,7 @@ impl MemoryBucket {
     pub(crate) fn current_status(&self) -> Result<kv::Status> {
         let state = self.live()?;
         Ok(kv::Status {
+            backing_store: kv::BACKING_STORE,
             config: state.config.clone(),
             values: state.records.len() as u64,
             bytes: state.bytes,

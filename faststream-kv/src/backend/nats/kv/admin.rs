@@ -6,7 +6,9 @@ use async_nats::jetstream::context::{KeyValueErrorKind, UpdateStreamErrorKind};
 use async_nats::jetstream::kv::Store as NatsStore;
 use async_nats::jetstream::stream::DiscardPolicy;
 use async_nats::jetstream::{self, ErrorCode};
-use futures::TryStreamExt;
+use futures::future::ready;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 
 use super::NatsBucket;
 use super::convert::status_from_info;
@@ -152,23 +154,23 @@ pub(crate) async fn delete(client: &async_nats::Client, bucket: &str) -> Result<
     }
 }
 
-/// Every stream that is a Key-Value bucket (`KV_<name>`, keeping at least one message
-/// per subject), by bucket name.
-pub(crate) async fn list(client: &async_nats::Client) -> Result<Vec<kv::Status>> {
-    let context = jetstream::new(client.clone());
-    let streams: Vec<_> = context
+/// The status of every stream that is a Key-Value bucket (`KV_<name>`, keeping at
+/// least one message per subject), page by page; each page's request ends within
+/// `bound`.
+pub(crate) fn statuses(
+    client: &async_nats::Client,
+    bound: Duration,
+) -> BoxStream<'static, Result<kv::Status>> {
+    bounded_context(client, bound)
         .streams()
-        .try_collect()
-        .await
-        .map_err(|error| nats_error(NatsOperation::KvList, error))?;
-    let mut buckets: Vec<kv::Status> = streams
-        .iter()
-        .filter(|info| info.config.max_messages_per_subject >= 1)
-        .filter_map(|info| {
-            let bucket = info.config.name.strip_prefix("KV_")?;
-            Some(status_from_info(bucket, info))
+        .map_err(|error| nats_error(NatsOperation::KvList, error))
+        .try_filter_map(|info| {
+            let bucket = info
+                .config
+                .name
+                .strip_prefix("KV_")
+                .filter(|_| info.config.max_messages_per_subject >= 1);
+            ready(Ok(bucket.map(|bucket| status_from_info(bucket, &info))))
         })
-        .collect();
-    buckets.sort_by(|a, b| a.config.bucket.cmp(&b.config.bucket));
-    Ok(buckets)
+        .boxed()
 }

@@ -7,7 +7,7 @@ use async_nats::jetstream::kv as nats_kv;
 use async_nats::jetstream::stream::{Compression, Info, StorageType};
 use async_nats::{HeaderMap, HeaderValue};
 
-use super::stream_config::max_value_size;
+use super::stream_config::{max_value_size, user_metadata};
 use crate::kv::{self, Entry, Operation, Storage};
 use crate::wire;
 
@@ -49,6 +49,7 @@ pub(super) fn status_from_info(bucket: &str, info: &Info) -> kv::Status {
     let stream = &info.config;
     let positive = |value: i64| u64::try_from(value).ok().filter(|value| *value > 0);
     kv::Status {
+        backing_store: kv::BACKING_STORE,
         config: kv::Config {
             bucket: bucket.to_owned(),
             description: stream.description.clone().unwrap_or_default(),
@@ -66,6 +67,7 @@ pub(super) fn status_from_info(bucket: &str, info: &Info) -> kv::Status {
                 .subject_delete_marker_ttl
                 .filter(|_| stream.allow_message_ttl)
                 .or_else(|| stream.allow_message_ttl.then_some(Duration::ZERO)),
+            metadata: user_metadata(&stream.metadata),
         },
         values: info.state.messages,
         bytes: info.state.bytes,

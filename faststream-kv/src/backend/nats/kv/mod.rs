@@ -20,7 +20,7 @@ use async_nats::jetstream::stream::{DirectGetErrorKind, LastRawMessageErrorKind}
 use async_nats::jetstream::{self, ErrorCode};
 use futures::future::BoxFuture;
 
-pub(crate) use admin::{bind, create, delete, list, update};
+pub(crate) use admin::{bind, create, delete, statuses, update};
 use convert::{entry_from_nats, operation_of, status_from_info};
 use watch::NatsWatch;
 

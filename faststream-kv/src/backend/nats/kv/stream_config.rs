@@ -7,7 +7,7 @@
 //! plus [`HEADER_ROOM`], the value is checked on our side, and the stream's metadata
 //! keeps `max_value_size` for the bucket's status.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use async_nats::jetstream::stream::{self, Compression, DiscardPolicy, StorageType};
@@ -25,7 +25,11 @@ pub(super) const MAX_VALUE_SIZE_METADATA: &str = "faststream_kv.max_value_size";
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
 pub(super) fn stream_config(config: &kv::Config) -> stream::Config {
-    let mut metadata = HashMap::new();
+    let mut metadata: HashMap<String, String> = config
+        .metadata
+        .iter()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
     let max_message_size = match config.max_value_size {
         Some(size) => {
             metadata.insert(MAX_VALUE_SIZE_METADATA.to_owned(), size.to_string());
@@ -64,6 +68,15 @@ pub(super) fn stream_config(config: &kv::Config) -> stream::Config {
         metadata,
         ..stream::Config::default()
     }
+}
+
+/// The metadata the bucket's user set: without ours and the server's (`_nats.*`).
+pub(super) fn user_metadata(metadata: &HashMap<String, String>) -> BTreeMap<String, String> {
+    metadata
+        .iter()
+        .filter(|(key, _)| *key != MAX_VALUE_SIZE_METADATA && !key.starts_with("_nats."))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
 }
 
 /// The bucket's `max_value_size`: what our metadata keeps, or for a bucket made by
