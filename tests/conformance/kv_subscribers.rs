@@ -119,3 +119,47 @@ fn entry_outside_kv_watch_fails_startup() -> Result<(), Error> {
         Ok(())
     })
 }
+
+#[subscriber(kv_watch = "preloaded", keys = "item.*", max_workers = 4)]
+async fn slow_item(entry: Entry, Ctx(log): Ctx<Log>) {
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    log.push(entry.key().to_owned());
+}
+
+/// The app says when a watcher has handled the values its bucket held at start: the
+/// marker alone is not enough while handlers of earlier entries still run.
+#[test]
+fn the_app_knows_when_the_initial_data_is_handled() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let app = App::new(env.broker())
+            .on_startup(async |cx: Lifecycle| {
+                let kv = cx
+                    .broker()
+                    .key_value("preloaded")
+                    .declare(kv::Config::default())
+                    .await?;
+                for index in 0..50 {
+                    kv.put(&format!("item.{index}"), "x").await?;
+                }
+                Ok::<_, Error>(())
+            })
+            .subscriber(slow_item);
+        app.context().insert(log.clone());
+        let app = TestApp::start(app).await?;
+        app.running().initial_data_loaded().await?;
+        assert_eq!(log.len(), 50, "every initial value was handled first");
+        let watchers = app.running().kv_watchers();
+        assert_eq!(watchers.len(), 1);
+        let watcher = &watchers[0];
+        assert_eq!(
+            (
+                watcher.name.as_str(),
+                watcher.bucket.as_str(),
+                watcher.initial_data_loaded
+            ),
+            ("slow_item", "preloaded", true)
+        );
+        app.stop().await
+    })
+}

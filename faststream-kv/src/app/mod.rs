@@ -218,17 +218,18 @@ impl App {
         run_hooks(HookStage::OnStartup, &mut self.hooks.on_startup, &lifecycle).await?;
         self.broker.connect().await?;
         self.check_subscribers()?;
-        let (subscribers, pending): (_, Vec<_>) = self
-            .start_subscribers()
-            .await?
-            .into_iter()
-            .map(|started| (started.consumer, started.pending))
-            .unzip();
+        let (mut subscribers, mut pending, mut watchers) = (Vec::new(), Vec::new(), Vec::new());
+        for started in self.start_subscribers().await? {
+            subscribers.push(started.consumer);
+            pending.extend(started.pending);
+            watchers.extend(started.watcher);
+        }
         let mut running = RunningApp {
             lifecycle: lifecycle.clone(),
             hooks: Mutex::new(self.hooks),
             subscribers,
-            pending: pending.into_iter().flatten().collect(),
+            pending,
+            watchers,
             graceful_timeout: self.graceful_timeout,
             shutdown: self.shutdown,
             stopped: false,

@@ -11,8 +11,9 @@ use super::{Lifecycle, ShutdownHandle};
 use crate::broker::Broker;
 use crate::context::Context;
 use crate::error::{Error, HookStage, Result};
+use crate::kv::WatcherStatus;
 use crate::pending::SubscriberStats;
-use crate::runtime::PendingCounts;
+use crate::runtime::{PendingCounts, WatcherProgress};
 
 /// How long subscribers told to give up may take to end (a reply being sent, counting
 /// what is left) before they are cancelled.
@@ -28,6 +29,8 @@ pub struct RunningApp {
     pub(super) subscribers: Vec<JoinHandle<u64>>,
     /// The counts of the subject subscribers.
     pub(super) pending: Vec<PendingCounts>,
+    /// The progress of the `kv_watch` subscribers.
+    pub(super) watchers: Vec<WatcherProgress>,
     pub(super) graceful_timeout: Duration,
     pub(super) shutdown: ShutdownHandle,
     pub(super) stopped: bool,
@@ -49,6 +52,27 @@ impl RunningApp {
     /// and drop nothing, so they are not listed).
     pub fn subscriber_stats(&self) -> Vec<SubscriberStats> {
         self.pending.iter().map(PendingCounts::read).collect()
+    }
+
+    /// How far each `kv_watch` subscriber has come: whether it has handled the values
+    /// its bucket held when the app started.
+    pub fn kv_watchers(&self) -> Vec<WatcherStatus> {
+        self.watchers.iter().map(WatcherProgress::read).collect()
+    }
+
+    /// Waits until every `kv_watch` subscriber has handled the values its bucket held
+    /// when the app started (at once without any): the point from which a service
+    /// that keeps state from a bucket is ready.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WatchEnded`] when a watch ended before (its bucket was deleted, the app
+    /// stopped).
+    pub async fn initial_data_loaded(&self) -> Result<()> {
+        for watcher in &self.watchers {
+            watcher.loaded().await?;
+        }
+        Ok(())
     }
 
     /// A handle that asks the app to stop (then call [`stop`](Self::stop) or let
@@ -152,6 +176,7 @@ impl Drop for RunningApp {
             hooks: Mutex::new(std::mem::take(self.hooks_mut())),
             subscribers: std::mem::take(&mut self.subscribers),
             pending: std::mem::take(&mut self.pending),
+            watchers: std::mem::take(&mut self.watchers),
             graceful_timeout: self.graceful_timeout,
             shutdown: self.shutdown.clone(),
             stopped: true,

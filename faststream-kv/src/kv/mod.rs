@@ -25,6 +25,7 @@ pub(crate) mod ttl;
 mod typed;
 mod view;
 pub(crate) mod watch;
+mod watcher_status;
 
 use std::fmt;
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub use purge_deletes::DEFAULT_MARKER_THRESHOLD;
 pub use typed::Typed;
 pub use view::View;
 pub use watch::{Watch, WatchBuilder, WatchEvent, WatchOptions};
+pub use watcher_status::WatcherStatus;
 
 use crate::error::{ConfigProblem, Error, Result};
 use store::{Store, Write};

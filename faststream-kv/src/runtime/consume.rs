@@ -9,13 +9,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use futures::StreamExt;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Span;
 
 use super::dispatch::Dispatch;
 use super::incoming::Incoming;
 use super::outcome::{Outcome, ReplySlot, Settle};
+use super::workers::Workers;
 use crate::broker::Broker;
 use crate::error::{BoxError, Error};
 use crate::message::Message;
@@ -26,7 +27,7 @@ pub(crate) struct Consumer {
     pub(super) incoming: Incoming,
     pub(super) broker: Broker,
     pub(super) name: Arc<str>,
-    pub(super) max_workers: usize,
+    pub(super) workers: Workers,
     pub(super) stop: watch::Receiver<bool>,
     /// Set when the graceful timeout ran out: handlers still running are cut off, and
     /// what is left is counted instead of handled.
@@ -50,11 +51,11 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         mut incoming,
         broker,
         name,
-        max_workers,
+        workers,
         mut stop,
         give_up,
     } = consumer;
-    let workers = Arc::new(Semaphore::new(max_workers));
+    let max_workers = workers.max();
     // Handlers that were cut off in spawned workers.
     let cut_off = Arc::new(AtomicU64::new(0));
     // Received messages this loop left unhandled.
@@ -142,7 +143,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             if let Some(reply) = in_place.settle(&name, result) {
                 sending.send(reply, &broker, &name).await;
             }
-        } else if let Ok(permit) = Arc::clone(&workers).acquire_owned().await {
+        } else if let Some(permit) = workers.slot().await {
             let outcome = Outcome::of(&message);
             let future = service.call(message);
             let (broker, name) = (broker.clone(), Arc::clone(&name));
@@ -163,7 +164,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             });
         }
     }
-    wait_idle(&workers, max_workers).await;
+    workers.idle().await;
     let abandoned = abandoned + cut_off.load(Ordering::Relaxed);
     if abandoned > 0 {
         tracing::warn!(handler = %name, abandoned, "graceful timeout: received messages left unhandled");
@@ -265,12 +266,6 @@ where
             .into())),
         }
     })
-}
-
-/// Waits for spawned handlers still running.
-async fn wait_idle(workers: &Semaphore, max_workers: usize) {
-    let permits = u32::try_from(max_workers).unwrap_or(u32::MAX);
-    let _all_idle = workers.acquire_many(permits).await;
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -5,8 +5,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use futures::future::{self, Either};
 use futures::stream::{self, BoxStream};
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
+use tokio::sync::watch;
+
+use super::workers::Workers;
 
 use crate::broker::Subscription;
 use crate::error::{Error, Result};
@@ -20,23 +24,24 @@ pub(crate) enum Incoming {
 
 impl Incoming {
     /// A watch's entries as messages. The end-of-initial-data marker carries nothing
-    /// for a handler; errors are logged (the watch resumes by itself) and the stream
-    /// ends with the watch.
-    pub(crate) fn kv_watch(watch: Watch, handler: Arc<str>) -> Self {
-        let messages = watch.filter_map(move |event| {
-            let message = match event {
-                Ok(WatchEvent::Entry(entry)) => {
-                    let mut message = Message::new(entry.key(), entry.value().clone());
-                    message.extensions_mut().insert(entry);
-                    Some(message)
-                }
-                Ok(WatchEvent::EndOfInitialData) => None,
-                Err(error) => {
-                    tracing::warn!(handler = %handler, %error, "kv watch error");
-                    None
-                }
-            };
-            std::future::ready(message)
+    /// for a handler: it marks the initial data `loaded` once the handlers of the
+    /// entries before it are done. Errors are logged (the watch resumes by itself) and
+    /// the stream ends with the watch.
+    pub(crate) fn kv_watch(watch: Watch, handler: Arc<str>, loaded: InitialData) -> Self {
+        let loaded = Arc::new(loaded);
+        let messages = watch.filter_map(move |event| match event {
+            Ok(WatchEvent::Entry(entry)) => {
+                let mut message = Message::new(entry.key(), entry.value().clone());
+                message.extensions_mut().insert(entry);
+                Either::Left(future::ready(Some(message)))
+            }
+            Ok(WatchEvent::EndOfInitialData) => {
+                Either::Right(Arc::clone(&loaded).mark().map(|()| None).boxed())
+            }
+            Err(error) => {
+                tracing::warn!(handler = %handler, %error, "kv watch error");
+                Either::Left(future::ready(None))
+            }
         });
         Incoming::KvWatch(messages.boxed())
     }
@@ -50,6 +55,21 @@ impl Incoming {
                 Ok::<_, Error>(())
             }
         }
+    }
+}
+
+/// Where a `kv_watch` subscriber says that its initial data is handled.
+pub(crate) struct InitialData {
+    pub(crate) loaded: watch::Sender<bool>,
+    /// The consume loop's workers: all idle means no handler is running.
+    pub(crate) workers: Workers,
+}
+
+impl InitialData {
+    /// Waits for the handlers still running, then marks the initial data loaded.
+    async fn mark(self: Arc<Self>) {
+        self.workers.idle().await;
+        self.loaded.send_replace(true);
     }
 }
 

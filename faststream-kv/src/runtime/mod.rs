@@ -5,22 +5,25 @@ mod consume;
 mod dispatch;
 mod incoming;
 mod outcome;
+mod progress;
 mod route;
+mod workers;
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub(crate) use progress::{PendingCounts, WatcherProgress};
 pub use route::Route;
 
-use crate::backend::pending_queue::StatsHandle;
 use crate::broker::Broker;
 use crate::error::Result;
 use crate::kv::WatchOptions;
-use crate::pending::{PendingLimits, SubscriberStats};
+use crate::pending::PendingLimits;
 use consume::Consumer;
-use incoming::Incoming;
+use incoming::{Incoming, InitialData};
+use workers::Workers;
 
 /// Where a subscriber's messages come from.
 #[derive(Debug, Clone)]
@@ -46,29 +49,13 @@ pub(crate) struct Settings {
 }
 
 /// A started subscriber: its consume loop, which ends with the number of messages it
-/// left unhandled, and the counts of its subscription (a Key-Value watch has none: it
-/// is flow-controlled, nothing is dropped).
+/// left unhandled, and what it shows the app: a subject subscriber's pending counts (a
+/// Key-Value watch has none: it is flow-controlled, nothing is dropped), a `kv_watch`
+/// subscriber's progress through its initial data.
 pub(crate) struct Started {
     pub(crate) consumer: JoinHandle<u64>,
     pub(crate) pending: Option<PendingCounts>,
-}
-
-/// Where a subject subscriber's counts are read.
-pub(crate) struct PendingCounts {
-    name: Arc<str>,
-    subject: String,
-    handle: StatsHandle,
-}
-
-impl PendingCounts {
-    pub(crate) fn read(&self) -> SubscriberStats {
-        SubscriberStats {
-            name: self.name.to_string(),
-            subject: self.subject.clone(),
-            limits: self.handle.limits(),
-            counts: self.handle.get(),
-        }
-    }
+    pub(crate) watcher: Option<WatcherProgress>,
 }
 
 /// Subscribes (or starts the Key-Value watch) and spawns the consume loop, which ends
@@ -84,7 +71,8 @@ pub(crate) async fn start(
     give_up: watch::Receiver<bool>,
 ) -> Result<Started> {
     let name: Arc<str> = settings.name.into();
-    let mut pending = None;
+    let workers = Workers::new(settings.max_workers);
+    let (mut pending, mut watcher) = (None, None);
     let incoming = match &settings.source {
         Source::Subject { queue, limits } => {
             let subscription = broker
@@ -100,19 +88,30 @@ pub(crate) async fn start(
         Source::KvWatch { bucket, options } => {
             let kv = broker.key_value(bucket.as_str()).await?;
             let watch = kv.watch(subject).options(options.clone()).await?;
-            Incoming::kv_watch(watch, Arc::clone(&name))
+            let (loaded, progress) = watch::channel(false);
+            watcher = Some(WatcherProgress {
+                name: Arc::clone(&name),
+                bucket: bucket.clone(),
+                loaded: progress,
+            });
+            let initial = InitialData {
+                loaded,
+                workers: workers.clone(),
+            };
+            Incoming::kv_watch(watch, Arc::clone(&name), initial)
         }
     };
     let consumer = Consumer {
         incoming,
         broker: broker.clone(),
         name,
-        max_workers: settings.max_workers,
+        workers,
         stop,
         give_up,
     };
     Ok(Started {
         consumer: route.consume(consumer),
         pending,
+        watcher,
     })
 }

@@ -49,7 +49,8 @@ impl TestApp {
         self.running.broker()
     }
 
-    /// The running app (its [`subscriber_stats`](RunningApp::subscriber_stats), ...).
+    /// The running app (its [`subscriber_stats`](RunningApp::subscriber_stats),
+    /// [`initial_data_loaded`](RunningApp::initial_data_loaded), ...).
     pub fn running(&self) -> &RunningApp {
         &self.running
     }
