@@ -21,6 +21,8 @@ pub struct Settings {
     pub rpc_requests: usize,
     /// Timed `kv::View::get` calls.
     pub view_reads: usize,
+    /// Keys of the bucket `kv_watch_initial` watches.
+    pub watch_keys: usize,
     /// Rounds per throughput scenario; raw and framework alternate within each.
     pub rounds: usize,
     /// Rounds per round-trip scenario (`rpc`, `kv_get`, `kv_put`). Many short ones: a
@@ -44,6 +46,7 @@ impl Settings {
             kv_messages: 500,
             rpc_requests: 500,
             view_reads: 1_000_000,
+            watch_keys: 100_000,
             rounds: 31,
             round_trip_rounds: 151,
             judge: true,
@@ -59,6 +62,7 @@ impl Settings {
             kv_messages: 200,
             rpc_requests: 200,
             view_reads: 200_000,
+            watch_keys: 20_000,
             rounds: 5,
             round_trip_rounds: 25,
             judge: true,
@@ -74,6 +78,7 @@ impl Settings {
             kv_messages: 50,
             rpc_requests: 50,
             view_reads: 1_000,
+            watch_keys: 500,
             rounds: 1,
             round_trip_rounds: 1,
             judge: false,

@@ -3,6 +3,7 @@
 //! and reports the medians and their ratio.
 
 pub mod bench;
+pub mod heap;
 pub mod report;
 pub mod scenarios;
 pub mod workload;

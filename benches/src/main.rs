@@ -6,6 +6,10 @@ use std::process::ExitCode;
 use faststream_kv_bench::scenarios::ALL;
 use faststream_kv_bench::{Bench, Settings, run};
 
+#[global_allocator]
+static ALLOCATOR: faststream_kv_bench::heap::CountingAllocator =
+    faststream_kv_bench::heap::CountingAllocator;
+
 const USAGE: &str = "usage: faststream-kv-bench <scenario...|all> [--quick | --check] \
                      [--rounds=N] [--verbose] [--only=raw|framework]";
 

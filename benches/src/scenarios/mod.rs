@@ -6,6 +6,7 @@ mod handler;
 mod kv_get;
 mod kv_put;
 mod kv_view;
+mod kv_watch_initial;
 mod memory;
 mod pubsub;
 mod raw;
@@ -21,8 +22,17 @@ use crate::report::Report;
 use crate::workload::{Counter, Order, publish, rate, timed};
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: [&str; 9] = [
-    "pubsub", "drain", "handler", "rpc", "kv_get", "kv_view", "kv_put", "memory", "startup",
+pub const ALL: [&str; 10] = [
+    "pubsub",
+    "drain",
+    "handler",
+    "rpc",
+    "kv_get",
+    "kv_view",
+    "kv_put",
+    "kv_watch_initial",
+    "memory",
+    "startup",
 ];
 
 /// Runs scenario `name`.
@@ -35,6 +45,7 @@ pub async fn run(name: &str, bench: &Bench) -> Result<Report> {
         "kv_get" => kv_get::run(bench).await,
         "kv_view" => kv_view::run(bench).await,
         "kv_put" => kv_put::run(bench).await,
+        "kv_watch_initial" => kv_watch_initial::run(bench).await,
         "memory" => memory::run(bench).await,
         "startup" => startup::run(bench).await,
         other => Err(format!("unknown scenario {other:?}; expected one of {ALL:?} or all").into()),

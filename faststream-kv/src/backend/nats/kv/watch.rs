@@ -3,6 +3,7 @@
 //! restart that the ordered consumer provides. It ends when the server announces the
 //! deletion of the bucket's stream (the consumer itself would only go quiet).
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -11,6 +12,7 @@ use async_nats::jetstream::consumer::{DeliverPolicy, ReplayPolicy};
 use async_nats::jetstream::kv::Store as NatsStore;
 use async_nats::jetstream::stream::{LastRawMessageErrorKind, Stream as JetStream};
 use futures::StreamExt;
+use tokio::time::{Instant, Sleep};
 
 use super::convert::operation_of;
 use super::initial::InitialValues;
@@ -40,6 +42,11 @@ pub(super) struct NatsWatch {
     failed: bool,
     /// JetStream's advisory of the stream's deletion.
     deleted: async_nats::Subscriber,
+    /// Fires every [`INITIAL_QUIET`] while initial values are still counted; one
+    /// timer for the watch, not one per message.
+    quiet: Pin<Box<Sleep>>,
+    /// Whether a message came since `quiet` was last armed.
+    progressed: bool,
 }
 
 /// The subject on which JetStream announces that `stream` was deleted.
@@ -105,15 +112,22 @@ impl NatsWatch {
             next_revision: first_revision,
             failed: false,
             deleted,
+            quiet: Box::pin(tokio::time::sleep(INITIAL_QUIET)),
+            progressed: false,
         };
-        Ok(futures::stream::unfold(watch, |mut watch| async move {
-            let event = watch.next_event().await?;
-            Some((event, watch))
-        })
-        .boxed())
+        // Boxed, so that each event moves a pointer instead of the whole watch.
+        Ok(
+            futures::stream::unfold(Box::new(watch), |mut watch| async move {
+                let event = watch.next_event().await?;
+                Some((event, watch))
+            })
+            .boxed(),
+        )
     }
 
-    /// The next event; `None` once the bucket is gone.
+    /// The next event; `None` once the bucket is gone. The rare waits (asking the
+    /// stream) are boxed: this future is built for every event, and moving it costs its
+    /// size.
     async fn next_event(&mut self) -> Option<Result<WatchEvent>> {
         if self.failed {
             return None;
@@ -122,32 +136,33 @@ impl NatsWatch {
             return Some(Ok(WatchEvent::EndOfInitialData));
         }
         let message = loop {
-            // Initial values counted when the consumer was created can vanish before
-            // they are delivered (a TTL or a purge elsewhere): a quiet consumer is asked
-            // whether any is left, so the marker still comes.
-            let quiet = self.initial.is_pending().then_some(INITIAL_QUIET);
+            // The consumer first: while messages come, nothing else is polled.
             let next = tokio::select! {
                 biased;
+                next = self.messages.next() => next,
                 Some(_) = self.deleted.next() => return None,
-                next = next_or_quiet(&mut self.messages, quiet) => next,
-            };
-            let next = match next {
-                Some(next) => next,
-                None => {
-                    if self.initial_values_gone().await {
+                () = self.quiet.as_mut(), if self.initial.is_pending() => {
+                    // Initial values counted when the consumer was created can vanish
+                    // before they are delivered (a TTL or a purge elsewhere): a consumer
+                    // quiet for a whole period is asked whether any is left, so the
+                    // marker still comes.
+                    let progressed = std::mem::take(&mut self.progressed);
+                    self.quiet.as_mut().reset(Instant::now() + INITIAL_QUIET);
+                    if !progressed && Box::pin(self.initial_values_gone()).await {
                         self.initial.vanished();
                         return Some(Ok(WatchEvent::EndOfInitialData));
                     }
                     continue;
                 }
             };
+            self.progressed = true;
             match next? {
                 Ok(message) => break message,
                 // The consumer went quiet. After a server restart or reconnect the
                 // ordered consumer recreates itself after the last delivered revision
                 // when polled again; if the bucket was deleted, the watch ends.
                 Err(error) if error.kind() == OrderedErrorKind::MissingHeartbeat => {
-                    if self.bucket_deleted().await {
+                    if Box::pin(self.bucket_deleted()).await {
                         return None;
                     }
                     tracing::debug!(bucket = %self.bucket, "kv watch missed heartbeats; resuming");
@@ -169,6 +184,8 @@ impl NatsWatch {
         );
         self.next_revision = revision + 1;
         self.initial.delivered(delta);
+        // Taken apart, so that the value moves out instead of being shared and released.
+        let message = message.message;
         let key = message
             .subject
             .strip_prefix(self.prefix.as_str())
@@ -177,26 +194,13 @@ impl NatsWatch {
             bucket: Arc::clone(&self.bucket),
             key: key.into(),
             operation: operation_of(message.headers.as_ref()),
-            value: message.payload.clone(),
+            value: message.payload,
             revision,
             delta,
             created,
         })))
     }
-}
 
-/// The consumer's next message, or `None` when `quiet` passes first.
-async fn next_or_quiet(
-    messages: &mut Ordered,
-    quiet: Option<Duration>,
-) -> Option<Option<<Ordered as futures::Stream>::Item>> {
-    match quiet {
-        Some(quiet) => tokio::time::timeout(quiet, messages.next()).await.ok(),
-        None => Some(messages.next().await),
-    }
-}
-
-impl NatsWatch {
     /// Whether the stream holds no message for the watched subjects from
     /// `next_revision` on: the initial values still counted are gone. Unsure (the server
     /// did not answer) counts as not gone; the watch asks again after the next quiet
