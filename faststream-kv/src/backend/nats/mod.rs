@@ -1,5 +1,6 @@
 //! The NATS backend: async-nats underneath, our error types and wire format on top.
 
+mod ack_subject;
 mod connect;
 mod connection;
 mod core;
@@ -7,6 +8,7 @@ mod error;
 mod events;
 mod kv;
 mod options;
+mod ordered_consumer;
 mod subscription;
 
 pub(crate) use connection::NatsConnection;

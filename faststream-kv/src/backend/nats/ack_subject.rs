@@ -1,0 +1,116 @@
+//! What JetStream tells about a message it delivers, in the message's reply subject
+//! (ADR-15): `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.
+//! <timestamp>.<pending>`, or the newer form with the domain and account hash after
+//! `$JS.ACK.` and possibly more tokens at the end.
+
+use std::time::{Duration, SystemTime};
+
+/// The metadata of one delivered message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Delivered {
+    /// How many times the consumer delivered this message.
+    pub(crate) delivery_count: u64,
+    /// The message's sequence in its stream.
+    pub(crate) stream_sequence: u64,
+    /// The delivery's sequence in its consumer.
+    pub(crate) consumer_sequence: u64,
+    /// When the stream stored the message.
+    pub(crate) published: SystemTime,
+    /// How many more messages the consumer has for its subscriber.
+    pub(crate) pending: u64,
+}
+
+impl Delivered {
+    /// Reads `reply`, the reply subject of a delivered message; `None` if it is not
+    /// JetStream's.
+    pub(crate) fn parse(reply: &str) -> Option<Self> {
+        let mut tokens = [""; 9];
+        let mut count = 0;
+        for token in reply.strip_prefix("$JS.ACK.")?.split('.') {
+            if let Some(slot) = tokens.get_mut(count) {
+                *slot = token;
+            }
+            count += 1;
+        }
+        // After the stream's and the consumer's names; the new form puts the domain and
+        // the account hash before them.
+        let numbers = match count {
+            7 => &tokens[2..7],
+            9.. => &tokens[4..9],
+            _ => return None,
+        };
+        let mut parsed = [0_u64; 5];
+        for (slot, token) in parsed.iter_mut().zip(numbers) {
+            *slot = token.parse().ok()?;
+        }
+        let [
+            delivery_count,
+            stream_sequence,
+            consumer_sequence,
+            nanos,
+            pending,
+        ] = parsed;
+        Some(Delivered {
+            delivery_count,
+            stream_sequence,
+            consumer_sequence,
+            published: SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos),
+            pending,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(nanos: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos)
+    }
+
+    #[test]
+    fn reads_the_original_form() {
+        let delivered = Delivered::parse("$JS.ACK.KV_b.c1.2.41.7.1700000000123456789.3");
+        assert_eq!(
+            delivered,
+            Some(Delivered {
+                delivery_count: 2,
+                stream_sequence: 41,
+                consumer_sequence: 7,
+                published: at(1_700_000_000_123_456_789),
+                pending: 3,
+            })
+        );
+    }
+
+    #[test]
+    fn reads_the_form_with_domain_and_account() {
+        let delivered =
+            Delivered::parse("$JS.ACK.hub.ACCHASH.KV_b.c1.1.41.7.1700000000123456789.0.xyz");
+        assert_eq!(
+            delivered,
+            Some(Delivered {
+                delivery_count: 1,
+                stream_sequence: 41,
+                consumer_sequence: 7,
+                published: at(1_700_000_000_123_456_789),
+                pending: 0,
+            })
+        );
+        let without_token =
+            Delivered::parse("$JS.ACK._.ACCHASH.KV_b.c1.1.41.7.1700000000123456789.0");
+        assert_eq!(without_token.map(|d| d.stream_sequence), Some(41));
+    }
+
+    #[test]
+    fn refuses_other_subjects() {
+        for reply in [
+            "_INBOX.abc",
+            "$JS.ACK.KV_b.c1.2.41",
+            "$JS.ACK.KV_b.c1.x.41.7.1.3",
+            "$JS.ACK.KV_b.c1.2.41.7.1.-3",
+        ] {
+            assert_eq!(Delivered::parse(reply), None, "{reply}");
+        }
+    }
+}
