@@ -1,5 +1,6 @@
 //! Behaviour that only exists against a real server: credentials, the test server
-//! helper itself, and a KV watch across a server restart.
+//! helper itself, a KV watch across a server restart, and KV buckets next to streams
+//! made with plain async-nats.
 
 use std::time::Duration;
 
@@ -292,5 +293,62 @@ async fn a_buckets_duplicate_window_is_nats_gos() -> Result<(), Error> {
         );
         broker.delete_key_value("TEST").await?;
     }
+    broker.close().await
+}
+
+/// nats.go's `TestKeyValueWithSources`, streams into a bucket: each stream's subjects
+/// become keys through the source's subject transform. (The memory broker has buckets
+/// as sources only and refuses a stream with `Unsupported`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_are_sources_through_subject_transforms() -> Result<(), Error> {
+    use faststream_kv::async_nats::jetstream;
+    use faststream_kv::kv::{Source, SubjectTransform};
+
+    let server = NatsServer::start()?;
+    let broker = server.broker();
+    broker.connect().await?;
+    let js = jetstream::new(broker.nats_client().ok_or(Error::Closed)?.clone());
+    for name in ["S1", "S2"] {
+        js.create_stream(jetstream::stream::Config {
+            name: name.to_owned(),
+            subjects: vec![format!("{name}.>")],
+            ..Default::default()
+        })
+        .await
+        .map_err(Error::msg)?;
+    }
+    let from_stream = |name: &str| Source {
+        subject_transforms: vec![SubjectTransform {
+            source: format!("{name}.>"),
+            destination: "$KV.SOURCED.>".to_owned(),
+        }],
+        ..Source::bucket(name)
+    };
+    let sources = vec![from_stream("S1"), from_stream("S2")];
+    let sourced = broker
+        .create_key_value(kv::Config {
+            sources: sources.clone(),
+            ..kv::Config::new("SOURCED")
+        })
+        .await?;
+    for (subject, value) in [("S1.key1", "value1"), ("S2.key2", "value2")] {
+        js.publish(subject, value.into())
+            .await
+            .map_err(Error::msg)?
+            .await
+            .map_err(Error::msg)?;
+    }
+    for (key, value) in [("key1", "value1"), ("key2", "value2")] {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(entry) = sourced.get(key).await? {
+                assert_eq!(entry.value().as_ref(), value.as_bytes());
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{key} never came");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert_eq!(sourced.status().await?.config.sources, sources);
     broker.close().await
 }

@@ -24,9 +24,11 @@ mod matching;
 mod pattern;
 mod subject;
 mod token;
+mod transform;
 
 pub use key::{MAX_BUCKET_LEN, MAX_KEY_LEN, check_bucket, check_key, check_key_filter};
 pub use matching::matches;
 pub use pattern::{CaptureSyntax, PatternSyntax, parse_pattern};
 pub use subject::{check_publish_subject, check_queue_group, check_subscribe_subject};
 pub use token::{SEPARATOR, Token, tokens};
+pub use transform::Transform;

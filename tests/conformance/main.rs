@@ -38,6 +38,9 @@ macro_rules! areas {
         #[path = "kv_maintenance.rs"]
         mod kv_maintenance;
         #[allow(clippy::duplicate_mod)]
+        #[path = "kv_replication.rs"]
+        mod kv_replication;
+        #[allow(clippy::duplicate_mod)]
         #[path = "kv_server_semantics.rs"]
         mod kv_server_semantics;
         #[allow(clippy::duplicate_mod)]

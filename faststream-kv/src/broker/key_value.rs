@@ -35,7 +35,7 @@ impl Broker {
     /// [`Error::Unsupported`] for what the backend cannot do (replicas in memory, TTL
     /// markers before nats-server 2.11); [`Error::Nats`] when the server fails.
     pub async fn create_key_value(&self, config: kv::Config) -> Result<KeyValue> {
-        config.validate()?;
+        let config = config.checked()?;
         let store = self.connected().await?.create_bucket(&config).await?;
         Ok(self.key_value_handle(store))
     }
@@ -50,7 +50,7 @@ impl Broker {
     /// different storage, which the server cannot change); [`Error::BucketNotFound`];
     /// otherwise as [`create_key_value`](Self::create_key_value).
     pub async fn update_key_value(&self, config: kv::Config) -> Result<KeyValue> {
-        config.validate()?;
+        let config = config.checked()?;
         let current = self.bind_key_value(&config.bucket).await?.status().await?;
         if current.config.storage != config.storage {
             return Err(Error::InvalidConfig {
@@ -163,8 +163,8 @@ impl KeyValueBinding {
         let config = kv::Config {
             bucket: self.bucket,
             ..config
-        };
-        config.validate()?;
+        }
+        .checked()?;
         match self.broker.bind_key_value(&config.bucket).await {
             Err(Error::BucketNotFound { .. }) => {}
             bound => return bound,

@@ -61,6 +61,26 @@ pub enum ConfigProblem {
         /// The other.
         second: &'static str,
     },
+    /// A bucket configured with both a mirror and sources (a mirror copies one bucket
+    /// exactly).
+    #[error("a bucket mirrors one bucket or has sources, not both")]
+    MirrorWithSources,
+    /// A mirror or source that cannot be used.
+    #[error("source {name:?}: {problem}")]
+    #[non_exhaustive]
+    Source {
+        /// The source's name as given.
+        name: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A republish configuration that cannot be used.
+    #[error("republish: {problem}")]
+    #[non_exhaustive]
+    Republish {
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// `from_revision(0)`: revisions start at 1.
     #[error("watch: revisions start at 1")]
     RevisionZero,

@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::error::{ConfigProblem, Error, Result};
-use crate::kv::names::validate_bucket;
+use faststream_kv_subject::{Transform, check_subscribe_subject};
+
+use crate::kv::names::{validate_bucket, validate_key_filter};
+use crate::kv::{Placement, Republish, Source};
 
 /// What keeps a bucket, as [`Status::backing_store`] says.
 pub const BACKING_STORE: &str = "JetStream";
@@ -68,6 +71,17 @@ pub struct Config {
     /// Free-form labels kept with the bucket (server >= 2.10; keys starting with
     /// `_nats.` are the server's own and are not listed here).
     pub metadata: BTreeMap<String, String>,
+    /// Each write also published on another subject.
+    pub republish: Option<Republish>,
+    /// Where a cluster keeps the bucket (not on the memory broker, which is one node).
+    pub placement: Option<Placement>,
+    /// The bucket is a read-only copy of another: reads (and watches) are answered from
+    /// the copy, writes go to the origin and come back with the origin's revision.
+    /// Not with `sources`.
+    pub mirror: Option<Source>,
+    /// Buckets (or streams) whose writes are copied into this bucket as they happen,
+    /// next to its own writes (server >= 2.10 for keys and subject transforms).
+    pub sources: Vec<Source>,
 }
 
 impl Config {
@@ -79,8 +93,19 @@ impl Config {
         }
     }
 
-    /// Checks the configuration before it goes to a server.
-    pub(crate) fn validate(&self) -> Result<()> {
+    /// The configuration checked before it goes to a server, with source buckets named
+    /// as the server reports them (`KV_orders` becomes `orders`).
+    pub(crate) fn checked(mut self) -> Result<Self> {
+        self.validate()?;
+        for source in self.mirror.iter_mut().chain(&mut self.sources) {
+            if source.subject_transforms.is_empty() {
+                source.name = source.bucket_name().to_owned();
+            }
+        }
+        Ok(self)
+    }
+
+    fn validate(&self) -> Result<()> {
         validate_bucket(&self.bucket)?;
         if !(1..=MAX_HISTORY).contains(&self.history) {
             return Err(Error::InvalidConfig {
@@ -108,8 +133,87 @@ impl Config {
         if let Some(markers) = self.key_ttl_markers {
             super::ttl::whole_seconds(markers)?;
         }
+        if self.mirror.is_some() && !self.sources.is_empty() {
+            return Err(Error::InvalidConfig {
+                problem: ConfigProblem::MirrorWithSources,
+            });
+        }
+        for source in self.mirror.iter().chain(&self.sources) {
+            validate_source(source)?;
+            if source.subject_transforms.is_empty() && source.bucket_name() == self.bucket {
+                return Err(Error::InvalidConfig {
+                    problem: ConfigProblem::Source {
+                        name: source.name.clone(),
+                        problem: "a bucket cannot copy itself",
+                    },
+                });
+            }
+        }
+        if let Some(republish) = &self.republish {
+            validate_republish(republish)?;
+        }
         Ok(())
     }
+}
+
+fn validate_source(source: &Source) -> Result<()> {
+    let invalid = |problem| {
+        Err(Error::InvalidConfig {
+            problem: ConfigProblem::Source {
+                name: source.name.clone(),
+                problem,
+            },
+        })
+    };
+    let stream_name_ok = !source.name.is_empty()
+        && !source
+            .name
+            .contains(|c: char| c == '.' || c == '*' || c == '>' || c.is_whitespace());
+    if !stream_name_ok {
+        return invalid("not a stream or bucket name");
+    }
+    if source.subject_transforms.is_empty() && validate_bucket(source.bucket_name()).is_err() {
+        return invalid("not a bucket name (a stream needs subject_transforms)");
+    }
+    if source.keys.is_some() && !source.subject_transforms.is_empty() {
+        return invalid("keys and subject_transforms exclude each other");
+    }
+    if let Some(keys) = &source.keys
+        && validate_key_filter(keys).is_err()
+    {
+        return invalid("keys is not a key filter");
+    }
+    if source.start_revision == Some(0) {
+        return invalid("revisions start at 1");
+    }
+    let subjects_ok = source.subject_transforms.iter().all(|transform| {
+        check_subscribe_subject(&transform.source).is_ok()
+            && check_subscribe_subject(&transform.destination).is_ok()
+    });
+    if !subjects_ok {
+        return invalid("a subject transform's source or destination is not a subject");
+    }
+    for transform in &source.subject_transforms {
+        if let Err(problem) = Transform::new(&transform.source, &transform.destination) {
+            return invalid(problem);
+        }
+    }
+    Ok(())
+}
+
+fn validate_republish(republish: &Republish) -> Result<()> {
+    let problem = if check_subscribe_subject(&republish.source).is_err() {
+        "source is not a subject filter"
+    } else if check_subscribe_subject(&republish.destination).is_err() {
+        "destination is not a subject"
+    } else if let Err(problem) = Transform::new(&republish.source, &republish.destination) {
+        problem
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidConfig {
+        problem: ConfigProblem::Republish { problem },
+    })
 }
 
 impl Default for Config {
@@ -126,6 +230,10 @@ impl Default for Config {
             compression: false,
             key_ttl_markers: None,
             metadata: BTreeMap::new(),
+            republish: None,
+            placement: None,
+            mirror: None,
+            sources: Vec::new(),
         }
     }
 }

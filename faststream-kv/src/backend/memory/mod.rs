@@ -10,7 +10,7 @@ mod subscription;
 mod trie;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use async_nats::HeaderMap;
@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pending::PendingLimits;
 pub(crate) use connection::MemoryConnection;
-use kv::KvBuckets;
+use kv::{KvBuckets, Publish};
 pub use options::MemoryOptions;
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
@@ -52,15 +52,24 @@ struct Target {
 
 impl MemoryBroker {
     pub(crate) fn new(options: MemoryOptions) -> Self {
-        Self {
-            core: Arc::new(Core {
-                kv: KvBuckets::new(options.max_payload),
+        let core = Arc::new_cyclic(|core: &Weak<Core>| {
+            let core = core.clone();
+            // A bucket's republish: published like any message, lost like one when no
+            // one listens.
+            let publish: Publish = Arc::new(move |message| {
+                if let Some(core) = core.upgrade() {
+                    let _ = MemoryBroker { core }.publish(message);
+                }
+            });
+            Core {
+                kv: KvBuckets::new(options.max_payload, publish),
                 options,
                 subscriptions: RwLock::default(),
                 next_id: AtomicU64::default(),
                 round_robin: AtomicUsize::default(),
-            }),
-        }
+            }
+        });
+        Self { core }
     }
 
     /// Refuses a message larger than the broker's `max_payload`, as a server does.

@@ -13,8 +13,10 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use faststream_kv_subject::matches as filter_matches;
 use futures::StreamExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+
+use super::republish::{Publish, Republisher};
 
 use crate::error::{Error, Result};
 use crate::kv::store::{Events, Start, Write};
@@ -32,6 +34,8 @@ pub(crate) struct MemoryBucket {
     this: Weak<MemoryBucket>,
     /// The broker's `max_payload`: headers and value of a write together.
     max_payload: usize,
+    /// Publishes on the broker (the bucket's republish).
+    publish: Publish,
 }
 
 struct State {
@@ -43,6 +47,19 @@ struct State {
     by_key: HashMap<Arc<str>, VecDeque<u64>>,
     bytes: u64,
     watchers: Vec<Watcher>,
+    republisher: Option<Republisher>,
+    /// Held for the tasks that copy the bucket's mirror or sources in: dropped (the
+    /// bucket deleted or gone), they stop.
+    replication_guards: Vec<oneshot::Sender<()>>,
+}
+
+/// A revision about to be stored.
+struct Revision {
+    operation: Operation,
+    value: Bytes,
+    created: SystemTime,
+    /// Its own TTL, if it has one.
+    ttl: Option<Duration>,
 }
 
 /// A stored revision and the bytes the server would count for it.
@@ -62,20 +79,23 @@ struct Watcher {
 }
 
 impl MemoryBucket {
-    pub(crate) fn new(config: kv::Config, max_payload: usize) -> Arc<Self> {
+    pub(crate) fn new(config: kv::Config, max_payload: usize, publish: Publish) -> Arc<Self> {
         Arc::new_cyclic(|this| Self {
             this: this.clone(),
             max_payload,
             deleted: AtomicBool::new(false),
             name: config.bucket.as_str().into(),
             state: Mutex::new(State {
+                republisher: Republisher::new(&config, &publish),
                 config,
                 last_sequence: 0,
                 records: BTreeMap::new(),
                 by_key: HashMap::new(),
                 bytes: 0,
                 watchers: Vec::new(),
+                replication_guards: Vec::new(),
             }),
+            publish,
         })
     }
 
@@ -88,6 +108,7 @@ impl MemoryBucket {
     pub(super) fn reconfigure(&self, config: kv::Config) {
         let mut state = self.lock();
         let keep = usize::from(config.history.max(1));
+        state.republisher = Republisher::new(&config, &self.publish);
         state.config = config;
         let trimmed: Vec<u64> = state
             .by_key
@@ -108,6 +129,21 @@ impl MemoryBucket {
         // Under the lock, so that no write lands after it.
         self.deleted.store(true, Ordering::Release);
         state.watchers.clear();
+        state.replication_guards.clear();
+    }
+
+    /// A receiver that completes when the bucket is deleted or gone (for a task that
+    /// copies into it); `None` if it is deleted already.
+    pub(super) fn until_deleted(&self) -> Option<oneshot::Receiver<()>> {
+        let mut state = self.live().ok()?;
+        let (guard, deleted) = oneshot::channel();
+        state.replication_guards.push(guard);
+        Some(deleted)
+    }
+
+    /// The bucket, for a task that outlives this call.
+    pub(super) fn weak(&self) -> Weak<MemoryBucket> {
+        self.this.clone()
     }
 
     pub(super) fn is_deleted(&self) -> bool {
@@ -124,6 +160,12 @@ impl MemoryBucket {
 
     pub(super) fn name(&self) -> &Arc<str> {
         &self.name
+    }
+
+    /// The bucket this one mirrors, if it is a mirror.
+    pub(super) fn mirror_origin(&self) -> Option<String> {
+        let state = self.lock();
+        Some(state.config.mirror.as_ref()?.bucket_name().to_owned())
     }
 
     pub(super) fn max_value_size(&self) -> Option<usize> {
@@ -184,15 +226,67 @@ impl MemoryBucket {
         }
         let headers =
             wire::write_headers(write.operation, write.expected_revision, write.ttl_seconds);
-        let header_len = wire::headers_wire_len(&headers);
-        let message_size = header_len + write.value.len();
+        let revision = Revision {
+            operation: write.operation,
+            value: write.value,
+            created: SystemTime::now(),
+            ttl: write.ttl_seconds.map(Duration::from_secs),
+        };
+        self.store(&mut state, key, revision, wire::headers_wire_len(&headers))
+    }
+
+    /// Stores a copy of a revision of `origin`, which this bucket mirrors: under the
+    /// origin's revision number, which later mirrored revisions keep growing. An entry
+    /// at or below the bucket's last revision was copied already.
+    pub(super) fn store_mirrored(&self, entry: &Entry) -> Result<()> {
+        let mut state = self.live()?;
+        if entry.revision <= state.last_sequence {
+            return Ok(());
+        }
+        state.last_sequence = entry.revision - 1;
+        self.store_copy(&mut state, &entry.key, entry)
+    }
+
+    /// Stores a copy of a revision of a source bucket under `key`, as the next revision.
+    pub(super) fn store_sourced(&self, key: &str, entry: &Entry) -> Result<()> {
+        let mut state = self.live()?;
+        self.store_copy(&mut state, key, entry)
+    }
+
+    fn store_copy(
+        &self,
+        state: &mut MutexGuard<'_, State>,
+        key: &str,
+        entry: &Entry,
+    ) -> Result<()> {
+        let headers = wire::write_headers(entry.operation, None, None);
+        let revision = Revision {
+            operation: entry.operation,
+            value: entry.value.clone(),
+            created: entry.created,
+            ttl: None,
+        };
+        self.store(state, key, revision, wire::headers_wire_len(&headers))
+            .map(drop)
+    }
+
+    /// Stores `revision` of `key` with a header block of `header_len` bytes, if the
+    /// broker's `max_payload` and the bucket's `max_bytes` allow it.
+    fn store(
+        &self,
+        state: &mut MutexGuard<'_, State>,
+        key: &str,
+        revision: Revision,
+        header_len: usize,
+    ) -> Result<u64> {
+        let message_size = header_len + revision.value.len();
         if message_size > self.max_payload {
             return Err(Error::PayloadTooLarge {
                 size: message_size,
                 max: self.max_payload,
             });
         }
-        let size = state.stored_size(&self.name, key, header_len, &write.value);
+        let size = state.stored_size(&self.name, key, header_len, &revision.value);
         if let Some(max) = state.config.max_bytes
             && state.bytes + size > max
         {
@@ -204,9 +298,9 @@ impl MemoryBucket {
             .by_key
             .get_key_value(key)
             .map_or_else(|| key.into(), |(key, _)| Arc::clone(key));
-        let ttl = write.ttl_seconds.map(Duration::from_secs);
-        let sequence = state.append(&self.name, key, write.operation, write.value, size);
-        self.expire_later(&state, sequence, ttl);
+        let ttl = revision.ttl;
+        let sequence = state.append(&self.name, key, revision, size);
+        self.expire_later(state, sequence, ttl);
         Ok(sequence)
     }
 
@@ -272,13 +366,13 @@ impl MemoryBucket {
                 wire::headers_wire_len(&headers),
                 &[],
             );
-            let marker = state.append(
-                &self.name,
-                expired.key,
-                Operation::Purge,
-                Bytes::new(),
-                size,
-            );
+            let revision = Revision {
+                operation: Operation::Purge,
+                value: Bytes::new(),
+                created: SystemTime::now(),
+                ttl: None,
+            };
+            let marker = state.append(&self.name, expired.key, revision, size);
             self.expire_later(&state, marker, Some(marker_ttl));
         }
     }
@@ -374,27 +468,25 @@ impl State {
     }
 
     /// Stores a new revision of `size` bytes, applies history depth or purge rollup,
-    /// tells watchers.
-    fn append(
-        &mut self,
-        bucket: &Arc<str>,
-        key: Arc<str>,
-        operation: Operation,
-        value: Bytes,
-        size: u64,
-    ) -> u64 {
+    /// tells watchers and republishes it.
+    fn append(&mut self, bucket: &Arc<str>, key: Arc<str>, revision: Revision, size: u64) -> u64 {
+        let previous = self.last_sequence;
         self.last_sequence += 1;
         let sequence = self.last_sequence;
+        let operation = revision.operation;
         let entry = Entry {
             bucket: Arc::clone(bucket),
             key: Arc::clone(&key),
-            value,
+            value: revision.value,
             revision: sequence,
             delta: 0,
-            created: SystemTime::now(),
+            created: revision.created,
             operation,
         };
         self.bytes += size;
+        if let Some(republisher) = &self.republisher {
+            republisher.stored(&entry, previous);
+        }
         self.watchers.retain(|watcher| {
             if sequence < watcher.from
                 || !watcher

@@ -8,7 +8,7 @@ use futures::future::{BoxFuture, ready};
 
 use super::{MemoryBucket, Registry};
 use crate::backend_kind::BackendKind;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kv::store::{Events, Start, Store, Write};
 use crate::kv::{Entry, Status};
 
@@ -46,6 +46,19 @@ impl ConnectionBucket {
         }
         Arc::clone(&current)
     }
+
+    /// Where writes go: the bucket, or the origin of a mirror (whose copy comes back).
+    fn written(&self) -> Result<Arc<MemoryBucket>> {
+        let bucket = self.bucket();
+        let Some(origin) = bucket.mirror_origin() else {
+            return Ok(bucket);
+        };
+        let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        match registry.get(&origin) {
+            Some(origin) => Ok(Arc::clone(origin)),
+            None => Err(Error::BucketNotFound { bucket: origin }),
+        }
+    }
 }
 
 impl Store for ConnectionBucket {
@@ -70,7 +83,10 @@ impl Store for ConnectionBucket {
     }
 
     fn write<'a>(&'a self, key: &'a str, write: Write) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(ready(self.bucket().append_write(key, write)))
+        let written = self
+            .written()
+            .and_then(|bucket| bucket.append_write(key, write));
+        Box::pin(ready(written))
     }
 
     fn purge_revisions<'a>(&'a self, key: &'a str, keep: u64) -> BoxFuture<'a, Result<()>> {

@@ -3,6 +3,8 @@
 
 mod bucket;
 mod connection_bucket;
+mod replication;
+mod republish;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,6 +16,7 @@ use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
 use crate::kv;
 use crate::kv::store::Store;
+pub(crate) use republish::Publish;
 
 /// Refuses what one node cannot keep: replicas.
 fn one_node(config: &kv::Config) -> Result<()> {
@@ -29,22 +32,28 @@ fn one_node(config: &kv::Config) -> Result<()> {
     Ok(())
 }
 
-/// The buckets of one memory broker, by name; shared with the handles, which look a
-/// bucket up again once it was deleted.
-type Registry = Arc<Mutex<BTreeMap<String, Arc<MemoryBucket>>>>;
+/// The buckets of one memory broker, by name.
+type Buckets = Mutex<BTreeMap<String, Arc<MemoryBucket>>>;
+
+/// The buckets, shared with the handles, which look a bucket up again once it was
+/// deleted, and with the tasks that copy sources.
+type Registry = Arc<Buckets>;
 
 /// The buckets of one memory broker.
 pub(crate) struct KvBuckets {
     buckets: Registry,
     /// The broker's `max_payload`, which every write keeps.
     max_payload: usize,
+    /// Publishes on the broker, for republishing buckets.
+    publish: Publish,
 }
 
 impl KvBuckets {
-    pub(crate) fn new(max_payload: usize) -> Self {
+    pub(crate) fn new(max_payload: usize, publish: Publish) -> Self {
         Self {
             buckets: Registry::default(),
             max_payload,
+            publish,
         }
     }
 
@@ -52,6 +61,7 @@ impl KvBuckets {
     /// JetStream does), with another configuration fails.
     pub(crate) fn create(&self, config: &kv::Config, connection: u64) -> Result<Arc<dyn Store>> {
         one_node(config)?;
+        replication::check(config)?;
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(existing) = buckets.get(&config.bucket) {
             if existing.config() == *config {
@@ -61,13 +71,14 @@ impl KvBuckets {
                 bucket: config.bucket.clone(),
             });
         }
-        let bucket = MemoryBucket::new(config.clone(), self.max_payload);
+        let bucket = MemoryBucket::new(config.clone(), self.max_payload, Arc::clone(&self.publish));
         buckets.insert(config.bucket.clone(), Arc::clone(&bucket));
+        replication::start(&bucket, &self.buckets);
         Ok(ConnectionBucket::store(&bucket, &self.buckets, connection))
     }
 
     /// Changes an existing bucket's configuration; its data stays (trimmed to a lower
-    /// `history`).
+    /// `history`). Its mirror and sources stay as they are.
     pub(crate) fn update(&self, config: &kv::Config, connection: u64) -> Result<Arc<dyn Store>> {
         one_node(config)?;
         let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -76,6 +87,13 @@ impl KvBuckets {
                 bucket: config.bucket.clone(),
             });
         };
+        let current = bucket.config();
+        if current.mirror != config.mirror || current.sources != config.sources {
+            return Err(Error::Unsupported {
+                backend: BackendKind::Memory,
+                what: "changing a bucket's mirror or sources".to_owned(),
+            });
+        }
         bucket.reconfigure(config.clone());
         Ok(ConnectionBucket::store(bucket, &self.buckets, connection))
     }

@@ -26,7 +26,10 @@ pub(crate) async fn bind(
 ) -> Result<NatsBucket> {
     let context = bounded_context(client, bound);
     match context.get_key_value(bucket).await {
-        Ok(store) => Ok(NatsBucket::new(store, context, client.clone(), bound)),
+        Ok(store) => {
+            let store = store_of(bucket, store.stream);
+            Ok(NatsBucket::new(store, context, client.clone(), bound))
+        }
         Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound {
             bucket: bucket.to_owned(),
         }),
@@ -70,15 +73,38 @@ pub(crate) async fn create(
         }
         Err(error) => return Err(nats_error(NatsOperation::KvCreate, error)),
     };
-    let store = NatsStore {
-        name: config.bucket.clone(),
+    let store = store_of(&config.bucket, stream);
+    Ok(NatsBucket::new(store, context, client.clone(), bound))
+}
+
+/// Bucket `bucket` on its stream. A mirror holds its origin's subjects, so it is read
+/// with the origin's prefix (nats.go reads a mirror in the same domain with its own,
+/// and finds nothing), and written to through the origin: directly, or through the
+/// origin domain's API prefix.
+fn store_of(bucket: &str, stream: jetstream::stream::Stream) -> NatsStore {
+    let own = format!("$KV.{bucket}.");
+    let (prefix, put_prefix) = match &stream.cached_info().config.mirror {
+        Some(mirror) => {
+            let origin = mirror.name.strip_prefix("KV_").unwrap_or(&mirror.name);
+            let prefix = format!("$KV.{origin}.");
+            let put_prefix = match &mirror.external {
+                Some(external) if !external.api_prefix.is_empty() => {
+                    format!("{}.{prefix}", external.api_prefix)
+                }
+                _ => prefix.clone(),
+            };
+            (prefix, Some(put_prefix))
+        }
+        None => (own, None),
+    };
+    NatsStore {
+        name: bucket.to_owned(),
         stream_name: stream.cached_info().config.name.clone(),
-        prefix: format!("$KV.{}.", config.bucket),
-        put_prefix: None,
+        prefix,
+        put_prefix,
         use_jetstream_prefix: false,
         stream,
-    };
-    Ok(NatsBucket::new(store, context, client.clone(), bound))
+    }
 }
 
 /// A create that found a stream of the bucket's name with another stream

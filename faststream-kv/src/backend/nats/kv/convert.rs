@@ -8,6 +8,7 @@ use async_nats::jetstream::stream::{Compression, Info, StorageType};
 use async_nats::{HeaderMap, HeaderValue};
 
 use super::stream_config::{max_value_size, user_metadata};
+use super::stream_sources;
 use crate::kv::{self, Entry, Operation, Storage};
 use crate::wire;
 
@@ -48,6 +49,7 @@ pub(super) fn entry_from_nats(bucket: &Arc<str>, entry: nats_kv::Entry) -> Entry
 pub(super) fn status_from_info(bucket: &str, info: &Info) -> kv::Status {
     let stream = &info.config;
     let positive = |value: i64| u64::try_from(value).ok().filter(|value| *value > 0);
+    let replication = stream_sources::read(bucket, stream);
     kv::Status {
         backing_store: kv::BACKING_STORE,
         config: kv::Config {
@@ -68,6 +70,10 @@ pub(super) fn status_from_info(bucket: &str, info: &Info) -> kv::Status {
                 .filter(|_| stream.allow_message_ttl)
                 .or_else(|| stream.allow_message_ttl.then_some(Duration::ZERO)),
             metadata: user_metadata(&stream.metadata),
+            republish: replication.republish,
+            placement: replication.placement,
+            mirror: replication.mirror,
+            sources: replication.sources,
         },
         values: info.state.messages,
         bytes: info.state.bytes,

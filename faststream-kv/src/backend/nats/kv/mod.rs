@@ -8,6 +8,7 @@ mod admin;
 mod convert;
 mod initial;
 mod stream_config;
+mod stream_sources;
 mod watch;
 
 use std::sync::Arc;

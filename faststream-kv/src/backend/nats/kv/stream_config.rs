@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::stream::{self, Compression, DiscardPolicy, StorageType};
 
+use super::stream_sources;
 use crate::kv::{self, Storage};
 
 /// Room for the headers of any write of ours (operation, rollup, expected revision,
@@ -38,7 +39,7 @@ pub(super) fn stream_config(config: &kv::Config) -> stream::Config {
         None => -1,
     };
     let max_age = config.max_age.unwrap_or_default();
-    stream::Config {
+    let mut stream = stream::Config {
         name: format!("KV_{}", config.bucket),
         description: Some(config.description.clone()).filter(|text| !text.is_empty()),
         subjects: vec![format!("$KV.{}.>", config.bucket)],
@@ -67,7 +68,9 @@ pub(super) fn stream_config(config: &kv::Config) -> stream::Config {
         subject_delete_marker_ttl: config.key_ttl_markers,
         metadata,
         ..stream::Config::default()
-    }
+    };
+    stream_sources::write(config, &mut stream);
+    stream
 }
 
 /// The metadata the bucket's user set: without ours and the server's (`_nats.*`).
