@@ -161,6 +161,8 @@ async fn subscriptions_exist_on_the_server_once_the_app_started() -> Result<(), 
     requester.close().await
 }
 
+/// nats.go's `TestKeyValueBindStore`: a stream named `KV_<name>` that keeps no value per
+/// subject is no bucket (nats.go's `ErrBadBucket`).
 #[tokio::test]
 async fn a_stream_named_like_a_bucket_that_is_none_is_a_typed_error() -> Result<(), Error> {
     let server = NatsServer::start()?;
@@ -351,4 +353,197 @@ async fn streams_are_sources_through_subject_transforms() -> Result<(), Error> {
     }
     assert_eq!(sourced.status().await?.config.sources, sources);
     broker.close().await
+}
+
+/// Buckets reached through a JetStream domain's API (`$JS.<domain>.API`), as nats.go's
+/// `NewWithDomain`: created, written (through the domain's prefix), read, watched,
+/// listed and deleted; a client on the local API sees the same bucket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buckets_are_reached_through_a_jetstream_domain() -> Result<(), Error> {
+    let server = NatsServer::builder()
+        .config("jetstream { domain: hub }")
+        .start()?;
+    let hub = Broker::nats(server.connect_options().jetstream_domain("hub"));
+    let kv = hub.create_key_value(kv::Config::new("TEST")).await?;
+    let revision = kv.put("name", "derek").await?;
+    let mut watch = kv.watch("name").await?;
+    assert!(matches!(
+        watch.next().await,
+        Some(Ok(WatchEvent::Entry(entry))) if entry.revision() == revision
+    ));
+    let local = server.broker().key_value("TEST").await?;
+    assert_eq!(
+        local.get("name").await?.map(|entry| entry.value().clone()),
+        Some("derek".into())
+    );
+    assert_eq!(hub.key_value_buckets().await?.len(), 1);
+    hub.delete_key_value("TEST").await?;
+    assert!(matches!(
+        local.get("name").await,
+        Err(Error::BucketNotFound { .. })
+    ));
+    hub.close().await
+}
+
+/// A port nothing listens on now (the server binds it a moment later).
+fn free_port() -> Result<u16, Error> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|error| Error::io("finding a free port", error))?;
+    listener
+        .local_addr()
+        .map(|address| address.port())
+        .map_err(|error| Error::io("finding a free port", error))
+}
+
+/// The value of `key` in `kv` once it is `expected` (`None`: deleted).
+async fn becomes(kv: &kv::KeyValue, key: &str, expected: Option<&str>) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let value = kv
+            .get(key)
+            .await
+            .ok()
+            .flatten()
+            .map(|entry| entry.value().clone());
+        if value.as_deref() == expected.map(str::as_bytes) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{key} never became {expected:?}, is {value:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// nats.go's `TestKeyValueMirrorCrossDomains`: a hub and a leaf node with JetStream
+/// domains of their own; the leaf's bucket mirrors the hub's, answers reads (also once
+/// the hub is gone), writes through to the hub, and the hub's bucket is reached from
+/// the leaf through the hub's domain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mirror_in_a_leaf_domain_follows_its_origin_in_the_hub() -> Result<(), Error> {
+    use faststream_kv::kv::Source;
+
+    let leaf_port = free_port()?;
+    let mut hub_server = NatsServer::builder()
+        .config(format!(
+            "jetstream {{ domain: HUB }}\nleafnodes {{ listen: \"127.0.0.1:{leaf_port}\" }}"
+        ))
+        .start()?;
+    let leaf_server = NatsServer::builder()
+        .config(format!(
+            "jetstream {{ domain: LEAF }}\nleafnodes {{ remotes: [{{ url: \"nats-leaf://127.0.0.1:{leaf_port}\" }}] }}"
+        ))
+        .start()?;
+    let hub = hub_server.broker();
+    let origin = hub.create_key_value(kv::Config::new("TEST")).await?;
+    origin.put("name", "derek").await?;
+    origin.put("age", "22").await?;
+    origin.put("v", "v").await?;
+    origin.delete("v").await?;
+
+    let leaf = leaf_server.broker();
+    let config = kv::Config {
+        mirror: Some(Source {
+            domain: Some("HUB".to_owned()),
+            ..Source::bucket("TEST")
+        }),
+        ..kv::Config::new("MIRROR")
+    };
+    // The leaf node may still be connecting: the mirror starts once it is.
+    let mirror = leaf.create_key_value(config.clone()).await?;
+    assert_eq!(mirror.status().await?.config.mirror, config.mirror);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while mirror.status().await?.values != 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the mirror never synced"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    mirror.put("name", "rip").await?;
+    mirror.put("v", "vv").await?;
+    becomes(&origin, "v", Some("vv")).await;
+    mirror.delete("v").await?;
+    becomes(&origin, "v", None).await;
+    becomes(&origin, "name", Some("rip")).await;
+    let mut watch = mirror.watch_all().await?;
+    assert!(matches!(watch.next().await, Some(Ok(WatchEvent::Entry(_)))));
+
+    // The hub's bucket itself, from the leaf node, through the hub's domain.
+    let through_leaf = Broker::nats(leaf_server.connect_options().jetstream_domain("HUB"));
+    let remote = through_leaf.key_value("TEST").await?;
+    remote.put("name", "ivan").await?;
+    becomes(&mirror, "name", Some("ivan")).await;
+    remote.put("v", "vv").await?;
+    becomes(&mirror, "v", Some("vv")).await;
+    remote.delete("v").await?;
+    becomes(&mirror, "v", None).await;
+
+    hub_server.kill();
+    becomes(&mirror, "name", Some("ivan")).await;
+    leaf.close().await
+}
+
+/// Buckets of another account, reached through the JetStream API it exports and this
+/// account imports under a prefix (nats.go's `NewWithAPIPrefix`); writes go through the
+/// prefix too, so the exporter exports `$KV.>` under the same prefix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buckets_of_another_account_are_reached_through_an_api_prefix() -> Result<(), Error> {
+    let server = NatsServer::builder()
+        .config(
+            r#"accounts {
+  A: { jetstream: enabled, users: [{ user: a, password: a }],
+       exports: [{ service: "$JS.API.>" }, { service: "$KV.>" }, { stream: "_INBOX.>" }] }
+  B: { users: [{ user: b, password: b }],
+       imports: [{ service: { account: A, subject: "$JS.API.>" }, to: "JS.A.API.>" },
+                 { service: { account: A, subject: "$KV.>" }, to: "JS.A.API.$KV.>" },
+                 { stream: { account: A, subject: "_INBOX.>" } }] }
+}"#,
+        )
+        .start()?;
+    let owner = Broker::nats(server.connect_options().user_and_password("a", "a"));
+    let own = owner.create_key_value(kv::Config::new("TEST")).await?;
+    own.put("name", "derek").await?;
+    let guest = Broker::nats(
+        server
+            .connect_options()
+            .user_and_password("b", "b")
+            .jetstream_api_prefix("JS.A.API"),
+    );
+    let shared = guest.key_value("TEST").await?;
+    assert_eq!(
+        shared.get("name").await?.map(|entry| entry.value().clone()),
+        Some("derek".into())
+    );
+    let revision = shared.put("name", "ivan").await?;
+    assert_eq!(
+        own.get("name").await?.map(|entry| entry.revision()),
+        Some(revision)
+    );
+    assert_eq!(shared.status().await?.last_revision, revision);
+    // Watches: the consumer in the other account delivers to this one's inbox.
+    let mut watch = shared.watch("name").await?;
+    assert!(matches!(
+        tokio::time::timeout(Duration::from_secs(5), watch.next()).await,
+        Ok(Some(Ok(WatchEvent::Entry(entry)))) if entry.revision() == revision
+    ));
+    guest.close().await?;
+    owner.close().await
+}
+
+#[tokio::test]
+async fn a_jetstream_domain_is_one_token() -> Result<(), Error> {
+    let server = NatsServer::start()?;
+    for options in [
+        server.connect_options().jetstream_domain("a.b"),
+        server.connect_options().jetstream_domain(""),
+        server.connect_options().jetstream_api_prefix("JS.*.API"),
+    ] {
+        match Broker::nats(options).connect().await {
+            Err(Error::Connect { source, .. }) => assert!(source.to_string().contains("JetStream")),
+            other => panic!("expected Error::Connect, got {other:?}"),
+        }
+    }
+    Ok(())
 }

@@ -72,6 +72,7 @@ pub struct NatsServerBuilder {
     user: Option<(String, String)>,
     token: Option<String>,
     arguments: Vec<String>,
+    config: Vec<String>,
 }
 
 impl fmt::Debug for NatsServerBuilder {
@@ -85,6 +86,7 @@ impl fmt::Debug for NatsServerBuilder {
             .field("password", &redacted(self.user.is_some()))
             .field("token", &redacted(self.token.is_some()))
             .field("arguments", &self.arguments.len())
+            .field("config", &self.config.len())
             .finish()
     }
 }
@@ -124,6 +126,14 @@ impl NatsServerBuilder {
     /// Passes an extra command-line argument to `nats-server`.
     pub fn argument(mut self, argument: impl Into<String>) -> Self {
         self.arguments.push(argument.into());
+        self
+    }
+
+    /// Adds to the server's configuration file what has no command-line flag, e.g.
+    /// `jetstream { domain: hub }` or a `leafnodes { ... }` block. The command line
+    /// (port, store directory, credentials) still takes precedence.
+    pub fn config(mut self, text: impl Into<String>) -> Self {
+        self.config.push(text.into());
         self
     }
 
@@ -281,6 +291,12 @@ fn spawn(builder: &NatsServerBuilder, dirs: &Dirs, ports: Option<Ports>) -> Resu
     }
     if let Some(token) = &builder.token {
         command.args(["--auth", token]);
+    }
+    if !builder.config.is_empty() {
+        let path = dirs.ports.path().join("nats-server.conf");
+        std::fs::write(&path, builder.config.join("\n"))
+            .map_err(|error| Error::io("writing the nats-server configuration", error))?;
+        command.arg("-c").arg(path);
     }
     command.args(&builder.arguments);
     let mut child = command.spawn().map_err(|error| {

@@ -4,12 +4,14 @@
 //! that never connects.
 
 use async_nats::{ConnectErrorKind, ServerAddr};
+use faststream_kv_subject::{SEPARATOR, check_publish_subject};
 
 use std::time::Duration;
 
 use super::connection::{Bounds, NatsConnection};
 use super::events::EventTranslator;
-use super::options::{Auth, ConnectOptions};
+use super::jetstream::LOCAL_PREFIX;
+use super::options::{Auth, ConnectOptions, JetStreamApi};
 use crate::backend::events::Events;
 use crate::error::{BoxError, Error, Result};
 
@@ -21,10 +23,37 @@ impl ConnectOptions {
             publish: self.publish_timeout,
             close: self.close_timeout,
         };
+        let jetstream_prefix = self.jetstream_prefix()?;
         let client = self
             .connect_client(EventTranslator::new(events.clone()))
             .await?;
-        Ok(NatsConnection::new(client, bounds, events.clone()))
+        Ok(NatsConnection::new(
+            client,
+            bounds,
+            events.clone(),
+            &jetstream_prefix,
+        ))
+    }
+
+    /// The JetStream API prefix the options ask for, checked.
+    fn jetstream_prefix(&self) -> Result<String> {
+        match &self.jetstream {
+            JetStreamApi::Local => Ok(LOCAL_PREFIX.to_owned()),
+            JetStreamApi::Domain(domain) => {
+                if check_publish_subject(domain).is_err() || domain.contains(SEPARATOR) {
+                    return Err(invalid_connect_options(
+                        "a JetStream domain is one subject token",
+                    ));
+                }
+                Ok(format!("$JS.{domain}.API"))
+            }
+            JetStreamApi::Prefix(prefix) => match check_publish_subject(prefix) {
+                Ok(()) => Ok(prefix.clone()),
+                Err(_) => Err(invalid_connect_options(
+                    "a JetStream API prefix is a subject without wildcards",
+                )),
+            },
+        }
     }
 
     async fn connect_client(&self, events: EventTranslator) -> Result<async_nats::Client> {

@@ -12,6 +12,7 @@ use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
+use super::jetstream::JetStream;
 use super::subscription::NatsSubscription;
 use super::{core, kv};
 use crate::backend::events::Events;
@@ -40,6 +41,9 @@ pub(crate) struct NatsConnection {
     bounds: Bounds,
     /// Where its subscriptions report their drops.
     events: Events,
+    /// Its buckets' (and streams') API; a JetStream context is large, the connection
+    /// is cloned often.
+    jetstream: Arc<JetStream>,
 }
 
 /// `work`, or [`Error::Unavailable`] once `after` has passed. Work that is done when
@@ -65,8 +69,19 @@ pub(crate) async fn bounded<T>(
 }
 
 impl NatsConnection {
-    pub(crate) fn new(client: async_nats::Client, bounds: Bounds, events: Events) -> Self {
+    /// A connection reaching JetStream at `jetstream_prefix`.
+    pub(crate) fn new(
+        client: async_nats::Client,
+        bounds: Bounds,
+        events: Events,
+        jetstream_prefix: &str,
+    ) -> Self {
         Self {
+            jetstream: Arc::new(JetStream::new(
+                client.clone(),
+                jetstream_prefix,
+                bounds.request,
+            )),
             client,
             bounds,
             events,
@@ -165,30 +180,30 @@ impl NatsConnection {
     }
 
     pub(crate) async fn bind_bucket(&self, bucket: &str) -> Result<Arc<dyn Store>> {
-        let bind = kv::bind(&self.client, bucket, self.bounds.request);
+        let bind = kv::bind(&self.jetstream, bucket);
         let bucket = bounded(NatsOperation::KvBind, self.bounds.request, false, bind).await?;
         Ok(Arc::new(bucket))
     }
 
     pub(crate) async fn create_bucket(&self, config: &Config) -> Result<Arc<dyn Store>> {
-        let create = kv::create(&self.client, config, self.bounds.request);
+        let create = kv::create(&self.jetstream, config);
         let bucket = bounded(NatsOperation::KvCreate, self.bounds.request, true, create).await?;
         Ok(Arc::new(bucket))
     }
 
     pub(crate) async fn update_bucket(&self, config: &Config) -> Result<Arc<dyn Store>> {
-        let update = kv::update(&self.client, config, self.bounds.request);
+        let update = kv::update(&self.jetstream, config);
         let bucket = bounded(NatsOperation::KvUpdate, self.bounds.request, true, update).await?;
         Ok(Arc::new(bucket))
     }
 
     pub(crate) async fn delete_bucket(&self, bucket: &str) -> Result<()> {
-        let delete = kv::delete(&self.client, bucket);
+        let delete = kv::delete(&self.jetstream, bucket);
         bounded(NatsOperation::KvDelete, self.bounds.request, true, delete).await
     }
 
     pub(crate) fn bucket_statuses(&self) -> BoxStream<'static, Result<Status>> {
-        kv::statuses(&self.client, self.bounds.request)
+        kv::statuses(&self.jetstream)
     }
 }
 

@@ -6,6 +6,7 @@ mod connection;
 mod core;
 mod error;
 mod events;
+mod jetstream;
 mod kv;
 mod options;
 mod ordered_consumer;

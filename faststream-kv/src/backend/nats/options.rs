@@ -33,6 +33,19 @@ pub struct ConnectOptions {
     pub(super) subscription_capacity: usize,
     pub(super) ping_interval: Option<Duration>,
     pub(super) retry_on_initial_connect: bool,
+    pub(super) jetstream: JetStreamApi,
+}
+
+/// Which JetStream API the connection's streams and buckets are reached through.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) enum JetStreamApi {
+    /// The account's own, `$JS.API`.
+    #[default]
+    Local,
+    /// A domain's, `$JS.<domain>.API` (a leaf node's or a hub's JetStream).
+    Domain(String),
+    /// An API imported from another account under this prefix.
+    Prefix(String),
 }
 
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -91,6 +104,7 @@ impl ConnectOptions {
             subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
             ping_interval: None,
             retry_on_initial_connect: false,
+            jetstream: JetStreamApi::Local,
         }
     }
 
@@ -224,6 +238,30 @@ impl ConnectOptions {
         self
     }
 
+    /// Reaches JetStream (buckets, and what is made of streams) in this domain, as
+    /// nats.go's `jetstream.NewWithDomain`: API calls go to `$JS.<domain>.API`, writes to
+    /// a bucket are prefixed with it. Replaces an [API prefix](Self::jetstream_api_prefix).
+    ///
+    /// Checked at connect time: a domain is one subject token.
+    pub fn jetstream_domain(mut self, domain: impl Into<String>) -> Self {
+        self.jetstream = JetStreamApi::Domain(domain.into());
+        self
+    }
+
+    /// Reaches JetStream through an API another account exports, imported under
+    /// `prefix` (e.g. `JS.orders.API`), as nats.go's `jetstream.NewWithAPIPrefix`.
+    /// Writes to a bucket are published under the prefix too
+    /// (`<prefix>.$KV.<bucket>.<key>`), so the exporting account also exports `$KV.>`,
+    /// imported as `<prefix>.$KV.>`; watches need its `_INBOX.>` as a stream. Replaces a
+    /// [domain](Self::jetstream_domain).
+    ///
+    /// Checked at connect time: a prefix is a subject without wildcards.
+    pub fn jetstream_api_prefix(mut self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        self.jetstream = JetStreamApi::Prefix(prefix.trim_end_matches('.').to_owned());
+        self
+    }
+
     /// The server URLs.
     pub fn servers(&self) -> &[String] {
         &self.servers
@@ -280,6 +318,7 @@ impl fmt::Debug for ConnectOptions {
             .field("reconnect_delay", &self.reconnect_delay)
             .field("client_capacity", &self.client_capacity)
             .field("subscription_capacity", &self.subscription_capacity)
+            .field("jetstream", &self.jetstream)
             .finish()
     }
 }

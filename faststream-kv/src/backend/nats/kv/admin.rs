@@ -1,7 +1,5 @@
 //! Bucket management on a NATS server: bind, create, delete, list.
 
-use std::time::Duration;
-
 use async_nats::jetstream::context::{KeyValueErrorKind, UpdateStreamErrorKind};
 use async_nats::jetstream::kv::Store as NatsStore;
 use async_nats::jetstream::stream::DiscardPolicy;
@@ -14,22 +12,18 @@ use super::NatsBucket;
 use super::convert::status_from_info;
 use super::stream_config::stream_config;
 use crate::backend::nats::error::{is_stream_not_found, jetstream_code, nats_error};
+use crate::backend::nats::jetstream::JetStream;
 use crate::backend_kind::BackendKind;
 use crate::error::{Error, NatsOperation, Result};
 use crate::kv;
 
-/// Binds `bucket`, whose calls then end within `bound`.
-pub(crate) async fn bind(
-    client: &async_nats::Client,
-    bucket: &str,
-    bound: Duration,
-) -> Result<NatsBucket> {
-    let context = bounded_context(client, bound);
-    match context.get_key_value(bucket).await {
-        Ok(store) => {
-            let store = store_of(bucket, store.stream);
-            Ok(NatsBucket::new(store, context, client.clone(), bound))
-        }
+/// Binds `bucket`, whose calls then end within the bound of `jetstream`.
+pub(crate) async fn bind(jetstream: &JetStream, bucket: &str) -> Result<NatsBucket> {
+    match jetstream.context().get_key_value(bucket).await {
+        Ok(store) => Ok(NatsBucket::new(
+            store_of(jetstream, bucket, store.stream),
+            jetstream,
+        )),
         Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound {
             bucket: bucket.to_owned(),
         }),
@@ -43,15 +37,11 @@ pub(crate) async fn bind(
     }
 }
 
-/// Creates a bucket, whose calls then end within `bound`. The stream is configured
-/// here rather than by async-nats, for room in its message-size limit (see
-/// [`stream_config`](super::stream_config)).
-pub(crate) async fn create(
-    client: &async_nats::Client,
-    config: &kv::Config,
-    bound: Duration,
-) -> Result<NatsBucket> {
-    let context = bounded_context(client, bound);
+/// Creates a bucket, whose calls then end within the bound of `jetstream`. The stream
+/// is configured here rather than by async-nats, for room in its message-size limit
+/// (see [`stream_config`](super::stream_config)).
+pub(crate) async fn create(jetstream: &JetStream, config: &kv::Config) -> Result<NatsBucket> {
+    let context = jetstream.context();
     if config.key_ttl_markers.is_some() {
         let account = context
             .query_account()
@@ -69,40 +59,44 @@ pub(crate) async fn create(
     let stream = match context.create_stream(stream_config(config)).await {
         Ok(stream) => stream,
         Err(error) if jetstream_code(&error) == Some(ErrorCode::STREAM_NAME_EXIST) => {
-            return existing(client, &context, config, bound).await;
+            return existing(jetstream, config).await;
         }
         Err(error) => return Err(nats_error(NatsOperation::KvCreate, error)),
     };
-    let store = store_of(&config.bucket, stream);
-    Ok(NatsBucket::new(store, context, client.clone(), bound))
+    Ok(NatsBucket::new(
+        store_of(jetstream, &config.bucket, stream),
+        jetstream,
+    ))
 }
 
-/// Bucket `bucket` on its stream. A mirror holds its origin's subjects, so it is read
-/// with the origin's prefix (nats.go reads a mirror in the same domain with its own,
-/// and finds nothing), and written to through the origin: directly, or through the
-/// origin domain's API prefix.
-fn store_of(bucket: &str, stream: jetstream::stream::Stream) -> NatsStore {
-    let own = format!("$KV.{bucket}.");
+/// Bucket `bucket` on its stream, as nats.go maps one. Reached through another domain's
+/// or account's API, it is written to through that API's prefix. A mirror holds its
+/// origin's subjects, so it is read with the origin's prefix (nats.go reads a mirror in
+/// the same domain with its own, and finds nothing), and written to through the origin:
+/// directly, or through the origin domain's API prefix.
+fn store_of(jetstream: &JetStream, bucket: &str, stream: jetstream::stream::Stream) -> NatsStore {
+    let mut use_jetstream_prefix = jetstream.write_prefix().is_some();
     let (prefix, put_prefix) = match &stream.cached_info().config.mirror {
         Some(mirror) => {
             let origin = mirror.name.strip_prefix("KV_").unwrap_or(&mirror.name);
             let prefix = format!("$KV.{origin}.");
             let put_prefix = match &mirror.external {
                 Some(external) if !external.api_prefix.is_empty() => {
+                    use_jetstream_prefix = false;
                     format!("{}.{prefix}", external.api_prefix)
                 }
                 _ => prefix.clone(),
             };
             (prefix, Some(put_prefix))
         }
-        None => (own, None),
+        None => (format!("$KV.{bucket}."), None),
     };
     NatsStore {
         name: bucket.to_owned(),
         stream_name: stream.cached_info().config.name.clone(),
         prefix,
         put_prefix,
-        use_jetstream_prefix: false,
+        use_jetstream_prefix,
         stream,
     }
 }
@@ -111,12 +105,8 @@ fn store_of(bucket: &str, stream: jetstream::stream::Stream) -> NatsStore {
 /// configuration: the bucket, if its configuration is the one asked for (made by
 /// another client, or by an older server or client whose buckets ADR-8 repairs: discard
 /// old instead of new, no direct get); otherwise [`Error::BucketExists`].
-async fn existing(
-    client: &async_nats::Client,
-    context: &jetstream::Context,
-    config: &kv::Config,
-    bound: Duration,
-) -> Result<NatsBucket> {
+async fn existing(jetstream: &JetStream, config: &kv::Config) -> Result<NatsBucket> {
+    let context = jetstream.context();
     let exists = || Error::BucketExists {
         bucket: config.bucket.clone(),
     };
@@ -140,18 +130,17 @@ async fn existing(
             .await
             .map_err(|error| nats_error(NatsOperation::KvUpdate, error))?;
     }
-    bind(client, &config.bucket, bound).await
+    bind(jetstream, &config.bucket).await
 }
 
 /// Changes a bucket's configuration (its data stays).
-pub(crate) async fn update(
-    client: &async_nats::Client,
-    config: &kv::Config,
-    bound: Duration,
-) -> Result<NatsBucket> {
-    let context = bounded_context(client, bound);
-    match context.update_stream(stream_config(config)).await {
-        Ok(_) => bind(client, &config.bucket, bound).await,
+pub(crate) async fn update(jetstream: &JetStream, config: &kv::Config) -> Result<NatsBucket> {
+    match jetstream
+        .context()
+        .update_stream(stream_config(config))
+        .await
+    {
+        Ok(_) => bind(jetstream, &config.bucket).await,
         Err(error) if error.kind() == UpdateStreamErrorKind::NotFound => {
             Err(Error::BucketNotFound {
                 bucket: config.bucket.clone(),
@@ -161,17 +150,8 @@ pub(crate) async fn update(
     }
 }
 
-/// A JetStream context whose acknowledgements and API calls time out at `bound`, the
-/// bound our calls keep.
-fn bounded_context(client: &async_nats::Client, bound: Duration) -> jetstream::Context {
-    let mut context = jetstream::new(client.clone());
-    context.set_timeout(bound);
-    context
-}
-
-pub(crate) async fn delete(client: &async_nats::Client, bucket: &str) -> Result<()> {
-    let context = jetstream::new(client.clone());
-    match context.delete_key_value(bucket).await {
+pub(crate) async fn delete(jetstream: &JetStream, bucket: &str) -> Result<()> {
+    match jetstream.context().delete_key_value(bucket).await {
         Ok(_) => Ok(()),
         Err(error) if is_stream_not_found(&error) => Err(Error::BucketNotFound {
             bucket: bucket.to_owned(),
@@ -181,13 +161,11 @@ pub(crate) async fn delete(client: &async_nats::Client, bucket: &str) -> Result<
 }
 
 /// The status of every stream that is a Key-Value bucket (`KV_<name>`, keeping at
-/// least one message per subject), page by page; each page's request ends within
-/// `bound`.
-pub(crate) fn statuses(
-    client: &async_nats::Client,
-    bound: Duration,
-) -> BoxStream<'static, Result<kv::Status>> {
-    bounded_context(client, bound)
+/// least one message per subject), page by page; each page's request ends within the
+/// bound of `jetstream`.
+pub(crate) fn statuses(jetstream: &JetStream) -> BoxStream<'static, Result<kv::Status>> {
+    jetstream
+        .context()
         .streams()
         .map_err(|error| nats_error(NatsOperation::KvList, error))
         .try_filter_map(|info| {

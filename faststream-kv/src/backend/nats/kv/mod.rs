@@ -27,6 +27,7 @@ use watch::NatsWatch;
 
 use super::connection::bounded;
 use super::error::{is_stream_not_found, jetstream_code, nats_error};
+use super::jetstream::JetStream;
 use crate::backend_kind::BackendKind;
 use crate::error::{BoxError, Error, NatsOperation, Result};
 use crate::kv::store::{Events, Start, Store, Write};
@@ -48,29 +49,27 @@ pub(crate) struct NatsBucket {
     context: jetstream::Context,
     client: async_nats::Client,
     name: Arc<str>,
-    /// Where writes go: `$KV.<bucket>.` (a mirror: its origin's prefix).
+    /// Where writes go: `$KV.<bucket>.` (a mirror: its origin's prefix), behind the API
+    /// prefix of another domain or account.
     write_prefix: Arc<str>,
     /// How long one call may take.
     bound: Duration,
 }
 
 impl NatsBucket {
-    fn new(
-        store: NatsStore,
-        context: jetstream::Context,
-        client: async_nats::Client,
-        bound: Duration,
-    ) -> Self {
-        // Our contexts use the default API prefix, so writes need no domain prefix; a
-        // mirrored bucket writes to its origin's subjects.
-        let write_prefix = store.put_prefix.as_ref().unwrap_or(&store.prefix).as_str();
+    fn new(store: NatsStore, jetstream: &JetStream) -> Self {
+        let subjects = store.put_prefix.as_ref().unwrap_or(&store.prefix);
+        let write_prefix = match jetstream.write_prefix() {
+            Some(api) if store.use_jetstream_prefix => format!("{api}.{subjects}"),
+            _ => subjects.clone(),
+        };
         Self {
             name: store.name.as_str().into(),
             write_prefix: write_prefix.into(),
             store,
-            context,
-            client,
-            bound,
+            context: jetstream.context().clone(),
+            client: jetstream.client(),
+            bound: jetstream.bound(),
         }
     }
 
