@@ -18,9 +18,36 @@ pub fn matches(filter: &str, subject: &str) -> bool {
     subject_tokens.next().is_none()
 }
 
+/// Whether some subject matches both filters (two streams may not store the same
+/// subject).
+pub fn overlaps(first: &str, second: &str) -> bool {
+    let mut first_tokens = tokens(first);
+    let mut second_tokens = tokens(second);
+    loop {
+        match (first_tokens.next(), second_tokens.next()) {
+            (None, None) => return true,
+            (Some(Token::Rest), Some(_)) | (Some(_), Some(Token::Rest)) => return true,
+            (Some(Token::One), Some(_)) | (Some(_), Some(Token::One)) => {}
+            (Some(Token::Literal(a)), Some(Token::Literal(b))) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_overlap_when_a_subject_matches_both() {
+        assert!(overlaps("orders.>", "orders.eu.*"));
+        assert!(overlaps("orders.*", "*.eu"));
+        assert!(overlaps("a.b", "a.b"));
+        assert!(!overlaps("orders.>", "orders"));
+        assert!(!overlaps("a.*", "a.b.c"));
+        assert!(!overlaps("a.b", "a.c"));
+        assert!(overlaps(">", "x.y"));
+    }
 
     #[test]
     fn wildcards_match_like_nats() {

@@ -43,6 +43,7 @@ mod context;
 pub mod error;
 pub mod extract;
 pub mod handler;
+pub mod jetstream;
 pub mod kv;
 mod message;
 mod pending;

@@ -80,6 +80,9 @@ macro_rules! areas {
         #[path = "shutdown.rs"]
         mod shutdown;
         #[allow(clippy::duplicate_mod)]
+        #[path = "streams.rs"]
+        mod streams;
+        #[allow(clippy::duplicate_mod)]
         #[path = "validation.rs"]
         mod validation;
     };

@@ -24,6 +24,8 @@ pub use nats::ConnectOptions;
 
 use crate::backend_kind::BackendKind;
 use crate::error::Result;
+use crate::jetstream::store::StreamStore;
+use crate::jetstream::{PublishAck, StreamConfig};
 use crate::kv;
 use crate::kv::store::Store;
 use crate::message::Message;
@@ -228,6 +230,60 @@ impl Connection {
                 Ok(statuses) => futures::stream::iter(statuses.into_iter().map(Ok)).boxed(),
                 Err(error) => futures::stream::once(ready(Err(error))).boxed(),
             },
+        }
+    }
+
+    pub(crate) async fn create_stream(
+        &self,
+        config: &StreamConfig,
+    ) -> Result<Arc<dyn StreamStore>> {
+        match self {
+            Connection::Nats(nats) => nats.create_stream(config).await,
+            Connection::Memory(memory) => memory.create_stream(config),
+        }
+    }
+
+    pub(crate) async fn update_stream(
+        &self,
+        config: &StreamConfig,
+    ) -> Result<Arc<dyn StreamStore>> {
+        match self {
+            Connection::Nats(nats) => nats.update_stream(config).await,
+            Connection::Memory(memory) => memory.update_stream(config),
+        }
+    }
+
+    pub(crate) async fn bind_stream(&self, name: &str) -> Result<Arc<dyn StreamStore>> {
+        match self {
+            Connection::Nats(nats) => nats.bind_stream(name).await,
+            Connection::Memory(memory) => memory.bind_stream(name),
+        }
+    }
+
+    pub(crate) async fn delete_stream(&self, name: &str) -> Result<()> {
+        match self {
+            Connection::Nats(nats) => nats.delete_stream(name).await,
+            Connection::Memory(memory) => memory.delete_stream(name),
+        }
+    }
+
+    pub(crate) async fn stream_names(&self) -> Result<Vec<String>> {
+        match self {
+            Connection::Nats(nats) => nats.stream_names().await,
+            Connection::Memory(memory) => memory.stream_names(),
+        }
+    }
+
+    /// Publishes to a (validated) subject and waits for the stream's acknowledgement.
+    pub(crate) async fn stream_publish(
+        &self,
+        subject: &str,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<PublishAck> {
+        match self {
+            Connection::Nats(nats) => nats.stream_publish(subject, headers, payload).await,
+            Connection::Memory(memory) => memory.stream_publish(subject, headers, payload),
         }
     }
 }

@@ -9,7 +9,6 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 
 use super::Broker;
-use crate::backend::Connection;
 use crate::error::{ConfigProblem, Error, Result};
 use crate::kv::store::Store;
 use crate::kv::{self, KeyValue, validate_bucket};
@@ -135,11 +134,6 @@ impl Broker {
 
     fn key_value_handle(&self, store: Arc<dyn Store>) -> KeyValue {
         KeyValue::new(store, Arc::clone(&self.shared.closed))
-    }
-
-    async fn connected(&self) -> Result<&Connection> {
-        self.connect().await?;
-        self.connection()
     }
 }
 

@@ -2,6 +2,7 @@
 //! server or on the embedded memory broker.
 
 mod key_value;
+mod stream;
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use crate::subject::{
     validate_publish_subject, validate_queue_group, validate_subscribe_subject,
 };
 pub use key_value::KeyValueBinding;
+pub use stream::StreamBinding;
 
 use crate::backend::events::Events;
 use crate::backend::{Connection, Target};
@@ -190,6 +192,12 @@ impl Broker {
     /// before connecting).
     pub fn nats_client(&self) -> Option<&async_nats::Client> {
         self.shared.connection.get()?.nats_client()
+    }
+
+    /// The connection, connecting first (idempotent).
+    async fn connected(&self) -> Result<&Connection> {
+        self.connect().await?;
+        self.connection()
     }
 
     /// The connection, while it is open: after [`close`](Self::close) every call fails

@@ -19,7 +19,7 @@ pub enum ConfigProblem {
     #[error("{limit} of 0: leave it `None` for no limit")]
     #[non_exhaustive]
     ZeroLimit {
-        /// The limit: `max_age`, `max_bytes` or `max_value_size`.
+        /// The limit, e.g. `max_age`, `max_bytes`, `max_messages`.
         limit: &'static str,
     },
     /// An update that would change what a bucket cannot change once created.
@@ -81,6 +81,12 @@ pub enum ConfigProblem {
         /// What is wrong.
         problem: &'static str,
     },
+    /// A stream without subjects.
+    #[error("a stream needs at least one subject")]
+    NoSubjects,
+    /// A stream's duplicate window longer than its `max_age`.
+    #[error("duplicate_window cannot exceed max_age")]
+    DuplicateWindowBeyondMaxAge,
     /// `from_revision(0)`: revisions start at 1.
     #[error("watch: revisions start at 1")]
     RevisionZero,

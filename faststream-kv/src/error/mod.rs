@@ -264,8 +264,9 @@ pub enum Error {
         /// Why it was rejected.
         reason: &'static str,
     },
-    /// A Key-Value configuration or option is out of range or contradicts another.
-    #[error("invalid Key-Value configuration: {problem}")]
+    /// A Key-Value or stream configuration or option is out of range or contradicts
+    /// another.
+    #[error("invalid configuration: {problem}")]
     #[non_exhaustive]
     InvalidConfig {
         /// What is wrong.
@@ -336,6 +337,102 @@ pub enum Error {
     WatchEnded {
         /// The bucket.
         bucket: String,
+    },
+    /// A stream name the server would refuse.
+    #[error("invalid stream name {stream:?}: {reason}")]
+    #[non_exhaustive]
+    InvalidStreamName {
+        /// The name as given.
+        stream: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// The stream does not exist.
+    #[error("stream {stream:?} not found")]
+    #[non_exhaustive]
+    StreamNotFound {
+        /// The stream's name.
+        stream: String,
+    },
+    /// A stream of this name exists with another configuration (a create), or the
+    /// server cannot change it to the one asked for (an update).
+    #[error("stream {stream:?} exists with another configuration: {reason}")]
+    #[non_exhaustive]
+    StreamExists {
+        /// The stream's name.
+        stream: String,
+        /// What differs, or what the server said.
+        reason: String,
+    },
+    /// A stream's subjects overlap another stream's.
+    #[error("the subjects of stream {stream:?} overlap another stream's")]
+    #[non_exhaustive]
+    SubjectsOverlap {
+        /// The stream's name.
+        stream: String,
+    },
+    /// A publish that wants an acknowledgement went to a subject no stream stores.
+    #[error("no stream stores subject {subject:?}")]
+    #[non_exhaustive]
+    NoStream {
+        /// The subject published to.
+        subject: String,
+    },
+    /// A publish expecting the stream's (or the subject's) last sequence found
+    /// another.
+    #[error("publish to {subject:?} expected last sequence {expected}")]
+    #[non_exhaustive]
+    WrongLastSequence {
+        /// The subject published to.
+        subject: String,
+        /// The last sequence the publish expected.
+        expected: u64,
+    },
+    /// A publish expecting the stream's last message id found another.
+    #[error("publish to {subject:?} expected last message id {expected:?}")]
+    #[non_exhaustive]
+    WrongLastMessageId {
+        /// The subject published to.
+        subject: String,
+        /// The message id expected.
+        expected: String,
+    },
+    /// A publish expecting one stream reached another.
+    #[error("publish to {subject:?} expected stream {expected:?}")]
+    #[non_exhaustive]
+    WrongStream {
+        /// The subject published to.
+        subject: String,
+        /// The stream expected.
+        expected: String,
+    },
+    /// A stream refused a message larger than its `max_message_size`.
+    #[error("message of {size} bytes exceeds stream {stream:?}'s max_message_size of {max}")]
+    #[non_exhaustive]
+    MessageTooLarge {
+        /// The stream's name.
+        stream: String,
+        /// Headers and payload, in bytes.
+        size: usize,
+        /// The stream's limit.
+        max: u32,
+    },
+    /// A stream that discards new messages is at a limit.
+    #[error("stream {stream:?} is full (discard new)")]
+    #[non_exhaustive]
+    StreamFull {
+        /// The stream's name.
+        stream: String,
+    },
+    /// A purge or a message delete that the stream denies (`deny_purge`,
+    /// `deny_delete`).
+    #[error("stream {stream:?} denies {what}")]
+    #[non_exhaustive]
+    StreamDenies {
+        /// The stream's name.
+        stream: String,
+        /// `purge` or `delete`.
+        what: &'static str,
     },
     /// The broker was closed.
     #[error("the broker is closed")]
@@ -416,8 +513,11 @@ impl Error {
             | Error::InvalidKey { .. }
             | Error::ValueTooLarge { .. }
             | Error::PayloadTooLarge { .. } => 400,
-            Error::BucketNotFound { .. } => 404,
-            Error::WrongRevision { .. } | Error::KeyExists { .. } => 409,
+            Error::BucketNotFound { .. } | Error::StreamNotFound { .. } => 404,
+            Error::WrongRevision { .. }
+            | Error::KeyExists { .. }
+            | Error::WrongLastSequence { .. }
+            | Error::WrongLastMessageId { .. } => 409,
             Error::Timeout { .. } => 408,
             Error::NoResponders { .. } | Error::Unavailable { .. } => 503,
             Error::Service { code, .. } | Error::Status { code, .. } => *code,

@@ -36,6 +36,26 @@ pub enum NatsOperation {
     KvDelete,
     /// Listing buckets.
     KvList,
+    /// Creating a stream.
+    StreamCreate,
+    /// Binding a stream (reading its info).
+    StreamBind,
+    /// Changing a stream's configuration.
+    StreamUpdate,
+    /// Deleting a stream.
+    StreamDelete,
+    /// Listing streams.
+    StreamList,
+    /// Reading a stream's info.
+    StreamInfo,
+    /// Purging a stream.
+    StreamPurge,
+    /// Reading a stored message.
+    StreamGet,
+    /// Deleting a stored message.
+    StreamDeleteMessage,
+    /// Publishing to a stream (and waiting for its acknowledgement).
+    StreamPublish,
 }
 
 impl fmt::Display for NatsOperation {
@@ -56,6 +76,16 @@ impl fmt::Display for NatsOperation {
             NatsOperation::KvPurge => "kv purge",
             NatsOperation::KvDelete => "kv delete",
             NatsOperation::KvList => "kv list",
+            NatsOperation::StreamCreate => "stream create",
+            NatsOperation::StreamBind => "stream bind",
+            NatsOperation::StreamUpdate => "stream update",
+            NatsOperation::StreamDelete => "stream delete",
+            NatsOperation::StreamList => "stream list",
+            NatsOperation::StreamInfo => "stream info",
+            NatsOperation::StreamPurge => "stream purge",
+            NatsOperation::StreamGet => "stream get",
+            NatsOperation::StreamDeleteMessage => "stream delete message",
+            NatsOperation::StreamPublish => "stream publish",
         })
     }
 }

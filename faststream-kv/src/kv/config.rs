@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::error::{ConfigProblem, Error, Result};
 use faststream_kv_subject::{Transform, check_subscribe_subject};
 
+pub use crate::jetstream::Storage;
 use crate::kv::names::{validate_bucket, validate_key_filter};
 use crate::kv::{Placement, Republish, Source};
 
@@ -14,16 +15,6 @@ pub const BACKING_STORE: &str = "JetStream";
 
 /// Most revisions a bucket keeps per key.
 pub const MAX_HISTORY: u8 = 64;
-
-/// Where the server keeps a bucket.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Storage {
-    /// On disk (survives a server restart). The default.
-    #[default]
-    File,
-    /// In the server's memory.
-    Memory,
-}
 
 /// Configuration of a Key-Value bucket, for
 /// [`Broker::create_key_value`](crate::Broker::create_key_value) and

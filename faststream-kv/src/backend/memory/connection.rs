@@ -14,6 +14,8 @@ use crate::backend::events::Events;
 use crate::backend::pending_queue::{Owner, QueueReceiver};
 use crate::connection_event::ConnectionEvent;
 use crate::error::{Error, Result};
+use crate::jetstream::store::StreamStore;
+use crate::jetstream::{PublishAck, StreamConfig};
 use crate::kv::store::Store;
 use crate::kv::{self, Status};
 use crate::message::{Message, MessageHeaders};
@@ -145,5 +147,43 @@ impl MemoryConnection {
     pub(crate) fn bucket_statuses(&self) -> Result<Vec<Status>> {
         self.check_open()?;
         self.broker.key_values().list()
+    }
+
+    pub(crate) fn create_stream(&self, config: &StreamConfig) -> Result<Arc<dyn StreamStore>> {
+        self.check_open()?;
+        self.broker.streams().create(config)
+    }
+
+    pub(crate) fn update_stream(&self, config: &StreamConfig) -> Result<Arc<dyn StreamStore>> {
+        self.check_open()?;
+        self.broker.streams().update(config)
+    }
+
+    pub(crate) fn bind_stream(&self, name: &str) -> Result<Arc<dyn StreamStore>> {
+        self.check_open()?;
+        self.broker.streams().bind(name)
+    }
+
+    pub(crate) fn delete_stream(&self, name: &str) -> Result<()> {
+        self.check_open()?;
+        self.broker.streams().delete(name)
+    }
+
+    pub(crate) fn stream_names(&self) -> Result<Vec<String>> {
+        self.check_open()?;
+        Ok(self.broker.streams().names())
+    }
+
+    /// Publishes to a stream and returns its acknowledgement.
+    pub(crate) fn stream_publish(
+        &self,
+        subject: &str,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<PublishAck> {
+        self.check_open()?;
+        let subject = recent_subjects::subject(subject);
+        let message = Message::from_parts(subject, None, MessageHeaders::Map(headers), payload);
+        self.broker.stream_publish(message)
     }
 }

@@ -3,9 +3,11 @@
 //! process, for tests and for running an app without a server.
 
 mod connection;
+mod jetstream;
 mod kv;
 mod options;
 mod recent_subjects;
+mod stored_size;
 mod subscription;
 mod trie;
 
@@ -19,9 +21,11 @@ use bytes::Bytes;
 use super::events::Events;
 use super::pending_queue::{self, Owner, QueueReceiver, QueueSender};
 use crate::error::{Error, Result};
+use crate::jetstream::PublishAck;
 use crate::message::Message;
 use crate::pending::PendingLimits;
 pub(crate) use connection::MemoryConnection;
+use jetstream::{Incoming, Streams, ack_reply};
 use kv::{KvBuckets, Publish};
 pub use options::MemoryOptions;
 pub(crate) use subscription::MemorySubscription;
@@ -41,6 +45,7 @@ struct Core {
     next_id: AtomicU64,
     round_robin: AtomicUsize,
     kv: KvBuckets,
+    streams: Streams,
 }
 
 struct Target {
@@ -63,6 +68,7 @@ impl MemoryBroker {
             });
             Core {
                 kv: KvBuckets::new(options.max_payload, publish),
+                streams: Streams::new(options.max_payload),
                 options,
                 subscriptions: RwLock::default(),
                 next_id: AtomicU64::default(),
@@ -82,10 +88,33 @@ impl MemoryBroker {
     }
 
     /// Delivers a message to every matching subscription and to one member of each
-    /// matching queue group. Returns how many subscriptions received it.
-    /// Subjects must already be validated.
+    /// matching queue group, and to the stream storing its subject (which answers a
+    /// reply subject with its acknowledgement, as a server's does). Returns how many
+    /// received it. Subjects must already be validated.
     fn publish(&self, message: Message) -> Result<usize> {
         self.check_size(message.wire_size())?;
+        let mut stored = 0;
+        if let Some(result) = self.core.streams.capture(&incoming(&message))
+            && let Some(reply) = message.reply_subject()
+        {
+            let ack = Message::from_parts(reply.clone(), None, None.into(), ack_reply(&result));
+            stored = self.publish(ack)?.min(1);
+        }
+        self.deliver(message).map(|delivered| delivered + stored)
+    }
+
+    /// Publishes to a stream: delivered like any message, and stored by the stream
+    /// storing its subject, whose acknowledgement is returned.
+    fn stream_publish(&self, message: Message) -> Result<PublishAck> {
+        self.check_size(message.wire_size())?;
+        let stored = self.core.streams.capture(&incoming(&message));
+        let subject = message.subject().to_owned();
+        self.deliver(message)?;
+        stored.unwrap_or(Err(Error::NoStream { subject }))
+    }
+
+    /// Delivers a message to the matching subscriptions.
+    fn deliver(&self, message: Message) -> Result<usize> {
         let subscriptions = self
             .core
             .subscriptions
@@ -203,6 +232,11 @@ impl MemoryBroker {
         }
     }
 
+    /// The broker's streams.
+    fn streams(&self) -> &Streams {
+        &self.core.streams
+    }
+
     /// The broker's Key-Value buckets.
     fn key_values(&self) -> &KvBuckets {
         &self.core.kv
@@ -217,6 +251,15 @@ impl MemoryBroker {
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|target| target.connection != connection);
         self.core.kv.end_watches_of(connection);
+    }
+}
+
+/// A published message as a stream reads it.
+fn incoming(message: &Message) -> Incoming<'_> {
+    Incoming {
+        subject: message.subject(),
+        headers: message.headers(),
+        payload: message.payload(),
     }
 }
 

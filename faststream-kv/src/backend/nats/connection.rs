@@ -12,12 +12,14 @@ use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
-use super::jetstream::JetStream;
+use super::jetstream::{self, JetStream};
 use super::subscription::NatsSubscription;
 use super::{core, kv};
 use crate::backend::events::Events;
 use crate::backend::pending_queue::{self, Owner, QueueReceiver};
 use crate::error::{Error, NatsOperation, Result};
+use crate::jetstream::store::StreamStore;
+use crate::jetstream::{PublishAck, StreamConfig};
 use crate::kv::store::Store;
 use crate::kv::{Config, Status};
 use crate::message::Message;
@@ -204,6 +206,74 @@ impl NatsConnection {
 
     pub(crate) fn bucket_statuses(&self) -> BoxStream<'static, Result<Status>> {
         kv::statuses(&self.jetstream)
+    }
+
+    pub(crate) async fn create_stream(
+        &self,
+        config: &StreamConfig,
+    ) -> Result<Arc<dyn StreamStore>> {
+        let create = jetstream::create(&self.jetstream, config);
+        let stream = bounded(
+            NatsOperation::StreamCreate,
+            self.bounds.request,
+            true,
+            create,
+        )
+        .await?;
+        Ok(Arc::new(stream))
+    }
+
+    pub(crate) async fn update_stream(
+        &self,
+        config: &StreamConfig,
+    ) -> Result<Arc<dyn StreamStore>> {
+        let update = jetstream::update(&self.jetstream, config);
+        let stream = bounded(
+            NatsOperation::StreamUpdate,
+            self.bounds.request,
+            true,
+            update,
+        )
+        .await?;
+        Ok(Arc::new(stream))
+    }
+
+    pub(crate) async fn bind_stream(&self, name: &str) -> Result<Arc<dyn StreamStore>> {
+        let bind = jetstream::bind(&self.jetstream, name);
+        let stream = bounded(NatsOperation::StreamBind, self.bounds.request, false, bind).await?;
+        Ok(Arc::new(stream))
+    }
+
+    pub(crate) async fn delete_stream(&self, name: &str) -> Result<()> {
+        let delete = jetstream::delete(&self.jetstream, name);
+        bounded(
+            NatsOperation::StreamDelete,
+            self.bounds.request,
+            true,
+            delete,
+        )
+        .await
+    }
+
+    pub(crate) async fn stream_names(&self) -> Result<Vec<String>> {
+        let names = jetstream::names(&self.jetstream);
+        bounded(NatsOperation::StreamList, self.bounds.request, false, names).await
+    }
+
+    pub(crate) async fn stream_publish(
+        &self,
+        subject: &str,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<PublishAck> {
+        let publish = jetstream::publish(&self.jetstream, subject, headers, payload);
+        bounded(
+            NatsOperation::StreamPublish,
+            self.bounds.request,
+            true,
+            publish,
+        )
+        .await
     }
 }
 

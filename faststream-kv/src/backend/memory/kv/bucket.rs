@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::republish::{Publish, Republisher};
+use crate::backend::memory::stored_size::stored_size;
 
 use crate::error::{Error, Result};
 use crate::kv::store::{Events, Start, Write};
@@ -454,17 +455,10 @@ impl MemoryBucket {
 
 impl State {
     /// What the server counts for a revision of `key` with a header block of `headers`
-    /// bytes: nats-server's per-message size in a file store (record length, sequence,
-    /// subject length, timestamp, checksum; the header length when there are headers)
-    /// or in a memory store.
+    /// bytes.
     fn stored_size(&self, bucket: &str, key: &str, headers: usize, value: &[u8]) -> u64 {
         let subject = "$KV.".len() + bucket.len() + 1 + key.len();
-        let size = match self.config.storage {
-            kv::Storage::File if headers == 0 => 22 + subject + value.len() + 8,
-            kv::Storage::File => 22 + subject + 4 + headers + value.len() + 8,
-            kv::Storage::Memory => subject + headers + value.len() + 16,
-        };
-        size as u64
+        stored_size(self.config.storage, subject, headers, value.len())
     }
 
     /// Stores a new revision of `size` bytes, applies history depth or purge rollup,

@@ -1,0 +1,165 @@
+//! Streams of the memory broker: the registry (create, update, bind, delete, list)
+//! and what the broker hands them, every message published to a subject one of them
+//! stores. Each stream lives in [`stream`].
+
+mod handle;
+mod stream;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use bytes::Bytes;
+use faststream_kv_subject::overlaps;
+
+use handle::StreamHandle;
+pub(crate) use stream::Incoming;
+use stream::{MemoryStream, check_supported};
+
+use crate::error::{Error, Result};
+use crate::jetstream::store::StreamStore;
+use crate::jetstream::{PublishAck, StreamConfig};
+
+/// The streams, by name; shared with the handles, which look a stream up again once it
+/// was deleted.
+type Registry = Arc<RwLock<BTreeMap<String, Arc<MemoryStream>>>>;
+
+pub(crate) struct Streams {
+    streams: Registry,
+    /// How many there are, so that a publish with none reads no lock.
+    count: AtomicUsize,
+    max_payload: usize,
+}
+
+impl Streams {
+    pub(super) fn new(max_payload: usize) -> Self {
+        Self {
+            streams: Registry::default(),
+            count: AtomicUsize::new(0),
+            max_payload,
+        }
+    }
+
+    /// Creates a stream; the same configuration again returns it.
+    pub(super) fn create(&self, config: &StreamConfig) -> Result<Arc<dyn StreamStore>> {
+        check_supported(config)?;
+        let mut streams = self.streams.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = streams.get(&config.name) {
+            if existing.runs_with(config) {
+                return Ok(StreamHandle::store(existing, &self.streams));
+            }
+            return Err(Error::StreamExists {
+                stream: config.name.clone(),
+                reason: "it has another configuration".to_owned(),
+            });
+        }
+        overlap_check(&streams, config)?;
+        let stream = Arc::new(MemoryStream::new(config.clone()));
+        streams.insert(config.name.clone(), Arc::clone(&stream));
+        self.count.store(streams.len(), Ordering::Release);
+        Ok(StreamHandle::store(&stream, &self.streams))
+    }
+
+    pub(super) fn update(&self, config: &StreamConfig) -> Result<Arc<dyn StreamStore>> {
+        check_supported(config)?;
+        let streams = self.streams.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(stream) = streams.get(&config.name) else {
+            return Err(Error::StreamNotFound {
+                stream: config.name.clone(),
+            });
+        };
+        overlap_check(&streams, config)?;
+        stream.reconfigure(config.clone())?;
+        Ok(StreamHandle::store(stream, &self.streams))
+    }
+
+    pub(super) fn bind(&self, name: &str) -> Result<Arc<dyn StreamStore>> {
+        let streams = self.streams.read().unwrap_or_else(PoisonError::into_inner);
+        match streams.get(name) {
+            Some(stream) => Ok(StreamHandle::store(stream, &self.streams)),
+            None => Err(Error::StreamNotFound {
+                stream: name.to_owned(),
+            }),
+        }
+    }
+
+    pub(super) fn delete(&self, name: &str) -> Result<()> {
+        let mut streams = self.streams.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(stream) = streams.remove(name) else {
+            return Err(Error::StreamNotFound {
+                stream: name.to_owned(),
+            });
+        };
+        stream.mark_deleted();
+        self.count.store(streams.len(), Ordering::Release);
+        Ok(())
+    }
+
+    pub(super) fn names(&self) -> Vec<String> {
+        let streams = self.streams.read().unwrap_or_else(PoisonError::into_inner);
+        streams.keys().cloned().collect()
+    }
+
+    /// Hands a published message to the stream storing its subject: `None` when no
+    /// stream does.
+    pub(super) fn capture(&self, incoming: &Incoming<'_>) -> Option<Result<PublishAck>> {
+        if self.count.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let stream = {
+            let streams = self.streams.read().unwrap_or_else(PoisonError::into_inner);
+            streams
+                .values()
+                .find(|stream| stream.stores(incoming.subject))
+                .cloned()
+        }?;
+        Some(stream.store(incoming, self.max_payload))
+    }
+}
+
+/// Refuses a configuration whose subjects overlap another stream's.
+fn overlap_check(
+    streams: &BTreeMap<String, Arc<MemoryStream>>,
+    config: &StreamConfig,
+) -> Result<()> {
+    let overlapping = streams
+        .values()
+        .filter(|stream| stream.name() != config.name)
+        .any(|stream| {
+            let theirs = stream.config().subjects;
+            config
+                .subjects
+                .iter()
+                .any(|ours| theirs.iter().any(|subject| overlaps(ours, subject)))
+        });
+    if overlapping {
+        return Err(Error::SubjectsOverlap {
+            stream: config.name.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// The ack a stream sends to the reply subject of a plain publish it stored (or the
+/// error it answers with), as JSON the way nats-server writes it.
+pub(super) fn ack_reply(stored: &Result<PublishAck>) -> Bytes {
+    let json = match stored {
+        Ok(ack) if ack.duplicate => serde_json::json!({
+            "stream": ack.stream, "seq": ack.sequence, "duplicate": true,
+        }),
+        Ok(ack) => serde_json::json!({ "stream": ack.stream, "seq": ack.sequence }),
+        Err(error) => {
+            let err_code = match error {
+                Error::WrongLastSequence { .. } => 10071,
+                Error::WrongLastMessageId { .. } => 10070,
+                Error::WrongStream { .. } => 10060,
+                Error::MessageTooLarge { .. } => 10054,
+                _ => 10077,
+            };
+            serde_json::json!({
+                "error": { "code": 400, "err_code": err_code, "description": error.to_string() }
+            })
+        }
+    };
+    Bytes::from(json.to_string())
+}

@@ -1,0 +1,509 @@
+//! One stream of the memory broker, kept as nats-server keeps it: each stored message
+//! gets the next sequence; limits (count, bytes, age, per subject, message size) apply
+//! with discard old or new; message ids are remembered for the duplicate window; a
+//! publish's expectations (stream, last sequence, last subject sequence, last message
+//! id) are checked before anything is stored. Expired messages are dropped whenever
+//! the stream is used, on tokio's clock (so a paused clock runs them out too).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use faststream_kv_subject::matches;
+use tokio::time::Instant;
+
+use crate::backend::memory::stored_size::stored_size;
+use crate::backend_kind::BackendKind;
+use crate::error::{Error, Result};
+use crate::jetstream::store::Purge;
+use crate::jetstream::{
+    Discard, PublishAck, Retention, StoredMessage, StreamConfig, StreamInfo, StreamState, header,
+};
+use crate::wire;
+
+/// The server's duplicate window when none is configured.
+const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+
+pub(super) struct MemoryStream {
+    name: String,
+    state: Mutex<State>,
+    /// Set once, under the state's lock, when the stream is deleted.
+    deleted: AtomicBool,
+}
+
+struct State {
+    config: StreamConfig,
+    created: SystemTime,
+    last_sequence: u64,
+    records: BTreeMap<u64, Record>,
+    /// Sequences stored per subject, oldest first.
+    by_subject: HashMap<String, VecDeque<u64>>,
+    bytes: u64,
+    /// Message ids within the duplicate window: the sequence they were stored under.
+    ids: HashMap<String, u64>,
+    /// The same ids, oldest first, with when they stop counting.
+    id_deadlines: VecDeque<(Instant, String)>,
+    last_message_id: Option<String>,
+}
+
+struct Record {
+    message: StoredMessage,
+    size: u64,
+    stored_at: Instant,
+}
+
+/// A publish as the stream reads it.
+pub(crate) struct Incoming<'a> {
+    pub(crate) subject: &'a str,
+    pub(crate) headers: Option<&'a HeaderMap>,
+    pub(crate) payload: &'a Bytes,
+}
+
+impl Incoming<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers?.get(name).map(|value| value.as_str())
+    }
+}
+
+impl MemoryStream {
+    pub(super) fn new(config: StreamConfig) -> Self {
+        Self {
+            name: config.name.clone(),
+            state: Mutex::new(State {
+                config: resolved(config),
+                created: SystemTime::now(),
+                last_sequence: 0,
+                records: BTreeMap::new(),
+                by_subject: HashMap::new(),
+                bytes: 0,
+                ids: HashMap::new(),
+                id_deadlines: VecDeque::new(),
+                last_message_id: None,
+            }),
+            deleted: AtomicBool::new(false),
+        }
+    }
+
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(super) fn config(&self) -> StreamConfig {
+        self.lock().config.clone()
+    }
+
+    /// Whether `config` names the configuration this stream runs with (a create with it
+    /// again returns the stream).
+    pub(super) fn runs_with(&self, config: &StreamConfig) -> bool {
+        self.lock().config == resolved(config.clone())
+    }
+
+    /// Whether this stream stores `subject`.
+    pub(super) fn stores(&self, subject: &str) -> bool {
+        self.lock()
+            .config
+            .subjects
+            .iter()
+            .any(|filter| matches(filter, subject))
+    }
+
+    /// Runs with `config` from now on; its limits apply at once.
+    pub(super) fn reconfigure(&self, config: StreamConfig) -> Result<()> {
+        let mut state = self.live()?;
+        let current = &state.config;
+        let cannot = if current.storage != config.storage {
+            Some("its storage cannot change")
+        } else if (current.retention == Retention::WorkQueue)
+            != (config.retention == Retention::WorkQueue)
+        {
+            Some("its retention cannot change to or from work queue")
+        } else {
+            None
+        };
+        if let Some(reason) = cannot {
+            return Err(Error::StreamExists {
+                stream: self.name.clone(),
+                reason: reason.to_owned(),
+            });
+        }
+        state.config = resolved(config);
+        state.enforce_limits(None);
+        Ok(())
+    }
+
+    pub(super) fn mark_deleted(&self) {
+        let _state = self.lock();
+        self.deleted.store(true, Ordering::Release);
+    }
+
+    pub(super) fn is_deleted(&self) -> bool {
+        self.deleted.load(Ordering::Acquire)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The state with what has expired dropped, unless the stream is deleted.
+    fn live(&self) -> Result<MutexGuard<'_, State>> {
+        let mut state = self.lock();
+        if self.is_deleted() {
+            return Err(Error::StreamNotFound {
+                stream: self.name.clone(),
+            });
+        }
+        state.expire(Instant::now());
+        Ok(state)
+    }
+
+    /// Stores a message published to one of the stream's subjects, as the server
+    /// would, or says why not.
+    pub(super) fn store(&self, incoming: &Incoming<'_>, max_payload: usize) -> Result<PublishAck> {
+        let mut state = self.live()?;
+        let subject = incoming.subject;
+        if let Some(expected) = incoming.header(header::EXPECTED_STREAM)
+            && expected != self.name
+        {
+            return Err(Error::WrongStream {
+                subject: subject.to_owned(),
+                expected: expected.to_owned(),
+            });
+        }
+        let message_id = incoming.header(header::MESSAGE_ID).map(str::to_owned);
+        if let Some(sequence) = message_id.as_ref().and_then(|id| state.ids.get(id)) {
+            return Ok(self.ack(*sequence, true));
+        }
+        if let Some(expected) = incoming.header(header::EXPECTED_LAST_MESSAGE_ID)
+            && state.last_message_id.as_deref() != Some(expected)
+        {
+            return Err(Error::WrongLastMessageId {
+                subject: subject.to_owned(),
+                expected: expected.to_owned(),
+            });
+        }
+        let last_on_subject = state
+            .by_subject
+            .get(subject)
+            .and_then(VecDeque::back)
+            .copied()
+            .unwrap_or(0);
+        for (name, last) in [
+            (header::EXPECTED_LAST_SEQUENCE, state.last_sequence),
+            (header::EXPECTED_LAST_SUBJECT_SEQUENCE, last_on_subject),
+        ] {
+            if let Some(expected) = incoming.header(name) {
+                let expected = expected.parse().unwrap_or(u64::MAX);
+                if expected != last {
+                    return Err(Error::WrongLastSequence {
+                        subject: subject.to_owned(),
+                        expected,
+                    });
+                }
+            }
+        }
+        let rollup = incoming.header(header::ROLLUP).map(str::to_owned);
+        if rollup.is_some() && !state.config.allow_rollup {
+            return Err(Error::StreamDenies {
+                stream: self.name.clone(),
+                what: "rollup",
+            });
+        }
+        let header_len = incoming.headers.map_or(0, wire::headers_wire_len);
+        let message_size = header_len + incoming.payload.len();
+        if message_size > max_payload {
+            return Err(Error::PayloadTooLarge {
+                size: message_size,
+                max: max_payload,
+            });
+        }
+        if let Some(max) = state.config.max_message_size
+            && message_size > max as usize
+        {
+            return Err(Error::MessageTooLarge {
+                stream: self.name.clone(),
+                size: message_size,
+                max,
+            });
+        }
+        let size = stored_size(
+            state.config.storage,
+            subject.len(),
+            header_len,
+            incoming.payload.len(),
+        );
+        if state.config.discard == Discard::New && state.over_limits_with(size) {
+            return Err(Error::StreamFull {
+                stream: self.name.clone(),
+            });
+        }
+        let sequence = state.append(incoming, size);
+        if let Some(id) = message_id {
+            state.remember(id, sequence);
+        }
+        match rollup.as_deref() {
+            Some("all") => state.remove_where(|stored| stored < sequence, None),
+            Some(_) => state.remove_where(|stored| stored < sequence, Some(subject)),
+            None => {}
+        }
+        // With interest retention and no consumer to be interested, nothing is kept.
+        if state.config.retention == Retention::Interest {
+            state.remove_where(|stored| stored == sequence, None);
+        }
+        state.enforce_limits(Some(subject));
+        Ok(self.ack(sequence, false))
+    }
+
+    fn ack(&self, sequence: u64, duplicate: bool) -> PublishAck {
+        PublishAck {
+            stream: self.name.clone(),
+            sequence,
+            duplicate,
+        }
+    }
+
+    pub(super) fn info(&self) -> Result<StreamInfo> {
+        let state = self.live()?;
+        let first_sequence = match state.records.keys().next() {
+            Some(first) => *first,
+            None if state.last_sequence == 0 => 0,
+            None => state.last_sequence + 1,
+        };
+        Ok(StreamInfo {
+            config: state.config.clone(),
+            state: StreamState {
+                messages: state.records.len() as u64,
+                bytes: state.bytes,
+                first_sequence,
+                last_sequence: state.last_sequence,
+                consumers: 0,
+            },
+            created: state.created,
+        })
+    }
+
+    pub(super) fn purge(&self, purge: &Purge) -> Result<u64> {
+        let mut state = self.live()?;
+        if state.config.deny_purge {
+            return Err(Error::StreamDenies {
+                stream: self.name.clone(),
+                what: "purge",
+            });
+        }
+        let matching: Vec<u64> = state
+            .records
+            .iter()
+            .filter(|(_, record)| {
+                purge
+                    .filter
+                    .as_deref()
+                    .is_none_or(|filter| matches(filter, &record.message.subject))
+            })
+            .map(|(sequence, _)| *sequence)
+            .collect();
+        let keep = usize::try_from(purge.keep.unwrap_or(0)).unwrap_or(usize::MAX);
+        let purged = &matching[..matching.len().saturating_sub(keep)];
+        for sequence in purged {
+            state.remove(*sequence);
+        }
+        Ok(purged.len() as u64)
+    }
+
+    pub(super) fn message(&self, sequence: u64) -> Result<Option<StoredMessage>> {
+        let state = self.live()?;
+        Ok(state
+            .records
+            .get(&sequence)
+            .map(|record| record.message.clone()))
+    }
+
+    pub(super) fn last_message(&self, subject: &str) -> Result<Option<StoredMessage>> {
+        let state = self.live()?;
+        let last = state.by_subject.get(subject).and_then(VecDeque::back);
+        Ok(last
+            .and_then(|sequence| state.records.get(sequence))
+            .map(|record| record.message.clone()))
+    }
+
+    pub(super) fn delete_message(&self, sequence: u64) -> Result<bool> {
+        let mut state = self.live()?;
+        if state.config.deny_delete {
+            return Err(Error::StreamDenies {
+                stream: self.name.clone(),
+                what: "delete",
+            });
+        }
+        Ok(state.remove(sequence))
+    }
+}
+
+/// `config` with what the server fills in: the duplicate window, two minutes or the
+/// stream's `max_age` if shorter.
+fn resolved(mut config: StreamConfig) -> StreamConfig {
+    let window = config.duplicate_window.unwrap_or(DEFAULT_DUPLICATE_WINDOW);
+    config.duplicate_window = Some(config.max_age.map_or(window, |age| window.min(age)));
+    config
+}
+
+/// Refuses what one memory broker cannot keep.
+pub(super) fn check_supported(config: &StreamConfig) -> Result<()> {
+    let what = if config.replicas > 1 {
+        format!(
+            "{} replicas (the memory broker is one node)",
+            config.replicas
+        )
+    } else if config.name.starts_with("KV_")
+        || config
+            .subjects
+            .iter()
+            .any(|subject| subject.starts_with("$KV."))
+    {
+        // The memory broker keeps its buckets apart from its streams.
+        format!("stream `{}` over Key-Value subjects", config.name)
+    } else {
+        return Ok(());
+    };
+    Err(Error::Unsupported {
+        backend: BackendKind::Memory,
+        what,
+    })
+}
+
+impl State {
+    fn append(&mut self, incoming: &Incoming<'_>, size: u64) -> u64 {
+        self.last_sequence += 1;
+        let sequence = self.last_sequence;
+        let message = StoredMessage {
+            subject: incoming.subject.to_owned(),
+            sequence,
+            headers: incoming.headers.cloned().unwrap_or_default(),
+            payload: incoming.payload.clone(),
+            time: SystemTime::now(),
+        };
+        self.records.insert(
+            sequence,
+            Record {
+                message,
+                size,
+                stored_at: Instant::now(),
+            },
+        );
+        self.by_subject
+            .entry(incoming.subject.to_owned())
+            .or_default()
+            .push_back(sequence);
+        self.bytes += size;
+        self.last_message_id = incoming.header(header::MESSAGE_ID).map(str::to_owned);
+        sequence
+    }
+
+    fn remember(&mut self, id: String, sequence: u64) {
+        let window = self
+            .config
+            .duplicate_window
+            .unwrap_or(DEFAULT_DUPLICATE_WINDOW);
+        self.id_deadlines
+            .push_back((Instant::now() + window, id.clone()));
+        self.ids.insert(id, sequence);
+    }
+
+    /// Whether one more message of `size` bytes would exceed the count or byte limit.
+    fn over_limits_with(&self, size: u64) -> bool {
+        let count = self.records.len() as u64 + 1;
+        self.config.max_messages.is_some_and(|max| count > max)
+            || self
+                .config
+                .max_bytes
+                .is_some_and(|max| self.bytes + size > max)
+    }
+
+    /// Drops the oldest messages beyond the limits: of `subject` beyond its
+    /// per-subject limit (every subject's, after a reconfigure), then of the stream.
+    fn enforce_limits(&mut self, subject: Option<&str>) {
+        if let Some(max) = self.config.max_messages_per_subject {
+            let keep = usize::try_from(max).unwrap_or(usize::MAX);
+            let subjects: Vec<String> = match subject {
+                Some(subject) => vec![subject.to_owned()],
+                None => self.by_subject.keys().cloned().collect(),
+            };
+            for subject in subjects {
+                let excess: Vec<u64> = self
+                    .by_subject
+                    .get(&subject)
+                    .map(|sequences| {
+                        let excess = sequences.len().saturating_sub(keep);
+                        sequences.iter().take(excess).copied().collect()
+                    })
+                    .unwrap_or_default();
+                for sequence in excess {
+                    self.remove(sequence);
+                }
+            }
+        }
+        loop {
+            let over = self
+                .config
+                .max_messages
+                .is_some_and(|max| self.records.len() as u64 > max)
+                || self.config.max_bytes.is_some_and(|max| self.bytes > max);
+            let Some(oldest) = over.then(|| self.records.keys().next().copied()).flatten() else {
+                break;
+            };
+            self.remove(oldest);
+        }
+    }
+
+    /// Drops messages older than `max_age` and ids older than the duplicate window.
+    fn expire(&mut self, now: Instant) {
+        while let Some((deadline, _)) = self.id_deadlines.front()
+            && *deadline <= now
+        {
+            if let Some((_, id)) = self.id_deadlines.pop_front() {
+                self.ids.remove(&id);
+            }
+        }
+        let Some(max_age) = self.config.max_age else {
+            return;
+        };
+        let expired: Vec<u64> = self
+            .records
+            .iter()
+            .take_while(|(_, record)| record.stored_at + max_age <= now)
+            .map(|(sequence, _)| *sequence)
+            .collect();
+        for sequence in expired {
+            self.remove(sequence);
+        }
+    }
+
+    fn remove_where(&mut self, removed: impl Fn(u64) -> bool, subject: Option<&str>) {
+        let sequences: Vec<u64> = match subject {
+            Some(subject) => self
+                .by_subject
+                .get(subject)
+                .map(|sequences| sequences.iter().copied().collect())
+                .unwrap_or_default(),
+            None => self.records.keys().copied().collect(),
+        };
+        for sequence in sequences.into_iter().filter(|sequence| removed(*sequence)) {
+            self.remove(sequence);
+        }
+    }
+
+    fn remove(&mut self, sequence: u64) -> bool {
+        let Some(record) = self.records.remove(&sequence) else {
+            return false;
+        };
+        self.bytes -= record.size;
+        let subject = &record.message.subject;
+        if let Some(sequences) = self.by_subject.get_mut(subject) {
+            sequences.retain(|stored| *stored != sequence);
+            if sequences.is_empty() {
+                self.by_subject.remove(subject);
+            }
+        }
+        true
+    }
+}

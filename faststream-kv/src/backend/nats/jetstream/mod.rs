@@ -1,0 +1,163 @@
+//! JetStream on a NATS server, through async-nats: the connection's way to its API,
+//! and streams.
+
+mod admin;
+mod api;
+mod convert;
+mod publish;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use async_nats::jetstream::stream::{self, DeleteMessageErrorKind, LastRawMessageErrorKind};
+use async_nats::jetstream::{ErrorCode, message::StreamMessage};
+use futures::future::BoxFuture;
+
+pub(crate) use admin::{bind, create, delete, names, update};
+pub(crate) use api::{JetStream, LOCAL_PREFIX};
+use convert::info_from_nats;
+pub(crate) use publish::publish;
+
+use super::error::{is_stream_not_found, nats_error};
+use crate::error::{BoxError, Error, NatsOperation, Result};
+use crate::jetstream::store::{Purge, StreamStore};
+use crate::jetstream::{StoredMessage, StreamInfo};
+
+/// One bound stream.
+pub(crate) struct NatsStream {
+    name: Arc<str>,
+    stream: stream::Stream,
+}
+
+impl NatsStream {
+    fn new(stream: stream::Stream) -> Self {
+        Self {
+            name: stream.cached_info().config.name.as_str().into(),
+            stream,
+        }
+    }
+
+    /// `error`, or [`Error::StreamNotFound`] when it says the stream is gone.
+    fn error(&self, operation: NatsOperation, error: impl Into<BoxError>) -> Error {
+        let error = error.into();
+        if is_stream_not_found(error.as_ref()) {
+            return Error::StreamNotFound {
+                stream: self.name.to_string(),
+            };
+        }
+        nats_error(operation, error)
+    }
+
+    async fn read_info(&self) -> Result<StreamInfo> {
+        let mut stream = self.stream.clone();
+        match stream.info().await {
+            Ok(info) => Ok(info_from_nats(info)),
+            Err(error) => Err(self.error(NatsOperation::StreamInfo, error)),
+        }
+    }
+
+    /// Whether the stream's configuration says `denied` (after the server refused).
+    async fn denies(&self, denied: fn(&crate::jetstream::StreamConfig) -> bool) -> bool {
+        self.read_info()
+            .await
+            .is_ok_and(|info| denied(&info.config))
+    }
+
+    async fn purge_messages(&self, purge: Purge) -> Result<u64> {
+        let request = self.stream.purge();
+        let purged = match (purge.filter, purge.keep) {
+            (Some(filter), Some(keep)) => request.filter(filter).keep(keep).await,
+            (Some(filter), None) => request.filter(filter).await,
+            (None, Some(keep)) => request.keep(keep).await,
+            (None, None) => request.await,
+        };
+        match purged {
+            Ok(response) => Ok(response.purged),
+            Err(error) if self.denies(|config| config.deny_purge).await => {
+                drop(error);
+                Err(Error::StreamDenies {
+                    stream: self.name.to_string(),
+                    what: "purge",
+                })
+            }
+            Err(error) => Err(self.error(NatsOperation::StreamPurge, error)),
+        }
+    }
+
+    async fn remove_message(&self, sequence: u64) -> Result<bool> {
+        let error = match self.stream.delete_message(sequence).await {
+            Ok(deleted) => return Ok(deleted),
+            Err(error) => error,
+        };
+        let DeleteMessageErrorKind::JetStream(refused) = error.kind() else {
+            return Err(self.error(NatsOperation::StreamDeleteMessage, error));
+        };
+        if self.denies(|config| config.deny_delete).await {
+            return Err(Error::StreamDenies {
+                stream: self.name.to_string(),
+                what: "delete",
+            });
+        }
+        // The server says "no message found" with the code of a failed delete.
+        let missing = [
+            ErrorCode::STREAM_MESSAGE_DELETE_FAILED,
+            ErrorCode::NO_MESSAGE_FOUND,
+            ErrorCode::SEQUENCE_NOT_FOUND,
+        ];
+        if missing.contains(&refused.error_code()) {
+            return Ok(false);
+        }
+        Err(self.error(NatsOperation::StreamDeleteMessage, error))
+    }
+}
+
+fn stored(message: StreamMessage) -> StoredMessage {
+    StoredMessage {
+        subject: message.subject.to_string(),
+        sequence: message.sequence,
+        headers: message.headers,
+        payload: message.payload,
+        time: SystemTime::from(message.time),
+    }
+}
+
+impl StreamStore for NatsStream {
+    fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    fn info(&self) -> BoxFuture<'_, Result<StreamInfo>> {
+        Box::pin(self.read_info())
+    }
+
+    fn purge(&self, purge: Purge) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(self.purge_messages(purge))
+    }
+
+    fn message(&self, sequence: u64) -> BoxFuture<'_, Result<Option<StoredMessage>>> {
+        Box::pin(async move {
+            match self.stream.get_raw_message(sequence).await {
+                Ok(message) => Ok(Some(stored(message))),
+                Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+                Err(error) => Err(self.error(NatsOperation::StreamGet, error)),
+            }
+        })
+    }
+
+    fn last_message<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, Result<Option<StoredMessage>>> {
+        Box::pin(async move {
+            match self.stream.get_last_raw_message_by_subject(subject).await {
+                Ok(message) => Ok(Some(stored(message))),
+                Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+                Err(error) => Err(self.error(NatsOperation::StreamGet, error)),
+            }
+        })
+    }
+
+    fn delete_message(&self, sequence: u64) -> BoxFuture<'_, Result<bool>> {
+        Box::pin(self.remove_message(sequence))
+    }
+}

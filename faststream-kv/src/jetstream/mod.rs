@@ -1,0 +1,144 @@
+//! JetStream streams: declared, bound, inspected, purged, published to with an
+//! acknowledgement — the same on a NATS server and on the embedded memory broker,
+//! which emulates them.
+//!
+//! ```
+//! use faststream_kv::jetstream::{PublishOptions, StreamConfig};
+//! use faststream_kv::prelude::*;
+//!
+//! # #[tokio::main] async fn main() -> Result<(), Error> {
+//! let broker = Broker::memory();
+//! let orders = broker
+//!     .stream("ORDERS")
+//!     .declare(StreamConfig {
+//!         subjects: vec!["orders.>".to_owned()],
+//!         ..StreamConfig::default()
+//!     })
+//!     .await?;
+//! let ack = broker
+//!     .stream_publish_with("orders.eu.1", "{}", PublishOptions::new().message_id("1"))
+//!     .await?;
+//! assert_eq!((ack.stream.as_str(), ack.sequence), ("ORDERS", 1));
+//! assert_eq!(orders.info().await?.state.messages, 1);
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod info;
+mod names;
+mod publish;
+pub(crate) mod store;
+mod stored_message;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use config::{Discard, Retention, Storage, StreamConfig};
+pub use info::{StreamInfo, StreamState};
+pub use names::{MAX_STREAM_NAME_LEN, validate_stream_name};
+pub(crate) use publish::header;
+pub use publish::{PublishAck, PublishOptions};
+pub use stored_message::StoredMessage;
+
+use crate::error::Result;
+use store::{Purge, StreamStore};
+
+/// A handle to one stream; clones share it. Get one from
+/// [`Broker::stream`](crate::Broker::stream).
+#[derive(Clone)]
+pub struct Stream {
+    store: Arc<dyn StreamStore>,
+}
+
+impl Stream {
+    pub(crate) fn new(store: Arc<dyn StreamStore>) -> Self {
+        Self { store }
+    }
+
+    /// The stream's name.
+    pub fn name(&self) -> &str {
+        self.store.name()
+    }
+
+    /// Its configuration and state, fresh from the server.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StreamNotFound`](crate::Error::StreamNotFound) once it is deleted;
+    /// [`Error::Nats`](crate::Error::Nats) when the server fails.
+    pub async fn info(&self) -> Result<StreamInfo> {
+        self.store.info().await
+    }
+
+    /// Removes every message; returns how many. Sequences go on from where they were.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StreamDenies`](crate::Error::StreamDenies) with `deny_purge`; as
+    /// [`info`](Self::info).
+    pub async fn purge(&self) -> Result<u64> {
+        self.store.purge(Purge::default()).await
+    }
+
+    /// Removes the messages on subjects matching `filter` but the newest `keep`
+    /// (`0`: all of them); returns how many.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSubject`](crate::Error::InvalidSubject) for a bad filter; as
+    /// [`purge`](Self::purge).
+    pub async fn purge_subject(&self, filter: &str, keep: u64) -> Result<u64> {
+        crate::subject::validate_subscribe_subject(filter)?;
+        let purge = Purge {
+            filter: Some(filter.to_owned()),
+            keep: (keep > 0).then_some(keep),
+        };
+        self.store.purge(purge).await
+    }
+
+    /// The message stored under `sequence`, if it is still there.
+    ///
+    /// # Errors
+    ///
+    /// As [`info`](Self::info).
+    pub async fn message(&self, sequence: u64) -> Result<Option<StoredMessage>> {
+        self.store.message(sequence).await
+    }
+
+    /// The newest message on `subject`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSubject`](crate::Error::InvalidSubject) for a subject with
+    /// wildcards; as [`info`](Self::info).
+    pub async fn last_message(&self, subject: &str) -> Result<Option<StoredMessage>> {
+        crate::subject::validate_publish_subject(subject)?;
+        self.store.last_message(subject).await
+    }
+
+    /// Removes the message stored under `sequence`; `false` if there was none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StreamDenies`](crate::Error::StreamDenies) with `deny_delete`; as
+    /// [`info`](Self::info).
+    pub async fn delete_message(&self, sequence: u64) -> Result<bool> {
+        self.store.delete_message(sequence).await
+    }
+}
+
+impl fmt::Debug for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stream")
+            .field("name", &self.store.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for StreamConfig {
+    /// A stream without a name (filled in by
+    /// [`StreamBinding::declare`](crate::broker::StreamBinding::declare)) or subjects.
+    fn default() -> Self {
+        StreamConfig::new("")
+    }
+}

@@ -1,0 +1,122 @@
+//! Publishing to a stream: what the stream acknowledges, and what a publish may expect.
+
+use async_nats::HeaderMap;
+
+/// The stream's acknowledgement of a stored message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublishAck {
+    /// The stream that stored it.
+    pub stream: String,
+    /// Its sequence in that stream.
+    pub sequence: u64,
+    /// The message id was seen within the stream's duplicate window: this publish
+    /// stored nothing, `sequence` is the first one's.
+    pub duplicate: bool,
+}
+
+/// Options of a publish to a stream: a message id for dedup, expectations the stream
+/// checks before storing (optimistic concurrency), headers.
+///
+/// ```
+/// use faststream_kv::jetstream::PublishOptions;
+///
+/// let options = PublishOptions::new()
+///     .message_id("order-42")
+///     .expected_last_subject_sequence(7);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct PublishOptions {
+    pub(crate) message_id: Option<String>,
+    pub(crate) expected_stream: Option<String>,
+    pub(crate) expected_last_sequence: Option<u64>,
+    pub(crate) expected_last_subject_sequence: Option<u64>,
+    pub(crate) expected_last_message_id: Option<String>,
+    pub(crate) headers: Option<HeaderMap>,
+}
+
+/// The headers JetStream reads on a publish.
+pub(crate) mod header {
+    pub(crate) const MESSAGE_ID: &str = "Nats-Msg-Id";
+    pub(crate) const EXPECTED_STREAM: &str = "Nats-Expected-Stream";
+    pub(crate) const EXPECTED_LAST_SEQUENCE: &str = "Nats-Expected-Last-Sequence";
+    pub(crate) const EXPECTED_LAST_SUBJECT_SEQUENCE: &str = "Nats-Expected-Last-Subject-Sequence";
+    pub(crate) const EXPECTED_LAST_MESSAGE_ID: &str = "Nats-Expected-Last-Msg-Id";
+    pub(crate) const ROLLUP: &str = "Nats-Rollup";
+}
+
+impl PublishOptions {
+    /// No id, no expectations, no headers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The message's id (`Nats-Msg-Id`): a second publish with the same id within the
+    /// stream's duplicate window stores nothing and is acknowledged as a duplicate.
+    pub fn message_id(mut self, id: impl Into<String>) -> Self {
+        self.message_id = Some(id.into());
+        self
+    }
+
+    /// Only this stream may store it ([`Error::WrongStream`](crate::Error::WrongStream)).
+    pub fn expected_stream(mut self, stream: impl Into<String>) -> Self {
+        self.expected_stream = Some(stream.into());
+        self
+    }
+
+    /// Stored only if the stream's last sequence is `sequence` (0: the stream is
+    /// empty); otherwise [`Error::WrongLastSequence`](crate::Error::WrongLastSequence).
+    pub fn expected_last_sequence(mut self, sequence: u64) -> Self {
+        self.expected_last_sequence = Some(sequence);
+        self
+    }
+
+    /// Stored only if the last message on this subject has sequence `sequence` (0:
+    /// there is none); otherwise
+    /// [`Error::WrongLastSequence`](crate::Error::WrongLastSequence).
+    pub fn expected_last_subject_sequence(mut self, sequence: u64) -> Self {
+        self.expected_last_subject_sequence = Some(sequence);
+        self
+    }
+
+    /// Stored only if the stream's last message had this id; otherwise
+    /// [`Error::WrongLastMessageId`](crate::Error::WrongLastMessageId).
+    pub fn expected_last_message_id(mut self, id: impl Into<String>) -> Self {
+        self.expected_last_message_id = Some(id.into());
+        self
+    }
+
+    /// Headers sent with the message (the options' own are added to them).
+    pub fn headers(mut self, headers: HeaderMap) -> Self {
+        self.headers = Some(headers);
+        self
+    }
+
+    /// The headers to send: the caller's and the options'.
+    pub(crate) fn to_headers(&self) -> HeaderMap {
+        let mut headers = self.headers.clone().unwrap_or_default();
+        if let Some(id) = &self.message_id {
+            headers.insert(header::MESSAGE_ID, id.as_str());
+        }
+        if let Some(stream) = &self.expected_stream {
+            headers.insert(header::EXPECTED_STREAM, stream.as_str());
+        }
+        if let Some(sequence) = self.expected_last_sequence {
+            headers.insert(
+                header::EXPECTED_LAST_SEQUENCE,
+                sequence.to_string().as_str(),
+            );
+        }
+        if let Some(sequence) = self.expected_last_subject_sequence {
+            headers.insert(
+                header::EXPECTED_LAST_SUBJECT_SEQUENCE,
+                sequence.to_string().as_str(),
+            );
+        }
+        if let Some(id) = &self.expected_last_message_id {
+            headers.insert(header::EXPECTED_LAST_MESSAGE_ID, id.as_str());
+        }
+        headers
+    }
+}

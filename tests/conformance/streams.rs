@@ -1,0 +1,463 @@
+//! Streams: declared (merging subjects), created, updated, bound, deleted, listed;
+//! publishing with an acknowledgement, message-id dedup and expectations; limits with
+//! discard old and new; purges, reads and deletes of stored messages.
+
+use std::time::Duration;
+
+use faststream_kv::error::ConfigProblem;
+use faststream_kv::jetstream::{Discard, PublishOptions, Retention, Storage, StreamConfig};
+use faststream_kv::prelude::*;
+use futures::StreamExt;
+
+use super::run;
+use crate::support::{Env, eventually_async};
+
+fn orders() -> StreamConfig {
+    StreamConfig {
+        subjects: vec!["orders.>".to_owned()],
+        ..StreamConfig::new("ORDERS")
+    }
+}
+
+#[test]
+fn declare_creates_then_merges_subjects_and_delete_removes() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = broker.stream("ORDERS").declare(orders()).await?;
+        assert_eq!(stream.name(), "ORDERS");
+        let refunds = StreamConfig {
+            subjects: vec!["refunds.*".to_owned()],
+            ..StreamConfig::default()
+        };
+        let merged = broker.stream("ORDERS").declare(refunds).await?;
+        let mut subjects = merged.info().await?.config.subjects;
+        subjects.sort();
+        assert_eq!(subjects, ["orders.>", "refunds.*"]);
+        // Declared again as it is: nothing changes.
+        broker.stream("ORDERS").declare(orders()).await?;
+        assert_eq!(
+            broker
+                .stream("ORDERS")
+                .await?
+                .info()
+                .await?
+                .config
+                .subjects
+                .len(),
+            2
+        );
+        assert_eq!(broker.stream_names().await?, ["ORDERS"]);
+        broker.delete_stream("ORDERS").await?;
+        assert!(matches!(
+            broker.stream("ORDERS").await,
+            Err(Error::StreamNotFound { .. })
+        ));
+        assert!(matches!(
+            stream.info().await,
+            Err(Error::StreamNotFound { .. })
+        ));
+        assert!(matches!(
+            broker.delete_stream("ORDERS").await,
+            Err(Error::StreamNotFound { .. })
+        ));
+        Ok(())
+    })
+}
+
+#[test]
+fn create_is_idempotent_and_refuses_another_config_or_overlap() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        broker.create_stream(orders()).await?;
+        broker.create_stream(orders()).await?;
+        let other = StreamConfig {
+            max_messages: Some(5),
+            ..orders()
+        };
+        assert!(matches!(
+            broker.create_stream(other).await,
+            Err(Error::StreamExists { .. })
+        ));
+        let overlapping = StreamConfig {
+            subjects: vec!["orders.eu.*".to_owned()],
+            ..StreamConfig::new("EU")
+        };
+        assert!(matches!(
+            broker.create_stream(overlapping).await,
+            Err(Error::SubjectsOverlap { .. })
+        ));
+        Ok(())
+    })
+}
+
+#[test]
+fn configurations_are_checked_before_anything_is_sent() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        for name in ["a.b", "a b", "a>", ""] {
+            let config = StreamConfig {
+                name: name.to_owned(),
+                ..orders()
+            };
+            assert!(matches!(
+                broker.create_stream(config).await,
+                Err(Error::InvalidStreamName { .. })
+            ));
+        }
+        let invalid = async |config: StreamConfig| match broker.create_stream(config).await {
+            Err(Error::InvalidConfig { problem, .. }) => problem,
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        };
+        assert_eq!(
+            invalid(StreamConfig::new("NONE")).await,
+            ConfigProblem::NoSubjects
+        );
+        let zero = StreamConfig {
+            max_messages: Some(0),
+            ..orders()
+        };
+        assert!(matches!(
+            invalid(zero).await,
+            ConfigProblem::ZeroLimit { .. }
+        ));
+        let bad_subject = StreamConfig {
+            subjects: vec!["a..b".to_owned()],
+            ..orders()
+        };
+        assert!(matches!(
+            broker.create_stream(bad_subject).await,
+            Err(Error::InvalidSubject { .. })
+        ));
+        Ok(())
+    })
+}
+
+#[test]
+fn publishes_are_acknowledged_stored_and_delivered() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = broker.create_stream(orders()).await?;
+        let mut plain = broker.subscribe("orders.>").await?;
+        broker.flush().await?;
+        let first = broker.stream_publish("orders.eu.1", "one").await?;
+        assert_eq!(
+            (first.stream.as_str(), first.sequence, first.duplicate),
+            ("ORDERS", 1, false)
+        );
+        let second = broker.stream_publish("orders.us.2", "two").await?;
+        assert_eq!(second.sequence, 2);
+        // A stream is one more subscriber: plain subscribers see the messages too.
+        let seen = tokio::time::timeout(Duration::from_secs(5), plain.next())
+            .await
+            .map_err(Error::msg)?;
+        assert_eq!(
+            seen.map(|message| message.payload().clone()),
+            Some("one".into())
+        );
+        // A plain publish is stored as well.
+        broker.publish("orders.eu.3", "three").await?;
+        broker.flush().await?;
+        eventually_async(
+            "the plain publish is stored",
+            async || matches!(stream.info().await, Ok(info) if info.state.messages == 3),
+        )
+        .await;
+        let stored = stream
+            .message(1)
+            .await?
+            .ok_or_else(|| Error::msg("no message 1"))?;
+        assert_eq!(
+            (stored.subject.as_str(), stored.payload.as_ref()),
+            ("orders.eu.1", &b"one"[..])
+        );
+        let last = stream.last_message("orders.eu.3").await?;
+        assert_eq!(last.map(|message| message.sequence), Some(3));
+        assert!(matches!(
+            broker.stream_publish("elsewhere", "x").await,
+            Err(Error::NoStream { subject, .. }) if subject == "elsewhere"
+        ));
+        Ok(())
+    })
+}
+
+#[test]
+fn a_request_to_a_stream_subject_gets_the_ack() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        broker.create_stream(orders()).await?;
+        let reply = broker.request("orders.eu.1", "one").await?;
+        let ack: serde_json::Value = serde_json::from_slice(reply.payload()).map_err(Error::msg)?;
+        assert_eq!(ack["stream"], "ORDERS");
+        assert_eq!(ack["seq"], 1);
+        Ok(())
+    })
+}
+
+#[test]
+fn a_message_id_is_stored_once_within_the_window() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = broker.create_stream(orders()).await?;
+        let once = || PublishOptions::new().message_id("order-1");
+        let first = broker.stream_publish_with("orders.1", "a", once()).await?;
+        let again = broker.stream_publish_with("orders.1", "a", once()).await?;
+        assert!(!first.duplicate);
+        assert!(again.duplicate);
+        assert_eq!(again.sequence, first.sequence);
+        assert_eq!(stream.info().await?.state.messages, 1);
+        assert_eq!(
+            stream.info().await?.config.duplicate_window,
+            Some(Duration::from_secs(120))
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn expectations_are_checked_before_storing() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = broker.create_stream(orders()).await?;
+        let publish = async |subject: &str, options: PublishOptions| {
+            broker.stream_publish_with(subject, "x", options).await
+        };
+        publish("orders.a", PublishOptions::new().expected_last_sequence(0)).await?;
+        assert!(matches!(
+            publish("orders.a", PublishOptions::new().expected_last_sequence(5)).await,
+            Err(Error::WrongLastSequence { expected: 5, .. })
+        ));
+        publish(
+            "orders.b",
+            PublishOptions::new().expected_last_subject_sequence(0),
+        )
+        .await?;
+        publish(
+            "orders.a",
+            PublishOptions::new().expected_last_subject_sequence(1),
+        )
+        .await?;
+        assert!(matches!(
+            publish(
+                "orders.b",
+                PublishOptions::new().expected_last_subject_sequence(1)
+            )
+            .await,
+            Err(Error::WrongLastSequence { expected: 1, .. })
+        ));
+        assert!(matches!(
+            publish("orders.a", PublishOptions::new().expected_stream("OTHER")).await,
+            Err(Error::WrongStream { .. })
+        ));
+        publish(
+            "orders.a",
+            PublishOptions::new()
+                .expected_stream("ORDERS")
+                .message_id("m1"),
+        )
+        .await?;
+        publish(
+            "orders.a",
+            PublishOptions::new().expected_last_message_id("m1"),
+        )
+        .await?;
+        assert!(matches!(
+            publish(
+                "orders.a",
+                PublishOptions::new().expected_last_message_id("m1")
+            )
+            .await,
+            Err(Error::WrongLastMessageId { .. })
+        ));
+        assert_eq!(stream.info().await?.state.last_sequence, 5);
+        Ok(())
+    })
+}
+
+#[test]
+fn limits_discard_old_or_refuse_new() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let old = broker
+            .create_stream(StreamConfig {
+                subjects: vec!["old.>".to_owned()],
+                max_messages: Some(3),
+                max_messages_per_subject: Some(2),
+                ..StreamConfig::new("OLD")
+            })
+            .await?;
+        for index in 0..5 {
+            broker.stream_publish(&format!("old.{index}"), "x").await?;
+        }
+        let state = old.info().await?.state;
+        assert_eq!(
+            (state.messages, state.first_sequence, state.last_sequence),
+            (3, 3, 5)
+        );
+        for _ in 0..3 {
+            broker.stream_publish("old.same", "x").await?;
+        }
+        let state = old.info().await?.state;
+        assert_eq!(state.messages, 3);
+        assert!(old.message(5).await?.is_some());
+        assert!(
+            old.message(6).await?.is_none(),
+            "the subject keeps its newest two"
+        );
+
+        let new = broker
+            .create_stream(StreamConfig {
+                subjects: vec!["new.>".to_owned()],
+                max_messages: Some(2),
+                // Headers count too: the correlation id alone is some 66 bytes.
+                max_message_size: Some(128),
+                discard: Discard::New,
+                storage: Storage::Memory,
+                ..StreamConfig::new("NEW")
+            })
+            .await?;
+        broker.stream_publish("new.1", "x").await?;
+        broker.stream_publish("new.2", "x").await?;
+        assert!(matches!(
+            broker.stream_publish("new.3", "x").await,
+            Err(Error::StreamFull { stream, .. }) if stream == "NEW"
+        ));
+        new.purge().await?;
+        assert!(matches!(
+            broker.stream_publish("new.4", vec![0u8; 200]).await,
+            Err(Error::MessageTooLarge { max: 128, .. })
+        ));
+        assert_eq!(new.info().await?.state.messages, 0);
+        Ok(())
+    })
+}
+
+#[test]
+fn messages_are_purged_read_and_deleted() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = broker.create_stream(orders()).await?;
+        for subject in ["orders.a", "orders.a", "orders.a", "orders.b"] {
+            broker.stream_publish(subject, "x").await?;
+        }
+        assert_eq!(stream.purge_subject("orders.a", 1).await?, 2);
+        assert!(stream.message(3).await?.is_some());
+        assert!(stream.delete_message(3).await?);
+        assert!(!stream.delete_message(3).await?);
+        assert_eq!(stream.purge().await?, 1);
+        let state = stream.info().await?.state;
+        assert_eq!(
+            (state.messages, state.first_sequence, state.last_sequence),
+            (0, 5, 4)
+        );
+        assert_eq!(broker.stream_publish("orders.c", "x").await?.sequence, 5);
+
+        let locked = broker
+            .create_stream(StreamConfig {
+                subjects: vec!["locked".to_owned()],
+                deny_delete: true,
+                deny_purge: true,
+                ..StreamConfig::new("LOCKED")
+            })
+            .await?;
+        broker.stream_publish("locked", "x").await?;
+        assert!(matches!(
+            locked.delete_message(1).await,
+            Err(Error::StreamDenies { what: "delete", .. })
+        ));
+        assert!(matches!(
+            locked.purge().await,
+            Err(Error::StreamDenies { what: "purge", .. })
+        ));
+        Ok(())
+    })
+}
+
+#[test]
+fn updates_apply_new_limits_and_refuse_what_cannot_change() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = broker.create_stream(orders()).await?;
+        for index in 0..5 {
+            broker
+                .stream_publish(&format!("orders.{index}"), "x")
+                .await?;
+        }
+        broker
+            .update_stream(StreamConfig {
+                max_messages: Some(2),
+                ..orders()
+            })
+            .await?;
+        assert_eq!(stream.info().await?.state.messages, 2);
+        let memory = StreamConfig {
+            storage: Storage::Memory,
+            ..orders()
+        };
+        assert!(matches!(
+            broker.update_stream(memory).await,
+            Err(Error::StreamExists { .. })
+        ));
+        let work_queue = StreamConfig {
+            retention: Retention::WorkQueue,
+            ..orders()
+        };
+        assert!(matches!(
+            broker.update_stream(work_queue).await,
+            Err(Error::StreamExists { .. })
+        ));
+        assert!(matches!(
+            broker
+                .update_stream(StreamConfig {
+                    subjects: vec!["x".to_owned()],
+                    ..StreamConfig::new("MISSING")
+                })
+                .await,
+            Err(Error::StreamNotFound { .. })
+        ));
+        Ok(())
+    })
+}
+
+#[test]
+fn old_messages_expire_with_max_age() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = broker
+            .create_stream(StreamConfig {
+                max_age: Some(Duration::from_secs(1)),
+                ..orders()
+            })
+            .await?;
+        assert_eq!(
+            stream.info().await?.config.duplicate_window,
+            Some(Duration::from_secs(1)),
+            "the duplicate window is at most max_age"
+        );
+        broker.stream_publish("orders.1", "x").await?;
+        assert_eq!(stream.info().await?.state.messages, 1);
+        eventually_async(
+            "the message expires",
+            async || matches!(stream.info().await, Ok(info) if info.state.messages == 0),
+        )
+        .await;
+        Ok(())
+    })
+}
+
+#[test]
+fn interest_retention_without_consumers_keeps_nothing() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = broker
+            .create_stream(StreamConfig {
+                retention: Retention::Interest,
+                ..orders()
+            })
+            .await?;
+        let ack = broker.stream_publish("orders.1", "x").await?;
+        assert_eq!(ack.sequence, 1);
+        let state = stream.info().await?.state;
+        assert_eq!((state.messages, state.last_sequence), (0, 1));
+        Ok(())
+    })
+}
