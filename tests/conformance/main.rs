@@ -20,6 +20,9 @@ macro_rules! areas {
         #[path = "connections.rs"]
         mod connections;
         #[allow(clippy::duplicate_mod)]
+        #[path = "consumers.rs"]
+        mod consumers;
+        #[allow(clippy::duplicate_mod)]
         #[path = "errors.rs"]
         mod errors;
         #[allow(clippy::duplicate_mod)]

@@ -87,6 +87,13 @@ pub enum ConfigProblem {
     /// A stream's duplicate window longer than its `max_age`.
     #[error("duplicate_window cannot exceed max_age")]
     DuplicateWindowBeyondMaxAge,
+    /// A durable consumer's name the server would refuse (as a stream name: no `.`,
+    /// `*`, `>`, whitespace or path separators).
+    #[error("a consumer's name has no `.`, `*`, `>`, whitespace or path separators")]
+    ConsumerName,
+    /// More backoff delays than deliveries.
+    #[error("backoff has more delays than max_deliver allows deliveries")]
+    BackoffBeyondMaxDeliver,
     /// `from_revision(0)`: revisions start at 1.
     #[error("watch: revisions start at 1")]
     RevisionZero,

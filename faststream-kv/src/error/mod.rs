@@ -424,6 +424,30 @@ pub enum Error {
         /// The stream's name.
         stream: String,
     },
+    /// The consumer does not exist (or no longer: deleted, or an ephemeral one
+    /// nobody fetched from within its inactive threshold).
+    #[error("consumer {consumer:?} of stream {stream:?} not found")]
+    #[non_exhaustive]
+    ConsumerNotFound {
+        /// The stream.
+        stream: String,
+        /// The consumer's name.
+        consumer: String,
+    },
+    /// A durable consumer exists with a configuration the server cannot change to the
+    /// one asked for.
+    #[error(
+        "consumer {consumer:?} of stream {stream:?} exists with another configuration: {reason}"
+    )]
+    #[non_exhaustive]
+    ConsumerExists {
+        /// The stream.
+        stream: String,
+        /// The consumer's name.
+        consumer: String,
+        /// What differs, as the server says it.
+        reason: String,
+    },
     /// A purge or a message delete that the stream denies (`deny_purge`,
     /// `deny_delete`).
     #[error("stream {stream:?} denies {what}")]
@@ -513,7 +537,9 @@ impl Error {
             | Error::InvalidKey { .. }
             | Error::ValueTooLarge { .. }
             | Error::PayloadTooLarge { .. } => 400,
-            Error::BucketNotFound { .. } | Error::StreamNotFound { .. } => 404,
+            Error::BucketNotFound { .. }
+            | Error::StreamNotFound { .. }
+            | Error::ConsumerNotFound { .. } => 404,
             Error::WrongRevision { .. }
             | Error::KeyExists { .. }
             | Error::WrongLastSequence { .. }

@@ -56,6 +56,18 @@ pub enum NatsOperation {
     StreamDeleteMessage,
     /// Publishing to a stream (and waiting for its acknowledgement).
     StreamPublish,
+    /// Creating (or updating) a consumer.
+    ConsumerCreate,
+    /// Binding a consumer.
+    ConsumerBind,
+    /// Deleting a consumer.
+    ConsumerDelete,
+    /// Reading a consumer's info.
+    ConsumerInfo,
+    /// Fetching messages from a consumer.
+    ConsumerFetch,
+    /// Acknowledging a delivered message.
+    Ack,
 }
 
 impl fmt::Display for NatsOperation {
@@ -86,6 +98,12 @@ impl fmt::Display for NatsOperation {
             NatsOperation::StreamGet => "stream get",
             NatsOperation::StreamDeleteMessage => "stream delete message",
             NatsOperation::StreamPublish => "stream publish",
+            NatsOperation::ConsumerCreate => "consumer create",
+            NatsOperation::ConsumerBind => "consumer bind",
+            NatsOperation::ConsumerDelete => "consumer delete",
+            NatsOperation::ConsumerInfo => "consumer info",
+            NatsOperation::ConsumerFetch => "consumer fetch",
+            NatsOperation::Ack => "ack",
         })
     }
 }

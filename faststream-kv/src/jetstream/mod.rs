@@ -24,7 +24,9 @@
 //! ```
 
 mod config;
+mod consumer;
 mod info;
+mod js_message;
 mod names;
 mod publish;
 pub(crate) mod store;
@@ -34,7 +36,9 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use config::{Discard, Retention, Storage, StreamConfig};
+pub use consumer::{Consumer, ConsumerConfig, ConsumerInfo, DEFAULT_ACK_WAIT, DeliverPolicy};
 pub use info::{StreamInfo, StreamState};
+pub use js_message::{JsMessage, MessageInfo};
 pub use names::{MAX_STREAM_NAME_LEN, validate_stream_name};
 pub(crate) use publish::header;
 pub use publish::{PublishAck, PublishOptions};
@@ -124,6 +128,40 @@ impl Stream {
     /// [`info`](Self::info).
     pub async fn delete_message(&self, sequence: u64) -> Result<bool> {
         self.store.delete_message(sequence).await
+    }
+
+    /// Creates a pull consumer; a durable one that exists with the same configuration
+    /// is returned as it is, with another one updated when the server allows the
+    /// change.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig) /
+    /// [`Error::InvalidSubject`](crate::Error::InvalidSubject) before anything is sent;
+    /// [`Error::ConsumerExists`](crate::Error::ConsumerExists) for a change the server
+    /// cannot make (naming it); as [`info`](Self::info).
+    pub async fn create_consumer(&self, config: ConsumerConfig) -> Result<Consumer> {
+        config.validate()?;
+        Ok(Consumer::new(self.store.create_consumer(&config).await?))
+    }
+
+    /// An existing consumer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConsumerNotFound`](crate::Error::ConsumerNotFound); as
+    /// [`info`](Self::info).
+    pub async fn consumer(&self, name: &str) -> Result<Consumer> {
+        Ok(Consumer::new(self.store.bind_consumer(name).await?))
+    }
+
+    /// Deletes a consumer; what it had delivered and not acknowledged is nobody's now.
+    ///
+    /// # Errors
+    ///
+    /// As [`consumer`](Self::consumer).
+    pub async fn delete_consumer(&self, name: &str) -> Result<()> {
+        self.store.delete_consumer(name).await
     }
 }
 

@@ -1,12 +1,15 @@
-//! The contract between [`Stream`](super::Stream) and a backend's stream: info, purge,
-//! read and delete stored messages. `backend/nats/jetstream` and
-//! `backend/memory/jetstream` implement it.
+//! The contract between the [`Stream`](super::Stream) and
+//! [`Consumer`](super::Consumer) handles and a backend: a stream's info, purges, stored
+//! messages and consumers; a consumer's fetch and info; a delivered message's
+//! acknowledgements. `backend/nats/jetstream` and `backend/memory/jetstream` implement
+//! them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::{StoredMessage, StreamInfo};
+use super::{ConsumerConfig, ConsumerInfo, JsMessage, StoredMessage, StreamInfo};
 use crate::error::Result;
 
 /// What a purge removes: the messages on subjects matching `filter` (all without),
@@ -37,4 +40,44 @@ pub(crate) trait StreamStore: Send + Sync + 'static {
 
     /// Removes the message stored under `sequence`; `false` if there is none.
     fn delete_message(&self, sequence: u64) -> BoxFuture<'_, Result<bool>>;
+
+    /// Creates the consumer (a durable one of that name with the same configuration
+    /// again: it; with another: updated when the server allows it).
+    fn create_consumer<'a>(
+        &'a self,
+        config: &'a ConsumerConfig,
+    ) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>>;
+
+    /// An existing consumer.
+    fn bind_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>>;
+
+    /// Deletes a consumer.
+    fn delete_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>>;
+}
+
+/// One consumer of a backend.
+pub(crate) trait ConsumerStore: Send + Sync + 'static {
+    fn name(&self) -> &str;
+
+    /// Up to `batch` (> 0) messages within `max_wait`.
+    fn fetch(&self, batch: usize, max_wait: Duration) -> BoxFuture<'_, Result<Vec<JsMessage>>>;
+
+    fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>>;
+}
+
+/// How a delivered message is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AckKind {
+    Ack,
+    Nak(Option<Duration>),
+    Term,
+    Progress,
+}
+
+/// Settles one delivered message.
+pub(crate) trait Acker: Send + Sync + 'static {
+    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>>;
+
+    /// An ack the server confirms.
+    fn ack_sync(&self) -> BoxFuture<'_, Result<()>>;
 }

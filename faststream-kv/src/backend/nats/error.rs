@@ -2,8 +2,10 @@
 //! chain — never by their text.
 
 use async_nats::jetstream::context::{
-    CreateStreamError, CreateStreamErrorKind, GetStreamError, GetStreamErrorKind,
+    ConsumerInfoError, ConsumerInfoErrorKind, CreateStreamError, CreateStreamErrorKind,
+    GetStreamError, GetStreamErrorKind,
 };
+use async_nats::jetstream::stream::{ConsumerError, ConsumerErrorKind};
 use async_nats::jetstream::{self, ErrorCode};
 
 use crate::error::{BoxError, Error, NatsOperation};
@@ -33,6 +35,19 @@ pub(crate) fn jetstream_code(error: &(dyn std::error::Error + 'static)) -> Optio
             && let CreateStreamErrorKind::JetStream(jetstream) = create.kind()
         {
             return Some(jetstream.error_code());
+        }
+        if let Some(consumer) = error.downcast_ref::<ConsumerError>()
+            && let ConsumerErrorKind::JetStream(jetstream) = consumer.kind()
+        {
+            return Some(jetstream.error_code());
+        }
+        if let Some(info) = error.downcast_ref::<ConsumerInfoError>() {
+            match info.kind() {
+                ConsumerInfoErrorKind::JetStream(jetstream) => return Some(jetstream.error_code()),
+                ConsumerInfoErrorKind::NotFound => return Some(ErrorCode::CONSUMER_NOT_FOUND),
+                ConsumerInfoErrorKind::StreamNotFound => return Some(ErrorCode::STREAM_NOT_FOUND),
+                _ => {}
+            }
         }
         next = error.source();
     }

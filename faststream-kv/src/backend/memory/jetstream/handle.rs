@@ -5,10 +5,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::{BoxFuture, ready};
 
+use super::consumer_handle::MemoryConsumer;
 use super::{MemoryStream, Registry};
 use crate::error::Result;
-use crate::jetstream::store::{Purge, StreamStore};
-use crate::jetstream::{StoredMessage, StreamInfo};
+use crate::jetstream::store::{ConsumerStore, Purge, StreamStore};
+use crate::jetstream::{ConsumerConfig, StoredMessage, StreamInfo};
 
 pub(super) struct StreamHandle {
     name: Arc<str>,
@@ -66,5 +67,28 @@ impl StreamStore for StreamHandle {
 
     fn delete_message(&self, sequence: u64) -> BoxFuture<'_, Result<bool>> {
         Box::pin(ready(self.stream().delete_message(sequence)))
+    }
+
+    fn create_consumer<'a>(
+        &'a self,
+        config: &'a ConsumerConfig,
+    ) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>> {
+        let stream = self.stream();
+        let created = stream
+            .create_consumer(config)
+            .map(|name| MemoryConsumer::store(stream, name));
+        Box::pin(ready(created))
+    }
+
+    fn bind_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>> {
+        let stream = self.stream();
+        let bound = stream
+            .check_consumer(name)
+            .map(|()| MemoryConsumer::store(stream, name.to_owned()));
+        Box::pin(ready(bound))
+    }
+
+    fn delete_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(ready(self.stream().delete_consumer(name)))
     }
 }

@@ -2,6 +2,8 @@
 //! and what the broker hands them, every message published to a subject one of them
 //! stores. Each stream lives in [`stream`].
 
+mod consumer;
+mod consumer_handle;
 mod handle;
 mod stream;
 

@@ -13,14 +13,18 @@ use std::time::{Duration, SystemTime};
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use faststream_kv_subject::matches;
+use tokio::sync::Notify;
 use tokio::time::Instant;
+
+use super::consumer::{ConsumerState, Delivery, Messages};
 
 use crate::backend::memory::stored_size::stored_size;
 use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
-use crate::jetstream::store::Purge;
+use crate::jetstream::store::{AckKind, Purge};
 use crate::jetstream::{
-    Discard, PublishAck, Retention, StoredMessage, StreamConfig, StreamInfo, StreamState, header,
+    ConsumerConfig, ConsumerInfo, Discard, PublishAck, Retention, StoredMessage, StreamConfig,
+    StreamInfo, StreamState, header,
 };
 use crate::wire;
 
@@ -32,6 +36,8 @@ pub(super) struct MemoryStream {
     state: Mutex<State>,
     /// Set once, under the state's lock, when the stream is deleted.
     deleted: AtomicBool,
+    /// Wakes waiting fetches: a message was stored, or one is due again.
+    changed: Notify,
 }
 
 struct State {
@@ -47,6 +53,7 @@ struct State {
     /// The same ids, oldest first, with when they stop counting.
     id_deadlines: VecDeque<(Instant, String)>,
     last_message_id: Option<String>,
+    consumers: BTreeMap<String, ConsumerState>,
 }
 
 struct Record {
@@ -82,8 +89,10 @@ impl MemoryStream {
                 ids: HashMap::new(),
                 id_deadlines: VecDeque::new(),
                 last_message_id: None,
+                consumers: BTreeMap::new(),
             }),
             deleted: AtomicBool::new(false),
+            changed: Notify::new(),
         }
     }
 
@@ -137,6 +146,7 @@ impl MemoryStream {
     pub(super) fn mark_deleted(&self) {
         let _state = self.lock();
         self.deleted.store(true, Ordering::Release);
+        self.changed.notify_waiters();
     }
 
     pub(super) fn is_deleted(&self) -> bool {
@@ -248,11 +258,17 @@ impl MemoryStream {
             Some(_) => state.remove_where(|stored| stored < sequence, Some(subject)),
             None => {}
         }
-        // With interest retention and no consumer to be interested, nothing is kept.
-        if state.config.retention == Retention::Interest {
-            state.remove_where(|stored| stored == sequence, None);
+        // With interest retention and no consumer interested, nothing is kept.
+        if state.config.retention == Retention::Interest
+            && !state
+                .consumers
+                .values()
+                .any(|consumer| consumer.wants(subject))
+        {
+            state.remove(sequence);
         }
         state.enforce_limits(Some(subject));
+        self.changed.notify_waiters();
         Ok(self.ack(sequence, false))
     }
 
@@ -266,6 +282,7 @@ impl MemoryStream {
 
     pub(super) fn info(&self) -> Result<StreamInfo> {
         let state = self.live()?;
+        let consumers = state.consumers.len();
         let first_sequence = match state.records.keys().next() {
             Some(first) => *first,
             None if state.last_sequence == 0 => 0,
@@ -278,7 +295,7 @@ impl MemoryStream {
                 bytes: state.bytes,
                 first_sequence,
                 last_sequence: state.last_sequence,
-                consumers: 0,
+                consumers,
             },
             created: state.created,
         })
@@ -339,6 +356,132 @@ impl MemoryStream {
     }
 }
 
+impl MemoryStream {
+    /// Creates a consumer, or returns the durable one of that name (updated to
+    /// `config` where the server allows); returns its name.
+    pub(super) fn create_consumer(&self, config: &ConsumerConfig) -> Result<String> {
+        let mut state = self.live()?;
+        let now = Instant::now();
+        let Some(name) = config.durable.clone() else {
+            let name = nuid::next().to_string();
+            let consumer = ConsumerState::new(config.clone(), &*state, now);
+            state.consumers.insert(name.clone(), consumer);
+            return Ok(name);
+        };
+        if let Some(existing) = state.consumers.get_mut(&name) {
+            if existing.runs_with(config) {
+                return Ok(name);
+            }
+            if existing.config.deliver != config.deliver {
+                return Err(Error::ConsumerExists {
+                    stream: self.name.clone(),
+                    consumer: name,
+                    reason: "deliver policy can not be updated".to_owned(),
+                });
+            }
+            existing.reconfigure(config.clone());
+            return Ok(name);
+        }
+        let consumer = ConsumerState::new(config.clone(), &*state, now);
+        state.consumers.insert(name.clone(), consumer);
+        Ok(name)
+    }
+
+    /// Fails unless consumer `name` exists.
+    pub(super) fn check_consumer(&self, name: &str) -> Result<()> {
+        let mut state = self.live()?;
+        state.consumer(&self.name, name).map(drop)
+    }
+
+    pub(super) fn delete_consumer(&self, name: &str) -> Result<()> {
+        let mut state = self.live()?;
+        state.consumer(&self.name, name)?;
+        state.consumers.remove(name);
+        Ok(())
+    }
+
+    /// Up to `batch` deliveries of consumer `name`: those there now, or the first to
+    /// come within `max_wait`.
+    pub(super) async fn fetch(
+        &self,
+        name: &str,
+        batch: usize,
+        max_wait: Duration,
+    ) -> Result<Vec<Fetched>> {
+        let until = Instant::now() + max_wait;
+        loop {
+            let changed = self.changed.notified();
+            let mut changed = std::pin::pin!(changed);
+            let wake_at = {
+                let mut state = self.live()?;
+                let now = Instant::now();
+                let taken = state.take(&self.name, name, batch, now)?;
+                if !taken.is_empty() || now >= until {
+                    return Ok(taken);
+                }
+                // Registered before the lock is released: no store goes unseen.
+                changed.as_mut().enable();
+                let due = state
+                    .consumers
+                    .get(name)
+                    .and_then(ConsumerState::next_deadline);
+                due.map_or(until, |due| due.min(until))
+            };
+            tokio::select! {
+                () = changed => {}
+                () = tokio::time::sleep_until(wake_at) => {}
+            }
+        }
+    }
+
+    /// Settles delivery `sequence` of consumer `name`; a delivery it no longer waits
+    /// for is ignored, as the server ignores it.
+    pub(super) fn settle(&self, name: &str, sequence: u64, kind: AckKind) -> Result<()> {
+        let mut state = self.live()?;
+        let now = Instant::now();
+        let Some(consumer) = state.consumers.get_mut(name) else {
+            return Ok(());
+        };
+        match kind {
+            AckKind::Ack | AckKind::Term => {
+                if consumer.acknowledge(sequence) {
+                    state.acknowledged(sequence);
+                }
+            }
+            AckKind::Nak(delay) => {
+                consumer.nak(sequence, delay.unwrap_or_default(), now);
+                self.changed.notify_waiters();
+            }
+            AckKind::Progress => consumer.in_progress(sequence, now),
+        }
+        Ok(())
+    }
+
+    pub(super) fn consumer_info(&self, name: &str) -> Result<ConsumerInfo> {
+        let mut state = self.live()?;
+        state.consumer(&self.name, name)?;
+        let state = &*state;
+        let consumer = &state.consumers[name];
+        Ok(ConsumerInfo {
+            name: name.to_owned(),
+            stream: self.name.clone(),
+            config: consumer.config.clone(),
+            pending: consumer.undelivered(state),
+            ack_pending: consumer.pending.len() as u64,
+            redelivered: consumer.redelivered(),
+            ack_floor: consumer.ack_floor(),
+        })
+    }
+}
+
+/// A message handed to a fetch, with where it stands.
+pub(super) struct Fetched {
+    pub(super) message: StoredMessage,
+    pub(super) delivery: Delivery,
+    /// Messages of the consumer after it, not delivered yet.
+    pub(super) pending: u64,
+}
+
 /// `config` with what the server fills in: the duplicate window, two minutes or the
 /// stream's `max_age` if shorter.
 fn resolved(mut config: StreamConfig) -> StreamConfig {
@@ -371,7 +514,109 @@ pub(super) fn check_supported(config: &StreamConfig) -> Result<()> {
     })
 }
 
+impl Messages for State {
+    fn subject_of(&self, sequence: u64) -> Option<&str> {
+        self.records
+            .get(&sequence)
+            .map(|record| record.message.subject.as_str())
+    }
+
+    fn sequences_from(&self, from: u64) -> Box<dyn Iterator<Item = u64> + '_> {
+        Box::new(self.records.range(from..).map(|(sequence, _)| *sequence))
+    }
+
+    fn last_sequence(&self) -> u64 {
+        self.last_sequence
+    }
+
+    fn last_per_subject(&self) -> Vec<u64> {
+        self.by_subject
+            .values()
+            .filter_map(|sequences| sequences.back().copied())
+            .collect()
+    }
+
+    fn first_at_or_after(&self, time: SystemTime) -> Option<u64> {
+        self.records
+            .iter()
+            .find(|(_, record)| record.message.time >= time)
+            .map(|(sequence, _)| *sequence)
+    }
+}
+
 impl State {
+    /// Consumer `name`, unless it is gone (an ephemeral one left inactive too long is
+    /// removed now).
+    fn consumer(&mut self, stream: &str, name: &str) -> Result<&mut ConsumerState> {
+        let now = Instant::now();
+        if self
+            .consumers
+            .get(name)
+            .is_some_and(|consumer| consumer.is_inactive(now))
+        {
+            self.consumers.remove(name);
+        }
+        self.consumers
+            .get_mut(name)
+            .ok_or_else(|| Error::ConsumerNotFound {
+                stream: stream.to_owned(),
+                consumer: name.to_owned(),
+            })
+    }
+
+    fn take(
+        &mut self,
+        stream: &str,
+        name: &str,
+        batch: usize,
+        now: Instant,
+    ) -> Result<Vec<Fetched>> {
+        self.consumer(stream, name)?;
+        // Taken out for the call: it reads the stream's messages.
+        let Some(mut consumer) = self.consumers.remove(name) else {
+            return Ok(Vec::new());
+        };
+        let deliveries = consumer.take(&*self, batch, now);
+        let mut pending = if deliveries.is_empty() {
+            0
+        } else {
+            consumer.undelivered(&*self) + deliveries.len() as u64
+        };
+        let fetched = deliveries
+            .into_iter()
+            .filter_map(|delivery| {
+                let message = self.records.get(&delivery.stream_sequence)?.message.clone();
+                pending = pending.saturating_sub(1);
+                Some(Fetched {
+                    message,
+                    delivery,
+                    pending,
+                })
+            })
+            .collect();
+        self.consumers.insert(name.to_owned(), consumer);
+        Ok(fetched)
+    }
+
+    /// A message a consumer acknowledged (or terminated): a work queue lets go of it,
+    /// interest retention once no other consumer holds it.
+    fn acknowledged(&mut self, sequence: u64) {
+        let release = match self.config.retention {
+            Retention::Limits => false,
+            Retention::WorkQueue => true,
+            Retention::Interest => match self.subject_of(sequence) {
+                Some(subject) => !self
+                    .consumers
+                    .values()
+                    .any(|consumer| consumer.holds(sequence, subject)),
+                None => false,
+            },
+        };
+        if release {
+            self.remove(sequence);
+        }
+    }
+
     fn append(&mut self, incoming: &Incoming<'_>, size: u64) -> u64 {
         self.last_sequence += 1;
         let sequence = self.last_sequence;
@@ -496,6 +741,9 @@ impl State {
         let Some(record) = self.records.remove(&sequence) else {
             return false;
         };
+        for consumer in self.consumers.values_mut() {
+            consumer.pending.remove(&sequence);
+        }
         self.bytes -= record.size;
         let subject = &record.message.subject;
         if let Some(sequences) = self.by_subject.get_mut(subject) {

@@ -14,7 +14,7 @@ use crate::jetstream::StreamConfig;
 /// Creates a stream; the same configuration again returns it.
 pub(crate) async fn create(jetstream: &JetStream, config: &StreamConfig) -> Result<NatsStream> {
     match jetstream.context().create_stream(to_nats(config)).await {
-        Ok(stream) => Ok(NatsStream::new(stream)),
+        Ok(stream) => Ok(NatsStream::new(stream, jetstream)),
         Err(error) => Err(match (error.kind(), jetstream_code(&error)) {
             (_, Some(ErrorCode::STREAM_NAME_EXIST)) => Error::StreamExists {
                 stream: config.name.clone(),
@@ -63,7 +63,7 @@ pub(crate) async fn update(jetstream: &JetStream, config: &StreamConfig) -> Resu
 
 pub(crate) async fn bind(jetstream: &JetStream, name: &str) -> Result<NatsStream> {
     match jetstream.context().get_stream(name).await {
-        Ok(stream) => Ok(NatsStream::new(stream)),
+        Ok(stream) => Ok(NatsStream::new(stream, jetstream)),
         Err(error) if is_stream_not_found(&error) => Err(Error::StreamNotFound {
             stream: name.to_owned(),
         }),

@@ -3,12 +3,14 @@
 
 mod admin;
 mod api;
+mod consumer;
 mod convert;
 mod publish;
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
+use async_nats::jetstream::consumer::pull;
 use async_nats::jetstream::stream::{self, DeleteMessageErrorKind, LastRawMessageErrorKind};
 use async_nats::jetstream::{ErrorCode, message::StreamMessage};
 use futures::future::BoxFuture;
@@ -18,22 +20,88 @@ pub(crate) use api::{JetStream, LOCAL_PREFIX};
 use convert::info_from_nats;
 pub(crate) use publish::publish;
 
-use super::error::{is_stream_not_found, nats_error};
+use super::error::{is_stream_not_found, jetstream_code, nats_error};
 use crate::error::{BoxError, Error, NatsOperation, Result};
-use crate::jetstream::store::{Purge, StreamStore};
-use crate::jetstream::{StoredMessage, StreamInfo};
+use crate::jetstream::store::{ConsumerStore, Purge, StreamStore};
+use crate::jetstream::{ConsumerConfig, StoredMessage, StreamInfo};
+use consumer::NatsConsumer;
 
 /// One bound stream.
 pub(crate) struct NatsStream {
     name: Arc<str>,
     stream: stream::Stream,
+    /// For its consumers' acknowledgements, each within `bound`.
+    client: async_nats::Client,
+    bound: Duration,
 }
 
 impl NatsStream {
-    fn new(stream: stream::Stream) -> Self {
+    fn new(stream: stream::Stream, jetstream: &JetStream) -> Self {
         Self {
             name: stream.cached_info().config.name.as_str().into(),
             stream,
+            client: jetstream.client(),
+            bound: jetstream.bound(),
+        }
+    }
+
+    fn consumer_error(
+        &self,
+        operation: NatsOperation,
+        consumer: &str,
+        error: impl Into<BoxError>,
+    ) -> Error {
+        let error = error.into();
+        match jetstream_code(error.as_ref()) {
+            Some(ErrorCode::CONSUMER_NOT_FOUND) => Error::ConsumerNotFound {
+                stream: self.name.to_string(),
+                consumer: consumer.to_owned(),
+            },
+            _ => self.error(operation, error),
+        }
+    }
+
+    async fn create(&self, config: &ConsumerConfig) -> Result<Arc<dyn ConsumerStore>> {
+        match self.stream.create_consumer(consumer::to_nats(config)).await {
+            Ok(created) => Ok(Arc::new(NatsConsumer::new(
+                created,
+                self.client.clone(),
+                self.bound,
+            ))),
+            // A durable that exists with a configuration it cannot change to: the server
+            // says which.
+            Err(error)
+                if config.durable.is_some()
+                    && matches!(
+                        jetstream_code(&error),
+                        Some(ErrorCode::CONSUMER_CREATE | ErrorCode::CONSUMER_NAME_EXIST)
+                    ) =>
+            {
+                Err(Error::ConsumerExists {
+                    stream: self.name.to_string(),
+                    consumer: config.durable.clone().unwrap_or_default(),
+                    reason: error.to_string(),
+                })
+            }
+            Err(error) => Err(self.error(NatsOperation::ConsumerCreate, error)),
+        }
+    }
+
+    async fn bind(&self, name: &str) -> Result<Arc<dyn ConsumerStore>> {
+        match self.stream.get_consumer::<pull::Config>(name).await {
+            Ok(bound) => Ok(Arc::new(NatsConsumer::new(
+                bound,
+                self.client.clone(),
+                self.bound,
+            ))),
+            Err(error) => Err(self.consumer_error(NatsOperation::ConsumerBind, name, error)),
+        }
+    }
+
+    async fn remove_consumer(&self, name: &str) -> Result<()> {
+        match self.stream.delete_consumer(name).await {
+            Ok(_) => Ok(()),
+            Err(error) => Err(self.consumer_error(NatsOperation::ConsumerDelete, name, error)),
         }
     }
 
@@ -159,5 +227,20 @@ impl StreamStore for NatsStream {
 
     fn delete_message(&self, sequence: u64) -> BoxFuture<'_, Result<bool>> {
         Box::pin(self.remove_message(sequence))
+    }
+
+    fn create_consumer<'a>(
+        &'a self,
+        config: &'a ConsumerConfig,
+    ) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>> {
+        Box::pin(self.create(config))
+    }
+
+    fn bind_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>> {
+        Box::pin(self.bind(name))
+    }
+
+    fn delete_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.remove_consumer(name))
     }
 }

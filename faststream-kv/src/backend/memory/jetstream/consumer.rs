@@ -1,0 +1,291 @@
+//! A consumer of a memory stream, kept as nats-server keeps one: where it is in the
+//! stream, which deliveries wait for an acknowledgement and until when, how often each
+//! was delivered. The stream holds these under its lock and hands deliveries out
+//! through [`ConsumerState::take`].
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use faststream_kv_subject::matches;
+use tokio::time::Instant;
+
+use crate::jetstream::{ConsumerConfig, DeliverPolicy};
+
+/// nats-server's `max_ack_pending` when none is set.
+const DEFAULT_MAX_ACK_PENDING: u64 = 1000;
+
+/// How long nats-server keeps an ephemeral consumer nobody fetches from, by default.
+const DEFAULT_INACTIVE_THRESHOLD: Duration = Duration::from_secs(5);
+
+pub(super) struct ConsumerState {
+    pub(super) config: ConsumerConfig,
+    /// Stream sequences of the last message per subject, for `LastPerSubject`, still to
+    /// be delivered before `next`.
+    initial: VecDeque<u64>,
+    /// The next stream sequence to deliver for the first time.
+    next: u64,
+    /// The last delivery's consumer sequence.
+    consumer_sequence: u64,
+    /// Deliveries waiting for an acknowledgement, by stream sequence.
+    pub(super) pending: BTreeMap<u64, Pending>,
+    last_active: Instant,
+}
+
+pub(super) struct Pending {
+    /// How many times it was delivered.
+    pub(super) deliveries: u64,
+    /// When it is delivered again unless acknowledged.
+    deadline: Instant,
+}
+
+/// One message handed to a fetch.
+pub(super) struct Delivery {
+    pub(super) stream_sequence: u64,
+    pub(super) consumer_sequence: u64,
+    pub(super) deliveries: u64,
+}
+
+/// What a consumer needs of the stream's messages: their sequences and subjects.
+pub(super) trait Messages {
+    fn subject_of(&self, sequence: u64) -> Option<&str>;
+    /// Sequences at or after `from`, in order.
+    fn sequences_from(&self, from: u64) -> Box<dyn Iterator<Item = u64> + '_>;
+    fn last_sequence(&self) -> u64;
+    /// The newest sequence of each subject.
+    fn last_per_subject(&self) -> Vec<u64>;
+    /// The first sequence stored at or after `time`.
+    fn first_at_or_after(&self, time: std::time::SystemTime) -> Option<u64>;
+}
+
+impl ConsumerState {
+    /// A consumer starting where `config.deliver` says in `messages`.
+    pub(super) fn new(config: ConsumerConfig, messages: &dyn Messages, now: Instant) -> Self {
+        let config = resolved(config);
+        let last = messages.last_sequence();
+        let mut initial = VecDeque::new();
+        let next = match config.deliver {
+            DeliverPolicy::All => 1,
+            DeliverPolicy::Last => last.max(1),
+            DeliverPolicy::New => last + 1,
+            DeliverPolicy::ByStartSequence(sequence) => sequence.max(1),
+            DeliverPolicy::ByStartTime(time) => {
+                messages.first_at_or_after(time).unwrap_or(last + 1)
+            }
+            DeliverPolicy::LastPerSubject => {
+                let mut sequences = messages.last_per_subject();
+                sequences.sort_unstable();
+                initial = sequences.into_iter().collect();
+                last + 1
+            }
+        };
+        let mut state = Self {
+            config,
+            initial,
+            next,
+            consumer_sequence: 0,
+            pending: BTreeMap::new(),
+            last_active: now,
+        };
+        state.initial.retain(|sequence| {
+            messages
+                .subject_of(*sequence)
+                .is_some_and(|subject| filters_match(&state.config, subject))
+        });
+        state
+    }
+
+    /// Takes a changed configuration (what the server lets a durable change).
+    pub(super) fn reconfigure(&mut self, config: ConsumerConfig) {
+        self.config = resolved(config);
+    }
+
+    /// Whether `config` is this consumer's configuration.
+    pub(super) fn runs_with(&self, config: &ConsumerConfig) -> bool {
+        self.config == resolved(config.clone())
+    }
+
+    /// Whether an ephemeral consumer was left alone longer than its threshold.
+    pub(super) fn is_inactive(&self, now: Instant) -> bool {
+        self.config.durable.is_none()
+            && self
+                .config
+                .inactive_threshold
+                .is_some_and(|threshold| self.last_active + threshold <= now)
+    }
+
+    pub(super) fn wants(&self, subject: &str) -> bool {
+        filters_match(&self.config, subject)
+    }
+
+    /// Whether this consumer still has a use for message `sequence` on `subject`: not
+    /// delivered yet, or delivered and not acknowledged.
+    pub(super) fn holds(&self, sequence: u64, subject: &str) -> bool {
+        self.pending.contains_key(&sequence) || (sequence >= self.next && self.wants(subject))
+    }
+
+    /// Up to `batch` deliveries: those due again first, then new ones while the
+    /// consumer's `max_ack_pending` allows.
+    pub(super) fn take(
+        &mut self,
+        messages: &dyn Messages,
+        batch: usize,
+        now: Instant,
+    ) -> Vec<Delivery> {
+        self.last_active = now;
+        let mut taken = Vec::new();
+        let max_deliver = self.config.max_deliver.unwrap_or(u64::MAX);
+        let due: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, pending)| pending.deadline <= now)
+            .map(|(sequence, _)| *sequence)
+            .collect();
+        for sequence in due {
+            if taken.len() == batch {
+                return taken;
+            }
+            let gone = messages.subject_of(sequence).is_none();
+            let exhausted = self
+                .pending
+                .get(&sequence)
+                .is_some_and(|pending| pending.deliveries >= max_deliver);
+            if gone || exhausted {
+                self.pending.remove(&sequence);
+                continue;
+            }
+            taken.push(self.deliver(sequence, now));
+        }
+        let max_pending = usize::try_from(
+            self.config
+                .max_ack_pending
+                .unwrap_or(DEFAULT_MAX_ACK_PENDING),
+        )
+        .unwrap_or(usize::MAX);
+        while taken.len() < batch && self.pending.len() < max_pending {
+            let Some(sequence) = self.next_new(messages) else {
+                break;
+            };
+            taken.push(self.deliver(sequence, now));
+        }
+        taken
+    }
+
+    /// The next message never delivered, if there is one (and moves past it).
+    fn next_new(&mut self, messages: &dyn Messages) -> Option<u64> {
+        while let Some(sequence) = self.initial.pop_front() {
+            if messages.subject_of(sequence).is_some() {
+                return Some(sequence);
+            }
+        }
+        let found = messages.sequences_from(self.next).find(|sequence| {
+            messages
+                .subject_of(*sequence)
+                .is_some_and(|subject| filters_match(&self.config, subject))
+        });
+        match found {
+            Some(sequence) => {
+                self.next = sequence + 1;
+                Some(sequence)
+            }
+            None => {
+                self.next = self.next.max(messages.last_sequence() + 1);
+                None
+            }
+        }
+    }
+
+    fn deliver(&mut self, sequence: u64, now: Instant) -> Delivery {
+        self.consumer_sequence += 1;
+        let pending = self.pending.entry(sequence).or_insert(Pending {
+            deliveries: 0,
+            deadline: now,
+        });
+        pending.deliveries += 1;
+        // With a backoff, the n-th delivery waits for its n-th delay (the last repeats).
+        let wait = match self.config.backoff.as_slice() {
+            [] => self.config.ack_wait,
+            delays => {
+                let index = usize::try_from(pending.deliveries - 1).unwrap_or(usize::MAX);
+                delays[index.min(delays.len() - 1)]
+            }
+        };
+        pending.deadline = now + wait;
+        Delivery {
+            stream_sequence: sequence,
+            consumer_sequence: self.consumer_sequence,
+            deliveries: pending.deliveries,
+        }
+    }
+
+    /// Settles delivery `sequence`: `true` if it was waiting for that.
+    pub(super) fn acknowledge(&mut self, sequence: u64) -> bool {
+        self.pending.remove(&sequence).is_some()
+    }
+
+    /// Delivers `sequence` again after `delay`.
+    pub(super) fn nak(&mut self, sequence: u64, delay: Duration, now: Instant) {
+        if let Some(pending) = self.pending.get_mut(&sequence) {
+            pending.deadline = now + delay;
+        }
+    }
+
+    /// Work on `sequence` goes on: its `ack_wait` starts again.
+    pub(super) fn in_progress(&mut self, sequence: u64, now: Instant) {
+        let wait = self.config.ack_wait;
+        if let Some(pending) = self.pending.get_mut(&sequence) {
+            pending.deadline = now + wait;
+        }
+    }
+
+    /// The earliest redelivery, to wake a fetch that waits.
+    pub(super) fn next_deadline(&self) -> Option<Instant> {
+        self.pending.values().map(|pending| pending.deadline).min()
+    }
+
+    /// Messages matching the consumer that it has not delivered yet.
+    pub(super) fn undelivered(&self, messages: &dyn Messages) -> u64 {
+        let initial = self.initial.len() as u64;
+        let rest = messages
+            .sequences_from(self.next)
+            .filter(|sequence| {
+                messages
+                    .subject_of(*sequence)
+                    .is_some_and(|subject| filters_match(&self.config, subject))
+            })
+            .count() as u64;
+        initial + rest
+    }
+
+    /// The stream sequence below which nothing waits for this consumer.
+    pub(super) fn ack_floor(&self) -> u64 {
+        match self.pending.keys().next() {
+            Some(first) => first - 1,
+            None => self.next.saturating_sub(1),
+        }
+    }
+
+    pub(super) fn redelivered(&self) -> u64 {
+        self.pending
+            .values()
+            .filter(|pending| pending.deliveries > 1)
+            .count() as u64
+    }
+}
+
+fn filters_match(config: &ConsumerConfig, subject: &str) -> bool {
+    config.filter_subjects.is_empty()
+        || config
+            .filter_subjects
+            .iter()
+            .any(|filter| matches(filter, subject))
+}
+
+/// `config` with what the server fills in: `max_ack_pending` and an ephemeral
+/// consumer's inactive threshold.
+fn resolved(mut config: ConsumerConfig) -> ConsumerConfig {
+    config.max_ack_pending = Some(config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING));
+    if config.durable.is_none() && config.inactive_threshold.is_none() {
+        config.inactive_threshold = Some(DEFAULT_INACTIVE_THRESHOLD);
+    }
+    config
+}

@@ -1,0 +1,94 @@
+//! A memory consumer as a client holds it: fetches, and the acknowledgements of what
+//! it delivered.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use futures::future::{BoxFuture, ready};
+
+use super::stream::{Fetched, MemoryStream};
+use crate::error::Result;
+use crate::jetstream::store::{AckKind, Acker, ConsumerStore};
+use crate::jetstream::{ConsumerInfo, JsMessage, MessageInfo};
+use crate::message::Message;
+
+pub(super) struct MemoryConsumer {
+    stream: Arc<MemoryStream>,
+    name: String,
+}
+
+impl MemoryConsumer {
+    pub(super) fn store(stream: Arc<MemoryStream>, name: String) -> Arc<dyn ConsumerStore> {
+        Arc::new(Self { stream, name })
+    }
+
+    fn delivered(&self, fetched: Fetched) -> JsMessage {
+        let Fetched {
+            message,
+            delivery,
+            pending,
+        } = fetched;
+        let info = MessageInfo {
+            stream: self.stream.name().to_owned(),
+            consumer: self.name.clone(),
+            stream_sequence: delivery.stream_sequence,
+            consumer_sequence: delivery.consumer_sequence,
+            delivered: delivery.deliveries,
+            pending,
+            published: message.time,
+        };
+        let acker = StreamAcker {
+            stream: Arc::downgrade(&self.stream),
+            consumer: self.name.clone(),
+            sequence: delivery.stream_sequence,
+        };
+        let message = Message::from_parts(
+            message.subject.into(),
+            None,
+            Some(message.headers).into(),
+            message.payload,
+        );
+        JsMessage::new(message, info, Arc::new(acker))
+    }
+}
+
+impl ConsumerStore for MemoryConsumer {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn fetch(&self, batch: usize, max_wait: Duration) -> BoxFuture<'_, Result<Vec<JsMessage>>> {
+        Box::pin(async move {
+            let fetched = self.stream.fetch(&self.name, batch, max_wait).await?;
+            Ok(fetched
+                .into_iter()
+                .map(|fetched| self.delivered(fetched))
+                .collect())
+        })
+    }
+
+    fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>> {
+        Box::pin(ready(self.stream.consumer_info(&self.name)))
+    }
+}
+
+/// Settles one delivery with its stream, if the stream is still there.
+struct StreamAcker {
+    stream: Weak<MemoryStream>,
+    consumer: String,
+    sequence: u64,
+}
+
+impl Acker for StreamAcker {
+    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>> {
+        let settled = match self.stream.upgrade() {
+            Some(stream) => stream.settle(&self.consumer, self.sequence, kind),
+            None => Ok(()),
+        };
+        Box::pin(ready(settled))
+    }
+
+    fn ack_sync(&self) -> BoxFuture<'_, Result<()>> {
+        self.ack(AckKind::Ack)
+    }
+}

@@ -1,0 +1,310 @@
+//! Pull consumers on a NATS server: created and bound through async-nats, fetched from
+//! with no-wait batches (what is there now, or the first to arrive within the wait),
+//! each message settled by a publish to its `$JS.ACK` reply subject.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_nats::Subject;
+use async_nats::jetstream::consumer::{self, AckPolicy, PullConsumer, pull};
+use async_nats::jetstream::{self, ErrorCode};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+
+use crate::backend::nats::ack_subject::Delivered;
+use crate::backend::nats::connection::bounded;
+use crate::backend::nats::error::{jetstream_code, nats_error};
+use crate::error::{Error, NatsOperation, Result};
+use crate::jetstream::store::{AckKind, Acker, ConsumerStore};
+use crate::jetstream::{ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, MessageInfo};
+use crate::message::Message;
+
+pub(crate) struct NatsConsumer {
+    name: String,
+    stream: String,
+    consumer: PullConsumer,
+    client: async_nats::Client,
+    bound: Duration,
+}
+
+impl NatsConsumer {
+    pub(super) fn new(consumer: PullConsumer, client: async_nats::Client, bound: Duration) -> Self {
+        let info = consumer.cached_info();
+        Self {
+            name: info.name.clone(),
+            stream: info.stream_name.clone(),
+            consumer,
+            client,
+            bound,
+        }
+    }
+
+    fn error(&self, operation: NatsOperation, error: impl Into<crate::error::BoxError>) -> Error {
+        let error = error.into();
+        match jetstream_code(error.as_ref()) {
+            Some(ErrorCode::CONSUMER_NOT_FOUND) => Error::ConsumerNotFound {
+                stream: self.stream.clone(),
+                consumer: self.name.clone(),
+            },
+            Some(ErrorCode::STREAM_NOT_FOUND) => Error::StreamNotFound {
+                stream: self.stream.clone(),
+            },
+            _ => nats_error(operation, error),
+        }
+    }
+
+    /// What is there now (a no-wait pull); when nothing is, the first message to come
+    /// within `max_wait`, with what came behind it. A pull that waits is only ever for
+    /// one message, since the server holds it open until its batch is full.
+    async fn fetch_batch(&self, batch: usize, max_wait: Duration) -> Result<Vec<JsMessage>> {
+        match self.pulls(batch, max_wait).await {
+            // Nothing came, or the pull failed: say so if the consumer is gone.
+            Ok(fetched) if !fetched.is_empty() => Ok(fetched),
+            pulled => {
+                self.read_info().await?;
+                pulled
+            }
+        }
+    }
+
+    async fn pulls(&self, batch: usize, max_wait: Duration) -> Result<Vec<JsMessage>> {
+        let mut fetched = self.pull(batch, max_wait, false).await?;
+        if fetched.is_empty() {
+            fetched = self.pull(1, max_wait, true).await?;
+            if !fetched.is_empty() && batch > 1 {
+                fetched.extend(self.pull(batch - 1, max_wait, false).await?);
+            }
+        }
+        Ok(fetched)
+    }
+
+    /// One pull request expiring after `expires`: one that `waits` for its batch, or a
+    /// no-wait one, which the server ends once it delivered what there is (unless
+    /// `max_ack_pending` holds it up: then it expires too). Bounded, since a request to
+    /// a consumer that is gone may go unanswered.
+    async fn pull(&self, batch: usize, expires: Duration, waits: bool) -> Result<Vec<JsMessage>> {
+        let pulled = async {
+            let messages = if waits {
+                let request = self.consumer.batch().max_messages(batch).expires(expires);
+                request.messages().await
+            } else {
+                let request = self.consumer.fetch().max_messages(batch).expires(expires);
+                request.messages().await
+            };
+            let mut messages =
+                messages.map_err(|error| self.error(NatsOperation::ConsumerFetch, error))?;
+            let mut fetched = Vec::with_capacity(batch);
+            while let Some(message) = messages.next().await {
+                match message {
+                    Ok(message) => fetched.extend(self.delivered(message.message)),
+                    // What came before the failure is delivered; the rest waits for the
+                    // next fetch.
+                    Err(error) if !fetched.is_empty() => {
+                        tracing::debug!(consumer = %self.name, %error, "fetch ended early");
+                        break;
+                    }
+                    Err(error) => return Err(self.error(NatsOperation::ConsumerFetch, error)),
+                }
+            }
+            Ok(fetched)
+        };
+        bounded(
+            NatsOperation::ConsumerFetch,
+            self.bound + expires,
+            false,
+            pulled,
+        )
+        .await
+    }
+
+    /// A delivered message, settled through its reply subject.
+    fn delivered(&self, message: async_nats::Message) -> Option<JsMessage> {
+        let reply = message.reply?;
+        let delivered = Delivered::parse(&reply)?;
+        let info = MessageInfo {
+            stream: self.stream.clone(),
+            consumer: self.name.clone(),
+            stream_sequence: delivered.stream_sequence,
+            consumer_sequence: delivered.consumer_sequence,
+            delivered: delivered.delivery_count,
+            pending: delivered.pending,
+            published: delivered.published,
+        };
+        // No reply subject in the message: a handler's reply must not reach the ack
+        // subject.
+        let message = Message::from_parts(
+            message.subject,
+            None,
+            message.headers.into(),
+            message.payload,
+        );
+        let acker = ReplyAcker {
+            client: self.client.clone(),
+            reply,
+            bound: self.bound,
+        };
+        Some(JsMessage::new(message, info, Arc::new(acker)))
+    }
+
+    async fn read_info(&self) -> Result<ConsumerInfo> {
+        let mut consumer = self.consumer.clone();
+        let info = consumer
+            .info()
+            .await
+            .map_err(|error| self.error(NatsOperation::ConsumerInfo, error))?;
+        Ok(info_from_nats(info))
+    }
+}
+
+impl ConsumerStore for NatsConsumer {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn fetch(&self, batch: usize, max_wait: Duration) -> BoxFuture<'_, Result<Vec<JsMessage>>> {
+        Box::pin(self.fetch_batch(batch, max_wait))
+    }
+
+    fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>> {
+        Box::pin(self.read_info())
+    }
+}
+
+/// Settles a message by publishing to its `$JS.ACK` subject.
+struct ReplyAcker {
+    client: async_nats::Client,
+    reply: Subject,
+    bound: Duration,
+}
+
+impl Acker for ReplyAcker {
+    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let publish = async {
+                self.client
+                    .publish(self.reply.clone(), payload(kind))
+                    .await
+                    .map_err(|error| nats_error(NatsOperation::Ack, error))
+            };
+            bounded(NatsOperation::Ack, self.bound, true, publish).await
+        })
+    }
+
+    fn ack_sync(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let request = async {
+                self.client
+                    .request(self.reply.clone(), payload(AckKind::Ack))
+                    .await
+                    .map(drop)
+                    .map_err(|error| nats_error(NatsOperation::Ack, error))
+            };
+            bounded(NatsOperation::Ack, self.bound, true, request).await
+        })
+    }
+}
+
+fn payload(kind: AckKind) -> bytes::Bytes {
+    let kind = match kind {
+        AckKind::Ack => jetstream::AckKind::Ack,
+        AckKind::Nak(delay) => jetstream::AckKind::Nak(delay),
+        AckKind::Term => jetstream::AckKind::Term,
+        AckKind::Progress => jetstream::AckKind::Progress,
+    };
+    kind.into()
+}
+
+/// The pull consumer configuration the server gets for `config`.
+pub(super) fn to_nats(config: &ConsumerConfig) -> pull::Config {
+    let (filter_subject, filter_subjects) = match config.filter_subjects.as_slice() {
+        [one] => (one.clone(), Vec::new()),
+        many => (String::new(), many.to_vec()),
+    };
+    pull::Config {
+        durable_name: config.durable.clone(),
+        name: config.durable.clone(),
+        description: Some(config.description.clone()).filter(|text| !text.is_empty()),
+        deliver_policy: match config.deliver {
+            DeliverPolicy::All => consumer::DeliverPolicy::All,
+            DeliverPolicy::Last => consumer::DeliverPolicy::Last,
+            DeliverPolicy::New => consumer::DeliverPolicy::New,
+            DeliverPolicy::LastPerSubject => consumer::DeliverPolicy::LastPerSubject,
+            DeliverPolicy::ByStartSequence(start_sequence) => {
+                consumer::DeliverPolicy::ByStartSequence { start_sequence }
+            }
+            DeliverPolicy::ByStartTime(start) => consumer::DeliverPolicy::ByStartTime {
+                start_time: start.into(),
+            },
+        },
+        ack_policy: AckPolicy::Explicit,
+        ack_wait: config.ack_wait,
+        max_deliver: config
+            .max_deliver
+            .map_or(-1, |max| i64::try_from(max).unwrap_or(i64::MAX)),
+        filter_subject,
+        filter_subjects,
+        max_ack_pending: config
+            .max_ack_pending
+            .map_or(0, |max| i64::try_from(max).unwrap_or(i64::MAX)),
+        backoff: config.backoff.clone(),
+        inactive_threshold: config.inactive_threshold.unwrap_or_default(),
+        metadata: config
+            .metadata
+            .iter()
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
+        ..pull::Config::default()
+    }
+}
+
+fn from_nats(config: &consumer::Config) -> ConsumerConfig {
+    let filter_subjects = if config.filter_subject.is_empty() {
+        config.filter_subjects.clone()
+    } else {
+        vec![config.filter_subject.clone()]
+    };
+    ConsumerConfig {
+        durable: config.durable_name.clone(),
+        description: config.description.clone().unwrap_or_default(),
+        filter_subjects,
+        deliver: match config.deliver_policy {
+            consumer::DeliverPolicy::All => DeliverPolicy::All,
+            consumer::DeliverPolicy::Last => DeliverPolicy::Last,
+            consumer::DeliverPolicy::New => DeliverPolicy::New,
+            consumer::DeliverPolicy::LastPerSubject => DeliverPolicy::LastPerSubject,
+            consumer::DeliverPolicy::ByStartSequence { start_sequence } => {
+                DeliverPolicy::ByStartSequence(start_sequence)
+            }
+            consumer::DeliverPolicy::ByStartTime { start_time } => {
+                DeliverPolicy::ByStartTime(SystemTime::from(start_time))
+            }
+        },
+        ack_wait: config.ack_wait,
+        max_deliver: u64::try_from(config.max_deliver)
+            .ok()
+            .filter(|max| *max > 0),
+        max_ack_pending: u64::try_from(config.max_ack_pending)
+            .ok()
+            .filter(|max| *max > 0),
+        backoff: config.backoff.clone(),
+        inactive_threshold: Some(config.inactive_threshold).filter(|after| !after.is_zero()),
+        metadata: config
+            .metadata
+            .iter()
+            .filter(|(key, _)| !key.starts_with("_nats."))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
+    }
+}
+
+fn info_from_nats(info: &consumer::Info) -> ConsumerInfo {
+    ConsumerInfo {
+        name: info.name.clone(),
+        stream: info.stream_name.clone(),
+        config: from_nats(&info.config),
+        pending: info.num_pending,
+        ack_pending: info.num_ack_pending as u64,
+        redelivered: info.num_redelivered as u64,
+        ack_floor: info.ack_floor.stream_sequence,
+    }
+}

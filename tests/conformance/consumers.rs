@@ -1,0 +1,341 @@
+//! Pull consumers: durable ones that resume where they stopped, acknowledgements (ack,
+//! nak, term, in progress, double ack), redelivery after `ack_wait` up to
+//! `max_deliver`, `max_ack_pending`, deliver policies and filters, work-queue and
+//! interest retention.
+
+use std::time::Duration;
+
+use faststream_kv::jetstream::{
+    ConsumerConfig, DeliverPolicy, JsMessage, Retention, Stream, StreamConfig,
+};
+use faststream_kv::prelude::*;
+
+use super::run;
+use crate::support::Env;
+
+const WAIT: Duration = Duration::from_millis(300);
+
+async fn orders(broker: &Broker, messages: usize) -> Result<Stream, Error> {
+    orders_with(broker, Retention::Limits, messages).await
+}
+
+async fn orders_with(
+    broker: &Broker,
+    retention: Retention,
+    messages: usize,
+) -> Result<Stream, Error> {
+    let stream = broker
+        .create_stream(StreamConfig {
+            subjects: vec!["orders.>".to_owned()],
+            retention,
+            ..StreamConfig::new("ORDERS")
+        })
+        .await?;
+    for index in 1..=messages {
+        let region = if index % 2 == 0 { "eu" } else { "us" };
+        broker
+            .stream_publish(&format!("orders.{region}.{index}"), index.to_string())
+            .await?;
+    }
+    Ok(stream)
+}
+
+fn sequences(messages: &[JsMessage]) -> Vec<u64> {
+    messages
+        .iter()
+        .map(|message| message.info().stream_sequence)
+        .collect()
+}
+
+#[test]
+fn a_durable_consumer_resumes_after_what_it_acknowledged() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 5).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig::durable("billing"))
+            .await?;
+        assert_eq!(consumer.name(), "billing");
+        let first = consumer.fetch(3, WAIT).await?;
+        assert_eq!(sequences(&first), [1, 2, 3]);
+        let info = first[0].info();
+        assert_eq!(
+            (info.stream.as_str(), info.consumer.as_str()),
+            ("ORDERS", "billing")
+        );
+        assert_eq!(
+            (info.consumer_sequence, info.delivered, info.pending),
+            (1, 1, 4)
+        );
+        assert_eq!(first[0].message().subject(), "orders.us.1");
+        assert_eq!(first[0].message().payload().as_ref(), b"1");
+        for message in &first {
+            message.ack_sync().await?;
+        }
+        // What is there comes at once, without waiting for a full batch.
+        let asked = std::time::Instant::now();
+        let second = consumer.fetch(10, Duration::from_secs(20)).await?;
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            asked.elapsed()
+        );
+        assert_eq!(sequences(&second), [4, 5]);
+        for message in &second {
+            message.ack_sync().await?;
+        }
+        assert!(consumer.fetch(10, WAIT).await?.is_empty());
+
+        // Another app, later: the durable goes on after what was acknowledged.
+        let other = env.broker();
+        let resumed = other.stream("ORDERS").await?.consumer("billing").await?;
+        other.stream_publish("orders.eu.6", "6").await?;
+        let next = resumed.fetch(10, WAIT).await?;
+        assert_eq!(sequences(&next), [6]);
+        next[0].ack_sync().await?;
+        let info = resumed.info().await?;
+        assert_eq!((info.pending, info.ack_pending, info.ack_floor), (0, 0, 6));
+        assert_eq!(info.config.max_ack_pending, Some(1000));
+        assert_eq!(info.config.ack_wait, Duration::from_secs(30));
+        Ok(())
+    })
+}
+
+#[test]
+fn a_nak_redelivers_and_a_term_never_does() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 2).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig {
+                ack_wait: Duration::from_secs(1),
+                ..ConsumerConfig::durable("worker")
+            })
+            .await?;
+        let batch = consumer.fetch(2, WAIT).await?;
+        batch[0].nak(None).await?;
+        batch[1].term().await?;
+        let again = consumer.fetch(2, Duration::from_secs(2)).await?;
+        assert_eq!(sequences(&again), [1]);
+        assert_eq!(again[0].info().delivered, 2);
+        again[0].ack_sync().await?;
+        // Past the ack wait: the termed message stays away.
+        assert!(
+            consumer
+                .fetch(2, Duration::from_millis(1500))
+                .await?
+                .is_empty()
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn an_unacknowledged_message_comes_back_until_max_deliver() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 1).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig {
+                ack_wait: Duration::from_secs(1),
+                max_deliver: Some(2),
+                ..ConsumerConfig::durable("flaky")
+            })
+            .await?;
+        assert_eq!(consumer.fetch(1, WAIT).await?[0].info().delivered, 1);
+        let again = consumer.fetch(1, Duration::from_secs(3)).await?;
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].info().delivered, 2);
+        assert!(consumer.fetch(1, Duration::from_secs(2)).await?.is_empty());
+        Ok(())
+    })
+}
+
+#[test]
+fn in_progress_keeps_a_slow_message_from_coming_back() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 1).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig {
+                ack_wait: Duration::from_secs(1),
+                ..ConsumerConfig::durable("slow")
+            })
+            .await?;
+        let message = consumer.fetch(1, WAIT).await?.remove(0);
+        for _ in 0..4 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            message.in_progress().await?;
+        }
+        assert!(
+            consumer
+                .fetch(1, Duration::from_millis(200))
+                .await?
+                .is_empty()
+        );
+        message.ack_sync().await?;
+        assert!(
+            consumer
+                .fetch(1, Duration::from_millis(1200))
+                .await?
+                .is_empty()
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn max_ack_pending_bounds_what_is_delivered() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 5).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig {
+                max_ack_pending: Some(2),
+                ..ConsumerConfig::durable("bounded")
+            })
+            .await?;
+        let batch = consumer.fetch(5, WAIT).await?;
+        assert_eq!(sequences(&batch), [1, 2]);
+        batch[0].ack_sync().await?;
+        assert_eq!(sequences(&consumer.fetch(5, WAIT).await?), [3]);
+        assert_eq!(consumer.info().await?.ack_pending, 2);
+        Ok(())
+    })
+}
+
+#[test]
+fn deliver_policies_and_filters_choose_where_to_start() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 5).await?;
+        let start = async |name: &str, deliver: DeliverPolicy, filters: &[&str]| {
+            let consumer = stream
+                .create_consumer(ConsumerConfig {
+                    deliver,
+                    filter_subjects: filters.iter().map(|filter| (*filter).to_owned()).collect(),
+                    ..ConsumerConfig::durable(name)
+                })
+                .await?;
+            Ok::<_, Error>(sequences(&consumer.fetch(10, WAIT).await?))
+        };
+        assert_eq!(
+            start("all", DeliverPolicy::All, &[]).await?,
+            [1, 2, 3, 4, 5]
+        );
+        assert_eq!(start("last", DeliverPolicy::Last, &[]).await?, [5]);
+        assert!(start("new", DeliverPolicy::New, &[]).await?.is_empty());
+        assert_eq!(
+            start("from3", DeliverPolicy::ByStartSequence(3), &[]).await?,
+            [3, 4, 5]
+        );
+        assert_eq!(
+            start("eu", DeliverPolicy::All, &["orders.eu.*"]).await?,
+            [2, 4]
+        );
+        assert_eq!(
+            start("two", DeliverPolicy::All, &["orders.eu.2", "orders.us.5"]).await?,
+            [2, 5]
+        );
+        broker.stream_publish("orders.eu.2", "again").await?;
+        assert_eq!(
+            start(
+                "per_subject",
+                DeliverPolicy::LastPerSubject,
+                &["orders.eu.*"]
+            )
+            .await?,
+            [4, 6]
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn a_work_queue_lets_go_of_what_was_acknowledged() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders_with(&broker, Retention::WorkQueue, 3).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig::durable("work"))
+            .await?;
+        let batch = consumer.fetch(3, WAIT).await?;
+        batch[0].ack_sync().await?;
+        batch[1].term().await?;
+        batch[1].ack_sync().await?;
+        let state = stream.info().await?.state;
+        assert_eq!((state.messages, state.first_sequence), (1, 3));
+        Ok(())
+    })
+}
+
+#[test]
+fn interest_retention_keeps_messages_until_their_consumers_acknowledge() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders_with(&broker, Retention::Interest, 0).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig::durable("interested"))
+            .await?;
+        broker.stream_publish("orders.eu.1", "1").await?;
+        assert_eq!(stream.info().await?.state.messages, 1);
+        consumer.fetch(1, WAIT).await?[0].ack_sync().await?;
+        assert_eq!(stream.info().await?.state.messages, 0);
+        Ok(())
+    })
+}
+
+#[test]
+fn a_durable_changes_what_the_server_lets_it_change() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 0).await?;
+        stream
+            .create_consumer(ConsumerConfig::durable("billing"))
+            .await?;
+        let slower = ConsumerConfig {
+            ack_wait: Duration::from_secs(60),
+            ..ConsumerConfig::durable("billing")
+        };
+        let updated = stream.create_consumer(slower).await?;
+        assert_eq!(
+            updated.info().await?.config.ack_wait,
+            Duration::from_secs(60)
+        );
+        let moved = ConsumerConfig {
+            deliver: DeliverPolicy::New,
+            ack_wait: Duration::from_secs(60),
+            ..ConsumerConfig::durable("billing")
+        };
+        assert!(matches!(
+            stream.create_consumer(moved).await,
+            Err(Error::ConsumerExists { .. })
+        ));
+        assert_eq!(stream.info().await?.state.consumers, 1);
+        Ok(())
+    })
+}
+
+#[test]
+fn deleted_consumers_are_not_found() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 1).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig::durable("gone"))
+            .await?;
+        stream.delete_consumer("gone").await?;
+        assert!(matches!(
+            stream.consumer("gone").await,
+            Err(Error::ConsumerNotFound { .. })
+        ));
+        assert!(matches!(
+            consumer.fetch(1, WAIT).await,
+            Err(Error::ConsumerNotFound { .. })
+        ));
+        let ephemeral = stream.create_consumer(ConsumerConfig::ephemeral()).await?;
+        assert!(!ephemeral.name().is_empty());
+        assert_eq!(sequences(&ephemeral.fetch(5, WAIT).await?), [1]);
+        Ok(())
+    })
+}
