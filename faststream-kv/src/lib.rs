@@ -49,6 +49,7 @@ mod message;
 mod pending;
 mod response;
 mod runtime;
+mod storage;
 mod subject;
 pub mod subscriber;
 #[cfg(feature = "testing")]

@@ -5,17 +5,8 @@ use std::time::Duration;
 
 use super::names::validate_stream_name;
 use crate::error::{ConfigProblem, Error, Result};
+pub use crate::storage::Storage;
 use crate::subject::validate_subscribe_subject;
-
-/// Where the server keeps a stream (or a bucket).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Storage {
-    /// On disk (survives a server restart). The default.
-    #[default]
-    File,
-    /// In the server's memory.
-    Memory,
-}
 
 /// When a stream lets go of a message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -6,9 +6,9 @@ use std::time::Duration;
 use crate::error::{ConfigProblem, Error, Result};
 use faststream_kv_subject::{Transform, check_subscribe_subject};
 
-pub use crate::jetstream::Storage;
 use crate::kv::names::{validate_bucket, validate_key_filter};
 use crate::kv::{Placement, Republish, Source};
+pub use crate::storage::Storage;
 
 /// What keeps a bucket, as [`Status::backing_store`] says.
 pub const BACKING_STORE: &str = "JetStream";
