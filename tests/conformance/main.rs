@@ -83,6 +83,9 @@ macro_rules! areas {
         #[path = "shutdown.rs"]
         mod shutdown;
         #[allow(clippy::duplicate_mod)]
+        #[path = "stream_subscribers.rs"]
+        mod stream_subscribers;
+        #[allow(clippy::duplicate_mod)]
         #[path = "streams.rs"]
         mod streams;
         #[allow(clippy::duplicate_mod)]

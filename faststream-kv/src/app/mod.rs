@@ -259,7 +259,7 @@ impl App {
                     .iter()
                     .filter_map(|(_, requirement)| match requirement {
                         Requirement::Context { type_id, .. } => Some(*type_id),
-                        Requirement::Path(_) | Requirement::KvWatch => None,
+                        Requirement::Path(_) | Requirement::KvWatch | Requirement::Stream => None,
                     })
             }));
         Ok(())

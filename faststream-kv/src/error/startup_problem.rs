@@ -69,6 +69,11 @@ pub enum StartupProblemKind {
         "Key-Value entries only reach `kv_watch` subscribers: #[subscriber(kv_watch = \"bucket\", keys = \"...\")]"
     )]
     EntryOutsideKvWatch,
+    /// An `Acker` or `MessageInfo` asked for by a subscriber that is not a stream one.
+    #[error(
+        "`Acker` and `MessageInfo` only reach stream subscribers: Subscriber::stream(\"STREAM\", ...)"
+    )]
+    AckerOutsideStream,
 }
 
 impl fmt::Display for StartupProblem {

@@ -26,6 +26,7 @@ mod path;
 mod payload;
 mod requirement;
 mod scope;
+mod stream;
 mod subject;
 
 use std::future::Future;

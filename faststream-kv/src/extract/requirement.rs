@@ -29,6 +29,8 @@ pub enum Requirement {
     Path(PathShape),
     /// The subscriber must be a `kv_watch` subscriber (its messages are Key-Value entries).
     KvWatch,
+    /// The subscriber must be a stream subscriber (its messages come from a consumer).
+    Stream,
 }
 
 /// The needs of a handler's extractors, each tagged with its argument position.
@@ -56,6 +58,11 @@ impl Requirements {
     /// Requires a `kv_watch` subscriber.
     pub fn kv_watch(&mut self) {
         self.push(Requirement::KvWatch);
+    }
+
+    /// Requires a stream subscriber.
+    pub fn stream(&mut self) {
+        self.push(Requirement::Stream);
     }
 
     /// Adds a requirement for the current argument.

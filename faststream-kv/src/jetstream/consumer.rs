@@ -173,7 +173,7 @@ impl Consumer {
 
     /// Up to `batch` messages: those there now, or the first ones to arrive within
     /// `max_wait` (an empty batch when none did). Each waits for its
-    /// acknowledgement ([`JsMessage::ack`] and the others).
+    /// acknowledgement ([`Acker::ack`](super::Acker::ack) and the others).
     ///
     /// # Errors
     ///

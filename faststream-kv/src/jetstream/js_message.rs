@@ -3,10 +3,10 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use super::store::{AckKind, Acker};
-use crate::error::Result;
+use super::Acker;
+use super::store::AckSender;
 use crate::message::Message;
 
 /// Where a delivered message stands in its stream and consumer.
@@ -30,19 +30,18 @@ pub struct MessageInfo {
 }
 
 /// A message delivered by a consumer: read it, then settle it once — ack, nak, term —
-/// (or say that work on it goes on with [`in_progress`](Self::in_progress)).
+/// (or say that work on it goes on with [`in_progress`](Acker::in_progress)); the
+/// settling calls are [`Acker`]'s.
 pub struct JsMessage {
     message: Message,
-    info: MessageInfo,
-    acker: Arc<dyn Acker>,
+    acker: Acker,
 }
 
 impl JsMessage {
-    pub(crate) fn new(message: Message, info: MessageInfo, acker: Arc<dyn Acker>) -> Self {
+    pub(crate) fn new(message: Message, info: MessageInfo, sender: Arc<dyn AckSender>) -> Self {
         Self {
             message,
-            info,
-            acker,
+            acker: Acker::new(sender, info),
         }
     }
 
@@ -51,63 +50,23 @@ impl JsMessage {
         &self.message
     }
 
-    /// The message, for a handler.
-    pub fn into_message(self) -> Message {
-        self.message
+    /// The message and what settles it.
+    pub fn into_parts(self) -> (Message, Acker) {
+        (self.message, self.acker)
     }
 
     /// Its place in the stream and consumer.
     pub fn info(&self) -> &MessageInfo {
-        &self.info
+        self.acker.info()
     }
+}
 
-    /// Handled: it is not delivered again.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Nats`](crate::Error::Nats) / [`Error::Closed`](crate::Error::Closed)
-    /// when the acknowledgement cannot be sent.
-    pub async fn ack(&self) -> Result<()> {
-        self.acker.ack(AckKind::Ack).await
-    }
+impl std::ops::Deref for JsMessage {
+    type Target = Acker;
 
-    /// Handled, and waits until the server confirms it took the acknowledgement (a
-    /// "double ack"): once this returns, the message is not delivered again even if
-    /// the connection drops now.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when no confirmation came in
-    /// time; as [`ack`](Self::ack).
-    pub async fn ack_sync(&self) -> Result<()> {
-        self.acker.ack_sync().await
-    }
-
-    /// Not handled now: delivered again, after `delay` if given.
-    ///
-    /// # Errors
-    ///
-    /// As [`ack`](Self::ack).
-    pub async fn nak(&self, delay: Option<Duration>) -> Result<()> {
-        self.acker.ack(AckKind::Nak(delay)).await
-    }
-
-    /// Never to be handled: not delivered again, not acknowledged either.
-    ///
-    /// # Errors
-    ///
-    /// As [`ack`](Self::ack).
-    pub async fn term(&self) -> Result<()> {
-        self.acker.ack(AckKind::Term).await
-    }
-
-    /// Work goes on: the consumer's `ack_wait` starts again for it.
-    ///
-    /// # Errors
-    ///
-    /// As [`ack`](Self::ack).
-    pub async fn in_progress(&self) -> Result<()> {
-        self.acker.ack(AckKind::Progress).await
+    /// The settling calls: `ack`, `ack_sync`, `nak`, `term`, `in_progress`.
+    fn deref(&self) -> &Acker {
+        &self.acker
     }
 }
 
@@ -115,7 +74,7 @@ impl fmt::Debug for JsMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JsMessage")
             .field("subject", &self.message.subject())
-            .field("info", &self.info)
+            .field("info", self.info())
             .finish_non_exhaustive()
     }
 }

@@ -23,6 +23,8 @@
 //! # Ok(()) }
 //! ```
 
+mod ack_policy;
+mod acker;
 mod config;
 mod consumer;
 mod info;
@@ -35,6 +37,8 @@ mod stored_message;
 use std::fmt;
 use std::sync::Arc;
 
+pub use ack_policy::AckPolicy;
+pub use acker::Acker;
 pub use config::{Discard, Retention, Storage, StreamConfig};
 pub use consumer::{Consumer, ConsumerConfig, ConsumerInfo, DEFAULT_ACK_WAIT, DeliverPolicy};
 pub use info::{StreamInfo, StreamState};

@@ -74,8 +74,8 @@ pub(crate) enum AckKind {
     Progress,
 }
 
-/// Settles one delivered message.
-pub(crate) trait Acker: Send + Sync + 'static {
+/// Sends the settlement of one delivered message.
+pub(crate) trait AckSender: Send + Sync + 'static {
     fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>>;
 
     /// An ack the server confirms.

@@ -1,6 +1,7 @@
 //! Running subscribers: where a subscriber's messages come from, the consume loop that
 //! calls its service, and where each result goes (the log, a request's reply).
 
+mod acking;
 mod consume;
 mod dispatch;
 mod incoming;
@@ -10,6 +11,7 @@ mod route;
 mod workers;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -19,10 +21,12 @@ pub use route::Route;
 
 use crate::broker::Broker;
 use crate::error::Result;
+use crate::jetstream::{AckPolicy, ConsumerConfig};
 use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
+use acking::Acking;
 use consume::Consumer;
-use incoming::{Incoming, InitialData};
+use incoming::{Fetching, Incoming, InitialData};
 use workers::Workers;
 
 /// Where a subscriber's messages come from.
@@ -38,6 +42,17 @@ pub(crate) enum Source {
     KvWatch {
         bucket: String,
         options: WatchOptions,
+    },
+    /// Messages of `stream` on subjects matching the pattern, through a pull consumer,
+    /// settled as `ack` says; fetched up to `batch` at once (fewer when fewer workers
+    /// are free), each fetch waiting up to `max_wait`.
+    Stream {
+        stream: String,
+        /// Boxed: the other sources are small.
+        consumer: Box<ConsumerConfig>,
+        ack: AckPolicy,
+        batch: usize,
+        max_wait: Duration,
     },
 }
 
@@ -72,6 +87,7 @@ pub(crate) async fn start(
 ) -> Result<Started> {
     let name: Arc<str> = settings.name.into();
     let workers = Workers::new(settings.max_workers);
+    let mut route = route;
     let (mut pending, mut watcher) = (None, None);
     let incoming = match &settings.source {
         Source::Subject { queue, limits } => {
@@ -99,6 +115,33 @@ pub(crate) async fn start(
                 workers: workers.clone(),
             };
             Incoming::kv_watch(watch, Arc::clone(&name), initial)
+        }
+        Source::Stream {
+            stream,
+            consumer,
+            ack,
+            batch,
+            max_wait,
+        } => {
+            let config = ConsumerConfig {
+                filter_subjects: vec![subject.to_owned()],
+                ..ConsumerConfig::clone(consumer)
+            };
+            let consumer = broker
+                .stream(stream.as_str())
+                .await?
+                .create_consumer(config)
+                .await?;
+            route = Route::new(Acking::new(route, *ack));
+            let fetching = Fetching {
+                consumer,
+                workers: workers.clone(),
+                batch: *batch,
+                max_wait: *max_wait,
+                nak_when_dropped: *ack != AckPolicy::Manual,
+                name: Arc::clone(&name),
+            };
+            Incoming::stream(fetching)
         }
     };
     let consumer = Consumer {

@@ -1,5 +1,8 @@
 //! The kinds of subscriber, each with the options only it has.
 
+use std::time::Duration;
+
+use crate::jetstream::{AckPolicy, ConsumerConfig};
 use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
 
@@ -23,6 +26,36 @@ impl OnKvWatch {
         Self {
             bucket,
             options: WatchOptions::default(),
+        }
+    }
+}
+
+/// A subscriber on a stream, through a pull consumer: it has the consumer's
+/// configuration, an ack policy, and how it fetches.
+#[derive(Debug, Clone)]
+pub struct OnStream {
+    pub(super) stream: String,
+    pub(super) consumer: ConsumerConfig,
+    pub(super) ack: AckPolicy,
+    pub(super) batch: usize,
+    pub(super) max_wait: Duration,
+}
+
+/// Messages a stream subscriber fetches at most at once (fewer when fewer workers are
+/// free).
+pub const DEFAULT_FETCH_BATCH: usize = 100;
+
+/// How long one fetch waits for a first message before it asks again.
+pub const DEFAULT_FETCH_WAIT: Duration = Duration::from_secs(5);
+
+impl OnStream {
+    pub(super) fn new(stream: String) -> Self {
+        Self {
+            stream,
+            consumer: ConsumerConfig::ephemeral(),
+            ack: AckPolicy::default(),
+            batch: DEFAULT_FETCH_BATCH,
+            max_wait: DEFAULT_FETCH_WAIT,
         }
     }
 }

@@ -16,7 +16,7 @@ use tower::{Layer, Service};
 
 pub use crate::runtime::Route;
 pub use crate::subject::Pattern;
-pub use kind::{OnKvWatch, OnSubject};
+pub use kind::{DEFAULT_FETCH_BATCH, DEFAULT_FETCH_WAIT, OnKvWatch, OnStream, OnSubject};
 
 use crate::context::Context;
 use crate::error::{BoxError, Error};
@@ -147,6 +147,76 @@ impl Subscriber<OnKvWatch> {
     /// The Key-Value bucket watched.
     pub fn watched_bucket(&self) -> &str {
         &self.kind.bucket
+    }
+}
+
+impl Subscriber<OnStream> {
+    /// A subscriber running `handler` on the messages of JetStream stream `stream`
+    /// whose subjects match `pattern` (the consumer's filter; `Path` extracts its
+    /// captures), through a pull consumer: ephemeral unless
+    /// [`durable`](Self::durable) names it. Each message is settled as the
+    /// [ack policy](Self::ack_policy) says (default
+    /// [`AckPolicy::RejectOnError`](crate::jetstream::AckPolicy::RejectOnError)); the
+    /// handler may extract [`Acker`](crate::jetstream::Acker) and
+    /// [`MessageInfo`](crate::jetstream::MessageInfo). The stream must exist once the
+    /// `on_startup` hooks have run; the consumer is created (or, durable, updated) at
+    /// startup.
+    ///
+    /// ```
+    /// use faststream_kv::prelude::*;
+    /// use faststream_kv::subscriber::Subscriber;
+    ///
+    /// async fn bill(Path(region): Path<String>, body: String) {
+    ///     println!("{region}: {body}");
+    /// }
+    ///
+    /// let subscriber = Subscriber::stream("ORDERS", "orders.{region}.created", bill)
+    ///     .durable("billing")
+    ///     .max_workers(8);
+    /// ```
+    pub fn stream<H: Handler<Args>, Args: 'static>(
+        stream: impl Into<String>,
+        pattern: &str,
+        handler: H,
+    ) -> Self {
+        Self {
+            common: Common::new(pattern, handler),
+            kind: OnStream::new(stream.into()),
+        }
+    }
+
+    /// A durable consumer of this name: it resumes where it stopped after a restart,
+    /// and several instances of the app share its messages.
+    pub fn durable(mut self, name: impl Into<String>) -> Self {
+        self.kind.consumer.durable = Some(name.into());
+        self
+    }
+
+    /// The consumer's configuration (deliver policy, `ack_wait`, `max_deliver`,
+    /// backoff, `max_ack_pending`, ...); its filter subjects are the pattern's.
+    pub fn consumer(mut self, config: crate::jetstream::ConsumerConfig) -> Self {
+        self.kind.consumer = config;
+        self
+    }
+
+    /// When messages are acknowledged.
+    pub fn ack_policy(mut self, policy: crate::jetstream::AckPolicy) -> Self {
+        self.kind.ack = policy;
+        self
+    }
+
+    /// Fetches up to `batch` messages at once (never more than workers are free),
+    /// each fetch waiting up to `max_wait` for a first one (defaults
+    /// [`DEFAULT_FETCH_BATCH`], [`DEFAULT_FETCH_WAIT`]).
+    pub fn pull(mut self, batch: usize, max_wait: std::time::Duration) -> Self {
+        self.kind.batch = batch.max(1);
+        self.kind.max_wait = max_wait;
+        self
+    }
+
+    /// The stream consumed.
+    pub fn consumed_stream(&self) -> &str {
+        &self.kind.stream
     }
 }
 
@@ -303,6 +373,21 @@ impl IntoSubscriber for Subscriber<OnKvWatch> {
             source: Source::KvWatch {
                 bucket: self.kind.bucket,
                 options: self.kind.options,
+            },
+        }
+    }
+}
+
+impl IntoSubscriber for Subscriber<OnStream> {
+    fn into_subscriber(self) -> AnySubscriber {
+        AnySubscriber {
+            common: self.common,
+            source: Source::Stream {
+                stream: self.kind.stream,
+                consumer: Box::new(self.kind.consumer),
+                ack: self.kind.ack,
+                batch: self.kind.batch,
+                max_wait: self.kind.max_wait,
             },
         }
     }

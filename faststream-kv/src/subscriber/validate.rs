@@ -36,6 +36,7 @@ pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<Sta
         }
     };
     let kv_watch = matches!(subscriber.source(), Source::KvWatch { .. });
+    let stream = matches!(subscriber.source(), Source::Stream { .. });
     let mut problems = Vec::new();
     for (argument, requirement) in subscriber.requirements().iter() {
         let kind = match requirement {
@@ -46,6 +47,8 @@ pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<Sta
             Requirement::Path(shape) => path_problem(*shape, pattern),
             Requirement::KvWatch if !kv_watch => Some(StartupProblemKind::EntryOutsideKvWatch),
             Requirement::KvWatch => None,
+            Requirement::Stream if !stream => Some(StartupProblemKind::AckerOutsideStream),
+            Requirement::Stream => None,
         };
         if let Some(kind) = kind {
             let argument = Some(subscriber.argument_label(argument));

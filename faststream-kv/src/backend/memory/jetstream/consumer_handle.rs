@@ -8,7 +8,7 @@ use futures::future::{BoxFuture, ready};
 
 use super::stream::{Fetched, MemoryStream};
 use crate::error::Result;
-use crate::jetstream::store::{AckKind, Acker, ConsumerStore};
+use crate::jetstream::store::{AckKind, AckSender, ConsumerStore};
 use crate::jetstream::{ConsumerInfo, JsMessage, MessageInfo};
 use crate::message::Message;
 
@@ -79,7 +79,7 @@ struct StreamAcker {
     sequence: u64,
 }
 
-impl Acker for StreamAcker {
+impl AckSender for StreamAcker {
     fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>> {
         let settled = match self.stream.upgrade() {
             Some(stream) => stream.settle(&self.consumer, self.sequence, kind),

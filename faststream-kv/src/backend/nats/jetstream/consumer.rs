@@ -15,7 +15,7 @@ use crate::backend::nats::ack_subject::Delivered;
 use crate::backend::nats::connection::bounded;
 use crate::backend::nats::error::{jetstream_code, nats_error};
 use crate::error::{Error, NatsOperation, Result};
-use crate::jetstream::store::{AckKind, Acker, ConsumerStore};
+use crate::jetstream::store::{AckKind, AckSender, ConsumerStore};
 use crate::jetstream::{ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, MessageInfo};
 use crate::message::Message;
 
@@ -177,7 +177,7 @@ struct ReplyAcker {
     bound: Duration,
 }
 
-impl Acker for ReplyAcker {
+impl AckSender for ReplyAcker {
     fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             let publish = async {

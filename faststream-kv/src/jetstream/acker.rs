@@ -1,0 +1,146 @@
+//! `Acker`: settles one delivered message, from a handler or from the runtime, once.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::MessageInfo;
+use super::store::{AckKind, AckSender};
+use crate::error::Result;
+
+/// Settles a message a consumer delivered: `ack`, `nak`, `term` (each once: the first
+/// one counts, later ones are not sent), or `in_progress` as often as needed. Clones
+/// share it. In a stream subscriber's handler it is an extractor, with which an
+/// [`AckPolicy::Manual`](super::AckPolicy::Manual) handler settles its message (under
+/// another policy, a handler that settled its message itself is left alone).
+#[derive(Clone)]
+pub struct Acker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sender: Arc<dyn AckSender>,
+    info: MessageInfo,
+    settled: AtomicBool,
+    /// A message the runtime took and nobody settled (its handler cut off at shutdown,
+    /// or never started) is nak'd when the last clone goes, to be delivered again at
+    /// once rather than after `ack_wait`.
+    nak_when_dropped: AtomicBool,
+}
+
+impl Acker {
+    pub(crate) fn new(sender: Arc<dyn AckSender>, info: MessageInfo) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                sender,
+                info,
+                settled: AtomicBool::new(false),
+                nak_when_dropped: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Naks the message if it is dropped unsettled (for the runtime's messages).
+    pub(crate) fn nak_when_dropped(&self) {
+        self.inner.nak_when_dropped.store(true, Ordering::Release);
+    }
+
+    /// Where the message stands in its stream and consumer.
+    pub fn info(&self) -> &MessageInfo {
+        &self.inner.info
+    }
+
+    /// Whether it was acknowledged, nak'd or terminated already.
+    pub fn is_settled(&self) -> bool {
+        self.inner.settled.load(Ordering::Acquire)
+    }
+
+    /// Handled: it is not delivered again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Nats`](crate::Error::Nats) / [`Error::Closed`](crate::Error::Closed)
+    /// when the acknowledgement cannot be sent.
+    pub async fn ack(&self) -> Result<()> {
+        self.settle(AckKind::Ack).await
+    }
+
+    /// Handled, and waits until the server confirms it took the acknowledgement (a
+    /// "double ack"): once this returns, the message is not delivered again even if
+    /// the connection drops now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when no confirmation came in
+    /// time; as [`ack`](Self::ack).
+    pub async fn ack_sync(&self) -> Result<()> {
+        if self.inner.settled.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        self.inner.sender.ack_sync().await
+    }
+
+    /// Not handled now: delivered again, after `delay` if given.
+    ///
+    /// # Errors
+    ///
+    /// As [`ack`](Self::ack).
+    pub async fn nak(&self, delay: Option<Duration>) -> Result<()> {
+        self.settle(AckKind::Nak(delay)).await
+    }
+
+    /// Never to be handled: not delivered again, not acknowledged either.
+    ///
+    /// # Errors
+    ///
+    /// As [`ack`](Self::ack).
+    pub async fn term(&self) -> Result<()> {
+        self.settle(AckKind::Term).await
+    }
+
+    /// Work goes on: the consumer's `ack_wait` starts again for it.
+    ///
+    /// # Errors
+    ///
+    /// As [`ack`](Self::ack).
+    pub async fn in_progress(&self) -> Result<()> {
+        if self.is_settled() {
+            return Ok(());
+        }
+        self.inner.sender.ack(AckKind::Progress).await
+    }
+
+    async fn settle(&self, kind: AckKind) -> Result<()> {
+        if self.inner.settled.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        self.inner.sender.ack(kind).await
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if !*self.nak_when_dropped.get_mut() || *self.settled.get_mut() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let sender = Arc::clone(&self.sender);
+        runtime.spawn(async move {
+            if let Err(error) = sender.ack(AckKind::Nak(None)).await {
+                tracing::debug!(%error, "could not nak a message left unhandled");
+            }
+        });
+    }
+}
+
+impl fmt::Debug for Acker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acker")
+            .field("info", &self.inner.info)
+            .field("settled", &self.is_settled())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,102 @@
+//! A stream subscriber's ack policy around its service: the message's [`Acker`] taken
+//! from its extensions, acknowledged before the handler (`AckFirst`) or settled after
+//! it by its result; a payload that cannot be decoded is terminated whatever the
+//! policy, and a panic counts as a failure (then goes on to the consume loop).
+
+use std::panic::{AssertUnwindSafe, resume_unwind};
+use std::task::{Context, Poll};
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use tower::Service;
+
+use super::Route;
+use crate::error::{BoxError, Error};
+use crate::jetstream::{AckPolicy, Acker};
+use crate::message::Message;
+use crate::response::Reply;
+
+#[derive(Clone)]
+pub(super) struct Acking {
+    route: Route,
+    policy: AckPolicy,
+}
+
+impl Acking {
+    pub(super) fn new(route: Route, policy: AckPolicy) -> Self {
+        Self { route, policy }
+    }
+}
+
+/// What the handler's result means for its message.
+enum Verdict {
+    Handled,
+    Failed,
+    Undecodable,
+}
+
+impl Service<Message> for Acking {
+    type Response = Reply;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<Reply, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.route.poll_ready(cx)
+    }
+
+    fn call(&mut self, message: Message) -> Self::Future {
+        let acker = message
+            .extensions()
+            .get::<Acker>()
+            .map(|acker| Acker::clone(&acker));
+        let policy = self.policy;
+        let handled = self.route.call(message);
+        Box::pin(async move {
+            let Some(acker) = acker else {
+                return handled.await;
+            };
+            if policy == AckPolicy::AckFirst {
+                send(&acker, acker.ack().await);
+            }
+            let result = AssertUnwindSafe(handled).catch_unwind().await;
+            let verdict = match &result {
+                Ok(Ok(_)) => Verdict::Handled,
+                Ok(Err(error)) if is_undecodable(error) => Verdict::Undecodable,
+                _ => Verdict::Failed,
+            };
+            if !acker.is_settled() {
+                let settled = match (verdict, policy) {
+                    (_, AckPolicy::AckFirst) => Ok(()),
+                    (Verdict::Undecodable, _) => acker.term().await,
+                    (_, AckPolicy::Manual) => Ok(()),
+                    (Verdict::Handled, _) | (Verdict::Failed, AckPolicy::Ack) => acker.ack().await,
+                    (Verdict::Failed, AckPolicy::RejectOnError) => acker.term().await,
+                    (Verdict::Failed, AckPolicy::NackOnError { delay }) => acker.nak(delay).await,
+                };
+                send(&acker, settled);
+            }
+            match result {
+                Ok(result) => result,
+                Err(panic) => resume_unwind(panic),
+            }
+        })
+    }
+}
+
+fn is_undecodable(error: &BoxError) -> bool {
+    matches!(error.downcast_ref::<Error>(), Some(Error::Decode { .. }))
+}
+
+/// Logs a settlement that could not be sent: the message comes back after `ack_wait`.
+fn send(acker: &Acker, sent: crate::error::Result<()>) {
+    if let Err(error) = sent {
+        let info = acker.info();
+        tracing::warn!(
+            stream = %info.stream,
+            consumer = %info.consumer,
+            sequence = info.stream_sequence,
+            %error,
+            "could not settle a stream message"
+        );
+    }
+}

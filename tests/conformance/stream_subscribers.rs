@@ -1,0 +1,291 @@
+//! Stream subscribers: handlers fed by a pull consumer, each message settled as the ack
+//! policy says (ack after success, term or nak on failure, ack first, manual); an
+//! undecodable payload is terminated, never redelivered; a durable resumes after an
+//! app restart; `max_workers` handles messages at once without duplicates.
+
+use std::time::Duration;
+
+use faststream_kv::error::StartupProblemKind;
+use faststream_kv::jetstream::{AckPolicy, Acker, ConsumerConfig, MessageInfo, StreamConfig};
+use faststream_kv::prelude::*;
+use faststream_kv::subscriber::Subscriber;
+use faststream_kv::testing::TestApp;
+
+use super::run;
+use crate::support::{Env, Log, eventually};
+
+const WAIT: Duration = Duration::from_millis(200);
+
+/// Logs `<region> <body> <delivery>`; fails on a body of `fail`.
+async fn on_order(
+    Path(region): Path<String>,
+    body: String,
+    info: MessageInfo,
+    Ctx(log): Ctx<Log>,
+) -> Result<(), Error> {
+    log.push(format!("{region} {body} {}", info.delivered));
+    if body == "fail" {
+        return Err(Error::msg("refused"));
+    }
+    Ok(())
+}
+
+fn app(env: &Env, log: &Log, subscriber: Subscriber<faststream_kv::subscriber::OnStream>) -> App {
+    let app = App::new(env.broker())
+        .on_startup(async |cx: Lifecycle| {
+            cx.broker()
+                .stream("ORDERS")
+                .declare(StreamConfig {
+                    subjects: vec!["orders.>".to_owned()],
+                    ..StreamConfig::default()
+                })
+                .await?;
+            Ok::<_, Error>(())
+        })
+        .subscriber(subscriber);
+    app.context().insert(log.clone());
+    app
+}
+
+fn orders(ack: AckPolicy) -> Subscriber<faststream_kv::subscriber::OnStream> {
+    Subscriber::stream("ORDERS", "orders.{region}", on_order)
+        .durable("billing")
+        .consumer(ConsumerConfig {
+            ack_wait: Duration::from_secs(1),
+            max_deliver: Some(3),
+            ..ConsumerConfig::durable("billing")
+        })
+        .ack_policy(ack)
+        .pull(10, WAIT)
+}
+
+async fn ack_pending(app: &TestApp) -> Result<u64, Error> {
+    let consumer = app
+        .broker()
+        .stream("ORDERS")
+        .await?
+        .consumer("billing")
+        .await?;
+    Ok(consumer.info().await?.ack_pending)
+}
+
+#[test]
+fn reject_on_error_acks_successes_and_terms_failures() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let app = TestApp::start(app(&env, &log, orders(AckPolicy::RejectOnError))).await?;
+        app.broker().stream_publish("orders.eu", "ok").await?;
+        app.broker().stream_publish("orders.us", "fail").await?;
+        eventually("both handled", || log.len() == 2).await;
+        // Past the ack wait: nothing comes back.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let mut entries = log.entries();
+        entries.sort();
+        assert_eq!(entries, ["eu ok 1", "us fail 1"]);
+        assert_eq!(ack_pending(&app).await?, 0);
+        app.stop().await
+    })
+}
+
+#[test]
+fn nack_on_error_delivers_a_failure_again() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let policy = AckPolicy::NackOnError { delay: None };
+        let app = TestApp::start(app(&env, &log, orders(policy))).await?;
+        app.broker().stream_publish("orders.us", "fail").await?;
+        eventually("delivered until max_deliver", || log.len() == 3).await;
+        assert_eq!(log.entries(), ["us fail 1", "us fail 2", "us fail 3"]);
+        app.stop().await
+    })
+}
+
+#[test]
+fn ack_acknowledges_whatever_the_handler_returns() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let app = TestApp::start(app(&env, &log, orders(AckPolicy::Ack))).await?;
+        app.broker().stream_publish("orders.us", "fail").await?;
+        eventually("handled", || log.len() == 1).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(log.entries(), ["us fail 1"]);
+        app.stop().await
+    })
+}
+
+async fn manual(acker: Acker, body: String, Ctx(log): Ctx<Log>) -> Result<(), Error> {
+    log.push(format!("{body} {}", acker.info().delivered));
+    if acker.info().delivered == 1 {
+        acker.nak(None).await
+    } else {
+        acker.ack_sync().await
+    }
+}
+
+#[test]
+fn a_manual_handler_settles_its_messages() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let subscriber = Subscriber::stream("ORDERS", "orders.*", manual)
+            .durable("billing")
+            .ack_policy(AckPolicy::Manual)
+            .pull(10, WAIT);
+        let app = TestApp::start(app(&env, &log, subscriber)).await?;
+        app.broker().stream_publish("orders.eu", "one").await?;
+        eventually("nak'd, then acked", || log.len() == 2).await;
+        assert_eq!(log.entries(), ["one 1", "one 2"]);
+        assert_eq!(ack_pending(&app).await?, 0);
+        app.stop().await
+    })
+}
+
+#[derive(Deserialize)]
+struct Order {
+    id: u32,
+}
+
+async fn typed(Json(order): Json<Order>, Ctx(log): Ctx<Log>) {
+    log.push(order.id.to_string());
+}
+
+#[test]
+fn an_undecodable_payload_is_terminated_under_any_policy() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let subscriber = Subscriber::stream("ORDERS", "orders.*", typed)
+            .consumer(ConsumerConfig {
+                ack_wait: Duration::from_secs(1),
+                ..ConsumerConfig::durable("billing")
+            })
+            .ack_policy(AckPolicy::NackOnError { delay: None })
+            .pull(10, WAIT);
+        let app = TestApp::start(app(&env, &log, subscriber)).await?;
+        app.broker().stream_publish("orders.eu", "not json").await?;
+        app.broker()
+            .stream_publish("orders.eu", r#"{"id": 7}"#)
+            .await?;
+        eventually("the good one handled", || log.len() == 1).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(log.entries(), ["7"]);
+        assert_eq!(ack_pending(&app).await?, 0);
+        app.stop().await
+    })
+}
+
+#[test]
+fn a_durable_resumes_after_the_app_restarts() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let first = TestApp::start(app(&env, &log, orders(AckPolicy::default()))).await?;
+        for index in 0..5 {
+            first
+                .broker()
+                .stream_publish("orders.eu", index.to_string())
+                .await?;
+        }
+        eventually("the first five", || log.len() == 5).await;
+        first.stop().await?;
+        let publisher = env.broker();
+        for index in 5..8 {
+            publisher
+                .stream_publish("orders.eu", index.to_string())
+                .await?;
+        }
+        let second = TestApp::start(app(&env, &log, orders(AckPolicy::default()))).await?;
+        eventually("the other three", || log.len() == 8).await;
+        tokio::time::sleep(WAIT * 2).await;
+        let expected: Vec<String> = (0..8).map(|index| format!("eu {index} 1")).collect();
+        assert_eq!(log.entries(), expected, "each once, in order");
+        second.stop().await
+    })
+}
+
+async fn slow(body: String, Ctx(log): Ctx<Log>) {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    log.push(body);
+}
+
+#[test]
+fn workers_handle_messages_at_once_without_duplicates() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let subscriber = Subscriber::stream("ORDERS", "orders.*", slow)
+            .durable("billing")
+            .max_workers(16)
+            .pull(100, WAIT);
+        let app = TestApp::start(app(&env, &log, subscriber)).await?;
+        for index in 0..64 {
+            app.broker()
+                .stream_publish("orders.eu", index.to_string())
+                .await?;
+        }
+        eventually("all handled", || log.len() == 64).await;
+        let mut entries: Vec<u32> = log
+            .entries()
+            .iter()
+            .map(|entry| entry.parse().unwrap_or(u32::MAX))
+            .collect();
+        entries.sort_unstable();
+        assert_eq!(entries, (0..64).collect::<Vec<_>>());
+        assert_eq!(ack_pending(&app).await?, 0);
+        app.stop().await
+    })
+}
+
+async fn wants_acker(_acker: Acker) {}
+
+#[test]
+fn an_acker_outside_a_stream_subscriber_is_a_startup_error() -> Result<(), Error> {
+    run(async |env: Env| {
+        let app = App::new(env.broker()).subscriber(Subscriber::new("plain", wants_acker));
+        match app.start().await {
+            Err(Error::Startup { problems, .. }) => {
+                assert_eq!(problems[0].kind, StartupProblemKind::AckerOutsideStream);
+            }
+            other => panic!("expected a startup error, got {:?}", other.map(|_| ())),
+        }
+        Ok(())
+    })
+}
+
+/// At shutdown, fetched messages not handled yet are nak'd: the next instance gets
+/// them at once, not after the consumer's `ack_wait` (30 s here).
+#[test]
+fn messages_left_at_shutdown_go_to_the_next_instance_at_once() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let subscriber = || {
+            Subscriber::stream("ORDERS", "orders.*", slow)
+                .durable("billing")
+                .pull(10, WAIT)
+        };
+        let first = TestApp::start(app(&env, &log, subscriber())).await?;
+        for index in 0..10 {
+            first
+                .broker()
+                .stream_publish("orders.eu", index.to_string())
+                .await?;
+        }
+        eventually("the first one handled", || !log.is_empty()).await;
+        first.stop().await?;
+        let handled_by_first = log.len();
+        assert!(handled_by_first < 10, "the first instance handled them all");
+        let asked = std::time::Instant::now();
+        let second = TestApp::start(app(&env, &log, subscriber())).await?;
+        eventually("the rest handled", || log.len() >= 10).await;
+        assert!(
+            asked.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            asked.elapsed()
+        );
+        let mut entries: Vec<u32> = log
+            .entries()
+            .iter()
+            .map(|entry| entry.parse().unwrap_or(u32::MAX))
+            .collect();
+        entries.sort_unstable();
+        entries.dedup();
+        assert_eq!(entries, (0..10).collect::<Vec<_>>());
+        second.stop().await
+    })
+}
