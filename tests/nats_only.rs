@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use faststream_kv::kv::{self, Entry, WatchEvent};
-use faststream_kv::testing::NatsServer;
+use faststream_kv::testing::{NatsServer, free_port};
 use faststream_kv::{Broker, ConnectOptions, Error};
 use futures::StreamExt;
 
@@ -383,16 +383,6 @@ async fn buckets_are_reached_through_a_jetstream_domain() -> Result<(), Error> {
         Err(Error::BucketNotFound { .. })
     ));
     hub.close().await
-}
-
-/// A port nothing listens on now (the server binds it a moment later).
-fn free_port() -> Result<u16, Error> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(|error| Error::io("finding a free port", error))?;
-    listener
-        .local_addr()
-        .map(|address| address.port())
-        .map_err(|error| Error::io("finding a free port", error))
 }
 
 /// The value of `key` in `kv` once it is `expected` (`None`: deleted).

@@ -6,6 +6,6 @@ mod nats_cluster;
 mod nats_server;
 mod test_app;
 
-pub use nats_cluster::NatsCluster;
+pub use nats_cluster::{NatsCluster, free_port};
 pub use nats_server::{NatsServer, NatsServerBuilder};
 pub use test_app::TestApp;

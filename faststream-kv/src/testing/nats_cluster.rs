@@ -201,8 +201,13 @@ async fn poll_api<T>(
     })
 }
 
-/// A port nobody listens on now (bound and released; fine on loopback for a test).
-fn free_port() -> Result<u16> {
+/// A port nobody listens on now (bound and released: fine on loopback for a test, for
+/// a configuration that needs a port before the server starts, such as a leaf node's).
+///
+/// # Errors
+///
+/// [`Error::Io`] when no port can be bound.
+pub fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")
         .map_err(|error| Error::io("finding a free port", error))?;
     listener
