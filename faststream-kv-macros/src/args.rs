@@ -1,10 +1,21 @@
 //! The attribute's arguments: `"pattern", queue = "...", max_workers = N, name = "...",
-//! pending_messages = N, pending_bytes = N` for a subject subscriber, or `kv_watch = "bucket", keys = "...", ignore_deletes, ...`
-//! for a Key-Value watch subscriber.
+//! pending_messages = N, pending_bytes = N` for a subject subscriber; `kv_watch =
+//! "bucket", keys = "...", ignore_deletes, ...` for a Key-Value watch subscriber;
+//! `"pattern", stream = "STREAM", durable = "...", ack_policy = "..."` for a stream
+//! subscriber.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitInt, LitStr, Token};
+
+/// The ack policies by name, as FastStream names them, and their variants.
+const ACK_POLICIES: [(&str, &str); 5] = [
+    ("ack_first", "AckFirst"),
+    ("ack", "Ack"),
+    ("reject_on_error", "RejectOnError"),
+    ("nack_on_error", "NackOnError { delay: None }"),
+    ("manual", "Manual"),
+];
 
 /// The watch options that may be given as bare flags.
 const WATCH_FLAGS: [&str; 4] = [
@@ -26,6 +37,16 @@ pub(crate) struct SubscriberArgs {
     pub(crate) name: Option<LitStr>,
     pub(crate) pending_messages: Option<LitInt>,
     pub(crate) pending_bytes: Option<LitInt>,
+    /// For a stream subscriber.
+    pub(crate) stream: Option<StreamArgs>,
+}
+
+/// A stream subscriber's options.
+pub(crate) struct StreamArgs {
+    pub(crate) stream: LitStr,
+    pub(crate) durable: Option<LitStr>,
+    /// The `AckPolicy` variant, as Rust.
+    pub(crate) ack_policy: Option<(LitStr, &'static str)>,
 }
 
 #[derive(Default)]
@@ -39,6 +60,9 @@ struct Collected {
     name: Option<LitStr>,
     pending_messages: Option<LitInt>,
     pending_bytes: Option<LitInt>,
+    stream: Option<LitStr>,
+    durable: Option<LitStr>,
+    ack_policy: Option<LitStr>,
 }
 
 impl Parse for SubscriberArgs {
@@ -87,6 +111,9 @@ impl Collected {
             "name" => set(&mut self.name, key, input.parse()?),
             "kv_watch" => set(&mut self.kv_watch, key, input.parse()?),
             "keys" => set(&mut self.keys, key, input.parse()?),
+            "stream" => set(&mut self.stream, key, input.parse()?),
+            "durable" => set(&mut self.durable, key, input.parse()?),
+            "ack_policy" => set(&mut self.ack_policy, key, input.parse()?),
             "max_workers" => set(
                 &mut self.max_workers,
                 key,
@@ -106,8 +133,8 @@ impl Collected {
                 key.span(),
                 format!(
                     "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers`, \
-                     `name`, `pending_messages`, `pending_bytes`, `kv_watch`, `keys` or a watch \
-                     flag ({})",
+                     `name`, `pending_messages`, `pending_bytes`, `kv_watch`, `keys`, `stream`, \
+                     `durable`, `ack_policy` or a watch flag ({})",
                     WATCH_FLAGS.join(", ")
                 ),
             )),
@@ -115,6 +142,7 @@ impl Collected {
     }
 
     fn finish(self) -> syn::Result<SubscriberArgs> {
+        let stream = self.stream_args()?;
         let pattern = match (&self.kv_watch, self.pattern, self.keys) {
             (None, Some(pattern), None) => pattern,
             (None, None, _) => {
@@ -171,7 +199,64 @@ impl Collected {
             name: self.name,
             pending_messages: self.pending_messages,
             pending_bytes: self.pending_bytes,
+            stream,
         })
+    }
+
+    /// A stream subscriber's options, checked against the others.
+    fn stream_args(&self) -> syn::Result<Option<StreamArgs>> {
+        let Some(stream) = &self.stream else {
+            if let Some(option) = self.durable.as_ref().or(self.ack_policy.as_ref()) {
+                return Err(syn::Error::new(
+                    option.span(),
+                    "`durable` and `ack_policy` configure a stream subscriber: add `stream = \"STREAM\"`",
+                ));
+            }
+            return Ok(None);
+        };
+        if self.kv_watch.is_some() {
+            return Err(syn::Error::new(
+                stream.span(),
+                "a subscriber consumes a stream or watches a bucket, not both",
+            ));
+        }
+        if let Some(queue) = &self.queue {
+            return Err(syn::Error::new(
+                queue.span(),
+                "a stream subscriber shares its messages through a durable consumer, not a queue group",
+            ));
+        }
+        if let Some(limit) = self
+            .pending_messages
+            .as_ref()
+            .or(self.pending_bytes.as_ref())
+        {
+            return Err(syn::Error::new(
+                limit.span(),
+                "a stream subscriber has no pending limits: it fetches what its workers can take",
+            ));
+        }
+        let ack_policy = match &self.ack_policy {
+            None => None,
+            Some(name) => match ACK_POLICIES
+                .iter()
+                .find(|(known, _)| *known == name.value())
+            {
+                Some((_, variant)) => Some((name.clone(), *variant)),
+                None => {
+                    let known: Vec<&str> = ACK_POLICIES.iter().map(|(known, _)| *known).collect();
+                    return Err(syn::Error::new(
+                        name.span(),
+                        format!("unknown ack policy; expected one of {}", known.join(", ")),
+                    ));
+                }
+            },
+        };
+        Ok(Some(StreamArgs {
+            stream: stream.clone(),
+            durable: self.durable.clone(),
+            ack_policy,
+        }))
     }
 }
 

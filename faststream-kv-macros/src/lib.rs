@@ -18,6 +18,13 @@ use proc_macro::TokenStream;
 /// // updates_only.
 /// #[subscriber(kv_watch = "config", keys = "feature.{name}", ignore_deletes)]
 /// async fn on_flag(entry: Entry, Path(name): Path<String>) { /* ... */ }
+///
+/// // A stream subscriber: the messages of stream `ORDERS` matching the pattern, through
+/// // a (durable) pull consumer; ack_policy: ack_first, ack, reject_on_error (default),
+/// // nack_on_error, manual.
+/// #[subscriber("orders.{region}.created", stream = "ORDERS", durable = "billing",
+///     ack_policy = "nack_on_error", max_workers = 8)]
+/// async fn bill(Json(order): Json<Order>, Path(region): Path<String>) { /* ... */ }
 /// ```
 ///
 /// Checked at compile time, with the error at the offending span: the pattern syntax,

@@ -37,9 +37,27 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let queue = args.queue.iter().map(|queue| quote!(.queue(#queue)));
     // Spanned at the function's name, where the handler error points.
     let handler = quote_spanned!(name.span()=> #name::call);
-    let constructor = match &args.kv_watch {
-        None => quote!(::faststream_kv::subscriber::Subscriber::new(#pattern_literal, #handler)),
-        Some(bucket) => {
+    let constructor = match (&args.kv_watch, &args.stream) {
+        (None, Some(stream)) => {
+            let name = &stream.stream;
+            let durable = stream
+                .durable
+                .iter()
+                .map(|durable| quote!(.durable(#durable)));
+            let ack = stream.ack_policy.iter().map(|(literal, variant)| {
+                let variant: TokenStream = variant.parse().unwrap_or_default();
+                quote_spanned!(literal.span()=> .ack_policy(::faststream_kv::jetstream::AckPolicy::#variant))
+            });
+            quote! {
+                ::faststream_kv::subscriber::Subscriber::stream(#name, #pattern_literal, #handler)
+                    #(#durable)*
+                    #(#ack)*
+            }
+        }
+        (None, None) => {
+            quote!(::faststream_kv::subscriber::Subscriber::new(#pattern_literal, #handler))
+        }
+        (Some(bucket), _) => {
             let flags = &args.watch_flags;
             quote! {
                 ::faststream_kv::subscriber::Subscriber::kv_watch(#bucket, #pattern_literal, #handler)

@@ -289,3 +289,36 @@ fn messages_left_at_shutdown_go_to_the_next_instance_at_once() -> Result<(), Err
         second.stop().await
     })
 }
+
+#[subscriber(
+    "orders.{region}",
+    stream = "ORDERS",
+    durable = "macro",
+    ack_policy = "ack"
+)]
+async fn declared(Path(region): Path<String>, info: MessageInfo, Ctx(log): Ctx<Log>) {
+    log.push(format!("{region} {} {}", info.consumer, info.delivered));
+}
+
+#[test]
+fn the_subscriber_macro_declares_stream_subscribers() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let app = App::new(env.broker())
+            .on_startup(async |cx: Lifecycle| {
+                let orders = StreamConfig {
+                    subjects: vec!["orders.>".to_owned()],
+                    ..StreamConfig::default()
+                };
+                cx.broker().stream("ORDERS").declare(orders).await?;
+                Ok::<_, Error>(())
+            })
+            .subscriber(declared);
+        app.context().insert(log.clone());
+        let app = TestApp::start(app).await?;
+        app.broker().stream_publish("orders.eu", "x").await?;
+        eventually("handled", || log.len() == 1).await;
+        assert_eq!(log.entries(), ["eu macro 1"]);
+        app.stop().await
+    })
+}

@@ -4,6 +4,7 @@
 mod acking;
 mod consume;
 mod dispatch;
+mod fetching;
 mod incoming;
 mod outcome;
 mod progress;
@@ -26,7 +27,8 @@ use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
 use acking::Acking;
 use consume::Consumer;
-use incoming::{Fetching, Incoming, InitialData};
+use fetching::{Fetched, Fetching};
+use incoming::{Incoming, InitialData};
 use workers::Workers;
 
 /// Where a subscriber's messages come from.
@@ -141,7 +143,7 @@ pub(crate) async fn start(
                 nak_when_dropped: *ack != AckPolicy::Manual,
                 name: Arc::clone(&name),
             };
-            Incoming::stream(fetching)
+            Incoming::Stream(Box::new(Fetched::new(fetching)))
         }
     };
     let consumer = Consumer {

@@ -25,9 +25,21 @@ async fn logs(Path(rest): Path<String>, headers: Headers) -> Json<usize> {
 #[subscriber("ping")]
 async fn ping() {}
 
+#[subscriber("orders.{region}", stream = "ORDERS", durable = "billing", ack_policy = "nack_on_error", max_workers = 8)]
+async fn bill(Path(region): Path<String>, info: faststream_kv::jetstream::MessageInfo) -> String {
+    format!("{region} {}", info.delivered)
+}
+
+#[subscriber("refunds.*", stream = "REFUNDS", ack_policy = "manual")]
+async fn refund(acker: faststream_kv::jetstream::Acker) -> Result<(), Error> {
+    acker.ack().await
+}
+
 fn main() {
     let _app = App::new(Broker::memory())
         .subscriber(on_order)
         .subscriber(logs)
-        .subscriber(ping);
+        .subscriber(ping)
+        .subscriber(bill)
+        .subscriber(refund);
 }

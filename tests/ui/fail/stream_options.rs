@@ -1,0 +1,12 @@
+use faststream_kv::prelude::*;
+
+#[subscriber("orders.*", stream = "ORDERS", queue = "billing")]
+async fn with_queue() {}
+
+#[subscriber("orders.*", durable = "billing")]
+async fn durable_without_stream() {}
+
+#[subscriber("orders.*", stream = "ORDERS", ack_policy = "sometimes")]
+async fn unknown_policy() {}
+
+fn main() {}
