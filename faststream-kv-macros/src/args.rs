@@ -1,12 +1,12 @@
 //! The attribute's arguments: `"pattern", queue = "...", max_workers = N, name = "...",
 //! pending_messages = N, pending_bytes = N` for a subject subscriber; `kv_watch =
 //! "bucket", keys = "...", ignore_deletes, ...` for a Key-Value watch subscriber;
-//! `"pattern", stream = "STREAM", durable = "...", ack_policy = "..."` for a stream
-//! subscriber.
+//! `"pattern", stream = "STREAM", durable = "...", ack_policy = "...", declare = false,
+//! keep_alive = true` for a stream subscriber.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, LitInt, LitStr, Token};
+use syn::{Ident, LitBool, LitInt, LitStr, Token};
 
 /// The ack policies by name, as FastStream names them, and their variants.
 const ACK_POLICIES: [(&str, &str); 5] = [
@@ -47,6 +47,8 @@ pub(crate) struct StreamArgs {
     pub(crate) durable: Option<LitStr>,
     /// The `AckPolicy` variant, as Rust.
     pub(crate) ack_policy: Option<(LitStr, &'static str)>,
+    pub(crate) declare: Option<LitBool>,
+    pub(crate) keep_alive: Option<LitBool>,
 }
 
 #[derive(Default)]
@@ -63,6 +65,8 @@ struct Collected {
     stream: Option<LitStr>,
     durable: Option<LitStr>,
     ack_policy: Option<LitStr>,
+    declare: Option<LitBool>,
+    keep_alive: Option<LitBool>,
 }
 
 impl Parse for SubscriberArgs {
@@ -114,6 +118,8 @@ impl Collected {
             "stream" => set(&mut self.stream, key, input.parse()?),
             "durable" => set(&mut self.durable, key, input.parse()?),
             "ack_policy" => set(&mut self.ack_policy, key, input.parse()?),
+            "declare" => set(&mut self.declare, key, input.parse()?),
+            "keep_alive" => set(&mut self.keep_alive, key, input.parse()?),
             "max_workers" => set(
                 &mut self.max_workers,
                 key,
@@ -134,7 +140,7 @@ impl Collected {
                 format!(
                     "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers`, \
                      `name`, `pending_messages`, `pending_bytes`, `kv_watch`, `keys`, `stream`, \
-                     `durable`, `ack_policy` or a watch flag ({})",
+                     `durable`, `ack_policy`, `declare`, `keep_alive` or a watch flag ({})",
                     WATCH_FLAGS.join(", ")
                 ),
             )),
@@ -206,10 +212,15 @@ impl Collected {
     /// A stream subscriber's options, checked against the others.
     fn stream_args(&self) -> syn::Result<Option<StreamArgs>> {
         let Some(stream) = &self.stream else {
-            if let Some(option) = self.durable.as_ref().or(self.ack_policy.as_ref()) {
+            let option = (self.durable.as_ref().or(self.ack_policy.as_ref()))
+                .map(LitStr::span)
+                .or(self.declare.as_ref().map(LitBool::span))
+                .or(self.keep_alive.as_ref().map(LitBool::span));
+            if let Some(span) = option {
                 return Err(syn::Error::new(
-                    option.span(),
-                    "`durable` and `ack_policy` configure a stream subscriber: add `stream = \"STREAM\"`",
+                    span,
+                    "`durable`, `ack_policy`, `declare` and `keep_alive` configure a stream subscriber: \
+                     add `stream = \"STREAM\"`",
                 ));
             }
             return Ok(None);
@@ -256,6 +267,8 @@ impl Collected {
             stream: stream.clone(),
             durable: self.durable.clone(),
             ack_policy,
+            declare: self.declare.clone(),
+            keep_alive: self.keep_alive.clone(),
         }))
     }
 }

@@ -48,10 +48,21 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 let variant: TokenStream = variant.parse().unwrap_or_default();
                 quote_spanned!(literal.span()=> .ack_policy(::faststream_kv::jetstream::AckPolicy::#variant))
             });
+            let declare = stream
+                .declare
+                .iter()
+                .map(|declare| quote!(.declare(#declare)));
+            let keep_alive = stream
+                .keep_alive
+                .iter()
+                .filter(|keep_alive| keep_alive.value)
+                .map(|keep_alive| quote_spanned!(keep_alive.span()=> .keep_alive()));
             quote! {
                 ::faststream_kv::subscriber::Subscriber::stream(#name, #pattern_literal, #handler)
                     #(#durable)*
                     #(#ack)*
+                    #(#declare)*
+                    #(#keep_alive)*
             }
         }
         (None, None) => {

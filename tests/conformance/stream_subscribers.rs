@@ -1,7 +1,8 @@
 //! Stream subscribers: handlers fed by a pull consumer, each message settled as the ack
 //! policy says (ack after success, term or nak on failure, ack first, manual); an
 //! undecodable payload is terminated, never redelivered; a durable resumes after an
-//! app restart; `max_workers` handles messages at once without duplicates.
+//! app restart; `max_workers` handles messages at once without duplicates; a subscriber
+//! declares its stream; keep-alive holds a long handler's message.
 
 use std::time::Duration;
 
@@ -319,6 +320,134 @@ fn the_subscriber_macro_declares_stream_subscribers() -> Result<(), Error> {
         app.broker().stream_publish("orders.eu", "x").await?;
         eventually("handled", || log.len() == 1).await;
         assert_eq!(log.entries(), ["eu macro 1"]);
+        app.stop().await
+    })
+}
+
+async fn logged(body: String, Ctx(log): Ctx<Log>) {
+    log.push(body);
+}
+
+/// A stream subscriber declares its stream as FastStream does: created with the
+/// subscriber's subject when missing, the subject added to an existing stream that has
+/// none covering it, nothing else about an existing stream changed.
+#[test]
+fn a_stream_subscriber_declares_its_stream() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let app = App::new(env.broker())
+            .on_startup(async |cx: Lifecycle| {
+                let audit = StreamConfig {
+                    subjects: vec!["audit.>".to_owned()],
+                    max_messages: Some(100),
+                    ..StreamConfig::default()
+                };
+                cx.broker().stream("AUDIT").declare(audit).await?;
+                let orders = StreamConfig {
+                    subjects: vec!["orders.eu".to_owned()],
+                    max_messages: Some(100),
+                    ..StreamConfig::default()
+                };
+                cx.broker().stream("ORDERS").declare(orders).await?;
+                Ok::<_, Error>(())
+            })
+            .subscriber(Subscriber::stream("NEW", "new.{id}", logged).pull(10, WAIT))
+            .subscriber(Subscriber::stream("AUDIT", "audit.{kind}.*", logged).pull(10, WAIT))
+            .subscriber(Subscriber::stream("ORDERS", "orders.{region}", logged).pull(10, WAIT));
+        app.context().insert(log.clone());
+        let app = TestApp::start(app).await?;
+        let broker = app.broker();
+        let config =
+            async |name: &str| Ok::<_, Error>(broker.stream(name).await?.info().await?.config);
+        assert_eq!(config("NEW").await?.subjects, ["new.*"]);
+        let audit = config("AUDIT").await?;
+        assert_eq!(audit.subjects, ["audit.>"]);
+        assert_eq!(audit.max_messages, Some(100));
+        let orders = config("ORDERS").await?;
+        assert_eq!(orders.subjects, ["orders.*"]);
+        assert_eq!(orders.max_messages, Some(100));
+        for subject in ["new.1", "audit.login.alice", "orders.us"] {
+            broker.stream_publish(subject, subject).await?;
+        }
+        eventually("all handled", || log.len() == 3).await;
+        app.stop().await
+    })
+}
+
+/// With `declare(false)` the stream is managed elsewhere: a missing one is a startup
+/// error, and an existing one is not given the subscriber's subject.
+#[test]
+fn a_subscriber_that_does_not_declare_needs_its_stream() -> Result<(), Error> {
+    run(async |env: Env| {
+        let subscriber = || Subscriber::stream("ORDERS", "orders.*", logged).declare(false);
+        let app = App::new(env.broker()).subscriber(subscriber());
+        app.context().insert(Log::default());
+        match app.start().await {
+            Err(Error::StreamNotFound { stream, .. }) => assert_eq!(stream, "ORDERS"),
+            other => panic!("expected StreamNotFound, got {:?}", other.map(|_| ())),
+        }
+        let app = App::new(env.broker())
+            .on_startup(async |cx: Lifecycle| {
+                let orders = StreamConfig {
+                    subjects: vec!["orders.eu".to_owned()],
+                    ..StreamConfig::default()
+                };
+                cx.broker().stream("ORDERS").declare(orders).await?;
+                Ok::<_, Error>(())
+            })
+            .subscriber(subscriber());
+        app.context().insert(Log::default());
+        let app = TestApp::start(app).await?;
+        let stream = app.broker().stream("ORDERS").await?;
+        assert_eq!(stream.info().await?.config.subjects, ["orders.eu"]);
+        app.stop().await
+    })
+}
+
+/// Logs `<subject> <delivery>` when it starts, then works for 2.5 s: longer than the
+/// consumer's 1 s `ack_wait`.
+async fn long_work(subject: Subject, info: MessageInfo, Ctx(log): Ctx<Log>) {
+    log.push(format!("{} {}", &*subject, info.delivered));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+}
+
+/// Keep-alive holds a long handler's message past `ack_wait`: it is delivered once;
+/// without it the same work is delivered again while the handler runs.
+#[test]
+fn keep_alive_holds_a_long_handlers_message() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let subscriber = |subject: &str, durable: &str| {
+            Subscriber::stream("WORK", subject, long_work)
+                .consumer(ConsumerConfig {
+                    ack_wait: Duration::from_secs(1),
+                    ..ConsumerConfig::durable(durable)
+                })
+                .ack_policy(AckPolicy::Ack)
+                .max_workers(2)
+                .pull(10, WAIT)
+        };
+        let app = App::new(env.broker())
+            .subscriber(subscriber("work.kept", "kept").keep_alive())
+            .subscriber(subscriber("work.plain", "plain"));
+        app.context().insert(log.clone());
+        let app = TestApp::start(app).await?;
+        app.broker().stream_publish("work.kept", "x").await?;
+        app.broker().stream_publish("work.plain", "x").await?;
+        eventually("the plain one delivered again", || {
+            log.entries().contains(&"work.plain 2".to_owned())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(2000)).await;
+        let kept: Vec<String> = log
+            .entries()
+            .into_iter()
+            .filter(|entry| entry.starts_with("work.kept"))
+            .collect();
+        assert_eq!(kept, ["work.kept 1"]);
+        let stream = app.broker().stream("WORK").await?;
+        let info = stream.consumer("kept").await?.info().await?;
+        assert_eq!(info.ack_pending, 0);
         app.stop().await
     })
 }

@@ -120,6 +120,16 @@ fn configurations_are_checked_before_anything_is_sent() -> Result<(), Error> {
             invalid(zero).await,
             ConfigProblem::ZeroLimit { .. }
         ));
+        let overlapping = StreamConfig {
+            subjects: vec!["orders.*".to_owned(), "orders.eu".to_owned()],
+            ..orders()
+        };
+        match invalid(overlapping).await {
+            ConfigProblem::OverlappingSubjects { first, second, .. } => {
+                assert_eq!((first.as_str(), second.as_str()), ("orders.*", "orders.eu"));
+            }
+            other => panic!("expected OverlappingSubjects, got {other:?}"),
+        }
         let bad_subject = StreamConfig {
             subjects: vec!["a..b".to_owned()],
             ..orders()

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::jetstream::{PublishAck, PublishOptions, Stream, StreamConfig, validate_stream_name};
 use crate::subject::validate_publish_subject;
 use crate::wire::with_correlation_id;
+use faststream_kv_subject::matches;
 
 impl Broker {
     /// The stream `name`: `.await` it to bind an existing stream
@@ -153,6 +154,37 @@ impl StreamBinding {
             }
             match self.broker.create_stream(config.clone()).await {
                 // Someone else created it between our bind and create: take theirs.
+                Err(Error::StreamExists { .. }) => continue,
+                created => return created,
+            }
+        }
+    }
+
+    /// The stream, with a subject covering `subject`: created with just that subject
+    /// when missing; when it exists and none of its subjects covers `subject`, it is
+    /// added, in place of those it covers (nothing else changes). What a stream
+    /// subscriber declares.
+    pub(crate) async fn with_subject(self, subject: &str) -> Result<Stream> {
+        validate_stream_name(&self.name)?;
+        loop {
+            match self.broker.bind_stream(&self.name).await {
+                Ok(existing) => {
+                    let mut config = existing.info().await?.config;
+                    if config.subjects.iter().any(|own| matches(own, subject)) {
+                        return Ok(existing);
+                    }
+                    config.subjects.retain(|own| !matches(subject, own));
+                    config.subjects.push(subject.to_owned());
+                    return self.broker.update_stream(config).await;
+                }
+                Err(Error::StreamNotFound { .. }) => {}
+                Err(error) => return Err(error),
+            }
+            let config = StreamConfig {
+                subjects: vec![subject.to_owned()],
+                ..StreamConfig::new(self.name.as_str())
+            };
+            match self.broker.create_stream(config).await {
                 Err(Error::StreamExists { .. }) => continue,
                 created => return created,
             }

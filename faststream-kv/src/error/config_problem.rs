@@ -84,6 +84,16 @@ pub enum ConfigProblem {
     /// A stream without subjects.
     #[error("a stream needs at least one subject")]
     NoSubjects,
+    /// Two of a stream's subjects that overlap (the server refuses a stream whose
+    /// subjects could both match one message).
+    #[error("a stream's subjects {first:?} and {second:?} overlap")]
+    #[non_exhaustive]
+    OverlappingSubjects {
+        /// One subject.
+        first: String,
+        /// The other.
+        second: String,
+    },
     /// A stream's duplicate window longer than its `max_age`.
     #[error("duplicate_window cannot exceed max_age")]
     DuplicateWindowBeyondMaxAge,

@@ -7,6 +7,7 @@ use super::names::validate_stream_name;
 use crate::error::{ConfigProblem, Error, Result};
 pub use crate::storage::Storage;
 use crate::subject::validate_subscribe_subject;
+use faststream_kv_subject::overlaps;
 
 /// When a stream lets go of a message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,6 +132,17 @@ impl StreamConfig {
         }
         for subject in &self.subjects {
             validate_subscribe_subject(subject)?;
+        }
+        for (index, first) in self.subjects.iter().enumerate() {
+            if let Some(second) = self.subjects[index + 1..]
+                .iter()
+                .find(|second| overlaps(first, second))
+            {
+                return invalid(ConfigProblem::OverlappingSubjects {
+                    first: first.clone(),
+                    second: second.clone(),
+                });
+            }
         }
         if self.replicas == 0 {
             return invalid(ConfigProblem::NoReplicas);

@@ -1,13 +1,17 @@
 //! A stream subscriber's ack policy around its service: the message's [`Acker`] taken
 //! from its extensions, acknowledged before the handler (`AckFirst`) or settled after
 //! it by its result; a payload that cannot be decoded is terminated whatever the
-//! policy, and a panic counts as a failure (then goes on to the consume loop).
+//! policy, and a panic counts as a failure (then goes on to the consume loop). With
+//! keep-alive, a running handler's message is kept in progress.
 
 use std::panic::{AssertUnwindSafe, resume_unwind};
+use std::pin::pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use tokio::time::{Instant, MissedTickBehavior};
 use tower::Service;
 
 use super::Route;
@@ -20,11 +24,18 @@ use crate::response::Reply;
 pub(super) struct Acking {
     route: Route,
     policy: AckPolicy,
+    /// How often a running handler's message is kept in progress, if at all.
+    keep_alive: Option<Duration>,
 }
 
 impl Acking {
-    pub(super) fn new(route: Route, policy: AckPolicy) -> Self {
-        Self { route, policy }
+    pub(super) fn new(route: Route, policy: AckPolicy, keep_alive: Option<Duration>) -> Self {
+        let keep_alive = keep_alive.filter(|_| policy != AckPolicy::AckFirst);
+        Self {
+            route,
+            policy,
+            keep_alive,
+        }
     }
 }
 
@@ -49,7 +60,7 @@ impl Service<Message> for Acking {
             .extensions()
             .get::<Acker>()
             .map(|acker| Acker::clone(&acker));
-        let policy = self.policy;
+        let (policy, keep_alive) = (self.policy, self.keep_alive);
         let handled = self.route.call(message);
         Box::pin(async move {
             let Some(acker) = acker else {
@@ -58,7 +69,11 @@ impl Service<Message> for Acking {
             if policy == AckPolicy::AckFirst {
                 send(&acker, acker.ack().await);
             }
-            let result = AssertUnwindSafe(handled).catch_unwind().await;
+            let handled = AssertUnwindSafe(handled).catch_unwind();
+            let result = match keep_alive {
+                Some(every) => kept_alive(handled, &acker, every).await,
+                None => handled.await,
+            };
             let verdict = match &result {
                 Ok(Ok(_)) => Verdict::Handled,
                 Ok(Err(error)) if is_undecodable(error) => Verdict::Undecodable,
@@ -80,6 +95,21 @@ impl Service<Message> for Acking {
                 Err(panic) => resume_unwind(panic),
             }
         })
+    }
+}
+
+/// `work`'s output; until it is there, `acker`'s message is kept in progress `every` so
+/// often.
+async fn kept_alive<F: Future>(work: F, acker: &Acker, every: Duration) -> F::Output {
+    let mut work = pin!(work);
+    let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            output = &mut work => return output,
+            _ = ticks.tick() => send(acker, acker.in_progress().await),
+        }
     }
 }
 

@@ -45,9 +45,11 @@ pub(crate) enum Source {
         bucket: String,
         options: WatchOptions,
     },
-    /// Messages of `stream` on subjects matching the pattern, through a pull consumer,
-    /// settled as `ack` says; fetched up to `batch` at once (fewer when fewer workers
-    /// are free), each fetch waiting up to `max_wait`.
+    /// Messages of `stream` (created or given the pattern's subject first if
+    /// `declare`) on subjects matching the pattern, through a pull consumer, settled as
+    /// `ack` says (kept in progress while the handler runs if `keep_alive`); fetched up
+    /// to `batch` at once (fewer when fewer workers are free), each fetch waiting up to
+    /// `max_wait`.
     Stream {
         stream: String,
         /// Boxed: the other sources are small.
@@ -55,6 +57,8 @@ pub(crate) enum Source {
         ack: AckPolicy,
         batch: usize,
         max_wait: Duration,
+        declare: bool,
+        keep_alive: bool,
     },
 }
 
@@ -124,17 +128,22 @@ pub(crate) async fn start(
             ack,
             batch,
             max_wait,
+            declare,
+            keep_alive,
         } => {
             let config = ConsumerConfig {
                 filter_subjects: vec![subject.to_owned()],
                 ..ConsumerConfig::clone(consumer)
             };
-            let consumer = broker
-                .stream(stream.as_str())
-                .await?
-                .create_consumer(config)
-                .await?;
-            route = Route::new(Acking::new(route, *ack));
+            let binding = broker.stream(stream.as_str());
+            let stream = if *declare {
+                binding.with_subject(subject).await?
+            } else {
+                binding.await?
+            };
+            let keep_alive = keep_alive.then(|| config.keep_alive_interval());
+            let consumer = stream.create_consumer(config).await?;
+            route = Route::new(Acking::new(route, *ack, keep_alive));
             let fetching = Fetching {
                 consumer,
                 workers: workers.clone(),

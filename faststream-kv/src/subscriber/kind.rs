@@ -31,7 +31,8 @@ impl OnKvWatch {
 }
 
 /// A subscriber on a stream, through a pull consumer: it has the consumer's
-/// configuration, an ack policy, and how it fetches.
+/// configuration, an ack policy, how it fetches, whether it declares its stream and
+/// keeps long handlers' messages alive.
 #[derive(Debug, Clone)]
 pub struct OnStream {
     pub(super) stream: String,
@@ -39,6 +40,8 @@ pub struct OnStream {
     pub(super) ack: AckPolicy,
     pub(super) batch: usize,
     pub(super) max_wait: Duration,
+    pub(super) declare: bool,
+    pub(super) keep_alive: bool,
 }
 
 /// Messages a stream subscriber fetches at most at once (fewer when fewer workers are
@@ -56,6 +59,8 @@ impl OnStream {
             ack: AckPolicy::default(),
             batch: DEFAULT_FETCH_BATCH,
             max_wait: DEFAULT_FETCH_WAIT,
+            declare: true,
+            keep_alive: false,
         }
     }
 }

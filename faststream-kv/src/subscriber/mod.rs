@@ -158,9 +158,9 @@ impl Subscriber<OnStream> {
     /// [ack policy](Self::ack_policy) says (default
     /// [`AckPolicy::RejectOnError`](crate::jetstream::AckPolicy::RejectOnError)); the
     /// handler may extract [`Acker`](crate::jetstream::Acker) and
-    /// [`MessageInfo`](crate::jetstream::MessageInfo). The stream must exist once the
-    /// `on_startup` hooks have run; the consumer is created (or, durable, updated) at
-    /// startup.
+    /// [`MessageInfo`](crate::jetstream::MessageInfo). At startup, after the
+    /// `on_startup` hooks, the stream is [declared](Self::declare) and the consumer
+    /// created (or, durable, updated).
     ///
     /// ```
     /// use faststream_kv::prelude::*;
@@ -211,6 +211,27 @@ impl Subscriber<OnStream> {
     pub fn pull(mut self, batch: usize, max_wait: std::time::Duration) -> Self {
         self.kind.batch = batch.max(1);
         self.kind.max_wait = max_wait;
+        self
+    }
+
+    /// Whether the subscriber declares its stream at startup (default `true`, as
+    /// FastStream's `JStream(declare=True)`): the stream is created with the pattern's
+    /// subject when it is missing, and the subject is added to an existing stream none
+    /// of whose subjects covers it (nothing else about the stream changes). With
+    /// `false`, for a stream managed elsewhere, the stream must exist with the subject
+    /// once the `on_startup` hooks have run.
+    pub fn declare(mut self, declare: bool) -> Self {
+        self.kind.declare = declare;
+        self
+    }
+
+    /// Keeps a message whose handler runs long from being delivered again: while the
+    /// handler runs, the consumer is told the work goes on (`in_progress`) every half of
+    /// its `ack_wait` (or of its shortest backoff step), so the `ack_wait` starts again.
+    /// Not needed with [`AckPolicy::AckFirst`](crate::jetstream::AckPolicy::AckFirst);
+    /// stops once the handler settled its message.
+    pub fn keep_alive(mut self) -> Self {
+        self.kind.keep_alive = true;
         self
     }
 
@@ -388,6 +409,8 @@ impl IntoSubscriber for Subscriber<OnStream> {
                 ack: self.kind.ack,
                 batch: self.kind.batch,
                 max_wait: self.kind.max_wait,
+                declare: self.kind.declare,
+                keep_alive: self.kind.keep_alive,
             },
         }
     }

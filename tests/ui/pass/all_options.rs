@@ -30,7 +30,7 @@ async fn bill(Path(region): Path<String>, info: faststream_kv::jetstream::Messag
     format!("{region} {}", info.delivered)
 }
 
-#[subscriber("refunds.*", stream = "REFUNDS", ack_policy = "manual")]
+#[subscriber("refunds.*", stream = "REFUNDS", ack_policy = "manual", declare = false, keep_alive = true)]
 async fn refund(acker: faststream_kv::jetstream::Acker) -> Result<(), Error> {
     acker.ack().await
 }
