@@ -1,5 +1,6 @@
 //! The attribute's arguments: `"pattern", queue = "...", max_workers = N, name = "...",
-//! pending_messages = N, pending_bytes = N` for a subject subscriber; `kv_watch =
+//! workers_by_key = "capture", pending_messages = N, pending_bytes = N` for a subject
+//! subscriber; `kv_watch =
 //! "bucket", keys = "...", ignore_deletes, ...` for a Key-Value watch subscriber;
 //! `"pattern", stream = "STREAM", durable = "...", ack_policy = "...", declare = false,
 //! keep_alive = true` for a stream subscriber.
@@ -37,6 +38,8 @@ pub(crate) struct SubscriberArgs {
     pub(crate) name: Option<LitStr>,
     pub(crate) pending_messages: Option<LitInt>,
     pub(crate) pending_bytes: Option<LitInt>,
+    /// The capture whose value keeps messages in order among the workers.
+    pub(crate) workers_by_key: Option<LitStr>,
     /// For a stream subscriber.
     pub(crate) stream: Option<StreamArgs>,
 }
@@ -62,6 +65,7 @@ struct Collected {
     name: Option<LitStr>,
     pending_messages: Option<LitInt>,
     pending_bytes: Option<LitInt>,
+    workers_by_key: Option<LitStr>,
     stream: Option<LitStr>,
     durable: Option<LitStr>,
     ack_policy: Option<LitStr>,
@@ -119,6 +123,7 @@ impl Collected {
             "durable" => set(&mut self.durable, key, input.parse()?),
             "ack_policy" => set(&mut self.ack_policy, key, input.parse()?),
             "declare" => set(&mut self.declare, key, input.parse()?),
+            "workers_by_key" => set(&mut self.workers_by_key, key, input.parse()?),
             "keep_alive" => set(&mut self.keep_alive, key, input.parse()?),
             "max_workers" => set(
                 &mut self.max_workers,
@@ -139,7 +144,8 @@ impl Collected {
                 key.span(),
                 format!(
                     "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers`, \
-                     `name`, `pending_messages`, `pending_bytes`, `kv_watch`, `keys`, `stream`, \
+                     `name`, `workers_by_key`, `pending_messages`, `pending_bytes`, `kv_watch`, \
+                     `keys`, `stream`, \
                      `durable`, `ack_policy`, `declare`, `keep_alive` or a watch flag ({})",
                     WATCH_FLAGS.join(", ")
                 ),
@@ -179,6 +185,14 @@ impl Collected {
                 format!("`{flag}` is a Key-Value watch option: add `kv_watch = \"bucket\"`"),
             ));
         }
+        if let Some(key) = &self.workers_by_key
+            && self.max_workers.is_none()
+        {
+            return Err(syn::Error::new(
+                key.span(),
+                "`workers_by_key` orders messages among several workers: add `max_workers = N`",
+            ));
+        }
         if let (Some(_), Some(queue)) = (&self.kv_watch, &self.queue) {
             return Err(syn::Error::new(
                 queue.span(),
@@ -205,6 +219,7 @@ impl Collected {
             name: self.name,
             pending_messages: self.pending_messages,
             pending_bytes: self.pending_bytes,
+            workers_by_key: self.workers_by_key,
             stream,
         })
     }

@@ -83,6 +83,26 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         .max_workers
         .iter()
         .map(|workers| quote!(.max_workers(#workers)));
+    let workers_by_key = match &args.workers_by_key {
+        Some(key)
+            if !pattern
+                .captures
+                .iter()
+                .any(|capture| capture.name == key.value()) =>
+        {
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "`workers_by_key` names a capture: the pattern has no `{{{}}}`",
+                    key.value()
+                ),
+            ));
+        }
+        Some(key) => Some(quote! {
+            .workers_by_key(::faststream_kv::subscriber::OrderingKey::capture(#key))
+        }),
+        None => None,
+    };
     let pending_limits =
         (args.pending_messages.is_some() || args.pending_bytes.is_some()).then(|| {
             let default = quote!(::faststream_kv::PendingLimits::DEFAULT);
@@ -173,6 +193,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     .arguments(&[#(#labels),*])
                     #(#queue)*
                     #(#max_workers)*
+                    #workers_by_key
                     #pending_limits;
                 ::faststream_kv::subscriber::IntoSubscriber::into_subscriber(subscriber)
             }

@@ -91,6 +91,9 @@ macro_rules! areas {
         #[allow(clippy::duplicate_mod)]
         #[path = "validation.rs"]
         mod validation;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "workers_by_key.rs"]
+        mod workers_by_key;
     };
 }
 

@@ -272,15 +272,7 @@ impl App {
                 let (pattern, route, settings) = subscriber.build(&self.context, &self.layers)?;
                 let (stop, give_up) =
                     (self.shutdown.subscribe(), self.shutdown.subscribe_give_up());
-                runtime::start(
-                    &self.broker,
-                    pattern.subject(),
-                    route,
-                    settings,
-                    stop,
-                    give_up,
-                )
-                .await
+                runtime::start(&self.broker, &pattern, route, settings, stop, give_up).await
             }
             .await;
             match next {

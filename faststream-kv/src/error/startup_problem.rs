@@ -74,6 +74,13 @@ pub enum StartupProblemKind {
         "`Acker` and `MessageInfo` only reach stream subscribers: Subscriber::stream(\"STREAM\", ...)"
     )]
     AckerOutsideStream,
+    /// `workers_by_key` keyed by a capture the pattern does not have.
+    #[error("workers_by_key: the pattern has no `{{{capture}}}` capture")]
+    #[non_exhaustive]
+    OrderingKeyWithoutCapture {
+        /// The capture named.
+        capture: String,
+    },
 }
 
 impl fmt::Display for StartupProblem {

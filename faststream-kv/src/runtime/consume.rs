@@ -15,6 +15,7 @@ use tracing::Span;
 
 use super::dispatch::Dispatch;
 use super::incoming::Incoming;
+use super::lanes::Lanes;
 use super::outcome::{Outcome, ReplySlot, Settle};
 use super::workers::Workers;
 use crate::broker::Broker;
@@ -32,6 +33,8 @@ pub(crate) struct Consumer {
     /// Set when the graceful timeout ran out: handlers still running are cut off, and
     /// what is left is counted instead of handled.
     pub(super) give_up: watch::Receiver<bool>,
+    /// With `workers_by_key`: the lanes keeping each key's messages in order.
+    pub(super) lanes: Option<Lanes>,
 }
 
 impl Consumer {
@@ -54,6 +57,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         workers,
         mut stop,
         give_up,
+        lanes,
     } = consumer;
     let max_workers = workers.max();
     // Handlers that were cut off in spawned workers.
@@ -145,10 +149,13 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             }
         } else if let Some(permit) = workers.slot().await {
             let outcome = Outcome::of(&message);
+            let key = lanes
+                .as_ref()
+                .map(|lanes| Box::<str>::from(lanes.key_of(&message)));
             let future = service.call(message);
             let (broker, name) = (broker.clone(), Arc::clone(&name));
             let (give_up, cut_off) = (give_up.clone(), Arc::clone(&cut_off));
-            tokio::spawn(async move {
+            let job = async move {
                 let given_up = pin!(wait_for_stop(give_up));
                 match unless(pin!(run(pin!(future), &span)), given_up).await {
                     Some(result) => {
@@ -161,7 +168,13 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
                     }
                 }
                 drop(permit);
-            });
+            };
+            match lanes.as_ref().zip(key) {
+                Some((lanes, key)) => lanes.run(key, Box::pin(job)),
+                None => {
+                    tokio::spawn(job);
+                }
+            }
         }
     }
     workers.idle().await;

@@ -6,6 +6,7 @@ mod consume;
 mod dispatch;
 mod fetching;
 mod incoming;
+mod lanes;
 mod outcome;
 mod progress;
 mod route;
@@ -25,10 +26,13 @@ use crate::error::Result;
 use crate::jetstream::{AckPolicy, ConsumerConfig};
 use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
+use crate::subject::Pattern;
+use crate::subscriber::OrderingKey;
 use acking::Acking;
 use consume::Consumer;
 use fetching::{Fetched, Fetching};
 use incoming::{Incoming, InitialData};
+use lanes::Lanes;
 use workers::Workers;
 
 /// Where a subscriber's messages come from.
@@ -67,6 +71,8 @@ pub(crate) struct Settings {
     pub(crate) source: Source,
     pub(crate) name: Box<str>,
     pub(crate) max_workers: usize,
+    /// With several workers: what keeps messages in order.
+    pub(crate) ordering: Option<OrderingKey>,
 }
 
 /// A started subscriber: its consume loop, which ends with the number of messages it
@@ -85,12 +91,13 @@ pub(crate) struct Started {
 /// subscribers).
 pub(crate) async fn start(
     broker: &Broker,
-    subject: &str,
+    pattern: &Pattern,
     route: Route,
     settings: Settings,
     stop: watch::Receiver<bool>,
     give_up: watch::Receiver<bool>,
 ) -> Result<Started> {
+    let subject = pattern.subject();
     let name: Arc<str> = settings.name.into();
     let workers = Workers::new(settings.max_workers);
     let mut route = route;
@@ -155,6 +162,9 @@ pub(crate) async fn start(
             Incoming::Stream(Box::new(Fetched::new(fetching)))
         }
     };
+    let lanes = (settings.ordering)
+        .filter(|_| settings.max_workers > 1)
+        .map(|key| Lanes::new(key, pattern.clone()));
     let consumer = Consumer {
         incoming,
         broker: broker.clone(),
@@ -162,6 +172,7 @@ pub(crate) async fn start(
         workers,
         stop,
         give_up,
+        lanes,
     };
     Ok(Started {
         consumer: route.consume(consumer),

@@ -93,6 +93,17 @@ impl Pattern {
         found
     }
 
+    /// The value of capture `name` in a subject this pattern matched.
+    pub(crate) fn capture<'s>(&self, subject: &'s str, name: &str) -> Option<&'s str> {
+        let mut value = None;
+        self.for_each_capture(subject, |capture, found| {
+            if capture == name {
+                value = Some(found);
+            }
+        });
+        value
+    }
+
     /// Calls `found` with each captured `(name, value)` pair, in order, without
     /// allocating.
     #[inline]

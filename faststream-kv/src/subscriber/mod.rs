@@ -6,6 +6,7 @@
 
 mod kind;
 mod layer;
+mod ordering_key;
 mod validate;
 
 use std::any::type_name;
@@ -17,6 +18,7 @@ use tower::{Layer, Service};
 pub use crate::runtime::Route;
 pub use crate::subject::Pattern;
 pub use kind::{DEFAULT_FETCH_BATCH, DEFAULT_FETCH_WAIT, OnKvWatch, OnStream, OnSubject};
+pub use ordering_key::OrderingKey;
 
 use crate::context::Context;
 use crate::error::{BoxError, Error};
@@ -63,6 +65,7 @@ struct Common {
     pattern: Result<Pattern, Error>,
     name: Box<str>,
     max_workers: usize,
+    ordering: Option<OrderingKey>,
     arguments: Vec<String>,
     requirements: Requirements,
     layers: Vec<RouteLayer>,
@@ -248,6 +251,28 @@ impl<K> Subscriber<K> {
         self
     }
 
+    /// With [`max_workers`](Self::max_workers) above 1, handles messages of the same
+    /// key one at a time, in the order they came, and messages of different keys at
+    /// once. Messages waiting behind their key's running one take worker slots, so at
+    /// most `max_workers` messages are held in all.
+    ///
+    /// ```
+    /// use faststream_kv::prelude::*;
+    /// use faststream_kv::subscriber::{OrderingKey, Subscriber};
+    ///
+    /// async fn on_event(Path(account): Path<String>, body: String) {
+    ///     println!("{account}: {body}");
+    /// }
+    ///
+    /// let subscriber = Subscriber::stream("EVENTS", "events.{account}", on_event)
+    ///     .max_workers(16)
+    ///     .workers_by_key(OrderingKey::capture("account"));
+    /// ```
+    pub fn workers_by_key(mut self, key: OrderingKey) -> Self {
+        self.common.ordering = Some(key);
+        self
+    }
+
     /// Names the handler in logs, spans and startup errors (default: the function name).
     pub fn name(mut self, name: impl Into<Box<str>>) -> Self {
         self.common.name = name.into();
@@ -300,6 +325,7 @@ impl Common {
             pattern: Pattern::parse(pattern),
             name: short_type_name::<H>().into(),
             max_workers: 1,
+            ordering: None,
             arguments: Vec::new(),
             requirements,
             layers: Vec::new(),
@@ -336,6 +362,10 @@ impl AnySubscriber {
         &self.source
     }
 
+    pub(crate) fn ordering(&self) -> Option<&OrderingKey> {
+        self.common.ordering.as_ref()
+    }
+
     pub(crate) fn argument_label(&self, index: usize) -> String {
         match self.common.arguments.get(index) {
             Some(argument) => format!("argument `{argument}`"),
@@ -364,6 +394,7 @@ impl AnySubscriber {
             source: self.source,
             name: common.name,
             max_workers: common.max_workers,
+            ordering: common.ordering,
         };
         Ok((pattern, route, settings))
     }
@@ -422,6 +453,7 @@ impl fmt::Debug for Common {
             .field("name", &self.name)
             .field("pattern", &self.pattern)
             .field("max_workers", &self.max_workers)
+            .field("ordering", &self.ordering)
             .finish_non_exhaustive()
     }
 }

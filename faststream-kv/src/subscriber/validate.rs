@@ -1,6 +1,6 @@
 //! Startup validation: does every subscriber get what its extractors need?
 
-use super::AnySubscriber;
+use super::{AnySubscriber, OrderingKey};
 use crate::context::Context;
 use crate::error::{Error, StartupProblem, StartupProblemKind};
 use crate::extract::{PathShape, Requirement};
@@ -54,6 +54,16 @@ pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<Sta
             let argument = Some(subscriber.argument_label(argument));
             problems.push(problem(pattern.as_str(), argument, kind));
         }
+    }
+    if let Some(OrderingKey::Capture(capture)) = subscriber.ordering()
+        && !pattern.has_capture(capture)
+    {
+        let capture = capture.clone();
+        problems.push(problem(
+            pattern.as_str(),
+            None,
+            StartupProblemKind::OrderingKeyWithoutCapture { capture },
+        ));
     }
     problems
 }

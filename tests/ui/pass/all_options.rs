@@ -25,7 +25,7 @@ async fn logs(Path(rest): Path<String>, headers: Headers) -> Json<usize> {
 #[subscriber("ping")]
 async fn ping() {}
 
-#[subscriber("orders.{region}", stream = "ORDERS", durable = "billing", ack_policy = "nack_on_error", max_workers = 8)]
+#[subscriber("orders.{region}", stream = "ORDERS", durable = "billing", ack_policy = "nack_on_error", max_workers = 8, workers_by_key = "region")]
 async fn bill(Path(region): Path<String>, info: faststream_kv::jetstream::MessageInfo) -> String {
     format!("{region} {}", info.delivered)
 }
