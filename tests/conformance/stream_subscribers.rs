@@ -451,3 +451,45 @@ fn keep_alive_holds_a_long_handlers_message() -> Result<(), Error> {
         app.stop().await
     })
 }
+
+/// FastStream #2563: with slow handlers, a subscriber must not fetch more than its
+/// workers take, or what waits in the client runs out its `ack_wait` and is delivered
+/// again. Two workers, handlers longer than `ack_wait` (kept alive): every message is
+/// delivered once.
+#[test]
+fn slow_workers_do_not_fetch_what_they_cannot_start() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let subscriber = Subscriber::stream("WORK", "work.*", long_work)
+            .consumer(ConsumerConfig {
+                ack_wait: Duration::from_secs(1),
+                ..ConsumerConfig::durable("slow")
+            })
+            .ack_policy(AckPolicy::Ack)
+            .keep_alive()
+            .max_workers(2)
+            .pull(10, WAIT);
+        let app = App::new(env.broker()).subscriber(subscriber);
+        app.context().insert(log.clone());
+        let app = TestApp::start(app).await?;
+        for index in 0..6 {
+            app.broker()
+                .stream_publish(&format!("work.{index}"), "x")
+                .await?;
+        }
+        eventually("all started", || log.len() >= 6).await;
+        let stream = app.broker().stream("WORK").await?;
+        let consumer = stream.consumer("slow").await?;
+        for _ in 0..100 {
+            if consumer.info().await?.ack_pending == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut entries = log.entries();
+        entries.sort_unstable();
+        let expected: Vec<String> = (0..6).map(|index| format!("work.{index} 1")).collect();
+        assert_eq!(entries, expected);
+        app.stop().await
+    })
+}

@@ -2,8 +2,11 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::Waker;
 use std::time::Duration;
+
+use futures::task::AtomicWaker;
 
 use super::MessageInfo;
 use super::store::{AckKind, AckSender};
@@ -26,7 +29,29 @@ struct Inner {
     /// A message the runtime took and nobody settled (its handler cut off at shutdown,
     /// or never started) is nak'd when the last clone goes, to be delivered again at
     /// once rather than after `ack_wait`.
-    nak_when_dropped: AtomicBool,
+    nak_when_dropped: bool,
+    /// The runtime's count of the messages it handed out and still holds, which this
+    /// one leaves when the last clone goes.
+    handed_out: Option<Arc<HandedOut>>,
+}
+
+/// How many of a subscriber's messages are out with handlers (their `Acker` alive),
+/// and who waits for one to come back.
+#[derive(Default)]
+pub(crate) struct HandedOut {
+    count: AtomicUsize,
+    returned: AtomicWaker,
+}
+
+impl HandedOut {
+    pub(crate) fn count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// Wakes `waker` when a message comes back (call, then look at the count again).
+    pub(crate) fn wake_on_return(&self, waker: &Waker) {
+        self.returned.register(waker);
+    }
 }
 
 impl Acker {
@@ -36,14 +61,21 @@ impl Acker {
                 sender,
                 info,
                 settled: AtomicBool::new(false),
-                nak_when_dropped: AtomicBool::new(false),
+                nak_when_dropped: false,
+                handed_out: None,
             }),
         }
     }
 
-    /// Naks the message if it is dropped unsettled (for the runtime's messages).
-    pub(crate) fn nak_when_dropped(&self) {
-        self.inner.nak_when_dropped.store(true, Ordering::Release);
+    /// The runtime takes the message (before anyone else has a clone): it counts in
+    /// `handed_out` while a clone lives, and is nak'd then if it is still unsettled and
+    /// `nak_when_dropped`.
+    pub(crate) fn hand_out(&mut self, handed_out: &Arc<HandedOut>, nak_when_dropped: bool) {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            handed_out.count.fetch_add(1, Ordering::AcqRel);
+            inner.handed_out = Some(Arc::clone(handed_out));
+            inner.nak_when_dropped = nak_when_dropped;
+        }
     }
 
     /// Where the message stands in its stream and consumer.
@@ -121,7 +153,11 @@ impl Acker {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if !*self.nak_when_dropped.get_mut() || *self.settled.get_mut() {
+        if let Some(handed_out) = &self.handed_out {
+            handed_out.count.fetch_sub(1, Ordering::AcqRel);
+            handed_out.returned.wake();
+        }
+        if !self.nak_when_dropped || *self.settled.get_mut() {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {

@@ -77,15 +77,14 @@ pub struct ConsumerConfig {
 pub const DEFAULT_ACK_WAIT: Duration = Duration::from_secs(30);
 
 impl ConsumerConfig {
-    /// How often a long handler's message is kept in progress: half of the shortest
-    /// time the server waits for its acknowledgement (`ack_wait`, or a backoff step).
-    pub(crate) fn keep_alive_interval(&self) -> Duration {
-        let shortest = self
-            .backoff
+    /// The shortest time the server waits for a delivered message's acknowledgement:
+    /// `ack_wait`, or a backoff step.
+    pub(crate) fn shortest_ack_wait(&self) -> Duration {
+        self.backoff
             .iter()
             .copied()
-            .fold(self.ack_wait, Duration::min);
-        (shortest / 2).max(Duration::from_millis(1))
+            .fold(self.ack_wait, Duration::min)
+            .max(Duration::from_millis(1))
     }
 
     /// A durable consumer of this name from the first message, acknowledging each.

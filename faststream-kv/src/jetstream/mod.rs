@@ -39,6 +39,7 @@ use std::sync::Arc;
 
 pub use ack_policy::AckPolicy;
 pub use acker::Acker;
+pub(crate) use acker::HandedOut;
 pub use config::{Discard, Retention, Storage, StreamConfig};
 pub use consumer::{Consumer, ConsumerConfig, ConsumerInfo, DEFAULT_ACK_WAIT, DeliverPolicy};
 pub use info::{StreamInfo, StreamState};

@@ -15,6 +15,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tower::Service;
 
 use super::Route;
+use super::handling_time::HandlingTime;
 use crate::error::{BoxError, Error};
 use crate::jetstream::{AckPolicy, Acker};
 use crate::message::Message;
@@ -26,16 +27,25 @@ pub(super) struct Acking {
     policy: AckPolicy,
     /// How often a running handler's message is kept in progress, if at all.
     keep_alive: Option<Duration>,
+    /// Where handler durations go.
+    handling: HandlingTime,
 }
 
 impl Acking {
-    pub(super) fn new(route: Route, policy: AckPolicy, keep_alive: Option<Duration>) -> Self {
-        let keep_alive = keep_alive.filter(|_| policy != AckPolicy::AckFirst);
+    pub(super) fn new(route: Route, policy: AckPolicy, handling: HandlingTime) -> Self {
         Self {
             route,
             policy,
-            keep_alive,
+            keep_alive: None,
+            handling,
         }
+    }
+
+    /// Keeps running handlers' messages in progress `every` so often (not needed when
+    /// they are acknowledged first).
+    pub(super) fn keep_alive(self, every: Option<Duration>) -> Self {
+        let keep_alive = every.filter(|_| self.policy != AckPolicy::AckFirst);
+        Self { keep_alive, ..self }
     }
 }
 
@@ -61,6 +71,7 @@ impl Service<Message> for Acking {
             .get::<Acker>()
             .map(|acker| Acker::clone(&acker));
         let (policy, keep_alive) = (self.policy, self.keep_alive);
+        let handling = self.handling.clone();
         let handled = self.route.call(message);
         Box::pin(async move {
             let Some(acker) = acker else {
@@ -70,10 +81,12 @@ impl Service<Message> for Acking {
                 send(&acker, acker.ack().await);
             }
             let handled = AssertUnwindSafe(handled).catch_unwind();
+            let started = Instant::now();
             let result = match keep_alive {
                 Some(every) => kept_alive(handled, &acker, every).await,
                 None => handled.await,
             };
+            handling.record(started.elapsed());
             let verdict = match &result {
                 Ok(Ok(_)) => Verdict::Handled,
                 Ok(Err(error)) if is_undecodable(error) => Verdict::Undecodable,

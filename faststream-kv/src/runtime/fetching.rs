@@ -1,9 +1,16 @@
-//! A stream subscriber's messages: fetched from its consumer as workers free up, each
-//! with its [`Acker`](crate::jetstream::Acker) in its extensions. A failed fetch is
-//! logged and tried again after a growing pause; the messages end when the consumer
-//! or its stream is gone. A drain stops fetching (letting a fetch under way finish) and
-//! naks what was fetched and not handled, awaiting each nak, so that it is on its way
-//! before the connection closes and the next instance gets those messages at once.
+//! A stream subscriber's messages: fetched from its consumer ahead of its workers, each
+//! with its [`Acker`](crate::jetstream::Acker) in its extensions.
+//!
+//! How far ahead is bounded by time: a fetched message waits in the client while its
+//! `ack_wait` runs, so beyond one message per worker the subscriber holds only what its
+//! workers get through, at their average handling time, within a quarter of the
+//! consumer's shortest `ack_wait` (and at most `batch`). Until a handler has finished
+//! nothing is fetched beyond the workers; slow handlers keep it so, and fast ones fetch
+//! the next batch while they work through the last. A failed fetch is logged and tried
+//! again after a growing pause; the messages end when the consumer or its stream is
+//! gone. A drain stops fetching (letting a fetch under way finish) and naks what was
+//! fetched and not handled, awaiting each nak, so that it is on its way before the
+//! connection closes and the next instance gets those messages at once.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -14,9 +21,9 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
 
-use super::workers::Workers;
+use super::handling_time::HandlingTime;
 use crate::error::{Error, Result};
-use crate::jetstream::{Consumer, JsMessage};
+use crate::jetstream::{Consumer, HandedOut, JsMessage};
 use crate::message::Message;
 
 /// The first pause after a failed fetch; it doubles up to [`MAX_FETCH_RETRY`].
@@ -26,9 +33,14 @@ const MAX_FETCH_RETRY: Duration = Duration::from_secs(5);
 /// How a stream subscriber fetches.
 pub(crate) struct Fetching {
     pub(crate) consumer: Consumer,
-    pub(crate) workers: Workers,
+    pub(crate) max_workers: usize,
+    /// The most fetched at once, and held beyond the workers.
     pub(crate) batch: usize,
     pub(crate) max_wait: Duration,
+    /// The consumer's shortest `ack_wait`.
+    pub(crate) ack_wait: Duration,
+    /// The handlers' average duration.
+    pub(crate) handling: HandlingTime,
     /// Whether a message dropped unsettled is nak'd (not for manual acks).
     pub(crate) nak_when_dropped: bool,
     pub(crate) name: Arc<str>,
@@ -37,6 +49,8 @@ pub(crate) struct Fetching {
 pub(crate) struct Fetched {
     fetching: Fetching,
     buffer: VecDeque<JsMessage>,
+    /// Messages handed to the consume loop whose `Acker` still lives.
+    handed_out: Arc<HandedOut>,
     fetch: Option<BoxFuture<'static, Result<Vec<JsMessage>>>>,
     pause: Option<Pin<Box<tokio::time::Sleep>>>,
     backoff: Duration,
@@ -48,6 +62,7 @@ impl Fetched {
         Self {
             fetching,
             buffer: VecDeque::new(),
+            handed_out: Arc::default(),
             fetch: None,
             pause: None,
             backoff: Duration::ZERO,
@@ -74,20 +89,61 @@ impl Fetched {
 
     /// A fetched message as a handler gets it.
     fn take(&self, message: JsMessage) -> Message {
-        let (mut message, acker) = message.into_parts();
-        if self.fetching.nak_when_dropped {
-            acker.nak_when_dropped();
-        }
+        let (mut message, mut acker) = message.into_parts();
+        acker.hand_out(&self.handed_out, self.fetching.nak_when_dropped);
         message.extensions_mut().insert(acker);
         message
     }
 
-    /// A fetch of as many messages as workers are free (at least one).
-    fn start_fetch(&mut self) -> BoxFuture<'static, Result<Vec<JsMessage>>> {
+    /// How many messages the subscriber may hold (handed out or fetched): one per
+    /// worker, and what the workers get through within a quarter of `ack_wait`.
+    fn capacity(&self) -> usize {
         let fetching = &self.fetching;
-        let batch = fetching.workers.free().clamp(1, fetching.batch);
-        let (consumer, max_wait) = (fetching.consumer.clone(), fetching.max_wait);
-        async move { consumer.fetch(batch, max_wait).await }.boxed()
+        let ahead = fetching.handling.average().map_or(0, |average| {
+            let quarter = fetching.ack_wait.as_nanos() / 4;
+            let handled = quarter * fetching.max_workers as u128 / average.as_nanos().max(1);
+            usize::try_from(handled).unwrap_or(usize::MAX)
+        });
+        fetching.max_workers + ahead.min(fetching.batch)
+    }
+
+    /// The size of the next fetch, if one is due: when there is room for half of the
+    /// capacity (so that the next batch comes while the last is handled), or when
+    /// nothing is left to hand out and there is room at all.
+    fn due(&self) -> Option<usize> {
+        let held = self.handed_out.count() + self.buffer.len();
+        let capacity = self.capacity();
+        let room = capacity.saturating_sub(held).min(self.fetching.batch);
+        let due = room > 0 && (self.buffer.is_empty() || room >= capacity.div_ceil(2));
+        due.then_some(room)
+    }
+
+    /// Starts a fetch of `size` messages and polls it once, so that it is sent now.
+    fn start_fetch(&mut self, size: usize, cx: &mut Context<'_>) {
+        let (consumer, max_wait) = (self.fetching.consumer.clone(), self.fetching.max_wait);
+        let mut fetch = async move { consumer.fetch(size, max_wait).await }.boxed();
+        match fetch.as_mut().poll(cx) {
+            Poll::Ready(fetched) => self.fetched(fetched),
+            Poll::Pending => self.fetch = Some(fetch),
+        }
+    }
+
+    fn fetched(&mut self, fetched: Result<Vec<JsMessage>>) {
+        match fetched {
+            Ok(messages) => {
+                self.backoff = Duration::ZERO;
+                self.buffer.extend(messages);
+            }
+            Err(error @ (Error::ConsumerNotFound { .. } | Error::StreamNotFound { .. })) => {
+                tracing::error!(handler = %self.fetching.name, %error, "stream subscriber stopped");
+                self.ended = true;
+            }
+            Err(error) => {
+                self.backoff = (self.backoff * 2).clamp(FETCH_RETRY, MAX_FETCH_RETRY);
+                tracing::warn!(handler = %self.fetching.name, %error, retry_in = ?self.backoff, "fetch failed");
+                self.pause = Some(Box::pin(tokio::time::sleep(self.backoff)));
+            }
+        }
     }
 }
 
@@ -97,38 +153,41 @@ impl Stream for Fetched {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         let this = self.get_mut();
         loop {
+            if let Some(fetch) = &mut this.fetch
+                && let Poll::Ready(fetched) = fetch.as_mut().poll(cx)
+            {
+                this.fetch = None;
+                this.fetched(fetched);
+            }
             if let Some(message) = this.buffer.pop_front() {
-                return Poll::Ready(Some(this.take(message)));
+                let message = this.take(message);
+                if this.fetch.is_none()
+                    && this.pause.is_none()
+                    && !this.ended
+                    && let Some(size) = this.due()
+                {
+                    this.start_fetch(size, cx);
+                }
+                return Poll::Ready(Some(message));
             }
             if this.ended {
                 return Poll::Ready(None);
+            }
+            if this.fetch.is_some() {
+                return Poll::Pending;
             }
             if let Some(pause) = &mut this.pause {
                 ready!(pause.as_mut().poll(cx));
                 this.pause = None;
             }
-            let fetch = match &mut this.fetch {
-                Some(fetch) => fetch,
+            match this.due() {
+                Some(size) => this.start_fetch(size, cx),
+                // Every message it may hold is with a handler: wait for one to return.
                 None => {
-                    let fetch = this.start_fetch();
-                    this.fetch.insert(fetch)
-                }
-            };
-            let fetched = ready!(fetch.as_mut().poll(cx));
-            this.fetch = None;
-            match fetched {
-                Ok(messages) => {
-                    this.backoff = Duration::ZERO;
-                    this.buffer.extend(messages);
-                }
-                Err(error @ (Error::ConsumerNotFound { .. } | Error::StreamNotFound { .. })) => {
-                    tracing::error!(handler = %this.fetching.name, %error, "stream subscriber stopped");
-                    this.ended = true;
-                }
-                Err(error) => {
-                    this.backoff = (this.backoff * 2).clamp(FETCH_RETRY, MAX_FETCH_RETRY);
-                    tracing::warn!(handler = %this.fetching.name, %error, retry_in = ?this.backoff, "fetch failed");
-                    this.pause = Some(Box::pin(tokio::time::sleep(this.backoff)));
+                    this.handed_out.wake_on_return(cx.waker());
+                    if this.due().is_none() {
+                        return Poll::Pending;
+                    }
                 }
             }
         }

@@ -5,6 +5,7 @@ mod acking;
 mod consume;
 mod dispatch;
 mod fetching;
+mod handling_time;
 mod incoming;
 mod lanes;
 mod outcome;
@@ -31,6 +32,7 @@ use crate::subscriber::OrderingKey;
 use acking::Acking;
 use consume::Consumer;
 use fetching::{Fetched, Fetching};
+use handling_time::HandlingTime;
 use incoming::{Incoming, InitialData};
 use lanes::Lanes;
 use workers::Workers;
@@ -52,8 +54,8 @@ pub(crate) enum Source {
     /// Messages of `stream` (created or given the pattern's subject first if
     /// `declare`) on subjects matching the pattern, through a pull consumer, settled as
     /// `ack` says (kept in progress while the handler runs if `keep_alive`); fetched up
-    /// to `batch` at once (fewer when fewer workers are free), each fetch waiting up to
-    /// `max_wait`.
+    /// to `batch` at once, ahead of the workers only what they get through well within
+    /// `ack_wait`, each fetch waiting up to `max_wait`.
     Stream {
         stream: String,
         /// Boxed: the other sources are small.
@@ -148,14 +150,19 @@ pub(crate) async fn start(
             } else {
                 binding.await?
             };
-            let keep_alive = keep_alive.then(|| config.keep_alive_interval());
+            let ack_wait = config.shortest_ack_wait();
+            let keep_alive = keep_alive.then_some(ack_wait / 2);
             let consumer = stream.create_consumer(config).await?;
-            route = Route::new(Acking::new(route, *ack, keep_alive));
+            let handling = HandlingTime::default();
+            let acking = Acking::new(route, *ack, handling.clone());
+            route = Route::new(acking.keep_alive(keep_alive));
             let fetching = Fetching {
                 consumer,
-                workers: workers.clone(),
+                max_workers: settings.max_workers,
                 batch: *batch,
                 max_wait: *max_wait,
+                ack_wait,
+                handling,
                 nak_when_dropped: *ack != AckPolicy::Manual,
                 name: Arc::clone(&name),
             };

@@ -23,11 +23,6 @@ impl Workers {
         self.max
     }
 
-    /// Slots free now.
-    pub(crate) fn free(&self) -> usize {
-        self.slots.available_permits()
-    }
-
     /// A slot for one handler, held until the permit is dropped; `None` once closed.
     pub(crate) async fn slot(&self) -> Option<OwnedSemaphorePermit> {
         Arc::clone(&self.slots).acquire_owned().await.ok()

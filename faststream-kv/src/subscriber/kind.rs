@@ -44,9 +44,10 @@ pub struct OnStream {
     pub(super) keep_alive: bool,
 }
 
-/// Messages a stream subscriber fetches at most at once (fewer when fewer workers are
-/// free).
-pub const DEFAULT_FETCH_BATCH: usize = 100;
+/// Messages a stream subscriber fetches at most at once, and holds at most beyond its
+/// workers (as nats.go's `Consume` buffers by default); fewer when its handlers are
+/// slow (see [`Subscriber::pull`](super::Subscriber::pull)).
+pub const DEFAULT_FETCH_BATCH: usize = 500;
 
 /// How long one fetch waits for a first message before it asks again.
 pub const DEFAULT_FETCH_WAIT: Duration = Duration::from_secs(5);

@@ -208,9 +208,14 @@ impl Subscriber<OnStream> {
         self
     }
 
-    /// Fetches up to `batch` messages at once (never more than workers are free),
-    /// each fetch waiting up to `max_wait` for a first one (defaults
-    /// [`DEFAULT_FETCH_BATCH`], [`DEFAULT_FETCH_WAIT`]).
+    /// Fetches up to `batch` messages at once, each fetch waiting up to `max_wait` for
+    /// a first one (defaults [`DEFAULT_FETCH_BATCH`], [`DEFAULT_FETCH_WAIT`]).
+    ///
+    /// Beyond one message per worker, the subscriber holds (at most `batch`) only as
+    /// many as its workers get through, at their average handling time, within a
+    /// quarter of the consumer's `ack_wait`: fast handlers get the next batch while
+    /// they work through the last, slow ones fetch only what a free worker starts at
+    /// once, so no fetched message waits in the client until it is delivered again.
     pub fn pull(mut self, batch: usize, max_wait: std::time::Duration) -> Self {
         self.kind.batch = batch.max(1);
         self.kind.max_wait = max_wait;

@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 use async_nats::Subject;
 use async_nats::jetstream::consumer::{self, AckPolicy, PullConsumer, pull};
 use async_nats::jetstream::{self, ErrorCode};
-use futures::StreamExt;
 use futures::future::BoxFuture;
 
+use super::pulls::{Pulled, Puller};
 use crate::backend::nats::ack_subject::Delivered;
 use crate::backend::nats::connection::bounded;
 use crate::backend::nats::error::{jetstream_code, nats_error};
@@ -23,6 +23,7 @@ pub(crate) struct NatsConsumer {
     name: String,
     stream: String,
     consumer: PullConsumer,
+    puller: Puller,
     client: async_nats::Client,
     bound: Duration,
 }
@@ -33,6 +34,7 @@ impl NatsConsumer {
         Self {
             name: info.name.clone(),
             stream: info.stream_name.clone(),
+            puller: Puller::new(consumer.clone(), client.clone()),
             consumer,
             client,
             bound,
@@ -84,29 +86,17 @@ impl NatsConsumer {
     /// a consumer that is gone may go unanswered.
     async fn pull(&self, batch: usize, expires: Duration, waits: bool) -> Result<Vec<JsMessage>> {
         let pulled = async {
-            let messages = if waits {
-                let request = self.consumer.batch().max_messages(batch).expires(expires);
-                request.messages().await
-            } else {
-                let request = self.consumer.fetch().max_messages(batch).expires(expires);
-                request.messages().await
-            };
-            let mut messages =
-                messages.map_err(|error| self.error(NatsOperation::ConsumerFetch, error))?;
-            let mut fetched = Vec::with_capacity(batch);
-            while let Some(message) = messages.next().await {
-                match message {
-                    Ok(message) => fetched.extend(self.delivered(message.message)),
-                    // What came before the failure is delivered; the rest waits for the
-                    // next fetch.
-                    Err(error) if !fetched.is_empty() => {
-                        tracing::debug!(consumer = %self.name, %error, "fetch ended early");
-                        break;
-                    }
-                    Err(error) => return Err(self.error(NatsOperation::ConsumerFetch, error)),
-                }
+            match self.puller.pull(batch, expires, waits).await {
+                Ok(Pulled::Messages(messages)) => Ok(messages
+                    .into_iter()
+                    .filter_map(|message| self.delivered(message))
+                    .collect()),
+                Ok(Pulled::ConsumerDeleted) => Err(Error::ConsumerNotFound {
+                    stream: self.stream.clone(),
+                    consumer: self.name.clone(),
+                }),
+                Err(error) => Err(self.error(NatsOperation::ConsumerFetch, error)),
             }
-            Ok(fetched)
         };
         bounded(
             NatsOperation::ConsumerFetch,

@@ -6,6 +6,7 @@ mod api;
 mod consumer;
 mod convert;
 mod publish;
+mod pulls;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
