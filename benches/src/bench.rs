@@ -23,6 +23,10 @@ pub struct Settings {
     pub view_reads: usize,
     /// Keys of the bucket `kv_watch_initial` watches.
     pub watch_keys: usize,
+    /// Messages per run of the stream scenarios (`js_*`).
+    pub js_messages: usize,
+    /// Messages per run of `js_workers`, whose handlers wait 1 ms each.
+    pub js_worker_messages: usize,
     /// Rounds per throughput scenario; raw and framework alternate within each.
     pub rounds: usize,
     /// Rounds per round-trip scenario (`rpc`, `kv_get`, `kv_put`). Many short ones: a
@@ -47,6 +51,8 @@ impl Settings {
             rpc_requests: 500,
             view_reads: 1_000_000,
             watch_keys: 100_000,
+            js_messages: 100_000,
+            js_worker_messages: 20_000,
             rounds: 31,
             round_trip_rounds: 151,
             judge: true,
@@ -63,6 +69,8 @@ impl Settings {
             rpc_requests: 200,
             view_reads: 200_000,
             watch_keys: 20_000,
+            js_messages: 20_000,
+            js_worker_messages: 4_000,
             rounds: 5,
             round_trip_rounds: 25,
             judge: true,
@@ -79,6 +87,8 @@ impl Settings {
             rpc_requests: 50,
             view_reads: 1_000,
             watch_keys: 500,
+            js_messages: 300,
+            js_worker_messages: 200,
             rounds: 1,
             round_trip_rounds: 1,
             judge: false,

@@ -3,6 +3,8 @@
 
 mod drain;
 mod handler;
+mod jetstream;
+mod js_pull;
 mod kv_get;
 mod kv_put;
 mod kv_view;
@@ -22,7 +24,7 @@ use crate::report::Report;
 use crate::workload::{Counter, Order, publish, rate, timed};
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: [&str; 10] = [
+pub const ALL: [&str; 11] = [
     "pubsub",
     "drain",
     "handler",
@@ -31,6 +33,7 @@ pub const ALL: [&str; 10] = [
     "kv_view",
     "kv_put",
     "kv_watch_initial",
+    "js_pull",
     "memory",
     "startup",
 ];
@@ -46,6 +49,7 @@ pub async fn run(name: &str, bench: &Bench) -> Result<Report> {
         "kv_view" => kv_view::run(bench).await,
         "kv_put" => kv_put::run(bench).await,
         "kv_watch_initial" => kv_watch_initial::run(bench).await,
+        "js_pull" => js_pull::run(bench).await,
         "memory" => memory::run(bench).await,
         "startup" => startup::run(bench).await,
         other => Err(format!("unknown scenario {other:?}; expected one of {ALL:?} or all").into()),

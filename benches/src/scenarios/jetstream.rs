@@ -1,0 +1,72 @@
+//! What the stream scenarios share: a stream filled once with orders, a fresh durable
+//! consumer per run (so every run reads the same messages), and the order handler's
+//! work on a stream message.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_nats::jetstream::{self, stream};
+use bytes::Bytes;
+
+use crate::Result;
+use crate::bench::Bench;
+use crate::workload::Order;
+
+/// The stream the scenarios read.
+pub(super) const STREAM: &str = "BENCH_ORDERS";
+/// Its subjects; every order goes to [`SUBJECT`].
+const SUBJECTS: &str = "bench.js.>";
+pub(super) const SUBJECT: &str = "bench.js.eu";
+/// The pattern framework subscribers consume.
+pub(super) const PATTERN: &str = "bench.js.{region}";
+
+/// The stream with exactly `messages` orders, written once with pipelined publishes.
+pub(super) async fn filled(bench: &Bench, messages: usize) -> Result<()> {
+    let js = jetstream::new(bench.publisher().clone());
+    let mut stream = js
+        .get_or_create_stream(stream::Config {
+            name: STREAM.to_owned(),
+            subjects: vec![SUBJECTS.to_owned()],
+            ..stream::Config::default()
+        })
+        .await?;
+    if stream.info().await?.state.messages as usize == messages {
+        return Ok(());
+    }
+    stream.purge().await?;
+    let payload = Order::payload();
+    let mut acks = Vec::with_capacity(1000);
+    for index in 0..messages {
+        acks.push(js.publish(SUBJECT, payload.clone()).await?);
+        if acks.len() == acks.capacity() || index + 1 == messages {
+            for ack in acks.drain(..) {
+                ack.await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A durable name no earlier run used.
+pub(super) fn durable_name(side: &str) -> String {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    format!("{side}-{}", RUNS.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Deletes a run's consumer, so that the stream does not collect them.
+pub(super) async fn delete_consumer(bench: &Bench, name: &str) -> Result<()> {
+    let js = jetstream::new(bench.publisher().clone());
+    js.get_stream(STREAM).await?.delete_consumer(name).await?;
+    Ok(())
+}
+
+/// The raw handler's work on one order: decode it and take the region from the
+/// subject, as the framework's `Json<Order>` and `Path` do; false if it is no order.
+pub(super) fn handle(subject: &str, payload: &Bytes) -> bool {
+    let Ok(order) = serde_json::from_slice::<Order>(payload) else {
+        return false;
+    };
+    let region = subject.rsplit('.').next().map(str::to_owned);
+    black_box((&order, &region));
+    true
+}
