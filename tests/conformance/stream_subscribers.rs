@@ -493,3 +493,36 @@ fn slow_workers_do_not_fetch_what_they_cannot_start() -> Result<(), Error> {
         app.stop().await
     })
 }
+
+/// A subscriber whose fetch waits for messages (for up to 5 s here) stops at once, and
+/// its pull does not outlive it: a message published afterwards goes to the next
+/// instance at once, not to the stopped one's inbox (where it would wait out the 30 s
+/// `ack_wait`).
+#[test]
+fn an_idle_subscriber_stops_at_once_and_leaves_no_pull_behind() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let subscriber = || {
+            Subscriber::stream("IDLE", "idle.*", logged)
+                .durable("idle")
+                .pull(10, Duration::from_secs(5))
+        };
+        let first = TestApp::start(app(&env, &log, subscriber())).await?;
+        first.broker().stream_publish("idle.1", "before").await?;
+        eventually("the first message handled", || log.len() == 1).await;
+        // Its next fetch is now waiting on the server.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let stopping = std::time::Instant::now();
+        first.stop().await?;
+        assert!(
+            stopping.elapsed() < Duration::from_secs(3),
+            "stopping took {:?}",
+            stopping.elapsed()
+        );
+        let second = TestApp::start(app(&env, &log, subscriber())).await?;
+        second.broker().stream_publish("idle.2", "after").await?;
+        eventually("the later message handled", || log.len() == 2).await;
+        assert_eq!(log.entries(), ["before", "after"]);
+        second.stop().await
+    })
+}

@@ -7,7 +7,9 @@ use std::future::IntoFuture;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 
-use super::Broker;
+use serde::Serialize;
+
+use super::{Broker, json_reply};
 use crate::error::{Error, Result};
 use crate::jetstream::{PublishAck, PublishOptions, Stream, StreamConfig, validate_stream_name};
 use crate::subject::validate_publish_subject;
@@ -91,6 +93,26 @@ impl Broker {
     ) -> Result<PublishAck> {
         self.stream_publish_with(subject, payload, PublishOptions::new())
             .await
+    }
+
+    /// Publishes `value` as JSON (`content-type: application/json`) to a stream and waits
+    /// for its acknowledgement.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when `value` does not serialize; otherwise as
+    /// [`stream_publish`](Self::stream_publish).
+    pub async fn stream_publish_json<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        value: &T,
+    ) -> Result<PublishAck> {
+        let (payload, headers) = json_reply(value)?.into_parts();
+        let options = match headers {
+            Some(headers) => PublishOptions::new().headers(headers),
+            None => PublishOptions::new(),
+        };
+        self.stream_publish_with(subject, payload, options).await
     }
 
     /// Publishes to a stream with a message id, expectations or headers, and waits for

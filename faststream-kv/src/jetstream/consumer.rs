@@ -181,6 +181,12 @@ impl Consumer {
         self.store.name()
     }
 
+    /// Ends pulls a dropped fetch left on the server; what they delivered (see
+    /// `ConsumerStore::end_pulls`).
+    pub(crate) async fn end_pulls(&self) -> Vec<JsMessage> {
+        self.store.end_pulls().await
+    }
+
     /// Up to `batch` messages: those there now, or the first ones to arrive within
     /// `max_wait` (an empty batch when none did). Each waits for its
     /// acknowledgement ([`Acker::ack`](super::Acker::ack) and the others).

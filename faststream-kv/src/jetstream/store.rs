@@ -63,6 +63,13 @@ pub(crate) trait ConsumerStore: Send + Sync + 'static {
     fn fetch(&self, batch: usize, max_wait: Duration) -> BoxFuture<'_, Result<Vec<JsMessage>>>;
 
     fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>>;
+
+    /// Ends the pulls a dropped fetch left waiting on the server, and returns what was
+    /// already delivered to them (for the caller to nak). A backend that hands out
+    /// messages only to a fetch being polled has nothing to end.
+    fn end_pulls(&self) -> BoxFuture<'_, Vec<JsMessage>> {
+        Box::pin(async { Vec::new() })
+    }
 }
 
 /// How a delivered message is settled.

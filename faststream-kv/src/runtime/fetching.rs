@@ -8,9 +8,10 @@
 //! nothing is fetched beyond the workers; slow handlers keep it so, and fast ones fetch
 //! the next batch while they work through the last. A failed fetch is logged and tried
 //! again after a growing pause; the messages end when the consumer or its stream is
-//! gone. A drain stops fetching (letting a fetch under way finish) and naks what was
-//! fetched and not handled, awaiting each nak, so that it is on its way before the
-//! connection closes and the next instance gets those messages at once.
+//! gone. A drain stops fetching (a fetch still waiting for messages is ended on the
+//! server) and naks what was fetched and not handled, awaiting each nak, so that it is
+//! on its way before the connection closes and the next instance gets those messages
+//! at once.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -29,6 +30,8 @@ use crate::message::Message;
 /// The first pause after a failed fetch; it doubles up to [`MAX_FETCH_RETRY`].
 const FETCH_RETRY: Duration = Duration::from_millis(100);
 const MAX_FETCH_RETRY: Duration = Duration::from_secs(5);
+/// How long a drain lets a fetch under way finish before it ends the fetch's pulls.
+const FETCH_GRACE: Duration = Duration::from_millis(100);
 
 /// How a stream subscriber fetches.
 pub(crate) struct Fetching {
@@ -70,15 +73,21 @@ impl Fetched {
         }
     }
 
-    /// Stops fetching; naks what was fetched and not handled. A fetch under way is
-    /// awaited (it ends within its wait): dropped, what the server sends it would wait
-    /// out the consumer's `ack_wait`.
+    /// Stops fetching; naks what was fetched and not handled. A fetch under way gets a
+    /// moment to finish (a no-wait pull is answered at once); one still waiting for
+    /// messages is dropped, and its pull ended on the server with what it already
+    /// delivered taken back, so that a drain does not wait out `max_wait`.
     pub(crate) async fn drain(&mut self) {
         self.ended = true;
-        if let Some(fetch) = self.fetch.take()
-            && let Ok(messages) = fetch.await
-        {
-            self.buffer.extend(messages);
+        if let Some(fetch) = self.fetch.take() {
+            match tokio::time::timeout(FETCH_GRACE, fetch).await {
+                Ok(Ok(messages)) => self.buffer.extend(messages),
+                Ok(Err(_)) => {}
+                Err(_waiting) => {
+                    let left = self.fetching.consumer.end_pulls().await;
+                    self.buffer.extend(left);
+                }
+            }
         }
         for message in self.buffer.drain(..) {
             if let Err(error) = message.nak(None).await {

@@ -158,6 +158,15 @@ impl ConsumerStore for NatsConsumer {
     fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>> {
         Box::pin(self.read_info())
     }
+
+    fn end_pulls(&self) -> BoxFuture<'_, Vec<JsMessage>> {
+        Box::pin(async move {
+            let left = self.puller.end(self.bound).await;
+            left.into_iter()
+                .filter_map(|message| self.delivered(message))
+                .collect()
+        })
+    }
 }
 
 /// Settles a message by publishing to its `$JS.ACK` subject.

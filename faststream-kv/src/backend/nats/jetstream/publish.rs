@@ -19,9 +19,11 @@ pub(crate) async fn publish(
     payload: Bytes,
 ) -> Result<PublishAck> {
     let size = wire::headers_wire_len(&headers) + payload.len();
+    // Only what a refusal is explained with is kept, not a copy of every header map.
+    let expected = Expected::of(&headers);
     let sent = jetstream
         .context()
-        .publish_with_headers(subject.to_owned(), headers.clone(), payload)
+        .publish_with_headers(subject.to_owned(), headers, payload)
         .await;
     let acked = match sent {
         Ok(ack) => ack.await,
@@ -33,31 +35,47 @@ pub(crate) async fn publish(
             sequence: ack.sequence,
             duplicate: ack.duplicate,
         }),
-        Err(error) => Err(refused(jetstream, subject, &headers, size, error).await),
+        Err(error) => Err(refused(jetstream, subject, expected, size, error).await),
+    }
+}
+
+/// The expectations a publish carried, for the error that says which one failed.
+struct Expected {
+    last_sequence: Option<u64>,
+    last_message_id: Option<String>,
+    stream: Option<String>,
+}
+
+impl Expected {
+    fn of(headers: &HeaderMap) -> Self {
+        let value = |name: &str| headers.get(name).map(|value| value.as_str());
+        Self {
+            last_sequence: value(header::EXPECTED_LAST_SEQUENCE)
+                .or_else(|| value(header::EXPECTED_LAST_SUBJECT_SEQUENCE))
+                .and_then(|sequence| sequence.parse().ok()),
+            last_message_id: value(header::EXPECTED_LAST_MESSAGE_ID).map(str::to_owned),
+            stream: value(header::EXPECTED_STREAM).map(str::to_owned),
+        }
     }
 }
 
 async fn refused(
     jetstream: &JetStream,
     subject: &str,
-    headers: &HeaderMap,
+    expected: Expected,
     size: usize,
     error: PublishError,
 ) -> Error {
     let subject = subject.to_owned();
-    let expected = |name: &str| headers.get(name).map(|value| value.as_str().to_owned());
     match error.kind() {
         PublishErrorKind::StreamNotFound => Error::NoStream { subject },
         PublishErrorKind::WrongLastSequence => Error::WrongLastSequence {
             subject,
-            expected: expected(header::EXPECTED_LAST_SEQUENCE)
-                .or_else(|| expected(header::EXPECTED_LAST_SUBJECT_SEQUENCE))
-                .and_then(|sequence| sequence.parse().ok())
-                .unwrap_or_default(),
+            expected: expected.last_sequence.unwrap_or_default(),
         },
         PublishErrorKind::WrongLastMessageId => Error::WrongLastMessageId {
             subject,
-            expected: expected(header::EXPECTED_LAST_MESSAGE_ID).unwrap_or_default(),
+            expected: expected.last_message_id.unwrap_or_default(),
         },
         PublishErrorKind::TimedOut => Error::Unavailable {
             operation: NatsOperation::StreamPublish,
@@ -71,7 +89,7 @@ async fn refused(
         _ => match jetstream_code(&error) {
             Some(ErrorCode::STREAM_NOT_MATCH) => Error::WrongStream {
                 subject,
-                expected: expected(header::EXPECTED_STREAM).unwrap_or_default(),
+                expected: expected.stream.unwrap_or_default(),
             },
             Some(ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM) => {
                 match stream_of(jetstream, &subject).await {

@@ -91,4 +91,28 @@ impl Puller {
         }
         Ok(Pulled::Messages(messages))
     }
+
+    /// Unsubscribes the inbox, so that the server drops the pull a cancelled fetch left
+    /// waiting (it delivers only to a reply subject someone listens on), and returns
+    /// the messages that reached the inbox first. A message the server sent in the
+    /// instant before it saw the unsubscribe is lost to this client and comes back
+    /// after `ack_wait`. The next pull subscribes a new inbox.
+    pub(super) async fn end(&self, within: Duration) -> Vec<async_nats::Message> {
+        let Some(mut inbox) = self.inbox.lock().await.take() else {
+            return Vec::new();
+        };
+        let mut left = Vec::new();
+        if inbox.subscription.unsubscribe().await.is_err() {
+            return left;
+        }
+        let _ = tokio::time::timeout(within, async {
+            while let Some(message) = inbox.subscription.next().await {
+                if matches!(message.status, None | Some(StatusCode::OK)) {
+                    left.push(message);
+                }
+            }
+        })
+        .await;
+        left
+    }
 }
