@@ -60,7 +60,7 @@ fn a_durable_consumer_resumes_after_what_it_acknowledged() -> Result<(), Error> 
         assert_eq!(sequences(&first), [1, 2, 3]);
         let info = first[0].info();
         assert_eq!(
-            (info.stream.as_str(), info.consumer.as_str()),
+            (&*info.stream, &*info.consumer),
             ("ORDERS", "billing")
         );
         assert_eq!(

@@ -13,10 +13,10 @@ use crate::message::Message;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MessageInfo {
-    /// The stream that stored it.
-    pub stream: String,
+    /// The stream that stored it (shared by the consumer's messages).
+    pub stream: Arc<str>,
     /// The consumer that delivered it.
-    pub consumer: String,
+    pub consumer: Arc<str>,
     /// Its sequence in the stream.
     pub stream_sequence: u64,
     /// This delivery's sequence in the consumer.

@@ -14,12 +14,18 @@ use crate::message::Message;
 
 pub(super) struct MemoryConsumer {
     stream: Arc<MemoryStream>,
-    name: String,
+    /// The stream's name, shared by the messages' infos.
+    stream_name: Arc<str>,
+    name: Arc<str>,
 }
 
 impl MemoryConsumer {
     pub(super) fn store(stream: Arc<MemoryStream>, name: String) -> Arc<dyn ConsumerStore> {
-        Arc::new(Self { stream, name })
+        Arc::new(Self {
+            stream_name: stream.name().into(),
+            stream,
+            name: name.into(),
+        })
     }
 
     fn delivered(&self, fetched: Fetched) -> JsMessage {
@@ -29,8 +35,8 @@ impl MemoryConsumer {
             pending,
         } = fetched;
         let info = MessageInfo {
-            stream: self.stream.name().to_owned(),
-            consumer: self.name.clone(),
+            stream: Arc::clone(&self.stream_name),
+            consumer: Arc::clone(&self.name),
             stream_sequence: delivery.stream_sequence,
             consumer_sequence: delivery.consumer_sequence,
             delivered: delivery.deliveries,
@@ -39,7 +45,7 @@ impl MemoryConsumer {
         };
         let acker = StreamAcker {
             stream: Arc::downgrade(&self.stream),
-            consumer: self.name.clone(),
+            consumer: Arc::clone(&self.name),
             sequence: delivery.stream_sequence,
         };
         let message = Message::from_parts(
@@ -75,7 +81,7 @@ impl ConsumerStore for MemoryConsumer {
 /// Settles one delivery with its stream, if the stream is still there.
 struct StreamAcker {
     stream: Weak<MemoryStream>,
-    consumer: String,
+    consumer: Arc<str>,
     sequence: u64,
 }
 

@@ -22,10 +22,12 @@ use crate::message::Message;
 pub(crate) struct NatsConsumer {
     name: String,
     stream: String,
+    /// The names again, shared by the messages' infos.
+    shared_names: (Arc<str>, Arc<str>),
     consumer: PullConsumer,
     puller: Puller,
-    client: async_nats::Client,
-    bound: Duration,
+    /// Where the messages' acknowledgements go, shared by them.
+    acks: Arc<AckTarget>,
 }
 
 impl NatsConsumer {
@@ -34,10 +36,10 @@ impl NatsConsumer {
         Self {
             name: info.name.clone(),
             stream: info.stream_name.clone(),
+            shared_names: (info.stream_name.as_str().into(), info.name.as_str().into()),
             puller: Puller::new(consumer.clone(), client.clone()),
             consumer,
-            client,
-            bound,
+            acks: Arc::new(AckTarget { client, bound }),
         }
     }
 
@@ -100,7 +102,7 @@ impl NatsConsumer {
         };
         bounded(
             NatsOperation::ConsumerFetch,
-            self.bound + expires,
+            self.acks.bound + expires,
             false,
             pulled,
         )
@@ -112,8 +114,8 @@ impl NatsConsumer {
         let reply = message.reply?;
         let delivered = Delivered::parse(&reply)?;
         let info = MessageInfo {
-            stream: self.stream.clone(),
-            consumer: self.name.clone(),
+            stream: Arc::clone(&self.shared_names.0),
+            consumer: Arc::clone(&self.shared_names.1),
             stream_sequence: delivered.stream_sequence,
             consumer_sequence: delivered.consumer_sequence,
             delivered: delivered.delivery_count,
@@ -129,9 +131,8 @@ impl NatsConsumer {
             message.payload,
         );
         let acker = ReplyAcker {
-            client: self.client.clone(),
+            target: Arc::clone(&self.acks),
             reply,
-            bound: self.bound,
         };
         Some(JsMessage::new(message, info, Arc::new(acker)))
     }
@@ -161,7 +162,7 @@ impl ConsumerStore for NatsConsumer {
 
     fn end_pulls(&self) -> BoxFuture<'_, Vec<JsMessage>> {
         Box::pin(async move {
-            let left = self.puller.end(self.bound).await;
+            let left = self.puller.end(self.acks.bound).await;
             left.into_iter()
                 .filter_map(|message| self.delivered(message))
                 .collect()
@@ -171,8 +172,13 @@ impl ConsumerStore for NatsConsumer {
 
 /// Settles a message by publishing to its `$JS.ACK` subject.
 struct ReplyAcker {
-    client: async_nats::Client,
+    target: Arc<AckTarget>,
     reply: Subject,
+}
+
+/// The connection a consumer's acknowledgements go out on, each within `bound`.
+struct AckTarget {
+    client: async_nats::Client,
     bound: Duration,
 }
 
@@ -180,25 +186,27 @@ impl AckSender for ReplyAcker {
     fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             let publish = async {
-                self.client
+                self.target
+                    .client
                     .publish(self.reply.clone(), payload(kind))
                     .await
                     .map_err(|error| nats_error(NatsOperation::Ack, error))
             };
-            bounded(NatsOperation::Ack, self.bound, true, publish).await
+            bounded(NatsOperation::Ack, self.target.bound, true, publish).await
         })
     }
 
     fn ack_sync(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             let request = async {
-                self.client
+                self.target
+                    .client
                     .request(self.reply.clone(), payload(AckKind::Ack))
                     .await
                     .map(drop)
                     .map_err(|error| nats_error(NatsOperation::Ack, error))
             };
-            bounded(NatsOperation::Ack, self.bound, true, request).await
+            bounded(NatsOperation::Ack, self.target.bound, true, request).await
         })
     }
 }
