@@ -4,6 +4,9 @@
 
 #![allow(unreachable_pub)]
 
+#[path = "../examples/jetstream_worker.rs"]
+#[allow(dead_code)]
+mod jetstream_worker;
 #[path = "../examples/kv_config.rs"]
 #[allow(dead_code)]
 mod kv_config;
@@ -150,6 +153,52 @@ async fn kv_view_answers_from_the_local_copy() -> Result<(), Error> {
             .await?;
         let quote: kv_view::Quote = app.request_json("price.pear", &()).await?;
         assert_eq!(quote.cents, 95);
+        app.stop().await
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jetstream_worker_charges_declines_and_retries_transient_failures() -> Result<(), Error> {
+    on_both(async |broker| {
+        let app = TestApp::start(jetstream_worker::app(broker)).await?;
+        let limits = app.context().get::<KeyValue>()?;
+        limits.put_json("limit.eu", &100_u64).await?;
+        for (id, amount) in [(1, 40), (2, 250), (3, 60), (6, 10)] {
+            let payment = jetstream_worker::Payment { id, amount };
+            app.broker()
+                .stream_publish_json("payments.eu", &payment)
+                .await?;
+        }
+        let ledger = app.context().get::<jetstream_worker::Ledger>()?;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while ledger.entries().len() < 4 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{:?}",
+                ledger.entries()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let mut entries = ledger.entries();
+        entries.sort_unstable();
+        assert_eq!(
+            entries,
+            [
+                "1 charged 40 (delivery 1)",
+                "2 declined",
+                "3 charged 60 (delivery 2)",
+                "6 charged 10 (delivery 2)"
+            ]
+        );
+        let consumer = app
+            .broker()
+            .stream("PAYMENTS")
+            .await?
+            .consumer("charger")
+            .await?;
+        let info = consumer.info().await?;
+        assert_eq!((info.ack_pending, info.redelivered), (0, 0));
         app.stop().await
     })
     .await
