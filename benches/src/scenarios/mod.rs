@@ -4,7 +4,9 @@
 mod drain;
 mod handler;
 mod jetstream;
+mod js_publish;
 mod js_pull;
+mod js_workers;
 mod kv_get;
 mod kv_put;
 mod kv_view;
@@ -24,7 +26,7 @@ use crate::report::Report;
 use crate::workload::{Counter, Order, publish, rate, timed};
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: [&str; 11] = [
+pub const ALL: [&str; 13] = [
     "pubsub",
     "drain",
     "handler",
@@ -34,6 +36,8 @@ pub const ALL: [&str; 11] = [
     "kv_put",
     "kv_watch_initial",
     "js_pull",
+    "js_workers",
+    "js_publish",
     "memory",
     "startup",
 ];
@@ -50,6 +54,8 @@ pub async fn run(name: &str, bench: &Bench) -> Result<Report> {
         "kv_put" => kv_put::run(bench).await,
         "kv_watch_initial" => kv_watch_initial::run(bench).await,
         "js_pull" => js_pull::run(bench).await,
+        "js_workers" => js_workers::run(bench).await,
+        "js_publish" => js_publish::run(bench).await,
         "memory" => memory::run(bench).await,
         "startup" => startup::run(bench).await,
         other => Err(format!("unknown scenario {other:?}; expected one of {ALL:?} or all").into()),
