@@ -59,10 +59,7 @@ fn a_durable_consumer_resumes_after_what_it_acknowledged() -> Result<(), Error> 
         let first = consumer.fetch(3, WAIT).await?;
         assert_eq!(sequences(&first), [1, 2, 3]);
         let info = first[0].info();
-        assert_eq!(
-            (&*info.stream, &*info.consumer),
-            ("ORDERS", "billing")
-        );
+        assert_eq!((&*info.stream, &*info.consumer), ("ORDERS", "billing"));
         assert_eq!(
             (info.consumer_sequence, info.delivered, info.pending),
             (1, 1, 4)

@@ -36,11 +36,7 @@ impl FromMessage for MessageInfo {
 }
 
 fn acker(message: &Message) -> Result<Acker, Error> {
-    message
-        .extensions()
-        .get::<Acker>()
-        .map(|acker| Acker::clone(&acker))
-        .ok_or(Error::MissingContext {
-            type_name: "faststream_kv::jetstream::Acker",
-        })
+    Acker::of(message).ok_or(Error::MissingContext {
+        type_name: "faststream_kv::jetstream::Acker",
+    })
 }

@@ -11,6 +11,7 @@ use futures::task::AtomicWaker;
 use super::MessageInfo;
 use super::store::{AckKind, AckSender};
 use crate::error::Result;
+use crate::message::Message;
 
 /// Settles a message a consumer delivered: `ack`, `nak`, `term` (each once: the first
 /// one counts, later ones are not sent), or `in_progress` as often as needed. Clones
@@ -76,6 +77,18 @@ impl Acker {
             inner.handed_out = Some(Arc::clone(handed_out));
             inner.nak_when_dropped = nak_when_dropped;
         }
+    }
+
+    /// Attaches it to the message it settles, for the ack policy and the extractors.
+    pub(crate) fn attach_to(self, message: &mut Message) {
+        message.extensions_mut().set_delivery(self.inner);
+    }
+
+    /// The acker attached to `message`, if it is a stream message.
+    pub(crate) fn of(message: &Message) -> Option<Self> {
+        let delivery = Arc::clone(message.extensions().delivery()?);
+        let inner = delivery.downcast::<Inner>().ok()?;
+        Some(Self { inner })
     }
 
     /// Where the message stands in its stream and consumer.

@@ -66,10 +66,7 @@ impl Service<Message> for Acking {
     }
 
     fn call(&mut self, message: Message) -> Self::Future {
-        let acker = message
-            .extensions()
-            .get::<Acker>()
-            .map(|acker| Acker::clone(&acker));
+        let acker = Acker::of(&message);
         let (policy, keep_alive) = (self.policy, self.keep_alive);
         let handling = self.handling.clone();
         let handled = self.route.call(message);

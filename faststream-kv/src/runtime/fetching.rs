@@ -100,7 +100,7 @@ impl Fetched {
     fn take(&self, message: JsMessage) -> Message {
         let (mut message, mut acker) = message.into_parts();
         acker.hand_out(&self.handed_out, self.fetching.nak_when_dropped);
-        message.extensions_mut().insert(acker);
+        acker.attach_to(&mut message);
         message
     }
 
