@@ -5,12 +5,19 @@
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_nats::jetstream::{self, stream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::pull;
+use async_nats::jetstream::{self, consumer, stream};
 use bytes::Bytes;
+use faststream_kv::App;
+use faststream_kv::extract::{Json, Path};
+use faststream_kv::handler::Handler;
 
 use crate::Result;
 use crate::bench::Bench;
-use crate::workload::Order;
+use crate::workload::{Counter, Gate, Order, rate, timed};
 
 /// The stream the scenarios read.
 pub(super) const STREAM: &str = "BENCH_ORDERS";
@@ -69,4 +76,74 @@ pub(super) fn handle(subject: &str, payload: &Bytes) -> bool {
     let region = subject.rsplit('.').next().map(str::to_owned);
     black_box((&order, &region));
     true
+}
+
+/// A new durable pull consumer from the stream's start, on a new raw connection: its
+/// name and its messages (async-nats's `PullConsumer::messages`, default settings).
+pub(super) async fn raw_messages(bench: &Bench, side: &str) -> Result<(String, pull::Stream)> {
+    let name = durable_name(side);
+    let client = bench.raw_client().await?;
+    let stream = jetstream::new(client).get_stream(STREAM).await?;
+    let consumer = stream
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some(name.clone()),
+            ..consumer::pull::Config::default()
+        })
+        .await?;
+    Ok((name, consumer.messages().await?))
+}
+
+/// Opens `gate` and waits until `counter` saw its `messages`; then deletes consumer
+/// `name`. Messages per second.
+pub(super) async fn rate_from_gate(
+    bench: &Bench,
+    gate: &Gate,
+    counter: &Counter,
+    messages: usize,
+    name: &str,
+) -> Result<f64> {
+    let elapsed = timed(async {
+        gate.open();
+        counter.wait(bench.settings.deadline()).await
+    })
+    .await;
+    delete_consumer(bench, name).await?;
+    Ok(rate(messages, elapsed?))
+}
+
+/// Starts `app` (its stream subscriber on durable `name`, handlers at `gate`), times
+/// it to `messages` handled, stops it.
+pub(super) async fn framework_rate(
+    bench: &Bench,
+    app: App,
+    gate: &Arc<Gate>,
+    counter: &Counter,
+    messages: usize,
+    name: &str,
+) -> Result<f64> {
+    let running = app.start().await?;
+    let figure = rate_from_gate(bench, gate, counter, messages, name).await;
+    running.stop().await?;
+    figure
+}
+
+/// The framework's order handler: waits at `gate`, decodes, awaits `io` of simulated
+/// work (none if zero), counts.
+pub(super) fn on_order(
+    counter: &'static Counter,
+    gate: &Arc<Gate>,
+    io: Duration,
+) -> impl Handler<(Json<Order>, Path<String>)> {
+    let gate = Arc::clone(gate);
+    move |Json(order): Json<Order>, Path(region): Path<String>| {
+        let gate = Arc::clone(&gate);
+        async move {
+            gate.pass().await;
+            black_box((&order, &region));
+            if !io.is_zero() {
+                tokio::time::sleep(io).await;
+            }
+            counter.hit();
+        }
+    }
 }

@@ -5,19 +5,21 @@
 //! one handled.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer};
-use faststream_kv::handler::Handler;
+use faststream_kv::App;
 use faststream_kv::jetstream::AckPolicy;
-use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 use futures::StreamExt;
 
-use super::jetstream::{PATTERN, STREAM, delete_consumer, durable_name, filled, handle};
+use super::jetstream::{
+    PATTERN, STREAM, durable_name, filled, framework_rate, handle, on_order, rate_from_gate,
+    raw_messages,
+};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::Report;
-use crate::workload::{Counter, Gate, Order, rate, timed};
+use crate::workload::{Counter, Gate};
 
 pub(super) async fn run(bench: &Bench) -> Result<Report> {
     filled(bench, bench.settings.js_messages).await?;
@@ -27,18 +29,9 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
 
 async fn raw_run(bench: &Bench) -> Result<f64> {
     let messages = bench.settings.js_messages;
-    let name = durable_name("raw");
-    let client = bench.raw_client().await?;
-    let stream = jetstream::new(client).get_stream(STREAM).await?;
-    let consumer = stream
-        .create_consumer(consumer::pull::Config {
-            durable_name: Some(name.clone()),
-            ..consumer::pull::Config::default()
-        })
-        .await?;
+    let (name, mut incoming) = raw_messages(bench, "raw").await?;
     let counter = Arc::new(Counter::new(messages));
     let gate = Arc::new(Gate::default());
-    let mut incoming = consumer.messages().await?;
     let task = {
         let (counter, gate) = (Arc::clone(&counter), Arc::clone(&gate));
         tokio::spawn(async move {
@@ -50,29 +43,9 @@ async fn raw_run(bench: &Bench) -> Result<f64> {
             }
         })
     };
-    let elapsed = timed(async {
-        gate.open();
-        counter.wait(bench.settings.deadline()).await
-    })
-    .await;
+    let figure = rate_from_gate(bench, &gate, &counter, messages, &name).await;
     task.abort();
-    delete_consumer(bench, &name).await?;
-    Ok(rate(messages, elapsed?))
-}
-
-fn on_order(
-    counter: &'static Counter,
-    gate: &Arc<Gate>,
-) -> impl Handler<(Json<Order>, Path<String>)> {
-    let gate = Arc::clone(gate);
-    move |Json(order): Json<Order>, Path(region): Path<String>| {
-        let gate = Arc::clone(&gate);
-        async move {
-            gate.pass().await;
-            std::hint::black_box((&order, &region));
-            counter.hit();
-        }
-    }
+    figure
 }
 
 async fn framework_run(bench: &Bench) -> Result<f64> {
@@ -80,19 +53,9 @@ async fn framework_run(bench: &Bench) -> Result<f64> {
     let name = durable_name("framework");
     let counter = Counter::leaked(messages);
     let gate = Arc::new(Gate::default());
-    let subscriber = Subscriber::stream(STREAM, PATTERN, on_order(counter, &gate))
+    let subscriber = Subscriber::stream(STREAM, PATTERN, on_order(counter, &gate, Duration::ZERO))
         .durable(name.as_str())
         .ack_policy(AckPolicy::Ack);
-    let running = App::new(bench.broker())
-        .subscriber(subscriber)
-        .start()
-        .await?;
-    let elapsed = timed(async {
-        gate.open();
-        counter.wait(bench.settings.deadline()).await
-    })
-    .await;
-    running.stop().await?;
-    delete_consumer(bench, &name).await?;
-    Ok(rate(messages, elapsed?))
+    let app = App::new(bench.broker()).subscriber(subscriber);
+    framework_rate(bench, app, &gate, counter, messages, &name).await
 }

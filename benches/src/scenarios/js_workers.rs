@@ -6,19 +6,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer};
-use faststream_kv::handler::Handler;
+use faststream_kv::App;
 use faststream_kv::jetstream::AckPolicy;
-use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 use futures::StreamExt;
 use tokio::sync::Semaphore;
 
-use super::jetstream::{PATTERN, STREAM, delete_consumer, durable_name, filled, handle};
+use super::jetstream::{
+    PATTERN, STREAM, durable_name, filled, framework_rate, handle, on_order, rate_from_gate,
+    raw_messages,
+};
 use crate::Result;
 use crate::bench::Bench;
 use crate::report::{Report, median};
-use crate::workload::{Counter, Gate, Order, rate, timed};
+use crate::workload::{Counter, Gate};
 
 const WORKERS: usize = 64;
 const IO: Duration = Duration::from_millis(1);
@@ -50,18 +51,9 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
 }
 
 async fn raw_run(bench: &Bench, messages: usize) -> Result<f64> {
-    let name = durable_name("raw-workers");
-    let client = bench.raw_client().await?;
-    let stream = jetstream::new(client).get_stream(STREAM).await?;
-    let consumer = stream
-        .create_consumer(consumer::pull::Config {
-            durable_name: Some(name.clone()),
-            ..consumer::pull::Config::default()
-        })
-        .await?;
+    let (name, mut incoming) = raw_messages(bench, "raw-workers").await?;
     let counter = Arc::new(Counter::new(messages));
     let gate = Arc::new(Gate::default());
-    let mut incoming = consumer.messages().await?;
     let task = {
         let (counter, gate) = (Arc::clone(&counter), Arc::clone(&gate));
         let workers = Arc::new(Semaphore::new(WORKERS));
@@ -84,50 +76,19 @@ async fn raw_run(bench: &Bench, messages: usize) -> Result<f64> {
             }
         })
     };
-    let elapsed = timed(async {
-        gate.open();
-        counter.wait(bench.settings.deadline()).await
-    })
-    .await;
+    let figure = rate_from_gate(bench, &gate, &counter, messages, &name).await;
     task.abort();
-    delete_consumer(bench, &name).await?;
-    Ok(rate(messages, elapsed?))
-}
-
-fn on_order(
-    counter: &'static Counter,
-    gate: &Arc<Gate>,
-) -> impl Handler<(Json<Order>, Path<String>)> {
-    let gate = Arc::clone(gate);
-    move |Json(order): Json<Order>, Path(region): Path<String>| {
-        let gate = Arc::clone(&gate);
-        async move {
-            gate.pass().await;
-            std::hint::black_box((&order, &region));
-            tokio::time::sleep(IO).await;
-            counter.hit();
-        }
-    }
+    figure
 }
 
 async fn framework_run(bench: &Bench, messages: usize, workers: usize) -> Result<f64> {
     let name = durable_name("framework-workers");
     let counter = Counter::leaked(messages);
     let gate = Arc::new(Gate::default());
-    let subscriber = Subscriber::stream(STREAM, PATTERN, on_order(counter, &gate))
+    let subscriber = Subscriber::stream(STREAM, PATTERN, on_order(counter, &gate, IO))
         .durable(name.as_str())
         .ack_policy(AckPolicy::Ack)
         .max_workers(workers);
-    let running = App::new(bench.broker())
-        .subscriber(subscriber)
-        .start()
-        .await?;
-    let elapsed = timed(async {
-        gate.open();
-        counter.wait(bench.settings.deadline()).await
-    })
-    .await;
-    running.stop().await?;
-    delete_consumer(bench, &name).await?;
-    Ok(rate(messages, elapsed?))
+    let app = App::new(bench.broker()).subscriber(subscriber);
+    framework_rate(bench, app, &gate, counter, messages, &name).await
 }

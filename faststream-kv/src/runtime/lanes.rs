@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::BoxFuture;
 
+use super::OrderingKey;
 use crate::message::Message;
 use crate::subject::Pattern;
-use crate::subscriber::OrderingKey;
 
 /// A handled message's whole work (handler, reply, releasing its worker slot).
 pub(super) type Job = BoxFuture<'static, ()>;

@@ -8,6 +8,7 @@ mod fetching;
 mod handling_time;
 mod incoming;
 mod lanes;
+mod ordering_key;
 mod outcome;
 mod progress;
 mod route;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use ordering_key::OrderingKey;
 pub(crate) use progress::{PendingCounts, WatcherProgress};
 pub use route::Route;
 
@@ -28,7 +30,6 @@ use crate::jetstream::{AckPolicy, ConsumerConfig};
 use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
 use crate::subject::Pattern;
-use crate::subscriber::OrderingKey;
 use acking::Acking;
 use consume::Consumer;
 use fetching::{Fetched, Fetching};

@@ -6,7 +6,6 @@
 
 mod kind;
 mod layer;
-mod ordering_key;
 mod validate;
 
 use std::any::type_name;
@@ -15,10 +14,9 @@ use std::sync::Arc;
 
 use tower::{Layer, Service};
 
-pub use crate::runtime::Route;
+pub use crate::runtime::{OrderingKey, Route};
 pub use crate::subject::Pattern;
 pub use kind::{DEFAULT_FETCH_BATCH, DEFAULT_FETCH_WAIT, OnKvWatch, OnStream, OnSubject};
-pub use ordering_key::OrderingKey;
 
 use crate::context::Context;
 use crate::error::{BoxError, Error};

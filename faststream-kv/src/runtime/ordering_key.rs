@@ -4,7 +4,7 @@
 use crate::message::Message;
 use crate::subject::Pattern;
 
-/// With [`workers_by_key`](super::Subscriber::workers_by_key), messages of the same
+/// With [`workers_by_key`](crate::subscriber::Subscriber::workers_by_key), messages of the same
 /// key are handled one at a time, in the order they came; messages of different keys
 /// in parallel, up to `max_workers` at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
