@@ -7,11 +7,11 @@
 //! consumer's shortest `ack_wait` (and at most `batch`). Until a handler has finished
 //! nothing is fetched beyond the workers; slow handlers keep it so, and fast ones fetch
 //! the next batch while they work through the last. A failed fetch is logged and tried
-//! again after a growing pause; the messages end when the consumer or its stream is
-//! gone. A drain stops fetching (a fetch still waiting for messages is ended on the
-//! server) and naks what was fetched and not handled, awaiting each nak, so that it is
-//! on its way before the connection closes and the next instance gets those messages
-//! at once.
+//! again after a growing pause, also when the server says the consumer or its stream
+//! is gone (a restarted server does until JetStream has recovered them). A drain stops
+//! fetching (a fetch still waiting for messages is ended on the server) and naks what
+//! was fetched and not handled, awaiting each nak, so that it is on its way before the
+//! connection closes and the next instance gets those messages at once.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -143,13 +143,18 @@ impl Fetched {
                 self.backoff = Duration::ZERO;
                 self.buffer.extend(messages);
             }
-            Err(error @ (Error::ConsumerNotFound { .. } | Error::StreamNotFound { .. })) => {
-                tracing::error!(handler = %self.fetching.name, %error, "stream subscriber stopped");
-                self.ended = true;
-            }
             Err(error) => {
                 self.backoff = (self.backoff * 2).clamp(FETCH_RETRY, MAX_FETCH_RETRY);
-                tracing::warn!(handler = %self.fetching.name, %error, retry_in = ?self.backoff, "fetch failed");
+                // A restarted server answers "not found" until JetStream has recovered
+                // its streams: the subscriber keeps asking, louder when it may be gone.
+                if matches!(
+                    error,
+                    Error::ConsumerNotFound { .. } | Error::StreamNotFound { .. }
+                ) {
+                    tracing::error!(handler = %self.fetching.name, %error, retry_in = ?self.backoff, "fetch failed");
+                } else {
+                    tracing::warn!(handler = %self.fetching.name, %error, retry_in = ?self.backoff, "fetch failed");
+                }
                 self.pause = Some(Box::pin(tokio::time::sleep(self.backoff)));
             }
         }
