@@ -1,16 +1,18 @@
 //! Stream subscribers under faults, on a real nats-server: the server SIGKILLed and
 //! restarted on its store while a durable consumer works through 10,000 messages, and
-//! a graceful shutdown with hundreds of messages in flight. Nothing is lost and nothing
+//! a graceful shutdown with hundreds of messages in flight, a 3-node cluster losing the
+//! stream's leader. Nothing is lost and nothing
 //! is left unacknowledged; what one instance left goes to the next at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use faststream_kv::ConnectOptions;
 use faststream_kv::jetstream::{AckPolicy, Acker, ConsumerConfig, MessageInfo, StreamConfig};
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::{IntoSubscriber, Subscriber};
-use faststream_kv::testing::{NatsServer, TestApp};
+use faststream_kv::testing::{NatsCluster, NatsServer, TestApp};
 
 /// What handlers did, in order: `(stream sequence, true)` for a start, `(sequence,
 /// false)` once the server confirmed the acknowledgement.
@@ -73,24 +75,18 @@ async fn slow_work(info: MessageInfo, Ctx(journal): Ctx<Journal>) {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
+/// The app; its subscriber finds stream `WORK` as [`publish`] declared it.
 fn app(broker: Broker, journal: &Journal, subscriber: impl IntoSubscriber) -> App {
-    let app = App::new(broker)
-        .on_startup(async |cx: Lifecycle| {
-            let work = StreamConfig {
-                subjects: vec!["work.*".to_owned()],
-                ..StreamConfig::default()
-            };
-            cx.broker().stream("WORK").declare(work).await?;
-            Ok::<_, Error>(())
-        })
-        .subscriber(subscriber);
+    let app = App::new(broker).subscriber(subscriber);
     app.context().insert(journal.clone());
     app
 }
 
-async fn publish(broker: &Broker, count: u64) -> Result<(), Error> {
+/// Declares stream `WORK` with `replicas` and stores `count` messages in it.
+async fn publish(broker: &Broker, count: u64, replicas: usize) -> Result<(), Error> {
     let work = StreamConfig {
         subjects: vec!["work.*".to_owned()],
+        replicas,
         ..StreamConfig::default()
     };
     broker.stream("WORK").declare(work).await?;
@@ -100,6 +96,27 @@ async fn publish(broker: &Broker, count: u64) -> Result<(), Error> {
             .await?;
     }
     Ok(())
+}
+
+/// Waits until consumer `workers` has nothing pending or unacknowledged (asking again
+/// when a call fails: a cluster may still be electing).
+async fn nothing_left(broker: &Broker) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let info = async {
+            let consumer = broker.stream("WORK").await?.consumer("workers").await?;
+            consumer.info().await
+        }
+        .await;
+        if let Ok(info) = &info
+            && info.pending == 0
+            && info.ack_pending == 0
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "left on the server: {info:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
@@ -115,7 +132,7 @@ async fn a_sigkilled_server_loses_nothing() -> Result<(), Error> {
     const MESSAGES: u64 = 10_000;
     let mut server = NatsServer::start()?;
     let publisher = server.broker();
-    publish(&publisher, MESSAGES).await?;
+    publish(&publisher, MESSAGES, 1).await?;
     publisher.close().await?;
 
     let journal = Journal::default();
@@ -170,21 +187,7 @@ async fn a_sigkilled_server_loses_nothing() -> Result<(), Error> {
         "handled again after a confirmed acknowledgement: {} of {MESSAGES}",
         again.len()
     );
-    let consumer = app
-        .broker()
-        .stream("WORK")
-        .await?
-        .consumer("workers")
-        .await?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let info = consumer.info().await?;
-        if info.pending == 0 && info.ack_pending == 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "left on the server: {info:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    nothing_left(app.broker()).await;
     app.stop().await
 }
 
@@ -193,7 +196,7 @@ async fn a_graceful_shutdown_with_hundreds_in_flight_hands_the_rest_on() -> Resu
     const MESSAGES: u64 = 1_000;
     let server = NatsServer::start()?;
     let publisher = server.broker();
-    publish(&publisher, MESSAGES).await?;
+    publish(&publisher, MESSAGES, 1).await?;
     publisher.close().await?;
 
     let journal = Journal::default();
@@ -230,4 +233,44 @@ async fn a_graceful_shutdown_with_hundreds_in_flight_hands_the_rest_on() -> Resu
     let twice: Vec<_> = handled.iter().filter(|(_, times)| **times > 1).collect();
     assert!(twice.is_empty(), "handled twice: {twice:?}");
     second.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_the_streams_leader_loses_nothing() -> Result<(), Error> {
+    const MESSAGES: u64 = 2_000;
+    let mut cluster = NatsCluster::start(3).await?;
+    let publisher = cluster.broker();
+    publish(&publisher, MESSAGES, 3).await?;
+    publisher.close().await?;
+
+    let journal = Journal::default();
+    let subscriber = Subscriber::stream("WORK", "work.*", work)
+        .consumer(ConsumerConfig {
+            ack_wait: Duration::from_secs(2),
+            ..ConsumerConfig::durable("workers")
+        })
+        .ack_policy(AckPolicy::Manual)
+        .max_workers(16);
+    let broker =
+        Broker::nats(ConnectOptions::new(cluster.urls()).request_timeout(Duration::from_secs(1)));
+    let app = TestApp::start(app(broker, &journal, subscriber)).await?;
+    wait_until("a quarter handled", Duration::from_secs(60), || {
+        journal.handled().len() >= 500
+    })
+    .await;
+    let leader = cluster.stream_leader("WORK").await?;
+    cluster.kill(&leader)?;
+    wait_until("every message handled", Duration::from_secs(120), || {
+        journal.handled().len() == MESSAGES as usize
+    })
+    .await;
+    let handled = journal.handled();
+    assert!((1..=MESSAGES).all(|sequence| handled.contains_key(&sequence)));
+    eprintln!(
+        "leader {leader} killed; handled again after a confirmed acknowledgement: {} of {MESSAGES}",
+        journal.handled_after_confirmed_ack().len()
+    );
+    nothing_left(app.broker()).await;
+    app.stop().await?;
+    cluster.restart(&leader)
 }
