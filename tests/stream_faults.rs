@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use faststream_kv::ConnectOptions;
 use faststream_kv::jetstream::{AckPolicy, Acker, ConsumerConfig, MessageInfo, StreamConfig};
 use faststream_kv::prelude::*;
-use faststream_kv::subscriber::{IntoSubscriber, Subscriber};
+use faststream_kv::subscriber::{IntoSubscriber, OnStream, Subscriber};
 use faststream_kv::testing::{NatsCluster, NatsServer, TestApp};
 
 /// What handlers did, in order: `(stream sequence, true)` for a start, `(sequence,
@@ -67,6 +67,18 @@ async fn work(acker: Acker, info: MessageInfo, Ctx(journal): Ctx<Journal>) -> Re
     acker.ack_sync().await?;
     journal.push(sequence, true);
     Ok(())
+}
+
+/// 16 workers on durable `workers`, acknowledging with [`work`]'s double acks.
+fn double_acking_workers() -> Subscriber<OnStream> {
+    Subscriber::stream("WORK", "work.*", work)
+        .consumer(ConsumerConfig {
+            // Short, so that what an outage left unacknowledged comes back soon.
+            ack_wait: Duration::from_secs(2),
+            ..ConsumerConfig::durable("workers")
+        })
+        .ack_policy(AckPolicy::Manual)
+        .max_workers(16)
 }
 
 /// Works 50 ms per message, then acknowledges (the default policy).
@@ -136,14 +148,7 @@ async fn a_sigkilled_server_loses_nothing() -> Result<(), Error> {
     publisher.close().await?;
 
     let journal = Journal::default();
-    let subscriber = Subscriber::stream("WORK", "work.*", work)
-        .consumer(ConsumerConfig {
-            // Short, so that what an outage left unacknowledged comes back soon.
-            ack_wait: Duration::from_secs(2),
-            ..ConsumerConfig::durable("workers")
-        })
-        .ack_policy(AckPolicy::Manual)
-        .max_workers(16);
+    let subscriber = double_acking_workers();
     // Calls in flight when the server dies wait out this bound; the default 10 s would
     // hold every worker that long for each message buffered before the kill.
     let broker = Broker::nats(
@@ -244,13 +249,7 @@ async fn losing_the_streams_leader_loses_nothing() -> Result<(), Error> {
     publisher.close().await?;
 
     let journal = Journal::default();
-    let subscriber = Subscriber::stream("WORK", "work.*", work)
-        .consumer(ConsumerConfig {
-            ack_wait: Duration::from_secs(2),
-            ..ConsumerConfig::durable("workers")
-        })
-        .ack_policy(AckPolicy::Manual)
-        .max_workers(16);
+    let subscriber = double_acking_workers();
     let broker =
         Broker::nats(ConnectOptions::new(cluster.urls()).request_timeout(Duration::from_secs(1)));
     let app = TestApp::start(app(broker, &journal, subscriber)).await?;
