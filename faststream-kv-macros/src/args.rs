@@ -1,7 +1,7 @@
 //! The attribute's arguments: `"pattern", queue = "...", max_workers = N, name = "...",
 //! workers_by_key = "capture", pending_messages = N, pending_bytes = N` for a subject
-//! subscriber; `kv_watch =
-//! "bucket", keys = "...", ignore_deletes, ...` for a Key-Value watch subscriber;
+//! subscriber; `kv_watch = "bucket", keys = "...", ignore_deletes, ...` for a Key-Value
+//! watch subscriber;
 //! `"pattern", stream = "STREAM", durable = "...", ack_policy = "...", declare = false,
 //! keep_alive = true` for a stream subscriber.
 

@@ -18,9 +18,9 @@ pub(super) type Job = BoxFuture<'static, ()>;
 #[derive(Clone)]
 pub(super) struct Lanes {
     /// What keys the messages.
-    pub(super) key: OrderingKey,
+    key: OrderingKey,
     /// The subscriber's pattern, for a capture key.
-    pub(super) pattern: Pattern,
+    pattern: Pattern,
     queued: Arc<Mutex<HashMap<Box<str>, VecDeque<Job>>>>,
 }
 

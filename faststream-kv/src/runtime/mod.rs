@@ -95,7 +95,7 @@ pub(crate) struct Started {
 pub(crate) async fn start(
     broker: &Broker,
     pattern: &Pattern,
-    route: Route,
+    mut route: Route,
     settings: Settings,
     stop: watch::Receiver<bool>,
     give_up: watch::Receiver<bool>,
@@ -103,7 +103,6 @@ pub(crate) async fn start(
     let subject = pattern.subject();
     let name: Arc<str> = settings.name.into();
     let workers = Workers::new(settings.max_workers);
-    let mut route = route;
     let (mut pending, mut watcher) = (None, None);
     let incoming = match &settings.source {
         Source::Subject { queue, limits } => {

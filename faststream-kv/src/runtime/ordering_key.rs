@@ -4,9 +4,9 @@
 use crate::message::Message;
 use crate::subject::Pattern;
 
-/// With [`workers_by_key`](crate::subscriber::Subscriber::workers_by_key), messages of the same
-/// key are handled one at a time, in the order they came; messages of different keys
-/// in parallel, up to `max_workers` at once.
+/// With [`workers_by_key`](crate::subscriber::Subscriber::workers_by_key), messages of
+/// the same key are handled one at a time, in the order they came; messages of
+/// different keys in parallel, up to `max_workers` at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderingKey {
     /// The value of the pattern's `{name}` capture (`orders.{customer}.*` keyed by
@@ -33,10 +33,7 @@ impl OrderingKey {
     pub(crate) fn of<'m>(&self, pattern: &Pattern, message: &'m Message) -> &'m str {
         match self {
             Self::Capture(name) => pattern.capture(message.subject(), name).unwrap_or(""),
-            Self::Header(name) => message
-                .headers()
-                .and_then(|headers| headers.get(name.as_str()))
-                .map_or("", |value| value.as_str()),
+            Self::Header(name) => message.header(name).unwrap_or(""),
             Self::Subject => message.subject(),
         }
     }
