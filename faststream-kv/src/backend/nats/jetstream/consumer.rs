@@ -20,10 +20,9 @@ use crate::jetstream::{ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, M
 use crate::message::Message;
 
 pub(crate) struct NatsConsumer {
-    name: String,
-    stream: String,
-    /// The names again, shared by the messages' infos.
-    shared_names: (Arc<str>, Arc<str>),
+    /// The names, shared by the messages' infos.
+    name: Arc<str>,
+    stream: Arc<str>,
     consumer: PullConsumer,
     puller: Puller,
     /// Where the messages' acknowledgements go, shared by them.
@@ -34,9 +33,8 @@ impl NatsConsumer {
     pub(super) fn new(consumer: PullConsumer, client: async_nats::Client, bound: Duration) -> Self {
         let info = consumer.cached_info();
         Self {
-            name: info.name.clone(),
-            stream: info.stream_name.clone(),
-            shared_names: (info.stream_name.as_str().into(), info.name.as_str().into()),
+            name: info.name.as_str().into(),
+            stream: info.stream_name.as_str().into(),
             puller: Puller::new(consumer.clone(), client.clone()),
             consumer,
             acks: Arc::new(AckTarget { client, bound }),
@@ -47,11 +45,11 @@ impl NatsConsumer {
         let error = error.into();
         match jetstream_code(error.as_ref()) {
             Some(ErrorCode::CONSUMER_NOT_FOUND) => Error::ConsumerNotFound {
-                stream: self.stream.clone(),
-                consumer: self.name.clone(),
+                stream: self.stream.to_string(),
+                consumer: self.name.to_string(),
             },
             Some(ErrorCode::STREAM_NOT_FOUND) => Error::StreamNotFound {
-                stream: self.stream.clone(),
+                stream: self.stream.to_string(),
             },
             _ => nats_error(operation, error),
         }
@@ -94,8 +92,8 @@ impl NatsConsumer {
                     .filter_map(|message| self.delivered(message))
                     .collect()),
                 Ok(Pulled::ConsumerDeleted) => Err(Error::ConsumerNotFound {
-                    stream: self.stream.clone(),
-                    consumer: self.name.clone(),
+                    stream: self.stream.to_string(),
+                    consumer: self.name.to_string(),
                 }),
                 Err(error) => Err(self.error(NatsOperation::ConsumerFetch, error)),
             }
@@ -114,8 +112,8 @@ impl NatsConsumer {
         let reply = message.reply?;
         let delivered = Delivered::parse(&reply)?;
         let info = MessageInfo {
-            stream: Arc::clone(&self.shared_names.0),
-            consumer: Arc::clone(&self.shared_names.1),
+            stream: Arc::clone(&self.stream),
+            consumer: Arc::clone(&self.name),
             stream_sequence: delivered.stream_sequence,
             consumer_sequence: delivered.consumer_sequence,
             delivered: delivered.delivery_count,
