@@ -164,22 +164,14 @@ impl StreamBinding {
     /// says; otherwise as [`Broker::create_stream`].
     pub async fn declare(self, config: StreamConfig) -> Result<Stream> {
         let config = StreamConfig {
-            name: self.name,
+            name: self.name.clone(),
             ..config
         };
         config.validate()?;
-        loop {
-            match self.broker.bind_stream(&config.name).await {
-                Ok(existing) => return declared(&self.broker, existing, config).await,
-                Err(Error::StreamNotFound { .. }) => {}
-                Err(error) => return Err(error),
-            }
-            match self.broker.create_stream(config.clone()).await {
-                // Someone else created it between our bind and create: take theirs.
-                Err(Error::StreamExists { .. }) => continue,
-                created => return created,
-            }
-        }
+        self.bind_or_create(&config, async |existing| {
+            declared(&self.broker, existing, config.clone()).await
+        })
+        .await
     }
 
     /// The stream, with a subject covering `subject`: created with just that subject
@@ -187,26 +179,39 @@ impl StreamBinding {
     /// added, in place of those it covers (nothing else changes). What a stream
     /// subscriber declares.
     pub(crate) async fn with_subject(self, subject: &str) -> Result<Stream> {
-        validate_stream_name(&self.name)?;
+        let created = StreamConfig {
+            subjects: vec![subject.to_owned()],
+            ..StreamConfig::new(self.name.as_str())
+        };
+        created.validate()?;
+        self.bind_or_create(&created, async |existing| {
+            let mut config = existing.info().await?.config;
+            if config.subjects.iter().any(|own| matches(own, subject)) {
+                return Ok(existing);
+            }
+            config.subjects.retain(|own| !matches(subject, own));
+            config.subjects.push(subject.to_owned());
+            self.broker.update_stream(config).await
+        })
+        .await
+    }
+
+    /// The stream made what `update` makes of it, or created as `created` when it is
+    /// missing; one that someone else created between the bind and the create is bound
+    /// after all, so several apps may declare the same stream at once.
+    async fn bind_or_create(
+        &self,
+        created: &StreamConfig,
+        update: impl AsyncFnOnce(Stream) -> Result<Stream>,
+    ) -> Result<Stream> {
         loop {
             match self.broker.bind_stream(&self.name).await {
-                Ok(existing) => {
-                    let mut config = existing.info().await?.config;
-                    if config.subjects.iter().any(|own| matches(own, subject)) {
-                        return Ok(existing);
-                    }
-                    config.subjects.retain(|own| !matches(subject, own));
-                    config.subjects.push(subject.to_owned());
-                    return self.broker.update_stream(config).await;
-                }
+                Ok(existing) => return update(existing).await,
                 Err(Error::StreamNotFound { .. }) => {}
                 Err(error) => return Err(error),
             }
-            let config = StreamConfig {
-                subjects: vec![subject.to_owned()],
-                ..StreamConfig::new(self.name.as_str())
-            };
-            match self.broker.create_stream(config).await {
+            match self.broker.create_stream(created.clone()).await {
+                // Someone else created it between our bind and create: take theirs.
                 Err(Error::StreamExists { .. }) => continue,
                 created => return created,
             }
