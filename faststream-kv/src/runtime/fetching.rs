@@ -54,6 +54,9 @@ pub(crate) struct Fetched {
     buffer: VecDeque<JsMessage>,
     /// Messages handed to the consume loop whose `Acker` still lives.
     handed_out: Arc<HandedOut>,
+    /// A quarter of `ack_wait` times the workers, in nanoseconds: divided by the
+    /// average handling time, how many messages may wait beyond the workers.
+    ahead_budget: u64,
     fetch: Option<BoxFuture<'static, Result<Vec<JsMessage>>>>,
     pause: Option<Pin<Box<tokio::time::Sleep>>>,
     backoff: Duration,
@@ -62,7 +65,10 @@ pub(crate) struct Fetched {
 
 impl Fetched {
     pub(crate) fn new(fetching: Fetching) -> Self {
+        let quarter = u64::try_from(fetching.ack_wait.as_nanos() / 4).unwrap_or(u64::MAX);
+        let workers = u64::try_from(fetching.max_workers).unwrap_or(u64::MAX);
         Self {
+            ahead_budget: quarter.saturating_mul(workers),
             fetching,
             buffer: VecDeque::new(),
             handed_out: Arc::default(),
@@ -108,10 +114,8 @@ impl Fetched {
     /// worker, and what the workers get through within a quarter of `ack_wait`.
     fn capacity(&self) -> usize {
         let fetching = &self.fetching;
-        let ahead = fetching.handling.average().map_or(0, |average| {
-            let quarter = fetching.ack_wait.as_nanos() / 4;
-            let handled = quarter * fetching.max_workers as u128 / average.as_nanos().max(1);
-            usize::try_from(handled).unwrap_or(usize::MAX)
+        let ahead = fetching.handling.average_nanos().map_or(0, |average| {
+            usize::try_from(self.ahead_budget / average).unwrap_or(usize::MAX)
         });
         fetching.max_workers + ahead.min(fetching.batch)
     }

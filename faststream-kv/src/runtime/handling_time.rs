@@ -27,11 +27,11 @@ impl HandlingTime {
         self.average.store(next.max(1), Ordering::Relaxed);
     }
 
-    /// The average, once a handler finished.
-    pub(crate) fn average(&self) -> Option<Duration> {
+    /// The average in nanoseconds (never 0), once a handler finished.
+    pub(crate) fn average_nanos(&self) -> Option<u64> {
         match self.average.load(Ordering::Relaxed) {
             0 => None,
-            nanos => Some(Duration::from_nanos(nanos)),
+            nanos => Some(nanos),
         }
     }
 }
