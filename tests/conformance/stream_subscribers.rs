@@ -13,7 +13,7 @@ use faststream_kv::subscriber::Subscriber;
 use faststream_kv::testing::TestApp;
 
 use super::run;
-use crate::support::{Env, Log, eventually};
+use crate::support::{Env, Log, eventually, eventually_async};
 
 const WAIT: Duration = Duration::from_millis(200);
 
@@ -480,12 +480,13 @@ fn slow_workers_do_not_fetch_what_they_cannot_start() -> Result<(), Error> {
         eventually("all started", || log.len() >= 6).await;
         let stream = app.broker().stream("WORK").await?;
         let consumer = stream.consumer("slow").await?;
-        for _ in 0..100 {
-            if consumer.info().await?.ack_pending == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually_async("all acknowledged", async || {
+            consumer
+                .info()
+                .await
+                .is_ok_and(|info| info.ack_pending == 0)
+        })
+        .await;
         let mut entries = log.entries();
         entries.sort_unstable();
         let expected: Vec<String> = (0..6).map(|index| format!("work.{index} 1")).collect();

@@ -13,7 +13,7 @@ use faststream_kv::subscriber::{IntoSubscriber, OrderingKey, Subscriber};
 use faststream_kv::testing::TestApp;
 
 use super::run;
-use crate::support::{Env, Log, eventually};
+use crate::support::{Env, Log, eventually, eventually_async};
 
 const KEYS: [&str; 4] = ["a", "b", "c", "d"];
 const PER_KEY: usize = 8;
@@ -112,19 +112,15 @@ fn a_stream_subscriber_keeps_each_keys_order() -> Result<(), Error> {
         assert_keyed(&log);
         let stream = app.broker().stream("JOBS").await?;
         let consumer = stream.consumer("workers").await?;
-        eventually_acked(&consumer).await?;
+        eventually_async("all acknowledged", async || {
+            consumer
+                .info()
+                .await
+                .is_ok_and(|info| info.ack_pending == 0)
+        })
+        .await;
         app.stop().await
     })
-}
-
-async fn eventually_acked(consumer: &faststream_kv::jetstream::Consumer) -> Result<(), Error> {
-    for _ in 0..100 {
-        if consumer.info().await?.ack_pending == 0 {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("messages left unacknowledged");
 }
 
 #[test]
