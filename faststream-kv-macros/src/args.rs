@@ -3,7 +3,7 @@
 //! subscriber; `kv_watch = "bucket", keys = "...", ignore_deletes, ...` for a Key-Value
 //! watch subscriber;
 //! `"pattern", stream = "STREAM", durable = "...", ack_policy = "...", declare = false,
-//! keep_alive = true` for a stream subscriber.
+//! keep_alive = true, push = true` for a stream subscriber.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
@@ -52,6 +52,7 @@ pub(crate) struct StreamArgs {
     pub(crate) ack_policy: Option<(LitStr, &'static str)>,
     pub(crate) declare: Option<LitBool>,
     pub(crate) keep_alive: Option<LitBool>,
+    pub(crate) push: Option<LitBool>,
 }
 
 #[derive(Default)]
@@ -71,6 +72,7 @@ struct Collected {
     ack_policy: Option<LitStr>,
     declare: Option<LitBool>,
     keep_alive: Option<LitBool>,
+    push: Option<LitBool>,
 }
 
 impl Parse for SubscriberArgs {
@@ -125,6 +127,7 @@ impl Collected {
             "declare" => set(&mut self.declare, key, input.parse()?),
             "workers_by_key" => set(&mut self.workers_by_key, key, input.parse()?),
             "keep_alive" => set(&mut self.keep_alive, key, input.parse()?),
+            "push" => set(&mut self.push, key, input.parse()?),
             "max_workers" => set(
                 &mut self.max_workers,
                 key,
@@ -146,7 +149,7 @@ impl Collected {
                     "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers`, \
                      `name`, `workers_by_key`, `pending_messages`, `pending_bytes`, `kv_watch`, \
                      `keys`, `stream`, \
-                     `durable`, `ack_policy`, `declare`, `keep_alive` or a watch flag ({})",
+                     `durable`, `ack_policy`, `declare`, `keep_alive`, `push` or a watch flag ({})",
                     WATCH_FLAGS.join(", ")
                 ),
             )),
@@ -230,11 +233,12 @@ impl Collected {
             let option = (self.durable.as_ref().or(self.ack_policy.as_ref()))
                 .map(LitStr::span)
                 .or(self.declare.as_ref().map(LitBool::span))
-                .or(self.keep_alive.as_ref().map(LitBool::span));
+                .or(self.keep_alive.as_ref().map(LitBool::span))
+                .or(self.push.as_ref().map(LitBool::span));
             if let Some(span) = option {
                 return Err(syn::Error::new(
                     span,
-                    "`durable`, `ack_policy`, `declare` and `keep_alive` configure a stream subscriber: \
+                    "`durable`, `ack_policy`, `declare`, `keep_alive` and `push` configure a stream subscriber: \
                      add `stream = \"STREAM\"`",
                 ));
             }
@@ -284,6 +288,7 @@ impl Collected {
             ack_policy,
             declare: self.declare.clone(),
             keep_alive: self.keep_alive.clone(),
+            push: self.push.clone(),
         }))
     }
 }

@@ -20,9 +20,10 @@ use proc_macro::TokenStream;
 /// async fn on_flag(entry: Entry, Path(name): Path<String>) { /* ... */ }
 ///
 /// // A stream subscriber: the messages of stream `ORDERS` matching the pattern, through
-/// // a (durable) pull consumer; ack_policy: ack_first, ack, reject_on_error (default),
-/// // nack_on_error, manual. The stream is declared with the subject unless
-/// // `declare = false`; `keep_alive = true` keeps long handlers' messages in progress;
+/// // a (durable) pull consumer (`push = true`: a push consumer); ack_policy: ack_first,
+/// // ack, reject_on_error (default), nack_on_error, manual. The stream is declared with
+/// // the subject unless `declare = false`; `keep_alive = true` keeps long handlers'
+/// // messages in progress;
 /// // `workers_by_key` handles each region's messages in order, regions at once.
 /// #[subscriber("orders.{region}.created", stream = "ORDERS", durable = "billing",
 ///     ack_policy = "nack_on_error", max_workers = 8, workers_by_key = "region",

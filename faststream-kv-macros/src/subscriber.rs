@@ -57,12 +57,18 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 .iter()
                 .filter(|keep_alive| keep_alive.value)
                 .map(|keep_alive| quote_spanned!(keep_alive.span()=> .keep_alive()));
+            let push = stream
+                .push
+                .iter()
+                .filter(|push| push.value)
+                .map(|push| quote_spanned!(push.span()=> .push()));
             quote! {
                 ::faststream_kv::subscriber::Subscriber::stream(#name, #pattern_literal, #handler)
                     #(#durable)*
                     #(#ack)*
                     #(#declare)*
                     #(#keep_alive)*
+                    #(#push)*
             }
         }
         (None, None) => {

@@ -77,6 +77,12 @@ macro_rules! areas {
         #[path = "pubsub.rs"]
         mod pubsub;
         #[allow(clippy::duplicate_mod)]
+        #[path = "push_consumers.rs"]
+        mod push_consumers;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "push_subscribers.rs"]
+        mod push_subscribers;
+        #[allow(clippy::duplicate_mod)]
         #[path = "request_reply.rs"]
         mod request_reply;
         #[allow(clippy::duplicate_mod)]

@@ -69,12 +69,14 @@ impl Acker {
     }
 
     /// The runtime takes the message (before anyone else has a clone): it counts in
-    /// `handed_out` while a clone lives, and is nak'd then if it is still unsettled and
-    /// `nak_when_dropped`.
-    pub(crate) fn hand_out(&mut self, handed_out: &Arc<HandedOut>, nak_when_dropped: bool) {
+    /// `handed_out` (if given) while a clone lives, and is nak'd then if it is still
+    /// unsettled and `nak_when_dropped`.
+    pub(crate) fn hand_out(&mut self, handed_out: Option<&Arc<HandedOut>>, nak_when_dropped: bool) {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            handed_out.count.fetch_add(1, Ordering::AcqRel);
-            inner.handed_out = Some(Arc::clone(handed_out));
+            if let Some(handed_out) = handed_out {
+                handed_out.count.fetch_add(1, Ordering::AcqRel);
+                inner.handed_out = Some(Arc::clone(handed_out));
+            }
             inner.nak_when_dropped = nak_when_dropped;
         }
     }

@@ -31,6 +31,7 @@ mod info;
 mod js_message;
 mod names;
 mod publish;
+mod push_consumer;
 pub(crate) mod store;
 mod stored_message;
 
@@ -47,6 +48,7 @@ pub use js_message::{JsMessage, MessageInfo};
 pub use names::{MAX_STREAM_NAME_LEN, validate_stream_name};
 pub(crate) use publish::header;
 pub use publish::{PublishAck, PublishOptions};
+pub use push_consumer::{PushConsumer, PushMessages};
 pub use stored_message::StoredMessage;
 
 use crate::error::Result;
@@ -150,6 +152,24 @@ impl Stream {
         Ok(Consumer::new(self.store.create_consumer(&config).await?))
     }
 
+    /// Creates a push consumer, as [`create_consumer`](Self::create_consumer) creates a
+    /// pull one: the server sends it messages as they come, up to `max_ack_pending`
+    /// (default 1000) unacknowledged. A durable one is delivered to a queue group of
+    /// its name, so instances share its messages; an existing durable push consumer
+    /// keeps its deliver subject (created by another client too).
+    ///
+    /// # Errors
+    ///
+    /// As [`create_consumer`](Self::create_consumer);
+    /// [`Error::ConsumerExists`](crate::Error::ConsumerExists) for a durable pull
+    /// consumer of that name.
+    pub async fn create_push_consumer(&self, config: ConsumerConfig) -> Result<PushConsumer> {
+        config.validate()?;
+        Ok(PushConsumer::new(
+            self.store.create_push_consumer(&config).await?,
+        ))
+    }
+
     /// An existing consumer.
     ///
     /// # Errors
@@ -158,6 +178,15 @@ impl Stream {
     /// [`info`](Self::info).
     pub async fn consumer(&self, name: &str) -> Result<Consumer> {
         Ok(Consumer::new(self.store.bind_consumer(name).await?))
+    }
+
+    /// What a consumer, pull or push, reports about itself.
+    ///
+    /// # Errors
+    ///
+    /// As [`consumer`](Self::consumer).
+    pub async fn consumer_info(&self, name: &str) -> Result<ConsumerInfo> {
+        self.store.consumer_info(name).await
     }
 
     /// Deletes a consumer; what it had delivered and not acknowledged is nobody's now.

@@ -48,8 +48,18 @@ pub(crate) trait StreamStore: Send + Sync + 'static {
         config: &'a ConsumerConfig,
     ) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>>;
 
+    /// Creates a push consumer (a durable one delivered to its name as a queue group,
+    /// an existing durable kept on its deliver subject), as `create_consumer` does.
+    fn create_push_consumer<'a>(
+        &'a self,
+        config: &'a ConsumerConfig,
+    ) -> BoxFuture<'a, Result<Arc<dyn PushConsumerStore>>>;
+
     /// An existing consumer.
     fn bind_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>>;
+
+    /// What consumer `name` (pull or push) reports.
+    fn consumer_info<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<ConsumerInfo>>;
 
     /// Deletes a consumer.
     fn delete_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>>;
@@ -70,6 +80,25 @@ pub(crate) trait ConsumerStore: Send + Sync + 'static {
     fn end_pulls(&self) -> BoxFuture<'_, Vec<JsMessage>> {
         Box::pin(async { Vec::new() })
     }
+}
+
+/// One push consumer of a backend.
+pub(crate) trait PushConsumerStore: Send + Sync + 'static {
+    fn name(&self) -> &str;
+
+    fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>>;
+
+    /// Starts taking its deliveries (on NATS: subscribes its deliver subject).
+    fn deliveries(&self) -> BoxFuture<'_, Result<Box<dyn Deliveries>>>;
+}
+
+/// The messages a push consumer delivers to one subscription.
+pub(crate) trait Deliveries:
+    futures::Stream<Item = JsMessage> + Send + Unpin + 'static
+{
+    /// Stops the deliveries; what already arrived is still yielded, then the stream
+    /// ends.
+    fn stop(&mut self) -> BoxFuture<'_, ()>;
 }
 
 /// How a delivered message is settled.

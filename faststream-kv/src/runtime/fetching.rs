@@ -105,7 +105,7 @@ impl Fetched {
     /// A fetched message as a handler gets it.
     fn take(&self, message: JsMessage) -> Message {
         let (mut message, mut acker) = message.into_parts();
-        acker.hand_out(&self.handed_out, self.fetching.nak_when_dropped);
+        acker.hand_out(Some(&self.handed_out), self.fetching.nak_when_dropped);
         acker.attach_to(&mut message);
         message
     }

@@ -11,6 +11,7 @@ use futures::{FutureExt, Stream, StreamExt};
 use tokio::sync::watch;
 
 use super::fetching::Fetched;
+use super::pushed::Pushed;
 use super::workers::Workers;
 
 use crate::broker::Subscription;
@@ -22,6 +23,7 @@ pub(crate) enum Incoming {
     Subscription(Subscription),
     KvWatch(BoxStream<'static, Message>),
     Stream(Box<Fetched>),
+    Pushed(Box<Pushed>),
 }
 
 impl Incoming {
@@ -62,6 +64,10 @@ impl Incoming {
                 fetched.drain().await;
                 Ok(())
             }
+            Incoming::Pushed(pushed) => {
+                pushed.drain().await;
+                Ok(())
+            }
         }
     }
 }
@@ -89,6 +95,7 @@ impl Stream for Incoming {
             Incoming::Subscription(subscription) => Pin::new(subscription).poll_next(cx),
             Incoming::KvWatch(messages) => messages.as_mut().poll_next(cx),
             Incoming::Stream(fetched) => Pin::new(fetched).poll_next(cx),
+            Incoming::Pushed(pushed) => Pin::new(pushed).poll_next(cx),
         }
     }
 }

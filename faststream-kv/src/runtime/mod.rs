@@ -11,6 +11,7 @@ mod lanes;
 mod ordering_key;
 mod outcome;
 mod progress;
+mod pushed;
 mod route;
 mod workers;
 
@@ -36,6 +37,7 @@ use fetching::{Fetched, Fetching};
 use handling_time::HandlingTime;
 use incoming::{Incoming, InitialData};
 use lanes::Lanes;
+use pushed::Pushed;
 use workers::Workers;
 
 /// Where a subscriber's messages come from.
@@ -53,20 +55,29 @@ pub(crate) enum Source {
         options: WatchOptions,
     },
     /// Messages of `stream` (created or given the pattern's subject first if
-    /// `declare`) on subjects matching the pattern, through a pull consumer, settled as
-    /// `ack` says (kept in progress while the handler runs if `keep_alive`); fetched up
-    /// to `batch` at once, ahead of the workers only what they get through well within
-    /// `ack_wait`, each fetch waiting up to `max_wait`.
+    /// `declare`) on subjects matching the pattern, through a consumer delivering as
+    /// `delivery` says, settled as `ack` says (kept in progress while the handler runs
+    /// if `keep_alive`).
     Stream {
         stream: String,
         /// Boxed: the other sources are small.
         consumer: Box<ConsumerConfig>,
         ack: AckPolicy,
-        batch: usize,
-        max_wait: Duration,
+        delivery: Delivery,
         declare: bool,
         keep_alive: bool,
     },
+}
+
+/// How a stream subscriber's consumer delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// A pull consumer, fetched from up to `batch` at once, ahead of the workers only
+    /// what they get through well within `ack_wait`, each fetch waiting up to
+    /// `max_wait`.
+    Pull { batch: usize, max_wait: Duration },
+    /// A push consumer: the server sends up to `max_ack_pending`.
+    Push,
 }
 
 /// How a running subscriber consumes.
@@ -135,8 +146,7 @@ pub(crate) async fn start(
             stream,
             consumer,
             ack,
-            batch,
-            max_wait,
+            delivery,
             declare,
             keep_alive,
         } => {
@@ -152,21 +162,35 @@ pub(crate) async fn start(
             };
             let ack_wait = config.shortest_ack_wait();
             let keep_alive = keep_alive.then_some(ack_wait / 2);
-            let consumer = stream.create_consumer(config).await?;
             let handling = HandlingTime::default();
-            let acking = Acking::new(route, *ack, handling.clone());
-            route = Route::new(acking.keep_alive(keep_alive));
-            let fetching = Fetching {
-                consumer,
-                max_workers: settings.max_workers,
-                batch: *batch,
-                max_wait: *max_wait,
-                ack_wait,
-                handling,
-                nak_when_dropped: *ack != AckPolicy::Manual,
-                name: Arc::clone(&name),
+            let nak_when_dropped = *ack != AckPolicy::Manual;
+            let incoming = match *delivery {
+                Delivery::Pull { batch, max_wait } => {
+                    let fetching = Fetching {
+                        consumer: stream.create_consumer(config).await?,
+                        max_workers: settings.max_workers,
+                        batch,
+                        max_wait,
+                        ack_wait,
+                        handling: handling.clone(),
+                        nak_when_dropped,
+                        name: Arc::clone(&name),
+                    };
+                    Incoming::Stream(Box::new(Fetched::new(fetching)))
+                }
+                Delivery::Push => {
+                    let consumer = stream.create_push_consumer(config).await?;
+                    let messages = consumer.messages().await?;
+                    Incoming::Pushed(Box::new(Pushed::new(
+                        messages,
+                        nak_when_dropped,
+                        Arc::clone(&name),
+                    )))
+                }
             };
-            Incoming::Stream(Box::new(Fetched::new(fetching)))
+            let acking = Acking::new(route, *ack, handling);
+            route = Route::new(acking.keep_alive(keep_alive));
+            incoming
         }
     };
     let lanes = (settings.ordering)

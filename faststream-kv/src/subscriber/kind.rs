@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::jetstream::{AckPolicy, ConsumerConfig};
 use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
+use crate::runtime::Delivery;
 
 /// A subscriber on subjects: it may join a queue group, and holds up to its pending
 /// limits while its handler is busy.
@@ -30,16 +31,15 @@ impl OnKvWatch {
     }
 }
 
-/// A subscriber on a stream, through a pull consumer: it has the consumer's
-/// configuration, an ack policy, how it fetches, whether it declares its stream and
-/// keeps long handlers' messages alive.
+/// A subscriber on a stream, through a pull or a push consumer: it has the consumer's
+/// configuration, an ack policy, how messages come, whether it declares its stream
+/// and keeps long handlers' messages alive.
 #[derive(Debug, Clone)]
 pub struct OnStream {
     pub(super) stream: String,
     pub(super) consumer: ConsumerConfig,
     pub(super) ack: AckPolicy,
-    pub(super) batch: usize,
-    pub(super) max_wait: Duration,
+    pub(super) delivery: Delivery,
     pub(super) declare: bool,
     pub(super) keep_alive: bool,
 }
@@ -58,8 +58,10 @@ impl OnStream {
             stream,
             consumer: ConsumerConfig::ephemeral(),
             ack: AckPolicy::default(),
-            batch: DEFAULT_FETCH_BATCH,
-            max_wait: DEFAULT_FETCH_WAIT,
+            delivery: Delivery::Pull {
+                batch: DEFAULT_FETCH_BATCH,
+                max_wait: DEFAULT_FETCH_WAIT,
+            },
             declare: true,
             keep_alive: false,
         }

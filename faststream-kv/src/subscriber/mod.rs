@@ -25,7 +25,7 @@ use crate::handler::{Handler, HandlerService};
 use crate::message::Message;
 use crate::pending::PendingLimits;
 use crate::response::Reply;
-use crate::runtime::{Settings, Source};
+use crate::runtime::{Delivery, Settings, Source};
 pub(crate) use layer::RouteLayer;
 pub(crate) use validate::problems;
 
@@ -215,8 +215,22 @@ impl Subscriber<OnStream> {
     /// they work through the last, slow ones fetch only what a free worker starts at
     /// once, so no fetched message waits in the client until it is delivered again.
     pub fn pull(mut self, batch: usize, max_wait: std::time::Duration) -> Self {
-        self.kind.batch = batch.max(1);
-        self.kind.max_wait = max_wait;
+        self.kind.delivery = Delivery::Pull {
+            batch: batch.max(1),
+            max_wait,
+        };
+        self
+    }
+
+    /// Consumes through a push consumer instead of a pull one (FastStream's default):
+    /// the server sends messages as they come, up to the consumer's `max_ack_pending`
+    /// (default 1000) unacknowledged, which bounds what waits for a worker — with
+    /// slow handlers, set it low enough that they get through it within `ack_wait`. A
+    /// durable one is delivered to a queue group of its name, so instances of the app
+    /// share its messages. Messages received and unhandled at shutdown are nak'd, as
+    /// fetched ones are.
+    pub fn push(mut self) -> Self {
+        self.kind.delivery = Delivery::Push;
         self
     }
 
@@ -441,8 +455,7 @@ impl IntoSubscriber for Subscriber<OnStream> {
                 stream: self.kind.stream,
                 consumer: Box::new(self.kind.consumer),
                 ack: self.kind.ack,
-                batch: self.kind.batch,
-                max_wait: self.kind.max_wait,
+                delivery: self.kind.delivery,
                 declare: self.kind.declare,
                 keep_alive: self.kind.keep_alive,
             },

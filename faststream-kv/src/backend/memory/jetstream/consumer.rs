@@ -19,6 +19,9 @@ const DEFAULT_INACTIVE_THRESHOLD: Duration = Duration::from_secs(5);
 
 pub(super) struct ConsumerState {
     pub(super) config: ConsumerConfig,
+    /// Whether it is a push consumer (which a server never turns into a pull one, nor
+    /// the other way).
+    pub(super) push: bool,
     /// Stream sequences of the last message per subject, for `LastPerSubject`, still to
     /// be delivered before `next`.
     initial: VecDeque<u64>,
@@ -59,7 +62,12 @@ pub(super) trait Messages {
 
 impl ConsumerState {
     /// A consumer starting where `config.deliver` says in `messages`.
-    pub(super) fn new(config: ConsumerConfig, messages: &dyn Messages, now: Instant) -> Self {
+    pub(super) fn new(
+        config: ConsumerConfig,
+        push: bool,
+        messages: &dyn Messages,
+        now: Instant,
+    ) -> Self {
         let config = resolved(config);
         let last = messages.last_sequence();
         let mut initial = VecDeque::new();
@@ -80,6 +88,7 @@ impl ConsumerState {
         };
         let mut state = Self {
             config,
+            push,
             initial,
             next,
             consumer_sequence: 0,

@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures::future::{BoxFuture, ready};
 
 use super::consumer_handle::MemoryConsumer;
+use super::push::MemoryPushConsumer;
 use super::{MemoryStream, Registry};
 use crate::error::Result;
-use crate::jetstream::store::{ConsumerStore, Purge, StreamStore};
-use crate::jetstream::{ConsumerConfig, StoredMessage, StreamInfo};
+use crate::jetstream::store::{ConsumerStore, Purge, PushConsumerStore, StreamStore};
+use crate::jetstream::{ConsumerConfig, ConsumerInfo, StoredMessage, StreamInfo};
 
 pub(super) struct StreamHandle {
     name: Arc<str>,
@@ -75,8 +76,20 @@ impl StreamStore for StreamHandle {
     ) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>> {
         let stream = self.stream();
         let created = stream
-            .create_consumer(config)
+            .create_consumer(config, false)
             .map(|name| MemoryConsumer::store(stream, name));
+        Box::pin(ready(created))
+    }
+
+    fn create_push_consumer<'a>(
+        &'a self,
+        config: &'a ConsumerConfig,
+    ) -> BoxFuture<'a, Result<Arc<dyn PushConsumerStore>>> {
+        let stream = self.stream();
+        let created = stream.create_consumer(config, true).map(|name| {
+            let pushed = MemoryPushConsumer::new(stream, name, config.inactive_threshold);
+            Arc::new(pushed) as Arc<dyn PushConsumerStore>
+        });
         Box::pin(ready(created))
     }
 
@@ -86,6 +99,10 @@ impl StreamStore for StreamHandle {
             .check_consumer(name)
             .map(|()| MemoryConsumer::store(stream, name.to_owned()));
         Box::pin(ready(bound))
+    }
+
+    fn consumer_info<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<ConsumerInfo>> {
+        Box::pin(ready(self.stream().consumer_info(name)))
     }
 
     fn delete_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {

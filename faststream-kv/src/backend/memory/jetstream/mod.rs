@@ -5,6 +5,7 @@
 mod consumer;
 mod consumer_handle;
 mod handle;
+mod push;
 mod stream;
 
 use std::collections::BTreeMap;

@@ -357,32 +357,41 @@ impl MemoryStream {
 }
 
 impl MemoryStream {
-    /// Creates a consumer, or returns the durable one of that name (updated to
-    /// `config` where the server allows); returns its name.
-    pub(super) fn create_consumer(&self, config: &ConsumerConfig) -> Result<String> {
+    /// Creates a consumer (a `push` one or a pull one), or returns the durable one of
+    /// that name (updated to `config` where the server allows); returns its name.
+    pub(super) fn create_consumer(&self, config: &ConsumerConfig, push: bool) -> Result<String> {
         let mut state = self.live()?;
         let now = Instant::now();
         let Some(name) = config.durable.clone() else {
             let name = nuid::next().to_string();
-            let consumer = ConsumerState::new(config.clone(), &*state, now);
+            let consumer = ConsumerState::new(config.clone(), push, &*state, now);
             state.consumers.insert(name.clone(), consumer);
             return Ok(name);
         };
         if let Some(existing) = state.consumers.get_mut(&name) {
-            if existing.runs_with(config) {
+            let refused = if existing.push != push {
+                Some(if push {
+                    "can not update pull consumer to push based"
+                } else {
+                    "can not update push consumer to pull based"
+                })
+            } else if existing.runs_with(config) {
                 return Ok(name);
-            }
-            if existing.config.deliver != config.deliver {
+            } else {
+                (existing.config.deliver != config.deliver)
+                    .then_some("deliver policy can not be updated")
+            };
+            if let Some(reason) = refused {
                 return Err(Error::ConsumerExists {
                     stream: self.name.clone(),
                     consumer: name,
-                    reason: "deliver policy can not be updated".to_owned(),
+                    reason: reason.to_owned(),
                 });
             }
             existing.reconfigure(config.clone());
             return Ok(name);
         }
-        let consumer = ConsumerState::new(config.clone(), &*state, now);
+        let consumer = ConsumerState::new(config.clone(), push, &*state, now);
         state.consumers.insert(name.clone(), consumer);
         Ok(name)
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_nats::Subject;
-use async_nats::jetstream::consumer::{self, AckPolicy, PullConsumer, pull};
+use async_nats::jetstream::consumer::{self, AckPolicy, PullConsumer};
 use async_nats::jetstream::{self, ErrorCode};
 use futures::future::BoxFuture;
 
@@ -20,34 +20,51 @@ use crate::jetstream::{ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, M
 use crate::message::Message;
 
 pub(crate) struct NatsConsumer {
-    /// The names, shared by the messages' infos.
-    name: Arc<str>,
-    stream: Arc<str>,
+    shared: Arc<Shared>,
     consumer: PullConsumer,
     puller: Puller,
-    /// Where the messages' acknowledgements go, shared by them.
+}
+
+/// What a consumer's messages share: its names (for their infos and errors) and where
+/// their acknowledgements go.
+pub(super) struct Shared {
+    name: Arc<str>,
+    stream: Arc<str>,
     acks: Arc<AckTarget>,
 }
 
-impl NatsConsumer {
-    pub(super) fn new(consumer: PullConsumer, client: async_nats::Client, bound: Duration) -> Self {
-        let info = consumer.cached_info();
-        Self {
+impl Shared {
+    pub(super) fn new(
+        info: &consumer::Info,
+        client: async_nats::Client,
+        bound: Duration,
+    ) -> Arc<Self> {
+        Arc::new(Self {
             name: info.name.as_str().into(),
             stream: info.stream_name.as_str().into(),
-            puller: Puller::new(consumer.clone(), client.clone()),
-            consumer,
             acks: Arc::new(AckTarget { client, bound }),
+        })
+    }
+
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(super) fn not_found(&self) -> Error {
+        Error::ConsumerNotFound {
+            stream: self.stream.to_string(),
+            consumer: self.name.to_string(),
         }
     }
 
-    fn error(&self, operation: NatsOperation, error: impl Into<crate::error::BoxError>) -> Error {
+    pub(super) fn error(
+        &self,
+        operation: NatsOperation,
+        error: impl Into<crate::error::BoxError>,
+    ) -> Error {
         let error = error.into();
         match jetstream_code(error.as_ref()) {
-            Some(ErrorCode::CONSUMER_NOT_FOUND) => Error::ConsumerNotFound {
-                stream: self.stream.to_string(),
-                consumer: self.name.to_string(),
-            },
+            Some(ErrorCode::CONSUMER_NOT_FOUND) => self.not_found(),
             Some(ErrorCode::STREAM_NOT_FOUND) => Error::StreamNotFound {
                 stream: self.stream.to_string(),
             },
@@ -55,60 +72,8 @@ impl NatsConsumer {
         }
     }
 
-    /// What is there now (a no-wait pull); when nothing is, the first message to come
-    /// within `max_wait`, with what came behind it. A pull that waits is only ever for
-    /// one message, since the server holds it open until its batch is full.
-    async fn fetch_batch(&self, batch: usize, max_wait: Duration) -> Result<Vec<JsMessage>> {
-        match self.pulls(batch, max_wait).await {
-            // Nothing came, or the pull failed: say so if the consumer is gone.
-            Ok(fetched) if !fetched.is_empty() => Ok(fetched),
-            pulled => {
-                self.read_info().await?;
-                pulled
-            }
-        }
-    }
-
-    async fn pulls(&self, batch: usize, max_wait: Duration) -> Result<Vec<JsMessage>> {
-        let mut fetched = self.pull(batch, max_wait, false).await?;
-        if fetched.is_empty() {
-            fetched = self.pull(1, max_wait, true).await?;
-            if !fetched.is_empty() && batch > 1 {
-                fetched.extend(self.pull(batch - 1, max_wait, false).await?);
-            }
-        }
-        Ok(fetched)
-    }
-
-    /// One pull request expiring after `expires`: one that `waits` for its batch, or a
-    /// no-wait one, which the server ends once it delivered what there is (unless
-    /// `max_ack_pending` holds it up: then it expires too). Bounded, since a request to
-    /// a consumer that is gone may go unanswered.
-    async fn pull(&self, batch: usize, expires: Duration, waits: bool) -> Result<Vec<JsMessage>> {
-        let pulled = async {
-            match self.puller.pull(batch, expires, waits).await {
-                Ok(Pulled::Messages(messages)) => Ok(messages
-                    .into_iter()
-                    .filter_map(|message| self.delivered(message))
-                    .collect()),
-                Ok(Pulled::ConsumerDeleted) => Err(Error::ConsumerNotFound {
-                    stream: self.stream.to_string(),
-                    consumer: self.name.to_string(),
-                }),
-                Err(error) => Err(self.error(NatsOperation::ConsumerFetch, error)),
-            }
-        };
-        bounded(
-            NatsOperation::ConsumerFetch,
-            self.acks.bound + expires,
-            false,
-            pulled,
-        )
-        .await
-    }
-
     /// A delivered message, settled through its reply subject.
-    fn delivered(&self, message: async_nats::Message) -> Option<JsMessage> {
+    pub(super) fn delivered(&self, message: async_nats::Message) -> Option<JsMessage> {
         let reply = message.reply?;
         let delivered = Delivered::parse(&reply)?;
         let info = MessageInfo {
@@ -135,8 +100,12 @@ impl NatsConsumer {
         Some(JsMessage::new(message, info, Arc::new(acker)))
     }
 
-    async fn read_info(&self) -> Result<ConsumerInfo> {
-        let mut consumer = self.consumer.clone();
+    /// The consumer's state, read with `consumer`.
+    pub(super) async fn read_info<C: consumer::IntoConsumerConfig + Clone>(
+        &self,
+        consumer: &async_nats::jetstream::consumer::Consumer<C>,
+    ) -> Result<ConsumerInfo> {
+        let mut consumer = consumer.clone();
         let info = consumer
             .info()
             .await
@@ -145,9 +114,68 @@ impl NatsConsumer {
     }
 }
 
+impl NatsConsumer {
+    pub(super) fn new(consumer: PullConsumer, client: async_nats::Client, bound: Duration) -> Self {
+        Self {
+            shared: Shared::new(consumer.cached_info(), client.clone(), bound),
+            puller: Puller::new(consumer.clone(), client),
+            consumer,
+        }
+    }
+
+    /// What is there now (a no-wait pull); when nothing is, the first message to come
+    /// within `max_wait`, with what came behind it. A pull that waits is only ever for
+    /// one message, since the server holds it open until its batch is full.
+    async fn fetch_batch(&self, batch: usize, max_wait: Duration) -> Result<Vec<JsMessage>> {
+        match self.pulls(batch, max_wait).await {
+            // Nothing came, or the pull failed: say so if the consumer is gone.
+            Ok(fetched) if !fetched.is_empty() => Ok(fetched),
+            pulled => {
+                self.shared.read_info(&self.consumer).await?;
+                pulled
+            }
+        }
+    }
+
+    async fn pulls(&self, batch: usize, max_wait: Duration) -> Result<Vec<JsMessage>> {
+        let mut fetched = self.pull(batch, max_wait, false).await?;
+        if fetched.is_empty() {
+            fetched = self.pull(1, max_wait, true).await?;
+            if !fetched.is_empty() && batch > 1 {
+                fetched.extend(self.pull(batch - 1, max_wait, false).await?);
+            }
+        }
+        Ok(fetched)
+    }
+
+    /// One pull request expiring after `expires`: one that `waits` for its batch, or a
+    /// no-wait one, which the server ends once it delivered what there is (unless
+    /// `max_ack_pending` holds it up: then it expires too). Bounded, since a request to
+    /// a consumer that is gone may go unanswered.
+    async fn pull(&self, batch: usize, expires: Duration, waits: bool) -> Result<Vec<JsMessage>> {
+        let pulled = async {
+            match self.puller.pull(batch, expires, waits).await {
+                Ok(Pulled::Messages(messages)) => Ok(messages
+                    .into_iter()
+                    .filter_map(|message| self.shared.delivered(message))
+                    .collect()),
+                Ok(Pulled::ConsumerDeleted) => Err(self.shared.not_found()),
+                Err(error) => Err(self.shared.error(NatsOperation::ConsumerFetch, error)),
+            }
+        };
+        bounded(
+            NatsOperation::ConsumerFetch,
+            self.shared.acks.bound + expires,
+            false,
+            pulled,
+        )
+        .await
+    }
+}
+
 impl ConsumerStore for NatsConsumer {
     fn name(&self) -> &str {
-        &self.name
+        self.shared.name()
     }
 
     fn fetch(&self, batch: usize, max_wait: Duration) -> BoxFuture<'_, Result<Vec<JsMessage>>> {
@@ -155,14 +183,14 @@ impl ConsumerStore for NatsConsumer {
     }
 
     fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>> {
-        Box::pin(self.read_info())
+        Box::pin(self.shared.read_info(&self.consumer))
     }
 
     fn end_pulls(&self) -> BoxFuture<'_, Vec<JsMessage>> {
         Box::pin(async move {
-            let left = self.puller.end(self.acks.bound).await;
+            let left = self.puller.end(self.shared.acks.bound).await;
             left.into_iter()
-                .filter_map(|message| self.delivered(message))
+                .filter_map(|message| self.shared.delivered(message))
                 .collect()
         })
     }
@@ -219,13 +247,14 @@ fn payload(kind: AckKind) -> bytes::Bytes {
     kind.into()
 }
 
-/// The pull consumer configuration the server gets for `config`.
-pub(super) fn to_nats(config: &ConsumerConfig) -> pull::Config {
+/// The consumer configuration the server gets for `config` (a pull consumer's: no
+/// deliver subject).
+pub(super) fn to_nats(config: &ConsumerConfig) -> consumer::Config {
     let (filter_subject, filter_subjects) = match config.filter_subjects.as_slice() {
         [one] => (one.clone(), Vec::new()),
         many => (String::new(), many.to_vec()),
     };
-    pull::Config {
+    consumer::Config {
         durable_name: config.durable.clone(),
         name: config.durable.clone(),
         description: Some(config.description.clone()).filter(|text| !text.is_empty()),
@@ -258,11 +287,11 @@ pub(super) fn to_nats(config: &ConsumerConfig) -> pull::Config {
             .iter()
             .map(|(key, value)| (key.clone(), value.clone()))
             .collect(),
-        ..pull::Config::default()
+        ..consumer::Config::default()
     }
 }
 
-fn from_nats(config: &consumer::Config) -> ConsumerConfig {
+pub(super) fn from_nats(config: &consumer::Config) -> ConsumerConfig {
     let filter_subjects = if config.filter_subject.is_empty() {
         config.filter_subjects.clone()
     } else {
@@ -302,7 +331,7 @@ fn from_nats(config: &consumer::Config) -> ConsumerConfig {
     }
 }
 
-fn info_from_nats(info: &consumer::Info) -> ConsumerInfo {
+pub(super) fn info_from_nats(info: &consumer::Info) -> ConsumerInfo {
     ConsumerInfo {
         name: info.name.clone(),
         stream: info.stream_name.clone(),

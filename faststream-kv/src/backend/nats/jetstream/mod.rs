@@ -7,11 +7,12 @@ mod consumer;
 mod convert;
 mod publish;
 mod pulls;
+mod push;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use async_nats::jetstream::consumer::pull;
+use async_nats::jetstream::consumer::{FromConsumer, IntoConsumerConfig, pull};
 use async_nats::jetstream::stream::{self, DeleteMessageErrorKind, LastRawMessageErrorKind};
 use async_nats::jetstream::{ErrorCode, message::StreamMessage};
 use futures::future::BoxFuture;
@@ -23,9 +24,10 @@ pub(crate) use publish::publish;
 
 use super::error::{is_stream_not_found, jetstream_code, nats_error};
 use crate::error::{BoxError, Error, NatsOperation, Result};
-use crate::jetstream::store::{ConsumerStore, Purge, StreamStore};
-use crate::jetstream::{ConsumerConfig, StoredMessage, StreamInfo};
+use crate::jetstream::store::{ConsumerStore, Purge, PushConsumerStore, StreamStore};
+use crate::jetstream::{ConsumerConfig, ConsumerInfo, StoredMessage, StreamInfo};
 use consumer::NatsConsumer;
+use push::NatsPushConsumer;
 
 /// One bound stream.
 pub(crate) struct NatsStream {
@@ -63,12 +65,34 @@ impl NatsStream {
     }
 
     async fn create(&self, config: &ConsumerConfig) -> Result<Arc<dyn ConsumerStore>> {
-        match self.stream.create_consumer(consumer::to_nats(config)).await {
-            Ok(created) => Ok(Arc::new(NatsConsumer::new(
-                created,
-                self.client.clone(),
-                self.bound,
-            ))),
+        let pull = pull::Config::try_from_consumer_config(consumer::to_nats(config))
+            .map_err(|error| nats_error(NatsOperation::ConsumerCreate, error))?;
+        let created = self.create_or_update(config, pull).await?;
+        Ok(Arc::new(NatsConsumer::new(
+            created,
+            self.client.clone(),
+            self.bound,
+        )))
+    }
+
+    async fn create_push(&self, config: &ConsumerConfig) -> Result<Arc<dyn PushConsumerStore>> {
+        let nats = push::config(self, config).await?;
+        let created = self.create_or_update(config, nats).await?;
+        Ok(Arc::new(NatsPushConsumer::new(
+            created,
+            self.client.clone(),
+            self.bound,
+        )))
+    }
+
+    /// Creates the consumer, or updates the durable one of its name.
+    async fn create_or_update<C: IntoConsumerConfig + FromConsumer>(
+        &self,
+        config: &ConsumerConfig,
+        nats: C,
+    ) -> Result<async_nats::jetstream::consumer::Consumer<C>> {
+        match self.stream.create_consumer(nats).await {
+            Ok(created) => Ok(created),
             // A durable that exists with a configuration it cannot change to: the server
             // says which.
             Err(error)
@@ -237,8 +261,24 @@ impl StreamStore for NatsStream {
         Box::pin(self.create(config))
     }
 
+    fn create_push_consumer<'a>(
+        &'a self,
+        config: &'a ConsumerConfig,
+    ) -> BoxFuture<'a, Result<Arc<dyn PushConsumerStore>>> {
+        Box::pin(self.create_push(config))
+    }
+
     fn bind_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Arc<dyn ConsumerStore>>> {
         Box::pin(self.bind(name))
+    }
+
+    fn consumer_info<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<ConsumerInfo>> {
+        Box::pin(async move {
+            match self.stream.consumer_info(name).await {
+                Ok(info) => Ok(consumer::info_from_nats(&info)),
+                Err(error) => Err(self.consumer_error(NatsOperation::ConsumerInfo, name, error)),
+            }
+        })
     }
 
     fn delete_consumer<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
