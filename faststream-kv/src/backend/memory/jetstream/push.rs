@@ -1,7 +1,8 @@
 //! Push consumers of a memory stream: while a subscription lives, a task takes what the
 //! consumer delivers (up to `max_ack_pending` unacknowledged, as a server pushes) and
 //! hands it to the subscription, whether or not its handler keeps up. Subscriptions
-//! of one durable share its messages, as a server's queue group does.
+//! of one durable share its messages, as a server's queue group does: each task takes
+//! one message at a time and yields, so that the others get their turns.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -18,8 +19,6 @@ use crate::error::{Error, Result};
 use crate::jetstream::store::{ConsumerStore, Deliveries, PushConsumerStore};
 use crate::jetstream::{ConsumerInfo, JsMessage};
 
-/// The most one delivery round takes from the consumer.
-const ROUND: usize = 256;
 /// How long a round waits for messages at most; shorter for an ephemeral consumer
 /// with a shorter inactive threshold, which the rounds keep alive.
 const MAX_ROUND_WAIT: Duration = Duration::from_secs(1);
@@ -81,7 +80,7 @@ async fn deliver(
         let round = tokio::select! {
             _ = &mut stopped => return,
             () = sender.closed() => return,
-            round = consumer.fetch(ROUND, round_wait) => round,
+            round = consumer.fetch(1, round_wait) => round,
         };
         match round {
             Ok(messages) => {
@@ -90,6 +89,7 @@ async fn deliver(
                         let _ = unsent.0.nak(None).await;
                     }
                 }
+                tokio::task::yield_now().await;
             }
             Err(Error::ConsumerNotFound { .. } | Error::StreamNotFound { .. }) => return,
             Err(error) => {
