@@ -1,6 +1,6 @@
-//! A stream subscriber's ack policy around its service: the message's [`Acker`] taken
-//! from its extensions, acknowledged before the handler (`AckFirst`) or settled after
-//! it by its result; a payload that cannot be decoded is terminated whatever the
+//! A stream subscriber's ack policy around its service, in the consume loop itself (no
+//! box per message): the message's [`Acker`] taken from its extensions, acknowledged
+//! before the handler (`AckFirst`) or settled after it by its result; a payload that cannot be decoded is terminated whatever the
 //! policy, and a panic counts as a failure (then goes on to the consume loop). With
 //! keep-alive, a running handler's message is kept in progress.
 
@@ -10,20 +10,21 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::FutureExt;
-use futures::future::BoxFuture;
 use tokio::time::{Instant, MissedTickBehavior};
-use tower::Service;
 
-use super::Route;
+use super::dispatch::Dispatch;
 use super::handling_time::HandlingTime;
+use super::outcome::{PendingReply, Settle};
 use crate::error::{BoxError, Error};
 use crate::jetstream::{AckPolicy, Acker};
 use crate::message::Message;
 use crate::response::Reply;
 
+/// How a stream subscriber settles its messages: the policy, the keep-alive, where
+/// handling times go. Wraps the subscriber's service where the consume loop is spawned
+/// ([`Acking::around`]), so that a bare handler is still called in place.
 #[derive(Clone)]
-pub(super) struct Acking {
-    route: Route,
+pub(crate) struct Acking {
     policy: AckPolicy,
     /// How often a running handler's message is kept in progress, if at all.
     keep_alive: Option<Duration>,
@@ -32,9 +33,8 @@ pub(super) struct Acking {
 }
 
 impl Acking {
-    pub(super) fn new(route: Route, policy: AckPolicy, handling: HandlingTime) -> Self {
+    pub(super) fn new(policy: AckPolicy, handling: HandlingTime) -> Self {
         Self {
-            route,
             policy,
             keep_alive: None,
             handling,
@@ -47,6 +47,59 @@ impl Acking {
         let keep_alive = every.filter(|_| self.policy != AckPolicy::AckFirst);
         Self { keep_alive, ..self }
     }
+
+    /// `service` with its messages settled as this says.
+    pub(super) fn around<D: Dispatch>(self, service: D) -> Acked<D> {
+        Acked {
+            service,
+            acking: self,
+        }
+    }
+
+    /// `handled`'s result, with `acker`'s message settled before or after it.
+    async fn settle<F>(self, acker: Option<Acker>, handled: F) -> Result<Reply, BoxError>
+    where
+        F: Future<Output = Result<Reply, BoxError>>,
+    {
+        let Some(acker) = acker else {
+            return handled.await;
+        };
+        let Self {
+            policy,
+            keep_alive,
+            handling,
+        } = self;
+        if policy == AckPolicy::AckFirst {
+            send(&acker, acker.ack().await);
+        }
+        let handled = AssertUnwindSafe(handled).catch_unwind();
+        let started = Instant::now();
+        let result = match keep_alive {
+            Some(every) => kept_alive(handled, &acker, every).await,
+            None => handled.await,
+        };
+        handling.record(started.elapsed());
+        let verdict = match &result {
+            Ok(Ok(_)) => Verdict::Handled,
+            Ok(Err(error)) if is_undecodable(error) => Verdict::Undecodable,
+            _ => Verdict::Failed,
+        };
+        if !acker.is_settled() {
+            let settled = match (verdict, policy) {
+                (_, AckPolicy::AckFirst) => Ok(()),
+                (Verdict::Undecodable, _) => acker.term().await,
+                (_, AckPolicy::Manual) => Ok(()),
+                (Verdict::Handled, _) | (Verdict::Failed, AckPolicy::Ack) => acker.ack().await,
+                (Verdict::Failed, AckPolicy::RejectOnError) => acker.term().await,
+                (Verdict::Failed, AckPolicy::NackOnError { delay }) => acker.nak(delay).await,
+            };
+            send(&acker, settled);
+        }
+        match result {
+            Ok(result) => result,
+            Err(panic) => resume_unwind(panic),
+        }
+    }
 }
 
 /// What the handler's result means for its message.
@@ -56,55 +109,54 @@ enum Verdict {
     Undecodable,
 }
 
-impl Service<Message> for Acking {
-    type Response = Reply;
-    type Error = BoxError;
-    type Future = BoxFuture<'static, Result<Reply, BoxError>>;
+/// A subscriber's service whose messages are settled by their ack policy.
+pub(crate) struct Acked<D> {
+    service: D,
+    acking: Acking,
+}
+
+/// A message handled in place, with its acker.
+pub(crate) struct AckedInPlace<P> {
+    in_place: P,
+    acker: Option<Acker>,
+}
+
+impl<P: Settle> Settle for AckedInPlace<P> {
+    #[inline]
+    fn settle(self, name: &str, result: Result<Reply, BoxError>) -> Option<PendingReply> {
+        self.in_place.settle(name, result)
+    }
+}
+
+impl<D: Dispatch> Dispatch for Acked<D> {
+    type InPlace = AckedInPlace<D::InPlace>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.route.poll_ready(cx)
+        self.service.poll_ready(cx)
     }
 
-    fn call(&mut self, message: Message) -> Self::Future {
+    fn call(
+        &mut self,
+        message: Message,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
         let acker = Acker::of(&message);
-        let (policy, keep_alive) = (self.policy, self.keep_alive);
-        let handling = self.handling.clone();
-        let handled = self.route.call(message);
-        Box::pin(async move {
-            let Some(acker) = acker else {
-                return handled.await;
-            };
-            if policy == AckPolicy::AckFirst {
-                send(&acker, acker.ack().await);
-            }
-            let handled = AssertUnwindSafe(handled).catch_unwind();
-            let started = Instant::now();
-            let result = match keep_alive {
-                Some(every) => kept_alive(handled, &acker, every).await,
-                None => handled.await,
-            };
-            handling.record(started.elapsed());
-            let verdict = match &result {
-                Ok(Ok(_)) => Verdict::Handled,
-                Ok(Err(error)) if is_undecodable(error) => Verdict::Undecodable,
-                _ => Verdict::Failed,
-            };
-            if !acker.is_settled() {
-                let settled = match (verdict, policy) {
-                    (_, AckPolicy::AckFirst) => Ok(()),
-                    (Verdict::Undecodable, _) => acker.term().await,
-                    (_, AckPolicy::Manual) => Ok(()),
-                    (Verdict::Handled, _) | (Verdict::Failed, AckPolicy::Ack) => acker.ack().await,
-                    (Verdict::Failed, AckPolicy::RejectOnError) => acker.term().await,
-                    (Verdict::Failed, AckPolicy::NackOnError { delay }) => acker.nak(delay).await,
-                };
-                send(&acker, settled);
-            }
-            match result {
-                Ok(result) => result,
-                Err(panic) => resume_unwind(panic),
-            }
-        })
+        let handled = self.service.call(message);
+        self.acking.clone().settle(acker, handled)
+    }
+
+    fn begin(&mut self, message: Message) -> Self::InPlace {
+        AckedInPlace {
+            acker: Acker::of(&message),
+            in_place: self.service.begin(message),
+        }
+    }
+
+    fn call_in_place<'a>(
+        &'a mut self,
+        in_place: &'a mut Self::InPlace,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'a {
+        let handled = self.service.call_in_place(&mut in_place.in_place);
+        self.acking.clone().settle(in_place.acker.take(), handled)
     }
 }
 

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Span;
 
+use super::acking::Acking;
 use super::dispatch::Dispatch;
 use super::incoming::Incoming;
 use super::lanes::Lanes;
@@ -35,13 +36,18 @@ pub(crate) struct Consumer {
     pub(super) give_up: watch::Receiver<bool>,
     /// With `workers_by_key`: the lanes keeping each key's messages in order.
     pub(super) lanes: Option<Lanes>,
+    /// For a stream subscriber: how its messages are settled.
+    pub(super) acking: Option<Acking>,
 }
 
 impl Consumer {
     /// Spawns the consume loop calling `service`; it ends with the number of received
     /// messages it left unhandled because the app gave up waiting for them.
-    pub(crate) fn spawn<D: Dispatch>(self, service: D) -> JoinHandle<u64> {
-        tokio::spawn(consume(self, service))
+    pub(crate) fn spawn<D: Dispatch>(mut self, service: D) -> JoinHandle<u64> {
+        match self.acking.take() {
+            Some(acking) => tokio::spawn(consume(self, acking.around(service))),
+            None => tokio::spawn(consume(self, service)),
+        }
     }
 }
 
@@ -58,6 +64,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         mut stop,
         give_up,
         lanes,
+        acking: _,
     } = consumer;
     let max_workers = workers.max();
     // Handlers that were cut off in spawned workers.

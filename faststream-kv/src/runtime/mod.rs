@@ -106,7 +106,7 @@ pub(crate) struct Started {
 pub(crate) async fn start(
     broker: &Broker,
     pattern: &Pattern,
-    mut route: Route,
+    route: Route,
     settings: Settings,
     stop: watch::Receiver<bool>,
     give_up: watch::Receiver<bool>,
@@ -114,7 +114,7 @@ pub(crate) async fn start(
     let subject = pattern.subject();
     let name: Arc<str> = settings.name.into();
     let workers = Workers::new(settings.max_workers);
-    let (mut pending, mut watcher) = (None, None);
+    let (mut pending, mut watcher, mut acking) = (None, None, None);
     let incoming = match &settings.source {
         Source::Subject { queue, limits } => {
             let subscription = broker
@@ -188,8 +188,7 @@ pub(crate) async fn start(
                     )))
                 }
             };
-            let acking = Acking::new(route, *ack, handling);
-            route = Route::new(acking.keep_alive(keep_alive));
+            acking = Some(Acking::new(*ack, handling).keep_alive(keep_alive));
             incoming
         }
     };
@@ -204,6 +203,7 @@ pub(crate) async fn start(
         stop,
         give_up,
         lanes,
+        acking,
     };
     Ok(Started {
         consumer: route.consume(consumer),
