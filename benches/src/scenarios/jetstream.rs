@@ -26,6 +26,9 @@ const SUBJECTS: &str = "bench.js.>";
 pub(super) const SUBJECT: &str = "bench.js.eu";
 /// The pattern framework subscribers consume.
 pub(super) const PATTERN: &str = "bench.js.{region}";
+/// The subjects [`PATTERN`] matches: the filter of every consumer, raw ones too (a
+/// filtered consumer costs the server more per message than one reading everything).
+pub(super) const FILTER: &str = "bench.js.*";
 
 /// The stream with exactly `messages` orders, written once with pipelined publishes.
 pub(super) async fn filled(bench: &Bench, messages: usize) -> Result<()> {
@@ -87,6 +90,7 @@ pub(super) async fn raw_messages(bench: &Bench, side: &str) -> Result<(String, p
     let consumer = stream
         .create_consumer(consumer::pull::Config {
             durable_name: Some(name.clone()),
+            filter_subject: FILTER.to_owned(),
             ..consumer::pull::Config::default()
         })
         .await?;

@@ -6,6 +6,7 @@ mod handler;
 mod jetstream;
 mod js_publish;
 mod js_pull;
+mod js_push;
 mod js_workers;
 mod kv_get;
 mod kv_put;
@@ -26,7 +27,7 @@ use crate::report::Report;
 use crate::workload::{Counter, Order, publish, rate, timed};
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: [&str; 13] = [
+pub const ALL: [&str; 14] = [
     "pubsub",
     "drain",
     "handler",
@@ -36,6 +37,7 @@ pub const ALL: [&str; 13] = [
     "kv_put",
     "kv_watch_initial",
     "js_pull",
+    "js_push",
     "js_workers",
     "js_publish",
     "memory",
@@ -54,6 +56,7 @@ pub async fn run(name: &str, bench: &Bench) -> Result<Report> {
         "kv_put" => kv_put::run(bench).await,
         "kv_watch_initial" => kv_watch_initial::run(bench).await,
         "js_pull" => js_pull::run(bench).await,
+        "js_push" => js_push::run(bench).await,
         "js_workers" => js_workers::run(bench).await,
         "js_publish" => js_publish::run(bench).await,
         "memory" => memory::run(bench).await,

@@ -239,7 +239,8 @@ impl AckSender for ReplyAcker {
 
 fn payload(kind: AckKind) -> bytes::Bytes {
     let kind = match kind {
-        AckKind::Ack => jetstream::AckKind::Ack,
+        // An empty payload is an ack to the server, as async-nats sends it.
+        AckKind::Ack => return bytes::Bytes::new(),
         AckKind::Nak(delay) => jetstream::AckKind::Nak(delay),
         AckKind::Term => jetstream::AckKind::Term,
         AckKind::Progress => jetstream::AckKind::Progress,
