@@ -3,7 +3,7 @@
 //! subscriber; `kv_watch = "bucket", keys = "...", ignore_deletes, ...` for a Key-Value
 //! watch subscriber;
 //! `"pattern", stream = "STREAM", durable = "...", ack_policy = "...", declare = false,
-//! keep_alive = true, push = true` for a stream subscriber.
+//! keep_alive = true, push = true, batch = N` for a stream subscriber.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
@@ -53,6 +53,8 @@ pub(crate) struct StreamArgs {
     pub(crate) declare: Option<LitBool>,
     pub(crate) keep_alive: Option<LitBool>,
     pub(crate) push: Option<LitBool>,
+    /// A batch handler's batch size.
+    pub(crate) batch: Option<LitInt>,
 }
 
 #[derive(Default)]
@@ -73,6 +75,7 @@ struct Collected {
     declare: Option<LitBool>,
     keep_alive: Option<LitBool>,
     push: Option<LitBool>,
+    batch: Option<LitInt>,
 }
 
 impl Parse for SubscriberArgs {
@@ -128,6 +131,7 @@ impl Collected {
             "workers_by_key" => set(&mut self.workers_by_key, key, input.parse()?),
             "keep_alive" => set(&mut self.keep_alive, key, input.parse()?),
             "push" => set(&mut self.push, key, input.parse()?),
+            "batch" => set(&mut self.batch, key, at_least_one::<usize>(key, input)?),
             "max_workers" => set(
                 &mut self.max_workers,
                 key,
@@ -149,7 +153,7 @@ impl Collected {
                     "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers`, \
                      `name`, `workers_by_key`, `pending_messages`, `pending_bytes`, `kv_watch`, \
                      `keys`, `stream`, \
-                     `durable`, `ack_policy`, `declare`, `keep_alive`, `push` or a watch flag ({})",
+                     `durable`, `ack_policy`, `declare`, `keep_alive`, `push`, `batch` or a watch flag ({})",
                     WATCH_FLAGS.join(", ")
                 ),
             )),
@@ -234,11 +238,12 @@ impl Collected {
                 .map(LitStr::span)
                 .or(self.declare.as_ref().map(LitBool::span))
                 .or(self.keep_alive.as_ref().map(LitBool::span))
-                .or(self.push.as_ref().map(LitBool::span));
+                .or(self.push.as_ref().map(LitBool::span))
+                .or(self.batch.as_ref().map(LitInt::span));
             if let Some(span) = option {
                 return Err(syn::Error::new(
                     span,
-                    "`durable`, `ack_policy`, `declare`, `keep_alive` and `push` configure a stream subscriber: \
+                    "`durable`, `ack_policy`, `declare`, `keep_alive`, `push` and `batch` configure a stream subscriber: \
                      add `stream = \"STREAM\"`",
                 ));
             }
@@ -289,6 +294,7 @@ impl Collected {
             declare: self.declare.clone(),
             keep_alive: self.keep_alive.clone(),
             push: self.push.clone(),
+            batch: self.batch.clone(),
         }))
     }
 }

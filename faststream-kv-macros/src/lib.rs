@@ -23,7 +23,7 @@ use proc_macro::TokenStream;
 /// // a (durable) pull consumer (`push = true`: a push consumer); ack_policy: ack_first,
 /// // ack, reject_on_error (default), nack_on_error, manual. The stream is declared with
 /// // the subject unless `declare = false`; `keep_alive = true` keeps long handlers'
-/// // messages in progress;
+/// // messages in progress; `batch = N` hands the handler a `Batch<T>` of up to N;
 /// // `workers_by_key` handles each region's messages in order, regions at once.
 /// #[subscriber("orders.{region}.created", stream = "ORDERS", durable = "billing",
 ///     ack_policy = "nack_on_error", max_workers = 8, workers_by_key = "region",

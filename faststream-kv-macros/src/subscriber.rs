@@ -62,6 +62,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 .iter()
                 .filter(|push| push.value)
                 .map(|push| quote_spanned!(push.span()=> .push()));
+            let batch = stream.batch.iter().map(|batch| quote!(.batches(#batch)));
             quote! {
                 ::faststream_kv::subscriber::Subscriber::stream(#name, #pattern_literal, #handler)
                     #(#durable)*
@@ -69,6 +70,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     #(#declare)*
                     #(#keep_alive)*
                     #(#push)*
+                    #(#batch)*
             }
         }
         (None, None) => {

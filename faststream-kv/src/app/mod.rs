@@ -259,7 +259,10 @@ impl App {
                     .iter()
                     .filter_map(|(_, requirement)| match requirement {
                         Requirement::Context { type_id, .. } => Some(*type_id),
-                        Requirement::Path(_) | Requirement::KvWatch | Requirement::Stream => None,
+                        Requirement::Path(_)
+                        | Requirement::KvWatch
+                        | Requirement::Stream
+                        | Requirement::Batch => None,
                     })
             }));
         Ok(())

@@ -74,6 +74,11 @@ pub enum StartupProblemKind {
         "`Acker` and `MessageInfo` only reach stream subscribers: Subscriber::stream(\"STREAM\", ...)"
     )]
     AckerOutsideStream,
+    /// A `Batch` asked for by a subscriber that does not hand out batches.
+    #[error(
+        "`Batch` only reaches stream subscribers that hand out batches: Subscriber::stream(...).batches(n), #[subscriber(..., batch = n)]"
+    )]
+    BatchOutsideBatches,
     /// `workers_by_key` keyed by a capture the pattern does not have.
     #[error("workers_by_key: the pattern has no `{{{capture}}}` capture")]
     #[non_exhaustive]

@@ -61,16 +61,21 @@ impl From<JsonRejection> for Error {
     }
 }
 
+impl JsonRejection {
+    /// `payload` decoded as a `T`.
+    pub(crate) fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, Self> {
+        serde_json::from_slice(payload).map_err(|source| JsonRejection {
+            target: type_name::<T>(),
+            source,
+        })
+    }
+}
+
 impl<T: DeserializeOwned + Send> FromMessage for Json<T> {
     type Rejection = JsonRejection;
 
     async fn from_message(message: &Message, _scope: &Scope) -> Result<Self, JsonRejection> {
-        serde_json::from_slice(message.payload())
-            .map(Json)
-            .map_err(|source| JsonRejection {
-                target: type_name::<T>(),
-                source,
-            })
+        JsonRejection::decode(message.payload()).map(Json)
     }
 }
 

@@ -14,8 +14,10 @@
 //! | `Bytes`, `String` | the raw / UTF-8 payload | |
 //! | [`Message`] | everything, raw | |
 //! | [`Entry`](crate::kv::Entry) | the Key-Value change (`kv_watch` subscribers) | a `kv_watch` subscriber |
+//! | [`Batch<T>`] | several stream messages at once, each decoded | a stream subscriber with `batches` |
 //! | `Option<E>`, `Result<E, E::Rejection>` | an extractor that may fail | |
 
+mod batch;
 mod ctx;
 mod entry;
 mod headers;
@@ -31,6 +33,7 @@ mod subject;
 
 use std::future::Future;
 
+pub use batch::Batch;
 pub use ctx::Ctx;
 pub use headers::Headers;
 pub use json::{Json, JsonRejection};

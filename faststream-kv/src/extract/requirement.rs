@@ -31,6 +31,8 @@ pub enum Requirement {
     KvWatch,
     /// The subscriber must be a stream subscriber (its messages come from a consumer).
     Stream,
+    /// The subscriber must hand its handler batches of stream messages.
+    Batch,
 }
 
 /// The needs of a handler's extractors, each tagged with its argument position.
@@ -63,6 +65,11 @@ impl Requirements {
     /// Requires a stream subscriber.
     pub fn stream(&mut self) {
         self.push(Requirement::Stream);
+    }
+
+    /// Requires a stream subscriber handing out batches.
+    pub fn batch(&mut self) {
+        self.push(Requirement::Batch);
     }
 
     /// Adds a requirement for the current argument.

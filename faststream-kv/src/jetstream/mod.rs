@@ -25,6 +25,7 @@
 
 mod ack_policy;
 mod acker;
+mod batch_parts;
 mod config;
 mod consumer;
 mod info;
@@ -41,6 +42,7 @@ use std::sync::Arc;
 pub use ack_policy::AckPolicy;
 pub use acker::Acker;
 pub(crate) use acker::HandedOut;
+pub(crate) use batch_parts::BatchParts;
 pub use config::{Discard, Retention, Storage, StreamConfig};
 pub use consumer::{Consumer, ConsumerConfig, ConsumerInfo, DEFAULT_ACK_WAIT, DeliverPolicy};
 pub use info::{StreamInfo, StreamState};

@@ -6,6 +6,7 @@
 
 use std::panic::{AssertUnwindSafe, resume_unwind};
 use std::pin::pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use super::dispatch::Dispatch;
 use super::handling_time::HandlingTime;
 use super::outcome::{PendingReply, Settle};
 use crate::error::{BoxError, Error};
-use crate::jetstream::{AckPolicy, Acker};
+use crate::jetstream::{AckPolicy, Acker, BatchParts};
 use crate::message::Message;
 use crate::response::Reply;
 
@@ -56,26 +57,29 @@ impl Acking {
         }
     }
 
-    /// `handled`'s result, with `acker`'s message settled before or after it.
-    async fn settle<F>(self, acker: Option<Acker>, handled: F) -> Result<Reply, BoxError>
+    /// `handled`'s result, with the messages of `settles` settled before or after it.
+    async fn settle<F>(self, settles: Option<Settles>, handled: F) -> Result<Reply, BoxError>
     where
         F: Future<Output = Result<Reply, BoxError>>,
     {
-        let Some(acker) = acker else {
+        let Some(settles) = settles else {
             return handled.await;
         };
+        let ackers = settles.ackers();
         let Self {
             policy,
             keep_alive,
             handling,
         } = self;
         if policy == AckPolicy::AckFirst {
-            send(&acker, acker.ack().await);
+            for acker in ackers {
+                send(acker, acker.ack().await);
+            }
         }
         let handled = AssertUnwindSafe(handled).catch_unwind();
         let started = Instant::now();
         let result = match keep_alive {
-            Some(every) => kept_alive(handled, &acker, every).await,
+            Some(every) => kept_alive(handled, ackers, every).await,
             None => handled.await,
         };
         handling.record(started.elapsed());
@@ -84,8 +88,8 @@ impl Acking {
             Ok(Err(error)) if is_undecodable(error) => Verdict::Undecodable,
             _ => Verdict::Failed,
         };
-        if !acker.is_settled() {
-            let settled = match (verdict, policy) {
+        for acker in ackers.iter().filter(|acker| !acker.is_settled()) {
+            let settled = match (&verdict, policy) {
                 (_, AckPolicy::AckFirst) => Ok(()),
                 (Verdict::Undecodable, _) => acker.term().await,
                 (_, AckPolicy::Manual) => Ok(()),
@@ -93,11 +97,33 @@ impl Acking {
                 (Verdict::Failed, AckPolicy::RejectOnError) => acker.term().await,
                 (Verdict::Failed, AckPolicy::NackOnError { delay }) => acker.nak(delay).await,
             };
-            send(&acker, settled);
+            send(acker, settled);
         }
         match result {
             Ok(result) => result,
             Err(panic) => resume_unwind(panic),
+        }
+    }
+}
+
+/// What a message settles: its own delivery, or a batch's.
+pub(crate) enum Settles {
+    One(Acker),
+    Batch(Arc<BatchParts>),
+}
+
+impl Settles {
+    fn of(message: &Message) -> Option<Self> {
+        match Acker::of(message) {
+            Some(acker) => Some(Self::One(acker)),
+            None => BatchParts::of(message).map(Self::Batch),
+        }
+    }
+
+    fn ackers(&self) -> &[Acker] {
+        match self {
+            Self::One(acker) => std::slice::from_ref(acker),
+            Self::Batch(parts) => &parts.ackers,
         }
     }
 }
@@ -115,10 +141,10 @@ pub(crate) struct Acked<D> {
     acking: Acking,
 }
 
-/// A message handled in place, with its acker.
+/// A message handled in place, with what it settles.
 pub(crate) struct AckedInPlace<P> {
     in_place: P,
-    acker: Option<Acker>,
+    settles: Option<Settles>,
 }
 
 impl<P: Settle> Settle for AckedInPlace<P> {
@@ -139,14 +165,14 @@ impl<D: Dispatch> Dispatch for Acked<D> {
         &mut self,
         message: Message,
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
-        let acker = Acker::of(&message);
+        let settles = Settles::of(&message);
         let handled = self.service.call(message);
-        self.acking.clone().settle(acker, handled)
+        self.acking.clone().settle(settles, handled)
     }
 
     fn begin(&mut self, message: Message) -> Self::InPlace {
         AckedInPlace {
-            acker: Acker::of(&message),
+            settles: Settles::of(&message),
             in_place: self.service.begin(message),
         }
     }
@@ -156,13 +182,13 @@ impl<D: Dispatch> Dispatch for Acked<D> {
         in_place: &'a mut Self::InPlace,
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'a {
         let handled = self.service.call_in_place(&mut in_place.in_place);
-        self.acking.clone().settle(in_place.acker.take(), handled)
+        self.acking.clone().settle(in_place.settles.take(), handled)
     }
 }
 
-/// `work`'s output; until it is there, `acker`'s message is kept in progress `every` so
-/// often.
-async fn kept_alive<F: Future>(work: F, acker: &Acker, every: Duration) -> F::Output {
+/// `work`'s output; until it is there, the messages of `ackers` are kept in progress
+/// `every` so often.
+async fn kept_alive<F: Future>(work: F, ackers: &[Acker], every: Duration) -> F::Output {
     let mut work = pin!(work);
     let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -170,7 +196,11 @@ async fn kept_alive<F: Future>(work: F, acker: &Acker, every: Duration) -> F::Ou
         tokio::select! {
             biased;
             output = &mut work => return output,
-            _ = ticks.tick() => send(acker, acker.in_progress().await),
+            _ = ticks.tick() => {
+                for acker in ackers {
+                    send(acker, acker.in_progress().await);
+                }
+            }
         }
     }
 }

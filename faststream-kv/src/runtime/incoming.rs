@@ -10,6 +10,7 @@ use futures::stream::{self, BoxStream};
 use futures::{FutureExt, Stream, StreamExt};
 use tokio::sync::watch;
 
+use super::batching::Batched;
 use super::fetching::Fetched;
 use super::pushed::Pushed;
 use super::workers::Workers;
@@ -24,6 +25,8 @@ pub(crate) enum Incoming {
     KvWatch(BoxStream<'static, Message>),
     Stream(Box<Fetched>),
     Pushed(Box<Pushed>),
+    /// A stream subscriber's messages in batches.
+    Batched(Box<Batched>),
 }
 
 impl Incoming {
@@ -68,6 +71,7 @@ impl Incoming {
                 pushed.drain().await;
                 Ok(())
             }
+            Incoming::Batched(batched) => Box::pin(batched.inner_mut().drain()).await,
         }
     }
 }
@@ -96,6 +100,7 @@ impl Stream for Incoming {
             Incoming::KvWatch(messages) => messages.as_mut().poll_next(cx),
             Incoming::Stream(fetched) => Pin::new(fetched).poll_next(cx),
             Incoming::Pushed(pushed) => Pin::new(pushed).poll_next(cx),
+            Incoming::Batched(batched) => Pin::new(batched).poll_next(cx),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! calls its service, and where each result goes (the log, a request's reply).
 
 mod acking;
+mod batching;
 mod consume;
 mod dispatch;
 mod fetching;
@@ -32,6 +33,7 @@ use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
 use crate::subject::Pattern;
 use acking::Acking;
+use batching::Batched;
 use consume::Consumer;
 use fetching::{Fetched, Fetching};
 use handling_time::HandlingTime;
@@ -64,6 +66,8 @@ pub(crate) enum Source {
         consumer: Box<ConsumerConfig>,
         ack: AckPolicy,
         delivery: Delivery,
+        /// With a batch handler: the most messages one call gets.
+        batches: Option<usize>,
         declare: bool,
         keep_alive: bool,
     },
@@ -147,6 +151,7 @@ pub(crate) async fn start(
             consumer,
             ack,
             delivery,
+            batches,
             declare,
             keep_alive,
         } => {
@@ -168,7 +173,8 @@ pub(crate) async fn start(
                 Delivery::Pull { batch, max_wait } => {
                     let fetching = Fetching {
                         consumer: stream.create_consumer(config).await?,
-                        max_workers: settings.max_workers,
+                        // A worker holds a whole batch.
+                        max_workers: settings.max_workers * batches.unwrap_or(1),
                         batch,
                         max_wait,
                         ack_wait,
@@ -189,7 +195,10 @@ pub(crate) async fn start(
                 }
             };
             acking = Some(Acking::new(*ack, handling).keep_alive(keep_alive));
-            incoming
+            match batches {
+                Some(size) => Incoming::Batched(Box::new(Batched::new(incoming, *size))),
+                None => incoming,
+            }
         }
     };
     let lanes = (settings.ordering)

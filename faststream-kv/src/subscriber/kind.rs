@@ -40,6 +40,8 @@ pub struct OnStream {
     pub(super) consumer: ConsumerConfig,
     pub(super) ack: AckPolicy,
     pub(super) delivery: Delivery,
+    /// The most messages one handler call gets, for a batch handler.
+    pub(super) batches: Option<usize>,
     pub(super) declare: bool,
     pub(super) keep_alive: bool,
 }
@@ -62,6 +64,7 @@ impl OnStream {
                 batch: DEFAULT_FETCH_BATCH,
                 max_wait: DEFAULT_FETCH_WAIT,
             },
+            batches: None,
             declare: true,
             keep_alive: false,
         }

@@ -234,6 +234,17 @@ impl Subscriber<OnStream> {
         self
     }
 
+    /// Hands the handler up to `max` messages at once, as a
+    /// [`Batch<T>`](crate::extract::Batch) (FastStream's `PullSub(batch=True)`): the
+    /// messages delivered and not handled yet, at least one, without waiting for
+    /// more. The ack policy settles every message of a batch by the handler's
+    /// result; `max_workers` handlers each get their own batches. Other extractors
+    /// see the batch's first message's subject and headers.
+    pub fn batches(mut self, max: usize) -> Self {
+        self.kind.batches = Some(max.max(1));
+        self
+    }
+
     /// Whether the subscriber declares its stream at startup (default `true`, as
     /// FastStream's `JStream(declare=True)`): the stream is created with the pattern's
     /// subject when it is missing, and the subject is added to an existing stream none
@@ -456,6 +467,7 @@ impl IntoSubscriber for Subscriber<OnStream> {
                 consumer: Box::new(self.kind.consumer),
                 ack: self.kind.ack,
                 delivery: self.kind.delivery,
+                batches: self.kind.batches,
                 declare: self.kind.declare,
                 keep_alive: self.kind.keep_alive,
             },

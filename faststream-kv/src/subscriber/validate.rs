@@ -37,6 +37,13 @@ pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<Sta
     };
     let kv_watch = matches!(subscriber.source(), Source::KvWatch { .. });
     let stream = matches!(subscriber.source(), Source::Stream { .. });
+    let batches = matches!(
+        subscriber.source(),
+        Source::Stream {
+            batches: Some(_),
+            ..
+        }
+    );
     let mut problems = Vec::new();
     for (argument, requirement) in subscriber.requirements().iter() {
         let kind = match requirement {
@@ -49,6 +56,8 @@ pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<Sta
             Requirement::KvWatch => None,
             Requirement::Stream if !stream => Some(StartupProblemKind::AckerOutsideStream),
             Requirement::Stream => None,
+            Requirement::Batch if !batches => Some(StartupProblemKind::BatchOutsideBatches),
+            Requirement::Batch => None,
         };
         if let Some(kind) = kind {
             let argument = Some(subscriber.argument_label(argument));
