@@ -336,3 +336,42 @@ fn deleted_consumers_are_not_found() -> Result<(), Error> {
         Ok(())
     })
 }
+
+#[test]
+fn a_work_queue_stream_refuses_consumers_that_would_share_messages() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders_with(&broker, Retention::WorkQueue, 0).await?;
+        let filtered = |name: &str, filter: &str| ConsumerConfig {
+            filter_subjects: vec![filter.to_owned()],
+            ..ConsumerConfig::durable(name)
+        };
+        stream
+            .create_consumer(filtered("eu", "orders.eu.>"))
+            .await?;
+        stream
+            .create_consumer(filtered("us", "orders.us.>"))
+            .await?;
+        // The same consumer again is no second one.
+        stream
+            .create_consumer(filtered("eu", "orders.eu.>"))
+            .await?;
+        let refusals = [
+            filtered("all", "orders.>"),
+            ConsumerConfig::durable("unfiltered"),
+            ConsumerConfig {
+                deliver: DeliverPolicy::New,
+                ..filtered("new", "orders.ap.>")
+            },
+        ];
+        for config in refusals {
+            let name = config.durable.clone();
+            let created = stream.create_consumer(config).await;
+            assert!(
+                matches!(created, Err(Error::WorkQueueConsumer { .. })),
+                "{name:?}: {created:?}"
+            );
+        }
+        Ok(())
+    })
+}

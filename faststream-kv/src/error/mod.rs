@@ -448,6 +448,17 @@ pub enum Error {
         /// What differs, as the server says it.
         reason: String,
     },
+    /// A consumer a work-queue stream refuses: each of its messages goes to one
+    /// consumer, so consumers may not overlap (nor one read everything beside
+    /// another), and each starts from the first message.
+    #[error("work-queue stream {stream:?} refuses the consumer: {reason}")]
+    #[non_exhaustive]
+    WorkQueueConsumer {
+        /// The stream.
+        stream: String,
+        /// Why, as the server says it.
+        reason: String,
+    },
     /// A purge or a message delete that the stream denies (`deny_purge`,
     /// `deny_delete`).
     #[error("stream {stream:?} denies {what}")]

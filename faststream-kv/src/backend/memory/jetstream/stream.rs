@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use async_nats::HeaderMap;
 use bytes::Bytes;
-use faststream_kv_subject::matches;
+use faststream_kv_subject::{matches, overlaps};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -23,8 +23,8 @@ use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
 use crate::jetstream::store::{AckKind, Purge};
 use crate::jetstream::{
-    ConsumerConfig, ConsumerInfo, Discard, PublishAck, Retention, StoredMessage, StreamConfig,
-    StreamInfo, StreamState, header,
+    ConsumerConfig, ConsumerInfo, DeliverPolicy, Discard, PublishAck, Retention, StoredMessage,
+    StreamConfig, StreamInfo, StreamState, header,
 };
 use crate::wire;
 
@@ -362,6 +362,14 @@ impl MemoryStream {
     pub(super) fn create_consumer(&self, config: &ConsumerConfig, push: bool) -> Result<String> {
         let mut state = self.live()?;
         let now = Instant::now();
+        if state.config.retention == Retention::WorkQueue
+            && let Some(reason) = work_queue_refusal(&state, config)
+        {
+            return Err(Error::WorkQueueConsumer {
+                stream: self.name.clone(),
+                reason: reason.to_owned(),
+            });
+        }
         let Some(name) = config.durable.clone() else {
             let name = nuid::next().to_string();
             let consumer = ConsumerState::new(config.clone(), push, &*state, now);
@@ -763,4 +771,31 @@ impl State {
         }
         true
     }
+}
+
+/// Why a work-queue stream refuses consumer `config` beside its others (as nats-server
+/// says it), if it does.
+fn work_queue_refusal(state: &State, config: &ConsumerConfig) -> Option<&'static str> {
+    if config.deliver != DeliverPolicy::All {
+        return Some("consumer must be deliver all on workqueue stream");
+    }
+    let mut others = state
+        .consumers
+        .iter()
+        .filter(|(name, _)| config.durable.as_deref() != Some(name.as_str()))
+        .map(|(_, other)| &other.config.filter_subjects)
+        .peekable();
+    if config.filter_subjects.is_empty() {
+        return others
+            .peek()
+            .map(|_| "multiple non-filtered consumers not allowed on workqueue stream");
+    }
+    let mut overlapping = others.filter(|theirs| {
+        theirs.is_empty()
+            || (config.filter_subjects.iter())
+                .any(|ours| theirs.iter().any(|subject| overlaps(ours, subject)))
+    });
+    overlapping
+        .next()
+        .map(|_| "filtered consumer not unique on workqueue stream")
 }

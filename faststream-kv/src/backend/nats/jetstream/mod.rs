@@ -108,6 +108,21 @@ impl NatsStream {
                     reason: error.to_string(),
                 })
             }
+            Err(error)
+                if matches!(
+                    jetstream_code(&error),
+                    Some(
+                        ErrorCode::CONSUMER_WQ_MULTIPLE_UNFILTERED
+                            | ErrorCode::CONSUMER_WQ_CONSUMER_NOT_UNIQUE
+                            | ErrorCode::CONSUMER_WQ_CONSUMER_NOT_DELIVER_ALL
+                    )
+                ) =>
+            {
+                Err(Error::WorkQueueConsumer {
+                    stream: self.name.to_string(),
+                    reason: error.to_string(),
+                })
+            }
             Err(error) => Err(self.error(NatsOperation::ConsumerCreate, error)),
         }
     }
