@@ -58,8 +58,10 @@ async fn ack_pending(app: &TestApp) -> Result<u64, Error> {
     Ok(stream.consumer_info("billing").await?.ack_pending)
 }
 
-/// Logs `batch <size>` and each id.
+/// Logs `batch <size>` and each id; takes a moment, so that more messages come in
+/// meanwhile.
 async fn sized(orders: Batch<Order>, Ctx(log): Ctx<Log>) {
+    tokio::time::sleep(Duration::from_millis(50)).await;
     log.push(format!("batch {}", orders.len()));
     for order in orders.iter() {
         log.push(order.id.to_string());

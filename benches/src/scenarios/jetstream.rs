@@ -14,6 +14,7 @@ use bytes::Bytes;
 use faststream_kv::App;
 use faststream_kv::extract::{Json, Path};
 use faststream_kv::handler::Handler;
+use futures::StreamExt;
 
 use crate::Result;
 use crate::bench::Bench;
@@ -95,6 +96,32 @@ pub(super) async fn raw_messages(bench: &Bench, side: &str) -> Result<(String, p
         })
         .await?;
     Ok((name, consumer.messages().await?))
+}
+
+/// The raw side's run: `incoming` (of consumer `name`) read in a task, each message
+/// waiting at the gate, handled and acknowledged. Messages per second.
+pub(super) async fn raw_rate<S, E>(bench: &Bench, name: &str, mut incoming: S) -> Result<f64>
+where
+    S: futures::Stream<Item = std::result::Result<jetstream::Message, E>> + Send + Unpin + 'static,
+    E: Send + 'static,
+{
+    let messages = bench.settings.js_messages;
+    let counter = Arc::new(Counter::new(messages));
+    let gate = Arc::new(Gate::default());
+    let task = {
+        let (counter, gate) = (Arc::clone(&counter), Arc::clone(&gate));
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = incoming.next().await {
+                gate.pass().await;
+                if handle(&message.subject, &message.payload) && message.ack().await.is_ok() {
+                    counter.hit();
+                }
+            }
+        })
+    };
+    let figure = rate_from_gate(bench, &gate, &counter, messages, name).await;
+    task.abort();
+    figure
 }
 
 /// Opens `gate` and waits until `counter` saw its `messages`; then deletes consumer

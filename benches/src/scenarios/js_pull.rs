@@ -10,11 +10,9 @@ use std::time::Duration;
 use faststream_kv::App;
 use faststream_kv::jetstream::AckPolicy;
 use faststream_kv::subscriber::Subscriber;
-use futures::StreamExt;
 
 use super::jetstream::{
-    PATTERN, STREAM, durable_name, filled, framework_rate, handle, on_order, rate_from_gate,
-    raw_messages,
+    PATTERN, STREAM, durable_name, filled, framework_rate, on_order, raw_messages, raw_rate,
 };
 use crate::Result;
 use crate::bench::Bench;
@@ -28,24 +26,8 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
 }
 
 async fn raw_run(bench: &Bench) -> Result<f64> {
-    let messages = bench.settings.js_messages;
-    let (name, mut incoming) = raw_messages(bench, "raw").await?;
-    let counter = Arc::new(Counter::new(messages));
-    let gate = Arc::new(Gate::default());
-    let task = {
-        let (counter, gate) = (Arc::clone(&counter), Arc::clone(&gate));
-        tokio::spawn(async move {
-            while let Some(Ok(message)) = incoming.next().await {
-                gate.pass().await;
-                if handle(&message.subject, &message.payload) && message.ack().await.is_ok() {
-                    counter.hit();
-                }
-            }
-        })
-    };
-    let figure = rate_from_gate(bench, &gate, &counter, messages, &name).await;
-    task.abort();
-    figure
+    let (name, incoming) = raw_messages(bench, "raw").await?;
+    raw_rate(bench, &name, incoming).await
 }
 
 async fn framework_run(bench: &Bench) -> Result<f64> {

@@ -12,10 +12,9 @@ use async_nats::jetstream::{self, consumer};
 use faststream_kv::App;
 use faststream_kv::jetstream::AckPolicy;
 use faststream_kv::subscriber::Subscriber;
-use futures::StreamExt;
 
 use super::jetstream::{
-    FILTER, PATTERN, STREAM, durable_name, filled, framework_rate, handle, on_order, rate_from_gate,
+    FILTER, PATTERN, STREAM, durable_name, filled, framework_rate, on_order, raw_rate,
 };
 use crate::Result;
 use crate::bench::Bench;
@@ -29,7 +28,6 @@ pub(super) async fn run(bench: &Bench) -> Result<Report> {
 }
 
 async fn raw_run(bench: &Bench) -> Result<f64> {
-    let messages = bench.settings.js_messages;
     let name = durable_name("raw");
     let client = bench.raw_client().await?;
     let stream = jetstream::new(client.clone()).get_stream(STREAM).await?;
@@ -42,23 +40,7 @@ async fn raw_run(bench: &Bench) -> Result<f64> {
             ..consumer::push::Config::default()
         })
         .await?;
-    let mut incoming = consumer.messages().await?;
-    let counter = Arc::new(Counter::new(messages));
-    let gate = Arc::new(Gate::default());
-    let task = {
-        let (counter, gate) = (Arc::clone(&counter), Arc::clone(&gate));
-        tokio::spawn(async move {
-            while let Some(Ok(message)) = incoming.next().await {
-                gate.pass().await;
-                if handle(&message.subject, &message.payload) && message.ack().await.is_ok() {
-                    counter.hit();
-                }
-            }
-        })
-    };
-    let figure = rate_from_gate(bench, &gate, &counter, messages, &name).await;
-    task.abort();
-    figure
+    raw_rate(bench, &name, consumer.messages().await?).await
 }
 
 async fn framework_run(bench: &Bench) -> Result<f64> {
