@@ -1,8 +1,8 @@
 //! `Acker`: settles one delivered message, from a handler or from the runtime, once.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::Duration;
 
@@ -25,7 +25,9 @@ pub struct Acker {
 
 struct Inner {
     sender: Arc<dyn AckSender>,
-    info: MessageInfo,
+    /// Read from the sender when first asked for, unless given: most handlers never
+    /// ask, and reading it (a NATS reply subject's tokens) costs on every message.
+    info: OnceLock<MessageInfo>,
     settled: AtomicBool,
     /// A message the runtime took and nobody settled (its handler cut off at shutdown,
     /// or never started) is nak'd when the last clone goes, to be delivered again at
@@ -56,11 +58,11 @@ impl HandedOut {
 }
 
 impl Acker {
-    pub(crate) fn new(sender: Arc<dyn AckSender>, info: MessageInfo) -> Self {
+    pub(crate) fn new(sender: Arc<dyn AckSender>, info: Option<MessageInfo>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 sender,
-                info,
+                info: info.map_or_else(OnceLock::new, OnceLock::from),
                 settled: AtomicBool::new(false),
                 nak_when_dropped: false,
                 handed_out: None,
@@ -95,7 +97,8 @@ impl Acker {
 
     /// Where the message stands in its stream and consumer.
     pub fn info(&self) -> &MessageInfo {
-        &self.inner.info
+        let inner = &*self.inner;
+        inner.info.get_or_init(|| inner.sender.info())
     }
 
     /// Whether it was acknowledged, nak'd or terminated already.
@@ -190,7 +193,7 @@ impl Drop for Inner {
 impl fmt::Debug for Acker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acker")
-            .field("info", &self.inner.info)
+            .field("info", self.info())
             .field("settled", &self.is_settled())
             .finish_non_exhaustive()
     }

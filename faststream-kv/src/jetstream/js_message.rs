@@ -29,6 +29,21 @@ pub struct MessageInfo {
     pub published: SystemTime,
 }
 
+impl MessageInfo {
+    /// For a delivery whose metadata could not be read: zeros, published at the epoch.
+    pub(crate) fn unknown() -> Self {
+        Self {
+            stream: Arc::from(""),
+            consumer: Arc::from(""),
+            stream_sequence: 0,
+            consumer_sequence: 0,
+            delivered: 0,
+            pending: 0,
+            published: SystemTime::UNIX_EPOCH,
+        }
+    }
+}
+
 /// A message delivered by a consumer: read it, then settle it once — ack, nak, term —
 /// (or say that work on it goes on with [`in_progress`](Acker::in_progress)); the
 /// settling calls are [`Acker`]'s.
@@ -38,7 +53,13 @@ pub struct JsMessage {
 }
 
 impl JsMessage {
-    pub(crate) fn new(message: Message, info: MessageInfo, sender: Arc<dyn AckSender>) -> Self {
+    /// A delivered message whose place in its stream is `info`, or, if `None`, what
+    /// `sender` tells when first asked.
+    pub(crate) fn new(
+        message: Message,
+        info: Option<MessageInfo>,
+        sender: Arc<dyn AckSender>,
+    ) -> Self {
         Self {
             message,
             acker: Acker::new(sender, info),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::{ConsumerConfig, ConsumerInfo, JsMessage, StoredMessage, StreamInfo};
+use super::{ConsumerConfig, ConsumerInfo, JsMessage, MessageInfo, StoredMessage, StreamInfo};
 use crate::error::Result;
 
 /// What a purge removes: the messages on subjects matching `filter` (all without),
@@ -116,4 +116,10 @@ pub(crate) trait AckSender: Send + Sync + 'static {
 
     /// An ack the server confirms.
     fn ack_sync(&self) -> BoxFuture<'_, Result<()>>;
+
+    /// Where the message stands, for a sender whose message was delivered without it
+    /// (read when first asked for).
+    fn info(&self) -> MessageInfo {
+        MessageInfo::unknown()
+    }
 }

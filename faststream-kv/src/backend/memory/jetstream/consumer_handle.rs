@@ -54,7 +54,7 @@ impl MemoryConsumer {
             Some(message.headers).into(),
             message.payload,
         );
-        JsMessage::new(message, info, Arc::new(acker))
+        JsMessage::new(message, Some(info), Arc::new(acker))
     }
 }
 

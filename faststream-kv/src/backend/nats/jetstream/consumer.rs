@@ -25,11 +25,9 @@ pub(crate) struct NatsConsumer {
     puller: Puller,
 }
 
-/// What a consumer's messages share: its names (for their infos and errors) and where
-/// their acknowledgements go.
+/// What a consumer's messages share: where their acknowledgements go, and the names
+/// (for their infos and errors).
 pub(super) struct Shared {
-    name: Arc<str>,
-    stream: Arc<str>,
     acks: Arc<AckTarget>,
 }
 
@@ -40,20 +38,23 @@ impl Shared {
         bound: Duration,
     ) -> Arc<Self> {
         Arc::new(Self {
-            name: info.name.as_str().into(),
-            stream: info.stream_name.as_str().into(),
-            acks: Arc::new(AckTarget { client, bound }),
+            acks: Arc::new(AckTarget {
+                client,
+                bound,
+                stream: info.stream_name.as_str().into(),
+                consumer: info.name.as_str().into(),
+            }),
         })
     }
 
     pub(super) fn name(&self) -> &str {
-        &self.name
+        &self.acks.consumer
     }
 
     pub(super) fn not_found(&self) -> Error {
         Error::ConsumerNotFound {
-            stream: self.stream.to_string(),
-            consumer: self.name.to_string(),
+            stream: self.acks.stream.to_string(),
+            consumer: self.acks.consumer.to_string(),
         }
     }
 
@@ -66,25 +67,18 @@ impl Shared {
         match jetstream_code(error.as_ref()) {
             Some(ErrorCode::CONSUMER_NOT_FOUND) => self.not_found(),
             Some(ErrorCode::STREAM_NOT_FOUND) => Error::StreamNotFound {
-                stream: self.stream.to_string(),
+                stream: self.acks.stream.to_string(),
             },
             _ => nats_error(operation, error),
         }
     }
 
-    /// A delivered message, settled through its reply subject.
+    /// A delivered message, settled through its reply subject (`None` if it has no
+    /// JetStream one); its metadata is read from that subject when asked for.
     pub(super) fn delivered(&self, message: async_nats::Message) -> Option<JsMessage> {
-        let reply = message.reply?;
-        let delivered = Delivered::parse(&reply)?;
-        let info = MessageInfo {
-            stream: Arc::clone(&self.stream),
-            consumer: Arc::clone(&self.name),
-            stream_sequence: delivered.stream_sequence,
-            consumer_sequence: delivered.consumer_sequence,
-            delivered: delivered.delivery_count,
-            pending: delivered.pending,
-            published: delivered.published,
-        };
+        let reply = message
+            .reply
+            .filter(|reply| reply.starts_with("$JS.ACK."))?;
         // No reply subject in the message: a handler's reply must not reach the ack
         // subject.
         let message = Message::from_parts(
@@ -97,7 +91,7 @@ impl Shared {
             target: Arc::clone(&self.acks),
             reply,
         };
-        Some(JsMessage::new(message, info, Arc::new(acker)))
+        Some(JsMessage::new(message, None, Arc::new(acker)))
     }
 
     /// The consumer's state, read with `consumer`.
@@ -202,10 +196,13 @@ struct ReplyAcker {
     reply: Subject,
 }
 
-/// The connection a consumer's acknowledgements go out on, each within `bound`.
+/// The connection a consumer's acknowledgements go out on, each within `bound`, and
+/// the names its messages' infos share.
 struct AckTarget {
     client: async_nats::Client,
     bound: Duration,
+    stream: Arc<str>,
+    consumer: Arc<str>,
 }
 
 impl AckSender for ReplyAcker {
@@ -234,6 +231,21 @@ impl AckSender for ReplyAcker {
             };
             bounded(NatsOperation::Ack, self.target.bound, true, request).await
         })
+    }
+
+    fn info(&self) -> MessageInfo {
+        let Some(delivered) = Delivered::parse(&self.reply) else {
+            return MessageInfo::unknown();
+        };
+        MessageInfo {
+            stream: Arc::clone(&self.target.stream),
+            consumer: Arc::clone(&self.target.consumer),
+            stream_sequence: delivered.stream_sequence,
+            consumer_sequence: delivered.consumer_sequence,
+            delivered: delivered.delivery_count,
+            pending: delivered.pending,
+            published: delivered.published,
+        }
     }
 }
 
