@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::Acker;
 use super::store::AckSender;
+use super::{Acker, HandedOut};
 use crate::message::Message;
 
 /// Where a delivered message stands in its stream and consumer.
@@ -74,6 +74,30 @@ impl JsMessage {
     /// The message and what settles it.
     pub fn into_parts(self) -> (Message, Acker) {
         (self.message, self.acker)
+    }
+
+    /// The message as the runtime hands it to a handler: its acker attached, counted
+    /// in `handed_out` (if given) and nak'd when dropped unsettled if
+    /// `nak_when_dropped` (see [`Acker::hand_out`]).
+    pub(crate) fn hand_out(
+        self,
+        handed_out: Option<&Arc<HandedOut>>,
+        nak_when_dropped: bool,
+    ) -> Message {
+        let (mut message, mut acker) = self.into_parts();
+        acker.hand_out(handed_out, nak_when_dropped);
+        acker.attach_to(&mut message);
+        message
+    }
+
+    /// Naks each of `messages`, which handler `name` left unhandled, awaiting each nak
+    /// so that it is on its way before the connection closes.
+    pub(crate) async fn nak_unhandled(name: &str, messages: impl IntoIterator<Item = Self>) {
+        for message in messages {
+            if let Err(error) = message.nak(None).await {
+                tracing::warn!(handler = %name, %error, "could not nak a message left unhandled");
+            }
+        }
     }
 
     /// Its place in the stream and consumer.

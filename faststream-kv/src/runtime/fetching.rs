@@ -95,19 +95,12 @@ impl Fetched {
                 }
             }
         }
-        for message in self.buffer.drain(..) {
-            if let Err(error) = message.nak(None).await {
-                tracing::warn!(handler = %self.fetching.name, %error, "could not nak a message left unhandled");
-            }
-        }
+        JsMessage::nak_unhandled(&self.fetching.name, self.buffer.drain(..)).await;
     }
 
     /// A fetched message as a handler gets it.
     fn take(&self, message: JsMessage) -> Message {
-        let (mut message, mut acker) = message.into_parts();
-        acker.hand_out(Some(&self.handed_out), self.fetching.nak_when_dropped);
-        acker.attach_to(&mut message);
-        message
+        message.hand_out(Some(&self.handed_out), self.fetching.nak_when_dropped)
     }
 
     /// How many messages the subscriber may hold (handed out or fetched): one per

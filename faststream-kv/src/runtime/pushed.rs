@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 
-use crate::jetstream::PushMessages;
+use crate::jetstream::{JsMessage, PushMessages};
 use crate::message::Message;
 
 /// How long a drain waits for what the server sent before it saw the unsubscribe.
@@ -46,11 +46,7 @@ impl Pushed {
             }
         })
         .await;
-        for message in left {
-            if let Err(error) = message.nak(None).await {
-                tracing::warn!(handler = %self.name, %error, "could not nak a message left unhandled");
-            }
-        }
+        JsMessage::nak_unhandled(&self.name, left).await;
     }
 }
 
@@ -62,11 +58,6 @@ impl Stream for Pushed {
             return Poll::Ready(None);
         }
         let delivered = std::task::ready!(self.messages.poll_next_unpin(cx));
-        Poll::Ready(delivered.map(|delivered| {
-            let (mut message, mut acker) = delivered.into_parts();
-            acker.hand_out(None, self.nak_when_dropped);
-            acker.attach_to(&mut message);
-            message
-        }))
+        Poll::Ready(delivered.map(|delivered| delivered.hand_out(None, self.nak_when_dropped)))
     }
 }
