@@ -1,8 +1,9 @@
 //! A stream subscriber's ack policy around its service, in the consume loop itself (no
-//! box per message): the message's [`Acker`] taken from its extensions, acknowledged
-//! before the handler (`AckFirst`) or settled after it by its result; a payload that cannot be decoded is terminated whatever the
-//! policy, and a panic counts as a failure (then goes on to the consume loop). With
-//! keep-alive, a running handler's message is kept in progress.
+//! box per message): the message's [`Acker`] (or a batch's) taken from its
+//! extensions, acknowledged before the handler (`AckFirst`) or settled after it by its
+//! result; a payload that cannot be decoded is terminated whatever the policy, and a
+//! panic counts as a failure (then goes on to the consume loop). With keep-alive, a
+//! running handler's message is kept in progress.
 
 use std::panic::{AssertUnwindSafe, resume_unwind};
 use std::pin::pin;
@@ -58,7 +59,7 @@ impl Acking {
     }
 
     /// `handled`'s result, with the messages of `settles` settled before or after it.
-    async fn settle<F>(self, settles: Option<Settles>, handled: F) -> Result<Reply, BoxError>
+    async fn settle<F>(&self, settles: Option<Settles>, handled: F) -> Result<Reply, BoxError>
     where
         F: Future<Output = Result<Reply, BoxError>>,
     {
@@ -66,11 +67,7 @@ impl Acking {
             return handled.await;
         };
         let ackers = settles.ackers();
-        let Self {
-            policy,
-            keep_alive,
-            handling,
-        } = self;
+        let (policy, keep_alive) = (self.policy, self.keep_alive);
         if policy == AckPolicy::AckFirst {
             for acker in ackers {
                 send(acker, acker.ack().await);
@@ -82,7 +79,7 @@ impl Acking {
             Some(every) => kept_alive(handled, ackers, every).await,
             None => handled.await,
         };
-        handling.record(started.elapsed());
+        self.handling.record(started.elapsed());
         let verdict = match &result {
             Ok(Ok(_)) => Verdict::Handled,
             Ok(Err(error)) if is_undecodable(error) => Verdict::Undecodable,
@@ -167,7 +164,8 @@ impl<D: Dispatch> Dispatch for Acked<D> {
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'static {
         let settles = Settles::of(&message);
         let handled = self.service.call(message);
-        self.acking.clone().settle(settles, handled)
+        let acking = self.acking.clone();
+        async move { acking.settle(settles, handled).await }
     }
 
     fn begin(&mut self, message: Message) -> Self::InPlace {
@@ -182,7 +180,7 @@ impl<D: Dispatch> Dispatch for Acked<D> {
         in_place: &'a mut Self::InPlace,
     ) -> impl Future<Output = Result<Reply, BoxError>> + Send + 'a {
         let handled = self.service.call_in_place(&mut in_place.in_place);
-        self.acking.clone().settle(in_place.settles.take(), handled)
+        self.acking.settle(in_place.settles.take(), handled)
     }
 }
 
