@@ -187,6 +187,11 @@ impl Consumer {
         self.store.end_pulls().await
     }
 
+    /// The connection's session (see `ConsumerStore::session`).
+    pub(crate) fn session(&self) -> u64 {
+        self.store.session()
+    }
+
     /// Up to `batch` messages: those there now, or the first ones to arrive within
     /// `max_wait` (an empty batch when none did). Each waits for its
     /// acknowledgement ([`Acker::ack`](super::Acker::ack) and the others).

@@ -74,6 +74,13 @@ pub(crate) trait ConsumerStore: Send + Sync + 'static {
 
     fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>>;
 
+    /// The connection's session: it changes when the connection is lost, after which
+    /// what was delivered before may be unknown to the server. A backend whose
+    /// connection cannot be lost stays in session 0.
+    fn session(&self) -> u64 {
+        0
+    }
+
     /// Ends the pulls a dropped fetch left waiting on the server, and returns what was
     /// already delivered to them (for the caller to nak). A backend that hands out
     /// messages only to a fetch being polled has nothing to end.

@@ -11,7 +11,10 @@
 //! is gone (a restarted server does until JetStream has recovered them). A drain stops
 //! fetching (a fetch still waiting for messages is ended on the server) and naks what
 //! was fetched and not handled, awaiting each nak, so that it is on its way before the
-//! connection closes and the next instance gets those messages at once.
+//! connection closes and the next instance gets those messages at once. Once the
+//! connection was lost, what was fetched before is nak'd instead of handled: a server
+//! that restarted in between may not know it delivered them, and would leave their
+//! acknowledgements unanswered (it redelivers them after `ack_wait` either way).
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -52,12 +55,15 @@ pub(crate) struct Fetching {
 pub(crate) struct Fetched {
     fetching: Fetching,
     buffer: VecDeque<JsMessage>,
+    /// The connection's session the buffered messages came in.
+    session: u64,
     /// Messages handed to the consume loop whose `Acker` still lives.
     handed_out: Arc<HandedOut>,
     /// A quarter of `ack_wait` times the workers, in nanoseconds: divided by the
     /// average handling time, how many messages may wait beyond the workers.
     ahead_budget: u64,
-    fetch: Option<BoxFuture<'static, Result<Vec<JsMessage>>>>,
+    /// A fetch under way, and the session it started in.
+    fetch: Option<BoxFuture<'static, (u64, Result<Vec<JsMessage>>)>>,
     pause: Option<Pin<Box<tokio::time::Sleep>>>,
     backoff: Duration,
     ended: bool,
@@ -69,6 +75,7 @@ impl Fetched {
         let workers = u64::try_from(fetching.max_workers).unwrap_or(u64::MAX);
         Self {
             ahead_budget: quarter.saturating_mul(workers),
+            session: fetching.consumer.session(),
             fetching,
             buffer: VecDeque::new(),
             handed_out: Arc::default(),
@@ -87,8 +94,8 @@ impl Fetched {
         self.ended = true;
         if let Some(fetch) = self.fetch.take() {
             match tokio::time::timeout(FETCH_GRACE, fetch).await {
-                Ok(Ok(messages)) => self.buffer.extend(messages),
-                Ok(Err(_)) => {}
+                Ok((_, Ok(messages))) => self.buffer.extend(messages),
+                Ok((_, Err(_))) => {}
                 Err(_waiting) => {
                     let left = self.fetching.consumer.end_pulls().await;
                     self.buffer.extend(left);
@@ -127,15 +134,42 @@ impl Fetched {
     /// Starts a fetch of `size` messages and polls it once, so that it is sent now.
     fn start_fetch(&mut self, size: usize, cx: &mut Context<'_>) {
         let (consumer, max_wait) = (self.fetching.consumer.clone(), self.fetching.max_wait);
-        let mut fetch = async move { consumer.fetch(size, max_wait).await }.boxed();
+        let mut fetch = async move {
+            let session = consumer.session();
+            (session, consumer.fetch(size, max_wait).await)
+        }
+        .boxed();
         match fetch.as_mut().poll(cx) {
-            Poll::Ready(fetched) => self.fetched(fetched),
+            Poll::Ready((session, fetched)) => self.fetched(session, fetched),
             Poll::Pending => self.fetch = Some(fetch),
         }
     }
 
-    fn fetched(&mut self, fetched: Result<Vec<JsMessage>>) {
+    /// Naks what was buffered in an earlier session of the connection.
+    fn hand_back_stale(&mut self) {
+        let session = self.fetching.consumer.session();
+        if session != self.session {
+            self.session = session;
+            let stale: Vec<_> = self.buffer.drain(..).collect();
+            self.hand_back(stale);
+        }
+    }
+
+    /// Naks `stale`, delivered before the connection was lost, in the background.
+    fn hand_back(&self, stale: Vec<JsMessage>) {
+        if stale.is_empty() {
+            return;
+        }
+        let name = Arc::clone(&self.fetching.name);
+        tracing::warn!(handler = %name, messages = stale.len(), "connection lost: handing back what was fetched before");
+        tokio::spawn(async move { JsMessage::nak_unhandled(&name, stale).await });
+    }
+
+    /// The outcome of a fetch started in `session`.
+    fn fetched(&mut self, session: u64, fetched: Result<Vec<JsMessage>>) {
+        self.hand_back_stale();
         match fetched {
+            Ok(messages) if session != self.session => self.hand_back(messages),
             Ok(messages) => {
                 self.backoff = Duration::ZERO;
                 self.buffer.extend(messages);
@@ -165,11 +199,12 @@ impl Stream for Fetched {
         let this = self.get_mut();
         loop {
             if let Some(fetch) = &mut this.fetch
-                && let Poll::Ready(fetched) = fetch.as_mut().poll(cx)
+                && let Poll::Ready((session, fetched)) = fetch.as_mut().poll(cx)
             {
                 this.fetch = None;
-                this.fetched(fetched);
+                this.fetched(session, fetched);
             }
+            this.hand_back_stale();
             if let Some(message) = this.buffer.pop_front() {
                 let message = this.take(message);
                 if this.fetch.is_none()

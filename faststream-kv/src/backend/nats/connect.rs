@@ -12,6 +12,7 @@ use super::connection::{Bounds, NatsConnection};
 use super::events::EventTranslator;
 use super::jetstream::LOCAL_PREFIX;
 use super::options::{Auth, ConnectOptions, JetStreamApi};
+use super::sessions::Sessions;
 use crate::backend::events::Events;
 use crate::error::{BoxError, Error, Result};
 
@@ -24,14 +25,16 @@ impl ConnectOptions {
             close: self.close_timeout,
         };
         let jetstream_prefix = self.jetstream_prefix()?;
+        let sessions = Sessions::default();
         let client = self
-            .connect_client(EventTranslator::new(events.clone()))
+            .connect_client(EventTranslator::new(events.clone(), sessions.clone()))
             .await?;
         Ok(NatsConnection::new(
             client,
             bounds,
             events.clone(),
             &jetstream_prefix,
+            sessions,
         ))
     }
 

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 
 use super::jetstream::{self, JetStream};
+use super::sessions::Sessions;
 use super::subscription::NatsSubscription;
 use super::{core, kv};
 use crate::backend::events::Events;
@@ -77,12 +78,14 @@ impl NatsConnection {
         bounds: Bounds,
         events: Events,
         jetstream_prefix: &str,
+        sessions: Sessions,
     ) -> Self {
         Self {
             jetstream: Arc::new(JetStream::new(
                 client.clone(),
                 jetstream_prefix,
                 bounds.request,
+                sessions,
             )),
             client,
             bounds,

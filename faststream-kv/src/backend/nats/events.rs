@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::Event;
 
+use super::sessions::Sessions;
 use crate::backend::events::Events;
 use crate::connection_event::ConnectionEvent;
 
@@ -18,6 +19,7 @@ const SLOW_CONSUMER_REPORTS: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub(super) struct EventTranslator {
     events: Events,
+    sessions: Sessions,
     state: Arc<Mutex<State>>,
 }
 
@@ -29,9 +31,10 @@ struct State {
 }
 
 impl EventTranslator {
-    pub(super) fn new(events: Events) -> Self {
+    pub(super) fn new(events: Events, sessions: Sessions) -> Self {
         Self {
             events,
+            sessions,
             state: Arc::default(),
         }
     }
@@ -46,6 +49,7 @@ impl EventTranslator {
             Event::Connected => ConnectionEvent::Connected,
             Event::Disconnected => {
                 state.disconnected = true;
+                self.sessions.lost();
                 ConnectionEvent::Disconnected
             }
             Event::LameDuckMode => ConnectionEvent::LameDuck,
@@ -115,13 +119,15 @@ mod tests {
     }
 
     #[test]
-    fn a_connect_after_a_disconnect_is_a_reconnect() {
+    fn a_connect_after_a_disconnect_is_a_reconnect_in_a_new_session() {
         let events = Events::default();
         let mut listener = events.subscribe();
-        let translator = EventTranslator::new(events);
+        let sessions = Sessions::default();
+        let translator = EventTranslator::new(events, sessions.clone());
         for event in [Event::Connected, Event::Disconnected, Event::Connected] {
             translator.translate(event);
         }
+        assert_eq!(sessions.current(), 1, "a session ends with its connection");
         let seen: Vec<ConnectionEvent> = std::iter::from_fn(|| listener.try_recv().ok()).collect();
         assert_eq!(
             seen,

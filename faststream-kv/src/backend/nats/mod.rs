@@ -10,6 +10,7 @@ mod jetstream;
 mod kv;
 mod options;
 mod ordered_consumer;
+mod sessions;
 mod subscription;
 
 pub(crate) use connection::NatsConnection;

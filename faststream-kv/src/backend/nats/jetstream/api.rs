@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, context::ContextBuilder};
 
+use crate::backend::nats::sessions::Sessions;
+
 /// The account's own JetStream API.
 pub(crate) const LOCAL_PREFIX: &str = "$JS.API";
 
@@ -14,10 +16,16 @@ pub(crate) struct JetStream {
     context: jetstream::Context,
     prefix: String,
     bound: Duration,
+    sessions: Sessions,
 }
 
 impl JetStream {
-    pub(crate) fn new(client: async_nats::Client, prefix: &str, bound: Duration) -> Self {
+    pub(crate) fn new(
+        client: async_nats::Client,
+        prefix: &str,
+        bound: Duration,
+        sessions: Sessions,
+    ) -> Self {
         Self {
             context: ContextBuilder::new()
                 .api_prefix(prefix)
@@ -25,6 +33,7 @@ impl JetStream {
                 .build(client),
             prefix: prefix.to_owned(),
             bound,
+            sessions,
         }
     }
 
@@ -39,6 +48,11 @@ impl JetStream {
     /// How long one call may take.
     pub(crate) fn bound(&self) -> Duration {
         self.bound
+    }
+
+    /// The connection's sessions, which tell a delivery from before a reconnect.
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.sessions
     }
 
     /// What a write to a bucket reached through this API is prefixed with (nats.go's

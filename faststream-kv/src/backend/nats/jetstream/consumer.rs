@@ -10,10 +10,12 @@ use async_nats::jetstream::consumer::{self, AckPolicy, PullConsumer};
 use async_nats::jetstream::{self, ErrorCode};
 use futures::future::BoxFuture;
 
+use super::NatsStream;
 use super::pulls::{Pulled, Puller};
 use crate::backend::nats::ack_subject::Delivered;
 use crate::backend::nats::connection::bounded;
 use crate::backend::nats::error::{jetstream_code, nats_error};
+use crate::backend::nats::sessions::Sessions;
 use crate::error::{Error, NatsOperation, Result};
 use crate::jetstream::store::{AckKind, AckSender, ConsumerStore};
 use crate::jetstream::{ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, MessageInfo};
@@ -23,6 +25,7 @@ pub(crate) struct NatsConsumer {
     shared: Arc<Shared>,
     consumer: PullConsumer,
     puller: Puller,
+    sessions: Sessions,
 }
 
 /// What a consumer's messages share: where their acknowledgements go, and the names
@@ -109,10 +112,13 @@ impl Shared {
 }
 
 impl NatsConsumer {
-    pub(super) fn new(consumer: PullConsumer, client: async_nats::Client, bound: Duration) -> Self {
+    /// Consumer `consumer` of `stream`.
+    pub(super) fn new(consumer: PullConsumer, stream: &NatsStream) -> Self {
+        let client = stream.client.clone();
         Self {
-            shared: Shared::new(consumer.cached_info(), client.clone(), bound),
+            shared: Shared::new(consumer.cached_info(), client.clone(), stream.bound),
             puller: Puller::new(consumer.clone(), client),
+            sessions: stream.sessions.clone(),
             consumer,
         }
     }
@@ -178,6 +184,10 @@ impl ConsumerStore for NatsConsumer {
 
     fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>> {
         Box::pin(self.shared.read_info(&self.consumer))
+    }
+
+    fn session(&self) -> u64 {
+        self.sessions.current()
     }
 
     fn end_pulls(&self) -> BoxFuture<'_, Vec<JsMessage>> {

@@ -23,6 +23,7 @@ use convert::info_from_nats;
 pub(crate) use publish::publish;
 
 use super::error::{is_stream_not_found, jetstream_code, nats_error};
+use super::sessions::Sessions;
 use crate::error::{BoxError, Error, NatsOperation, Result};
 use crate::jetstream::store::{ConsumerStore, Purge, PushConsumerStore, StreamStore};
 use crate::jetstream::{ConsumerConfig, ConsumerInfo, StoredMessage, StreamInfo};
@@ -36,6 +37,8 @@ pub(crate) struct NatsStream {
     /// For its consumers' acknowledgements, each within `bound`.
     client: async_nats::Client,
     bound: Duration,
+    /// Tells its pull consumers' deliveries from before a reconnect.
+    sessions: Sessions,
 }
 
 impl NatsStream {
@@ -45,6 +48,7 @@ impl NatsStream {
             stream,
             client: jetstream.client(),
             bound: jetstream.bound(),
+            sessions: jetstream.sessions().clone(),
         }
     }
 
@@ -68,21 +72,13 @@ impl NatsStream {
         let pull = pull::Config::try_from_consumer_config(consumer::to_nats(config))
             .map_err(|error| nats_error(NatsOperation::ConsumerCreate, error))?;
         let created = self.create_or_update(config, pull).await?;
-        Ok(Arc::new(NatsConsumer::new(
-            created,
-            self.client.clone(),
-            self.bound,
-        )))
+        Ok(Arc::new(NatsConsumer::new(created, self)))
     }
 
     async fn create_push(&self, config: &ConsumerConfig) -> Result<Arc<dyn PushConsumerStore>> {
         let nats = push::config(self, config).await?;
         let created = self.create_or_update(config, nats).await?;
-        Ok(Arc::new(NatsPushConsumer::new(
-            created,
-            self.client.clone(),
-            self.bound,
-        )))
+        Ok(Arc::new(NatsPushConsumer::new(created, self)))
     }
 
     /// Creates the consumer, or updates the durable one of its name.
@@ -129,11 +125,7 @@ impl NatsStream {
 
     async fn bind(&self, name: &str) -> Result<Arc<dyn ConsumerStore>> {
         match self.stream.get_consumer::<pull::Config>(name).await {
-            Ok(bound) => Ok(Arc::new(NatsConsumer::new(
-                bound,
-                self.client.clone(),
-                self.bound,
-            ))),
+            Ok(bound) => Ok(Arc::new(NatsConsumer::new(bound, self))),
             Err(error) => Err(self.consumer_error(NatsOperation::ConsumerBind, name, error)),
         }
     }

@@ -1,12 +1,14 @@
 //! Push consumers on a NATS server: the server publishes their messages to a deliver
 //! subject, which each instance subscribes (a durable's in a queue group of its name),
 //! and the messages are settled on their `$JS.ACK` reply subjects as a pull
-//! consumer's are.
+//! consumer's are. Once the connection was lost, what the subscription received and
+//! not handed on yet is nak'd instead: a server that restarted in between may not know
+//! it delivered it (some of it may have come from the new connection; nak'd, it comes
+//! back at once).
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::consumer::{self, Consumer};
@@ -18,6 +20,7 @@ use futures::{Stream, StreamExt};
 use super::NatsStream;
 use super::consumer::{Shared, to_nats};
 use crate::backend::nats::error::{jetstream_code, nats_error};
+use crate::backend::nats::sessions::Sessions;
 use crate::error::{Error, NatsOperation, Result};
 use crate::jetstream::store::{Deliveries, PushConsumerStore};
 use crate::jetstream::{ConsumerConfig, ConsumerInfo, JsMessage};
@@ -63,18 +66,18 @@ pub(super) struct NatsPushConsumer {
     shared: Arc<Shared>,
     consumer: Consumer<consumer::Config>,
     client: async_nats::Client,
+    sessions: Sessions,
 }
 
 impl NatsPushConsumer {
-    pub(super) fn new(
-        consumer: Consumer<consumer::Config>,
-        client: async_nats::Client,
-        bound: Duration,
-    ) -> Self {
+    /// Consumer `consumer` of `stream`.
+    pub(super) fn new(consumer: Consumer<consumer::Config>, stream: &NatsStream) -> Self {
+        let client = stream.client.clone();
         Self {
-            shared: Shared::new(consumer.cached_info(), client.clone(), bound),
+            shared: Shared::new(consumer.cached_info(), client.clone(), stream.bound),
             consumer,
             client,
+            sessions: stream.sessions.clone(),
         }
     }
 
@@ -92,6 +95,8 @@ impl NatsPushConsumer {
             subscriber,
             shared: Arc::clone(&self.shared),
             client: self.client.clone(),
+            session: self.sessions.current(),
+            sessions: self.sessions.clone(),
         }))
     }
 }
@@ -115,12 +120,42 @@ struct NatsDeliveries {
     subscriber: Subscriber,
     shared: Arc<Shared>,
     client: async_nats::Client,
+    /// The connection's session the last message was received in.
+    session: u64,
+    sessions: Sessions,
+}
+
+impl NatsDeliveries {
+    /// Naks, in the background, what the subscription holds from before the connection
+    /// was lost (and what reached it since). Whether it ended is left to the next poll.
+    fn hand_back_stale(&mut self, cx: &mut Context<'_>) {
+        let session = self.sessions.current();
+        if session == self.session {
+            return;
+        }
+        self.session = session;
+        let mut stale = Vec::new();
+        while let Poll::Ready(Some(message)) = self.subscriber.poll_next_unpin(cx) {
+            if matches!(message.status, None | Some(StatusCode::OK))
+                && let Some(delivered) = self.shared.delivered(message)
+            {
+                stale.push(delivered);
+            }
+        }
+        if stale.is_empty() {
+            return;
+        }
+        let name: Arc<str> = self.shared.name().into();
+        tracing::warn!(consumer = %name, messages = stale.len(), "connection lost: handing back what was delivered before");
+        tokio::spawn(async move { JsMessage::nak_unhandled(&name, stale).await });
+    }
 }
 
 impl Stream for NatsDeliveries {
     type Item = JsMessage;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<JsMessage>> {
+        self.hand_back_stale(cx);
         loop {
             let Some(message) = std::task::ready!(self.subscriber.poll_next_unpin(cx)) else {
                 return Poll::Ready(None);
