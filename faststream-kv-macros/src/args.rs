@@ -3,11 +3,14 @@
 //! subscriber; `kv_watch = "bucket", keys = "...", ignore_deletes, ...` for a Key-Value
 //! watch subscriber;
 //! `"pattern", stream = "STREAM", durable = "...", ack_policy = "...", declare = false,
-//! keep_alive = true, push = true, batch = N` for a stream subscriber.
+//! keep_alive = true, push = true, batch = N` for a stream subscriber; `publish =
+//! "subject"` (again for several) on any.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitBool, LitInt, LitStr, Token};
+
+use crate::publisher::PublisherArgs;
 
 /// The ack policies by name, as FastStream names them, and their variants.
 const ACK_POLICIES: [(&str, &str); 5] = [
@@ -42,6 +45,8 @@ pub(crate) struct SubscriberArgs {
     pub(crate) workers_by_key: Option<LitStr>,
     /// For a stream subscriber.
     pub(crate) stream: Option<StreamArgs>,
+    /// `publish = "subject"` (several allowed).
+    pub(crate) publish: Vec<PublisherArgs>,
 }
 
 /// A stream subscriber's options.
@@ -76,6 +81,7 @@ struct Collected {
     keep_alive: Option<LitBool>,
     push: Option<LitBool>,
     batch: Option<LitInt>,
+    publish: Vec<PublisherArgs>,
 }
 
 impl Parse for SubscriberArgs {
@@ -132,6 +138,10 @@ impl Collected {
             "keep_alive" => set(&mut self.keep_alive, key, input.parse()?),
             "push" => set(&mut self.push, key, input.parse()?),
             "batch" => set(&mut self.batch, key, at_least_one::<usize>(key, input)?),
+            "publish" => {
+                self.publish.push(PublisherArgs::subject(input.parse()?)?);
+                Ok(())
+            }
             "max_workers" => set(
                 &mut self.max_workers,
                 key,
@@ -153,7 +163,7 @@ impl Collected {
                     "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers`, \
                      `name`, `workers_by_key`, `pending_messages`, `pending_bytes`, `kv_watch`, \
                      `keys`, `stream`, \
-                     `durable`, `ack_policy`, `declare`, `keep_alive`, `push`, `batch` or a watch flag ({})",
+                     `durable`, `ack_policy`, `declare`, `keep_alive`, `push`, `batch`, `publish` or a watch flag ({})",
                     WATCH_FLAGS.join(", ")
                 ),
             )),
@@ -228,6 +238,7 @@ impl Collected {
             pending_bytes: self.pending_bytes,
             workers_by_key: self.workers_by_key,
             stream,
+            publish: self.publish,
         })
     }
 

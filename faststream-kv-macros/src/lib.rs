@@ -3,6 +3,7 @@
 
 mod args;
 mod checks;
+mod publisher;
 mod subscriber;
 
 use proc_macro::TokenStream;
@@ -38,6 +39,25 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn subscriber(attr: TokenStream, item: TokenStream) -> TokenStream {
     subscriber::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Publishes the results of the `#[subscriber]` handler it is stacked with (several
+/// allowed, in either order with `#[subscriber]`).
+///
+/// ```ignore
+/// #[subscriber("orders.{region}.created")]
+/// #[publisher("orders.billed")]                          // a core publish
+/// #[publisher("billing.done", stream = "BILLING")]       // a stream publish, acknowledged
+/// async fn bill(Json(order): Json<Order>) -> Json<Bill> { /* ... */ }
+/// ```
+///
+/// The subject is checked at compile time; `stream` alone publishes to whichever
+/// stream stores the subject.
+#[proc_macro_attribute]
+pub fn publisher(attr: TokenStream, item: TokenStream) -> TokenStream {
+    publisher::expand(attr.into(), item.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -9,11 +9,13 @@ use syn::{FnArg, ItemFn, ReturnType};
 
 use crate::args::SubscriberArgs;
 use crate::checks::{check_captures, check_signature};
+use crate::publisher::take_publishers;
 use faststream_kv_subject::parse_pattern;
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let args: SubscriberArgs = syn::parse2(attr)?;
-    let function: ItemFn = syn::parse2(item)?;
+    let mut function: ItemFn = syn::parse2(item)?;
+    let stacked = take_publishers(&mut function)?;
     check_signature(&function)?;
     let pattern = parse_pattern(&args.pattern.value()).map_err(|reason| {
         syn::Error::new(
@@ -35,6 +37,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         .as_ref()
         .map_or_else(|| name.to_string(), syn::LitStr::value);
     let queue = args.queue.iter().map(|queue| quote!(.queue(#queue)));
+    let publishers = args
+        .publish
+        .iter()
+        .chain(&stacked)
+        .map(crate::publisher::PublisherArgs::to_builder_call);
     // Spanned at the function's name, where the handler error points.
     let handler = quote_spanned!(name.span()=> #name::call);
     let constructor = match (&args.kv_watch, &args.stream) {
@@ -202,7 +209,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     #(#queue)*
                     #(#max_workers)*
                     #workers_by_key
-                    #pending_limits;
+                    #pending_limits
+                    #(#publishers)*;
                 ::faststream_kv::subscriber::IntoSubscriber::into_subscriber(subscriber)
             }
         }

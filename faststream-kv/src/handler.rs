@@ -25,7 +25,8 @@ use crate::response::{IntoReply, Reply};
 )]
 pub trait Handler<Args>: Clone + Send + Sync + Sized + 'static {
     /// Runs the handler on one message: extracts the arguments, calls the function, and
-    /// builds the reply (only encoded when the message has a reply subject). Errors are
+    /// builds the reply (only encoded when the message has a reply subject or the
+    /// subscriber publishes its results). Errors are
     /// [`Error`]s, boxed as tower expects.
     ///
     /// Borrows the handler, the message and the scope, so a caller that awaits each
@@ -77,7 +78,7 @@ macro_rules! impl_handler {
                         };
                     )*
                     let output = self($($arg,)*).await;
-                    let reply = if message.reply().is_some() {
+                    let reply = if message.reply().is_some() || scope.publishes() {
                         output.into_reply()
                     } else {
                         output.into_outcome().map(|()| Reply::empty())

@@ -47,6 +47,7 @@ pub mod jetstream;
 pub mod kv;
 mod message;
 mod pending;
+pub mod publisher;
 mod response;
 mod runtime;
 mod storage;
@@ -84,6 +85,12 @@ pub use wire::{
 /// as `name::call(...)`, e.g. from a unit test.
 pub use faststream_kv_macros::subscriber;
 
+/// `#[publisher("subject")]` (or `#[publisher("subject", stream = "STREAM")]`, a stream
+/// publish that waits for its acknowledgement) with `#[subscriber]` publishes each result
+/// of the handler there; stack several for several destinations. The subject is
+/// checked at compile time. See [`Subscriber::publisher`](subscriber::Subscriber::publisher).
+pub use faststream_kv_macros::publisher;
+
 /// The README's tour, compiled and run as a doc test.
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
@@ -94,7 +101,7 @@ pub mod prelude {
     pub use crate::extract::{Ctx, FromMessage, Headers, Json, Path, Subject};
     pub use crate::kv::{self, Entry, KeyValue, Operation, WatchEvent};
     pub use crate::{
-        App, Broker, Context, Error, IntoReply, Lifecycle, Message, Reply, subscriber,
+        App, Broker, Context, Error, IntoReply, Lifecycle, Message, Reply, publisher, subscriber,
     };
     pub use bytes::Bytes;
     pub use serde::{Deserialize, Serialize};

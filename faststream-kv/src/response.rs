@@ -1,16 +1,18 @@
 //! What a handler returns: anything that turns into a [`Reply`].
 
-use async_nats::HeaderMap;
 use async_nats::header::IntoHeaderValue;
+use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 
 use crate::error::{BoxError, Error};
-use crate::wire::{CONTENT_TYPE, TEXT_PLAIN, error_reply};
+use crate::wire::{CONTENT_TYPE, CORRELATION_ID, TEXT_PLAIN, error_reply};
 
-/// A reply: payload and headers, sent to the reply subject of a request.
+/// An outgoing message: payload and headers, sent to the reply subject of a request, to
+/// a handler's [publishers](crate::publisher::Publisher), or by
+/// [`Broker::publish_message`](crate::Broker::publish_message).
 ///
 /// Handlers usually return `Json<T>`, `String`, `Bytes` or `()`; return a `Reply` to set
-/// headers yourself.
+/// headers, a correlation id or a reply subject yourself.
 ///
 /// ```
 /// use faststream_kv::Reply;
@@ -23,6 +25,9 @@ use crate::wire::{CONTENT_TYPE, TEXT_PLAIN, error_reply};
 pub struct Reply {
     payload: Bytes,
     headers: Option<HeaderMap>,
+    reply_to: Option<Subject>,
+    /// From a handler returning `None`: nothing to publish.
+    absent: bool,
 }
 
 impl Reply {
@@ -30,13 +35,39 @@ impl Reply {
     pub fn new(payload: impl Into<Bytes>) -> Self {
         Self {
             payload: payload.into(),
-            headers: None,
+            ..Self::default()
         }
     }
 
     /// An empty reply (what a handler returning `()` sends to a request).
     pub fn empty() -> Self {
         Self::default()
+    }
+
+    /// Its `correlation_id` header (FastStream's): a message published without one gets
+    /// the id of the message its handler is handling, or a new one; a reply to a
+    /// request always carries the request's.
+    pub fn correlation_id(self, id: &str) -> Self {
+        self.header(CORRELATION_ID, id)
+    }
+
+    /// Where the receiver of a published message sends its reply (FastStream's
+    /// `reply_to`): the published message's reply subject. A stream publish has none
+    /// (the server answers it with its acknowledgement) and refuses it.
+    pub fn reply_to(mut self, subject: impl Into<String>) -> Self {
+        self.reply_to = Some(Subject::from(subject.into()));
+        self
+    }
+
+    /// The reply subject set with [`reply_to`](Self::reply_to).
+    pub fn reply_subject(&self) -> Option<&str> {
+        self.reply_to.as_deref()
+    }
+
+    /// Whether it stands for a handler's `None`: a request gets an empty reply, and
+    /// nothing is published.
+    pub fn is_absent(&self) -> bool {
+        self.absent
     }
 
     /// Adds header `name: value`, replacing an earlier value of `name`.
@@ -64,23 +95,30 @@ impl Reply {
         Self {
             payload,
             headers: Some(headers),
+            ..Self::default()
         }
     }
 
     pub(crate) fn into_parts(self) -> (Bytes, Option<HeaderMap>) {
         (self.payload, self.headers)
     }
+
+    /// Payload, headers and reply subject.
+    pub(crate) fn into_outgoing(self) -> (Bytes, Option<HeaderMap>, Option<Subject>) {
+        (self.payload, self.headers, self.reply_to)
+    }
 }
 
 /// Turns a handler's return value into the reply sent to a request.
 ///
 /// Implemented for `()`, [`Reply`], [`Bytes`], `Vec<u8>`, `String`, `&'static str`,
-/// [`Json<T>`](crate::extract::Json) and `Result<T, E>` of those, where `E` is any error
-/// (an `Err` becomes an error reply).
+/// [`Json<T>`](crate::extract::Json), `Option<T>` (`None`: an empty reply, nothing
+/// published) and `Result<T, E>` of those, where `E` is any error (an `Err` becomes an
+/// error reply).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent as a reply",
     label = "handlers must return a type that implements `IntoReply`",
-    note = "return `()`, `String`, `Bytes`, `Json<T>`, `Reply`, or `Result<T, E>` of one of these"
+    note = "return `()`, `String`, `Bytes`, `Json<T>`, `Reply`, or `Option<T>` / `Result<T, E>` of one of these"
 )]
 pub trait IntoReply {
     /// The reply to send.
@@ -141,6 +179,22 @@ impl IntoReply for &'static str {
 
     fn into_outcome(self) -> Result<(), Error> {
         Ok(())
+    }
+}
+
+impl<T: IntoReply> IntoReply for Option<T> {
+    fn into_reply(self) -> Result<Reply, Error> {
+        match self {
+            Some(value) => value.into_reply(),
+            None => Ok(Reply {
+                absent: true,
+                ..Reply::default()
+            }),
+        }
+    }
+
+    fn into_outcome(self) -> Result<(), Error> {
+        self.map_or(Ok(()), IntoReply::into_outcome)
     }
 }
 

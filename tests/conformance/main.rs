@@ -77,6 +77,9 @@ macro_rules! areas {
         #[path = "overload.rs"]
         mod overload;
         #[allow(clippy::duplicate_mod)]
+        #[path = "publishers.rs"]
+        mod publishers;
+        #[allow(clippy::duplicate_mod)]
         #[path = "pubsub.rs"]
         mod pubsub;
         #[allow(clippy::duplicate_mod)]

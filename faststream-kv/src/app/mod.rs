@@ -72,11 +72,15 @@ pub struct App {
 }
 
 impl App {
-    /// An app on `broker` with an empty context and no subscribers.
+    /// An app on `broker` and no subscribers. Its context holds the broker (handlers
+    /// take `Ctx<Broker>` to publish or request, as FastStream's context holds its
+    /// broker); a hook may replace it.
     pub fn new(broker: Broker) -> Self {
+        let context = Context::new();
+        context.insert(broker.clone());
         Self {
             broker,
-            context: Context::new(),
+            context,
             subscribers: Vec::new(),
             layers: Vec::new(),
             hooks: Hooks::default(),

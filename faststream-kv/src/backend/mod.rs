@@ -106,16 +106,17 @@ impl Connection {
         }
     }
 
-    /// Publishes to a (validated) subject as it is.
+    /// Publishes to a (validated) subject as it is, with `reply` as its reply subject.
     pub(crate) async fn publish(
         &self,
         subject: Subject,
+        reply: Option<Subject>,
         headers: Option<HeaderMap>,
         payload: Bytes,
     ) -> Result<()> {
         match self {
-            Connection::Nats(nats) => nats.publish(subject, headers, payload).await,
-            Connection::Memory(memory) => memory.publish_parts(subject, headers, payload),
+            Connection::Nats(nats) => nats.publish(subject, reply, headers, payload).await,
+            Connection::Memory(memory) => memory.publish_parts(subject, reply, headers, payload),
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use async_nats::Subject;
+use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pending::PendingLimits;
 use crate::response::Reply;
-use crate::wire::{APPLICATION_JSON, CONTENT_TYPE, service_error, with_correlation_id};
+use crate::wire::{APPLICATION_JSON, CONTENT_TYPE, correlated, service_error, with_correlation_id};
 
 /// A handle to the message broker: a NATS server, or the embedded in-memory broker.
 ///
@@ -235,16 +235,40 @@ impl Broker {
     }
 
     /// Publishes a payload with headers of your choice (a `correlation_id` is added when
-    /// missing).
+    /// missing), and the reply subject of [`Reply::reply_to`] if set.
     ///
     /// # Errors
     ///
-    /// As [`publish`](Self::publish).
+    /// As [`publish`](Self::publish); [`Error::InvalidSubject`] for an invalid reply
+    /// subject too.
     pub async fn publish_message(&self, subject: &str, message: Reply) -> Result<()> {
+        let (payload, headers, reply_to) = message.into_outgoing();
+        if reply_to.is_some() {
+            let headers = correlated(headers, None);
+            return self
+                .publish_outgoing(subject, reply_to, headers, payload)
+                .await;
+        }
         validate_publish_subject(subject)?;
-        let (payload, headers) = message.into_parts();
         self.connection()?
             .publish_correlated(subject, headers, payload)
+            .await
+    }
+
+    /// Publishes to `subject` with reply subject `reply_to`, both validated.
+    pub(crate) async fn publish_outgoing(
+        &self,
+        subject: &str,
+        reply_to: Option<Subject>,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<()> {
+        validate_publish_subject(subject)?;
+        if let Some(reply_to) = &reply_to {
+            validate_publish_subject(reply_to)?;
+        }
+        self.connection()?
+            .publish(Subject::from(subject), reply_to, Some(headers), payload)
             .await
     }
 
@@ -382,7 +406,7 @@ impl Broker {
         let (payload, headers) = reply.into_parts();
         let headers = with_correlation_id(headers, correlation_id);
         self.connection()?
-            .publish(reply_to, Some(headers), payload)
+            .publish(reply_to, None, Some(headers), payload)
             .await
     }
 }
@@ -396,7 +420,8 @@ impl fmt::Debug for Broker {
     }
 }
 
-fn json_reply<T: Serialize + ?Sized>(value: &T) -> Result<Reply> {
+/// `value` as a JSON message (`content-type: application/json`).
+pub(crate) fn json_reply<T: Serialize + ?Sized>(value: &T) -> Result<Reply> {
     let payload = serde_json::to_vec(value).map_err(|source| Error::Encode {
         target: std::any::type_name::<T>(),
         source: Box::new(source),

@@ -192,6 +192,16 @@ pub enum Error {
         /// The panic's message.
         message: String,
     },
+    /// A handler's result could not be published to one of its publishers; a stream
+    /// message is nak'd for it whatever the ack policy (handled again, not lost).
+    #[error("publishing the result to {subject:?} failed: {source}")]
+    #[non_exhaustive]
+    Publish {
+        /// The publisher's subject.
+        subject: String,
+        /// Why it failed.
+        source: Box<Error>,
+    },
     /// A middleware layer rejected or failed the message (e.g. tower's timeout).
     #[error("middleware failed: {source}")]
     #[non_exhaustive]
@@ -559,6 +569,7 @@ impl Error {
             Error::NoResponders { .. } | Error::Unavailable { .. } => 503,
             Error::Service { code, .. } | Error::Status { code, .. } => *code,
             Error::Middleware { source } if is_elapsed(source.as_ref()) => 408,
+            Error::Publish { source, .. } => source.status_code(),
             _ => 500,
         }
     }

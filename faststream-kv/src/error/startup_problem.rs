@@ -86,6 +86,25 @@ pub enum StartupProblemKind {
         /// The capture named.
         capture: String,
     },
+    /// A publisher's subject is not one a message can be published to.
+    #[error("publisher {subject:?}: {reason}")]
+    #[non_exhaustive]
+    InvalidPublisher {
+        /// The publisher's subject.
+        subject: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A subscriber publishes its results to a subject its own pattern matches: each
+    /// result would come back to it, without end.
+    #[error(
+        "publisher {subject:?}: the subscriber's own pattern matches it, each result would come back to it"
+    )]
+    #[non_exhaustive]
+    PublishesToItself {
+        /// The publisher's subject.
+        subject: String,
+    },
 }
 
 impl fmt::Display for StartupProblem {

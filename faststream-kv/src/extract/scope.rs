@@ -16,6 +16,8 @@ pub struct Scope {
     snapshot: ContextSnapshot,
     pattern: Pattern,
     handler: Box<str>,
+    /// Whether the handler's results are published (so encoded for every message).
+    publishes: bool,
 }
 
 impl Scope {
@@ -26,7 +28,20 @@ impl Scope {
             context,
             pattern,
             handler: handler.into(),
+            publishes: false,
         }
+    }
+
+    /// The scope of a subscriber whose handler's results are published.
+    pub(crate) fn publishing(self, publishes: bool) -> Self {
+        Self { publishes, ..self }
+    }
+
+    /// Whether the subscriber publishes its handler's results: then each is encoded,
+    /// not only a request's.
+    #[inline]
+    pub fn publishes(&self) -> bool {
+        self.publishes
     }
 
     /// The app's global context.

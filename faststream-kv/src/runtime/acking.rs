@@ -2,7 +2,8 @@
 //! box per message): the message's [`Acker`] (or a batch's) taken from its
 //! extensions, acknowledged before the handler (`AckFirst`) or settled after it by its
 //! result; a payload that cannot be decoded is terminated whatever the policy, and a
-//! panic counts as a failure (then goes on to the consume loop). With keep-alive, a
+//! panic counts as a failure (then goes on to the consume loop); a result that could not
+//! be published is nak'd whatever the policy. With keep-alive, a
 //! running handler's message is kept in progress.
 
 use std::panic::{AssertUnwindSafe, resume_unwind};
@@ -83,6 +84,7 @@ impl Acking {
         let verdict = match &result {
             Ok(Ok(_)) => Verdict::Handled,
             Ok(Err(error)) if is_undecodable(error) => Verdict::Undecodable,
+            Ok(Err(error)) if is_unpublished(error) => Verdict::Unpublished,
             _ => Verdict::Failed,
         };
         for acker in ackers.iter().filter(|acker| !acker.is_settled()) {
@@ -90,6 +92,7 @@ impl Acking {
                 (_, AckPolicy::AckFirst) => Ok(()),
                 (Verdict::Undecodable, _) => acker.term().await,
                 (_, AckPolicy::Manual) => Ok(()),
+                (Verdict::Unpublished, _) => acker.nak(None).await,
                 (Verdict::Handled, _) | (Verdict::Failed, AckPolicy::Ack) => acker.ack().await,
                 (Verdict::Failed, AckPolicy::RejectOnError) => acker.term().await,
                 (Verdict::Failed, AckPolicy::NackOnError { delay }) => acker.nak(delay).await,
@@ -130,6 +133,9 @@ enum Verdict {
     Handled,
     Failed,
     Undecodable,
+    /// Handled, but the result could not be published: handled again, whatever the
+    /// policy says of failures.
+    Unpublished,
 }
 
 /// A subscriber's service whose messages are settled by their ack policy.
@@ -205,6 +211,10 @@ async fn kept_alive<F: Future>(work: F, ackers: &[Acker], every: Duration) -> F:
 
 fn is_undecodable(error: &BoxError) -> bool {
     matches!(error.downcast_ref::<Error>(), Some(Error::Decode { .. }))
+}
+
+fn is_unpublished(error: &BoxError) -> bool {
+    matches!(error.downcast_ref::<Error>(), Some(Error::Publish { .. }))
 }
 
 /// Logs a settlement that could not be sent: the message comes back after `ack_wait`.

@@ -18,6 +18,7 @@ use super::dispatch::Dispatch;
 use super::incoming::Incoming;
 use super::lanes::Lanes;
 use super::outcome::{Outcome, ReplySlot, Settle};
+use super::publishing::Publishing;
 use super::workers::Workers;
 use crate::broker::Broker;
 use crate::error::{BoxError, Error};
@@ -38,15 +39,22 @@ pub(crate) struct Consumer {
     pub(super) lanes: Option<Lanes>,
     /// For a stream subscriber: how its messages are settled.
     pub(super) acking: Option<Acking>,
+    /// For a subscriber with publishers: where its results go.
+    pub(super) publishing: Option<Publishing>,
 }
 
 impl Consumer {
     /// Spawns the consume loop calling `service`; it ends with the number of received
-    /// messages it left unhandled because the app gave up waiting for them.
+    /// messages it left unhandled because the app gave up waiting for them. Results
+    /// are published before the ack policy settles their messages.
     pub(crate) fn spawn<D: Dispatch>(mut self, service: D) -> JoinHandle<u64> {
-        match self.acking.take() {
-            Some(acking) => tokio::spawn(consume(self, acking.around(service))),
-            None => tokio::spawn(consume(self, service)),
+        match (self.acking.take(), self.publishing.take()) {
+            (None, None) => tokio::spawn(consume(self, service)),
+            (Some(acking), None) => tokio::spawn(consume(self, acking.around(service))),
+            (None, Some(publishing)) => tokio::spawn(consume(self, publishing.around(service))),
+            (Some(acking), Some(publishing)) => {
+                tokio::spawn(consume(self, acking.around(publishing.around(service))))
+            }
         }
     }
 }
@@ -65,6 +73,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         give_up,
         lanes,
         acking: _,
+        publishing: _,
     } = consumer;
     let max_workers = workers.max();
     // Handlers that were cut off in spawned workers.

@@ -12,6 +12,7 @@ mod lanes;
 mod ordering_key;
 mod outcome;
 mod progress;
+mod publishing;
 mod pushed;
 mod route;
 mod workers;
@@ -31,6 +32,7 @@ use crate::error::Result;
 use crate::jetstream::{AckPolicy, ConsumerConfig};
 use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
+use crate::publisher::Publisher;
 use crate::subject::Pattern;
 use acking::Acking;
 use batching::Batched;
@@ -39,6 +41,7 @@ use fetching::{Fetched, Fetching};
 use handling_time::HandlingTime;
 use incoming::{Incoming, InitialData};
 use lanes::Lanes;
+use publishing::Publishing;
 use pushed::Pushed;
 use workers::Workers;
 
@@ -91,6 +94,8 @@ pub(crate) struct Settings {
     pub(crate) max_workers: usize,
     /// With several workers: what keeps messages in order.
     pub(crate) ordering: Option<OrderingKey>,
+    /// Where the handler's results are published.
+    pub(crate) publishers: Arc<[Publisher]>,
 }
 
 /// A started subscriber: its consume loop, which ends with the number of messages it
@@ -204,6 +209,8 @@ pub(crate) async fn start(
     let lanes = (settings.ordering)
         .filter(|_| settings.max_workers > 1)
         .map(|key| Lanes::new(key, pattern.clone()));
+    let publishing = (!settings.publishers.is_empty())
+        .then(|| Publishing::new(broker.clone(), settings.publishers));
     let consumer = Consumer {
         incoming,
         broker: broker.clone(),
@@ -213,6 +220,7 @@ pub(crate) async fn start(
         give_up,
         lanes,
         acking,
+        publishing,
     };
     Ok(Started {
         consumer: route.consume(consumer),

@@ -24,6 +24,7 @@ use crate::extract::{Requirements, Scope};
 use crate::handler::{Handler, HandlerService};
 use crate::message::Message;
 use crate::pending::PendingLimits;
+use crate::publisher::Publisher;
 use crate::response::Reply;
 use crate::runtime::{Delivery, Settings, Source};
 pub(crate) use layer::RouteLayer;
@@ -67,6 +68,7 @@ struct Common {
     arguments: Vec<String>,
     requirements: Requirements,
     layers: Vec<RouteLayer>,
+    publishers: Vec<Publisher>,
     make_route: Box<dyn FnOnce(Arc<Scope>) -> Route + Send>,
 }
 
@@ -329,6 +331,25 @@ impl<K> Subscriber<K> {
         self
     }
 
+    /// Publishes each result of the handler to `publisher` (call again for several),
+    /// after the handler returns and before a stream message is acknowledged; a result
+    /// that cannot be published fails the message ([`Error::Publish`]: a stream message
+    /// is nak'd, a request gets an error reply). A request still gets the result as its
+    /// reply, and the result is published once. A handler returning `None` publishes
+    /// nothing.
+    ///
+    /// What is published carries the handled message's `correlation_id` unless the
+    /// handler's [`Reply`] sets its own.
+    pub fn publisher(mut self, publisher: Publisher) -> Self {
+        self.common.publishers.push(publisher);
+        self
+    }
+
+    /// The publishers of its results.
+    pub fn publishers(&self) -> &[Publisher] {
+        &self.common.publishers
+    }
+
     /// The handler's name.
     pub fn handler_name(&self) -> &str {
         &self.common.name
@@ -357,6 +378,7 @@ impl Common {
             arguments: Vec::new(),
             requirements,
             layers: Vec::new(),
+            publishers: Vec::new(),
             make_route: Box::new(move |scope| {
                 Route::from_handler(HandlerService::new(handler, scope))
             }),
@@ -386,6 +408,11 @@ impl AnySubscriber {
         &self.common.requirements
     }
 
+    /// The publishers of its results.
+    pub fn publishers(&self) -> &[Publisher] {
+        &self.common.publishers
+    }
+
     pub(crate) fn source(&self) -> &Source {
         &self.source
     }
@@ -413,7 +440,9 @@ impl AnySubscriber {
     ) -> Result<(Pattern, Route, Settings), Error> {
         let common = self.common;
         let pattern = common.pattern?;
-        let scope = Arc::new(Scope::new(context.clone(), pattern.clone(), &*common.name));
+        let publishes = !common.publishers.is_empty();
+        let scope = Scope::new(context.clone(), pattern.clone(), &*common.name);
+        let scope = Arc::new(scope.publishing(publishes));
         let mut route = (common.make_route)(scope);
         for layer in common.layers.iter().chain(app_layers) {
             route = layer.apply(route);
@@ -423,6 +452,7 @@ impl AnySubscriber {
             name: common.name,
             max_workers: common.max_workers,
             ordering: common.ordering,
+            publishers: common.publishers.into(),
         };
         Ok((pattern, route, settings))
     }

@@ -6,6 +6,7 @@ use crate::error::{Error, StartupProblem, StartupProblemKind};
 use crate::extract::{PathShape, Requirement};
 use crate::runtime::Source;
 use crate::subject::Pattern;
+use faststream_kv_subject::{check_publish_subject, matches};
 
 /// Every problem that would make `subscriber` fail messages, naming the handler, the
 /// argument and what is missing. Empty when all is well.
@@ -73,6 +74,23 @@ pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<Sta
             None,
             StartupProblemKind::OrderingKeyWithoutCapture { capture },
         ));
+    }
+    for publisher in subscriber.publishers() {
+        let subject = publisher.destination();
+        let kind = match check_publish_subject(subject) {
+            Err(reason) => Some(StartupProblemKind::InvalidPublisher {
+                subject: subject.to_owned(),
+                reason,
+            }),
+            // A Key-Value watch does not listen on subjects.
+            Ok(()) if !kv_watch && matches(pattern.subject(), subject) => {
+                Some(StartupProblemKind::PublishesToItself {
+                    subject: subject.to_owned(),
+                })
+            }
+            Ok(()) => None,
+        };
+        problems.extend(kind.map(|kind| problem(pattern.as_str(), None, kind)));
     }
     problems
 }

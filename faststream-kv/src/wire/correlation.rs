@@ -19,6 +19,11 @@ impl CorrelationId {
         Self(uuid::Uuid::new_v4())
     }
 
+    /// It, hyphenated, as a string.
+    pub(crate) fn hyphenated(self) -> String {
+        self.0.hyphenated().to_string()
+    }
+
     /// Sets it, hyphenated, as the `correlation_id` header.
     pub(crate) fn insert_into(self, headers: &mut HeaderMap) {
         let mut buffer = uuid::Uuid::encode_buffer();
@@ -40,6 +45,19 @@ pub(crate) fn with_correlation_id(
             CorrelationId::new().insert_into(&mut headers);
         }
         None => {}
+    }
+    headers
+}
+
+/// `headers` with a `correlation_id`: the one already set, else `fallback` (what a
+/// handler publishes carries the id of the message it handles), else a new one.
+pub(crate) fn correlated(headers: Option<HeaderMap>, fallback: Option<&str>) -> HeaderMap {
+    let mut headers = headers.unwrap_or_default();
+    if headers.get(CORRELATION_ID).is_none() {
+        match fallback {
+            Some(id) => headers.insert(CORRELATION_ID_HEADER, id),
+            None => CorrelationId::new().insert_into(&mut headers),
+        }
     }
     headers
 }

@@ -50,15 +50,16 @@ impl MemoryConnection {
         Ok(())
     }
 
-    /// Publishes a message built from its parts (no reply subject).
+    /// Publishes a message built from its parts.
     pub(crate) fn publish_parts(
         &self,
         subject: Subject,
+        reply: Option<Subject>,
         headers: Option<HeaderMap>,
         payload: Bytes,
     ) -> Result<()> {
         self.check_open()?;
-        let message = Message::from_parts(subject, None, headers.into(), payload);
+        let message = Message::from_parts(subject, reply, headers.into(), payload);
         self.broker.publish(message).map(drop)
     }
 

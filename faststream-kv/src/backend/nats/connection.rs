@@ -100,10 +100,11 @@ impl NatsConnection {
     pub(crate) async fn publish(
         &self,
         subject: Subject,
+        reply: Option<Subject>,
         headers: Option<HeaderMap>,
         payload: Bytes,
     ) -> Result<()> {
-        let publish = core::publish(&self.client, subject, headers, payload);
+        let publish = core::publish(&self.client, subject, reply, headers, payload);
         bounded(NatsOperation::Publish, self.bounds.publish, false, publish).await
     }
 

@@ -16,14 +16,21 @@ use crate::wire::{headers_wire_len, with_correlation_id};
 pub(crate) async fn publish(
     client: &async_nats::Client,
     subject: Subject,
+    reply: Option<Subject>,
     headers: Option<HeaderMap>,
     payload: Bytes,
 ) -> Result<()> {
     // As the client counts it against `max_payload`.
     let size = payload.len() + headers.as_ref().map_or(0, headers_wire_len);
-    let sent = match headers {
-        None => client.publish(subject, payload).await,
-        Some(headers) => client.publish_with_headers(subject, headers, payload).await,
+    let sent = match (reply, headers) {
+        (None, None) => client.publish(subject, payload).await,
+        (None, Some(headers)) => client.publish_with_headers(subject, headers, payload).await,
+        (Some(reply), None) => client.publish_with_reply(subject, reply, payload).await,
+        (Some(reply), Some(headers)) => {
+            client
+                .publish_with_reply_and_headers(subject, reply, headers, payload)
+                .await
+        }
     };
     sent.map_err(|error| match error.kind() {
         PublishErrorKind::MaxPayloadExceeded => Error::PayloadTooLarge {
@@ -42,7 +49,7 @@ pub(crate) async fn publish_correlated(
     payload: Bytes,
 ) -> Result<()> {
     let headers = with_correlation_id(headers, None);
-    publish(client, Subject::from(subject), Some(headers), payload).await
+    publish(client, Subject::from(subject), None, Some(headers), payload).await
 }
 
 pub(crate) async fn request(
