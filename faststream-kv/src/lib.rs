@@ -49,6 +49,7 @@ mod message;
 mod pending;
 pub mod publisher;
 mod response;
+pub mod router;
 mod runtime;
 mod storage;
 mod subject;
@@ -69,6 +70,7 @@ pub use error::{BoxError, Error, Result};
 pub use message::Message;
 pub use pending::{PendingLimits, PendingStats, SubscriberStats};
 pub use response::{IntoReply, Reply};
+pub use router::Router;
 pub use wire::{
     APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, SERVICE_ERROR, SERVICE_ERROR_CODE, TEXT_PLAIN,
 };
@@ -101,7 +103,8 @@ pub mod prelude {
     pub use crate::extract::{Ctx, FromMessage, Headers, Json, Path, Subject};
     pub use crate::kv::{self, Entry, KeyValue, Operation, WatchEvent};
     pub use crate::{
-        App, Broker, Context, Error, IntoReply, Lifecycle, Message, Reply, publisher, subscriber,
+        App, Broker, Context, Error, IntoReply, Lifecycle, Message, Reply, Router, publisher,
+        subscriber,
     };
     pub use bytes::Bytes;
     pub use serde::{Deserialize, Serialize};

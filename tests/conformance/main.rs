@@ -92,6 +92,9 @@ macro_rules! areas {
         #[path = "request_reply.rs"]
         mod request_reply;
         #[allow(clippy::duplicate_mod)]
+        #[path = "routers.rs"]
+        mod routers;
+        #[allow(clippy::duplicate_mod)]
         #[path = "shutdown.rs"]
         mod shutdown;
         #[allow(clippy::duplicate_mod)]

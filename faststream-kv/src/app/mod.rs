@@ -26,6 +26,7 @@ use crate::error::{BoxError, Error, HookStage, Result};
 use crate::extract::Requirement;
 use crate::message::Message;
 use crate::response::Reply;
+use crate::router::Router;
 use crate::runtime::{self, Started};
 use crate::subscriber::{self, AnySubscriber, IntoSubscriber, Route, RouteLayer};
 use hooks::{Hooks, boxed_hook, run_hooks};
@@ -93,6 +94,13 @@ impl App {
     /// [`Subscriber`](crate::subscriber::Subscriber) of any kind.
     pub fn subscriber(mut self, subscriber: impl IntoSubscriber) -> Self {
         self.subscribers.push(subscriber.into_subscriber());
+        self
+    }
+
+    /// Adds the subscribers of `router` (and of the routers it includes), under its
+    /// prefix and inside its layers.
+    pub fn include(mut self, router: Router) -> Self {
+        self.subscribers.extend(router.into_subscribers());
         self
     }
 

@@ -79,6 +79,14 @@ impl Publisher {
         self
     }
 
+    /// The same publisher to `prefix` followed by its subject.
+    pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
+        if !prefix.is_empty() {
+            self.subject = format!("{prefix}{}", self.subject).into();
+        }
+        self
+    }
+
     /// The subject it publishes to.
     pub fn destination(&self) -> &str {
         &self.subject

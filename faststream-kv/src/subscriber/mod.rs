@@ -413,6 +413,24 @@ impl AnySubscriber {
         &self.common.publishers
     }
 
+    /// The subscriber with `prefix` in front of its subject pattern (a `kv_watch`
+    /// subscriber's key pattern is not a subject, and keeps its own).
+    pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
+        if prefix.is_empty() || matches!(self.source, Source::KvWatch { .. }) {
+            return self;
+        }
+        if let Ok(pattern) = &self.common.pattern {
+            self.common.pattern = Pattern::parse(&format!("{prefix}{}", pattern.as_str()));
+        }
+        self
+    }
+
+    /// The subscriber with `layers` around its own (the last the outermost).
+    pub(crate) fn layered(mut self, layers: &[RouteLayer]) -> Self {
+        self.common.layers.extend_from_slice(layers);
+        self
+    }
+
     pub(crate) fn source(&self) -> &Source {
         &self.source
     }
