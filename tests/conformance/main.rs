@@ -104,6 +104,9 @@ macro_rules! areas {
         #[path = "streams.rs"]
         mod streams;
         #[allow(clippy::duplicate_mod)]
+        #[path = "test_assertions.rs"]
+        mod test_assertions;
+        #[allow(clippy::duplicate_mod)]
         #[path = "validation.rs"]
         mod validation;
         #[allow(clippy::duplicate_mod)]

@@ -2,11 +2,12 @@
 //! server or on the embedded memory broker.
 
 mod key_value;
+mod observer;
 mod stream;
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_nats::{HeaderMap, Subject};
@@ -23,6 +24,7 @@ pub use crate::subject::{
     validate_publish_subject, validate_queue_group, validate_subscribe_subject,
 };
 pub use key_value::KeyValueBinding;
+pub(crate) use observer::Observer;
 pub use stream::StreamBinding;
 
 use crate::backend::events::Events;
@@ -67,6 +69,8 @@ struct Shared {
     /// Shared with the Key-Value handles bound through this broker.
     closed: Arc<AtomicBool>,
     events: Events,
+    /// Told of every publish and handled message, if set (by the test harness).
+    observer: OnceLock<Arc<dyn Observer>>,
 }
 
 impl Broker {
@@ -102,6 +106,7 @@ impl Broker {
                 connection: OnceCell::new(),
                 closed: Arc::new(AtomicBool::new(false)),
                 events: Events::default(),
+                observer: OnceLock::new(),
             }),
         }
     }
@@ -243,7 +248,7 @@ impl Broker {
     /// subject too.
     pub async fn publish_message(&self, subject: &str, message: Reply) -> Result<()> {
         let (payload, headers, reply_to) = message.into_outgoing();
-        if reply_to.is_some() {
+        if reply_to.is_some() || self.shared.observer.get().is_some() {
             let headers = correlated(headers, None);
             return self
                 .publish_outgoing(subject, reply_to, headers, payload)
@@ -267,9 +272,41 @@ impl Broker {
         if let Some(reply_to) = &reply_to {
             validate_publish_subject(reply_to)?;
         }
-        self.connection()?
+        let connection = self.connection()?;
+        self.observe(subject, reply_to.as_ref(), &headers, &payload);
+        connection
             .publish(Subject::from(subject), reply_to, Some(headers), payload)
             .await
+    }
+
+    /// Tells the observer, if any, of a publish.
+    pub(crate) fn observe(
+        &self,
+        subject: &str,
+        reply_to: Option<&Subject>,
+        headers: &HeaderMap,
+        payload: &Bytes,
+    ) {
+        if let Some(observer) = self.shared.observer.get() {
+            let mut message =
+                Message::new(subject.to_owned(), payload.clone()).with_headers(headers.clone());
+            if let Some(reply_to) = reply_to {
+                message = message.with_reply(reply_to.clone());
+            }
+            observer.published(message);
+        }
+    }
+
+    /// Has `observer` told of every publish and handled message from now on; once per
+    /// broker.
+    #[cfg(feature = "testing")]
+    pub(crate) fn set_observer(&self, observer: Arc<dyn Observer>) {
+        let _ = self.shared.observer.set(observer);
+    }
+
+    /// The observer, if one is set.
+    pub(crate) fn observer(&self) -> Option<&Arc<dyn Observer>> {
+        self.shared.observer.get()
     }
 
     /// Sends a request and waits (the default request timeout) for the reply.

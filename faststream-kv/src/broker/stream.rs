@@ -131,10 +131,9 @@ impl Broker {
     ) -> Result<PublishAck> {
         validate_publish_subject(subject)?;
         let headers = with_correlation_id(Some(options.to_headers()), None);
-        self.connected()
-            .await?
-            .stream_publish(subject, headers, payload.into())
-            .await
+        let (connection, payload) = (self.connected().await?, payload.into());
+        self.observe(subject, None, &headers, &payload);
+        connection.stream_publish(subject, headers, payload).await
     }
 
     async fn bind_stream(&self, name: &str) -> Result<Stream> {

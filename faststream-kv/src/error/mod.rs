@@ -510,6 +510,20 @@ impl Error {
         }
     }
 
+    /// The status and text of a service's boxed error, as
+    /// [`from_middleware`](Self::from_middleware) would make it (an [`Error`] as it is,
+    /// another error a middleware's).
+    #[cfg(feature = "testing")]
+    pub(crate) fn describe(error: &BoxError) -> (u16, String) {
+        match error.downcast_ref::<Error>() {
+            Some(error) => (error.status_code(), error.to_string()),
+            None => {
+                let status = if is_elapsed(error.as_ref()) { 408 } else { 500 };
+                (status, format!("middleware failed: {error}"))
+            }
+        }
+    }
+
     /// A handler error from a message, for `Err(Error::msg("out of stock"))` (a 500
     /// reply).
     pub fn msg(message: impl fmt::Display) -> Self {

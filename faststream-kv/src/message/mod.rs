@@ -125,6 +125,16 @@ impl Message {
     }
 }
 
+impl Message {
+    /// A copy without the extensions (which may hold what settles a stream message).
+    pub(crate) fn without_extensions(&self) -> Self {
+        Self {
+            extensions: Extensions::default(),
+            ..self.clone()
+        }
+    }
+}
+
 impl Clone for Message {
     /// Clones subject, payload, reply and headers, and shares the [`Extensions`]' values.
     fn clone(&self) -> Self {

@@ -15,10 +15,10 @@ use tracing::Span;
 
 use super::acking::Acking;
 use super::dispatch::Dispatch;
+use super::finishing::Finishing;
 use super::incoming::Incoming;
 use super::lanes::Lanes;
 use super::outcome::{Outcome, ReplySlot, Settle};
-use super::publishing::Publishing;
 use super::workers::Workers;
 use crate::broker::Broker;
 use crate::error::{BoxError, Error};
@@ -40,7 +40,7 @@ pub(crate) struct Consumer {
     /// For a stream subscriber: how its messages are settled.
     pub(super) acking: Option<Acking>,
     /// For a subscriber with publishers: where its results go.
-    pub(super) publishing: Option<Publishing>,
+    pub(super) finishing: Option<Finishing>,
 }
 
 impl Consumer {
@@ -48,12 +48,12 @@ impl Consumer {
     /// messages it left unhandled because the app gave up waiting for them. Results
     /// are published before the ack policy settles their messages.
     pub(crate) fn spawn<D: Dispatch>(mut self, service: D) -> JoinHandle<u64> {
-        match (self.acking.take(), self.publishing.take()) {
+        match (self.acking.take(), self.finishing.take()) {
             (None, None) => tokio::spawn(consume(self, service)),
             (Some(acking), None) => tokio::spawn(consume(self, acking.around(service))),
-            (None, Some(publishing)) => tokio::spawn(consume(self, publishing.around(service))),
-            (Some(acking), Some(publishing)) => {
-                tokio::spawn(consume(self, acking.around(publishing.around(service))))
+            (None, Some(finishing)) => tokio::spawn(consume(self, finishing.around(service))),
+            (Some(acking), Some(finishing)) => {
+                tokio::spawn(consume(self, acking.around(finishing.around(service))))
             }
         }
     }
@@ -73,7 +73,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         give_up,
         lanes,
         acking: _,
-        publishing: _,
+        finishing: _,
     } = consumer;
     let max_workers = workers.max();
     // Handlers that were cut off in spawned workers.

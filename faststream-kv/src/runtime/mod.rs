@@ -6,13 +6,13 @@ mod batching;
 mod consume;
 mod dispatch;
 mod fetching;
+mod finishing;
 mod handling_time;
 mod incoming;
 mod lanes;
 mod ordering_key;
 mod outcome;
 mod progress;
-mod publishing;
 mod pushed;
 mod route;
 mod workers;
@@ -38,10 +38,10 @@ use acking::Acking;
 use batching::Batched;
 use consume::Consumer;
 use fetching::{Fetched, Fetching};
+use finishing::Finishing;
 use handling_time::HandlingTime;
 use incoming::{Incoming, InitialData};
 use lanes::Lanes;
-use publishing::Publishing;
 use pushed::Pushed;
 use workers::Workers;
 
@@ -209,8 +209,7 @@ pub(crate) async fn start(
     let lanes = (settings.ordering)
         .filter(|_| settings.max_workers > 1)
         .map(|key| Lanes::new(key, pattern.clone()));
-    let publishing = (!settings.publishers.is_empty())
-        .then(|| Publishing::new(broker.clone(), settings.publishers));
+    let finishing = Finishing::new(broker, settings.publishers, &name);
     let consumer = Consumer {
         incoming,
         broker: broker.clone(),
@@ -220,7 +219,7 @@ pub(crate) async fn start(
         give_up,
         lanes,
         acking,
-        publishing,
+        finishing,
     };
     Ok(Started {
         consumer: route.consume(consumer),
