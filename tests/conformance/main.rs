@@ -74,6 +74,9 @@ macro_rules! areas {
         #[path = "lifecycle.rs"]
         mod lifecycle;
         #[allow(clippy::duplicate_mod)]
+        #[path = "message_spans.rs"]
+        mod message_spans;
+        #[allow(clippy::duplicate_mod)]
         #[path = "overload.rs"]
         mod overload;
         #[allow(clippy::duplicate_mod)]

@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use tower::{Layer, Service};
+use tracing::Level;
 
 pub use lifecycle::Lifecycle;
 pub use running::RunningApp;
@@ -69,6 +70,7 @@ pub struct App {
     layers: Vec<RouteLayer>,
     hooks: Hooks,
     graceful_timeout: Duration,
+    span_level: Option<Level>,
     shutdown: ShutdownHandle,
 }
 
@@ -86,6 +88,7 @@ impl App {
             layers: Vec::new(),
             hooks: Hooks::default(),
             graceful_timeout: DEFAULT_GRACEFUL_TIMEOUT,
+            span_level: Some(Level::DEBUG),
             shutdown: ShutdownHandle::new(),
         }
     }
@@ -159,6 +162,14 @@ impl App {
         E: Into<BoxError>,
     {
         self.hooks.after_shutdown.push(boxed_hook(hook));
+        self
+    }
+
+    /// The level of the `message` span each handled message runs in, with fields
+    /// `handler` and `subject` (default `DEBUG`, so an app logging at `INFO` builds
+    /// none); `None` for no span at all.
+    pub fn message_span(mut self, level: Option<Level>) -> Self {
+        self.span_level = level;
         self
     }
 
@@ -284,7 +295,9 @@ impl App {
         let mut started = Vec::with_capacity(self.subscribers.len());
         for subscriber in self.subscribers.drain(..) {
             let next = async {
-                let (pattern, route, settings) = subscriber.build(&self.context, &self.layers)?;
+                let (pattern, route, mut settings) =
+                    subscriber.build(&self.context, &self.layers)?;
+                settings.span_level = self.span_level;
                 let (stop, give_up) =
                     (self.shutdown.subscribe(), self.shutdown.subscribe_give_up());
                 runtime::start(&self.broker, &pattern, route, settings, stop, give_up).await

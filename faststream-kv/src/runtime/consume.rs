@@ -11,13 +11,14 @@ use std::task::{Context, Poll, Waker};
 use futures::StreamExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tracing::Span;
+use tracing::{Level, Span};
 
 use super::acking::Acking;
 use super::dispatch::Dispatch;
 use super::finishing::Finishing;
 use super::incoming::Incoming;
 use super::lanes::Lanes;
+use super::message_span::message_span;
 use super::outcome::{Outcome, ReplySlot, Settle};
 use super::workers::Workers;
 use crate::broker::Broker;
@@ -39,6 +40,8 @@ pub(crate) struct Consumer {
     pub(super) lanes: Option<Lanes>,
     /// For a stream subscriber: how its messages are settled.
     pub(super) acking: Option<Acking>,
+    /// The level of each message's span (`None`: no span).
+    pub(super) span_level: Option<Level>,
     /// For a subscriber with publishers: where its results go.
     pub(super) finishing: Option<Finishing>,
 }
@@ -74,6 +77,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         lanes,
         acking: _,
         finishing: _,
+        span_level,
     } = consumer;
     let max_workers = workers.max();
     // Handlers that were cut off in spawned workers.
@@ -144,7 +148,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         // Per message, only the handler's future and small ones are built here: a
         // nested future is moved whole into this loop's state, and moves of large
         // values are `memcpy` calls.
-        let span = tracing::info_span!("message", handler = %name, subject = message.subject());
+        let span = message_span(span_level, &name, message.subject());
         if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
             if let Some(reply) = message.settle(&name, Err(error)) {
                 sending.send(reply, &broker, &name).await;

@@ -10,6 +10,7 @@ mod finishing;
 mod handling_time;
 mod incoming;
 mod lanes;
+mod message_span;
 mod ordering_key;
 mod outcome;
 mod progress;
@@ -96,6 +97,8 @@ pub(crate) struct Settings {
     pub(crate) ordering: Option<OrderingKey>,
     /// Where the handler's results are published.
     pub(crate) publishers: Arc<[Publisher]>,
+    /// The level of each message's span (`None`: no span); the app's choice.
+    pub(crate) span_level: Option<tracing::Level>,
 }
 
 /// A started subscriber: its consume loop, which ends with the number of messages it
@@ -220,6 +223,7 @@ pub(crate) async fn start(
         lanes,
         acking,
         finishing,
+        span_level: settings.span_level,
     };
     Ok(Started {
         consumer: route.consume(consumer),

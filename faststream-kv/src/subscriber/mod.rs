@@ -471,6 +471,7 @@ impl AnySubscriber {
             max_workers: common.max_workers,
             ordering: common.ordering,
             publishers: common.publishers.into(),
+            span_level: None,
         };
         Ok((pattern, route, settings))
     }
