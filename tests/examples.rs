@@ -4,6 +4,9 @@
 
 #![allow(unreachable_pub)]
 
+#[path = "../examples/health_probe.rs"]
+#[allow(dead_code)]
+mod health_probe;
 #[path = "../examples/jetstream_worker.rs"]
 #[allow(dead_code)]
 mod jetstream_worker;
@@ -200,6 +203,35 @@ async fn jetstream_worker_charges_declines_and_retries_transient_failures() -> R
         let info = consumer.info().await?;
         assert_eq!((info.ack_pending, info.redelivered), (0, 0));
         app.stop().await
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_probe_answers_livez_and_readyz() -> Result<(), Error> {
+    on_both(async |broker| {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|error| Error::io("binding", error))?;
+        let probes = listener
+            .local_addr()
+            .map_err(|error| Error::io("the address", error))?;
+        let app = TestApp::start(health_probe::app(broker, listener)).await?;
+        let get = async |path: &str| {
+            health_probe::get(probes, path)
+                .await
+                .map_err(|error| Error::io(format!("GET {path}"), error))
+        };
+        assert!(get("/livez").await?.starts_with("HTTP/1.1 200 OK"));
+        assert!(get("/readyz").await?.starts_with("HTTP/1.1 200 OK"));
+        assert!(get("/other").await?.starts_with("HTTP/1.1 404"));
+        assert_eq!(app.request("greet.ada", "").await?.payload(), "hello ada");
+        app.broker().close().await?;
+        let ready = get("/readyz").await?;
+        assert!(ready.starts_with("HTTP/1.1 503"), "{ready}");
+        assert!(ready.contains("connected: false"), "{ready}");
+        let _ = app.stop().await;
+        Ok(())
     })
     .await
 }

@@ -537,3 +537,35 @@ async fn a_jetstream_domain_is_one_token() -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_follows_the_connection_through_a_server_restart() -> Result<(), Error> {
+    use faststream_kv::testing::TestApp;
+    use faststream_kv::{App, Health, subscriber::Subscriber};
+
+    async fn echo(body: String) -> String {
+        body
+    }
+    /// The app's health once `done` says so, within 30 s.
+    async fn health_once(app: &TestApp, done: impl Fn(&Health) -> bool) -> Health {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let health = app.running().health();
+            if done(&health) {
+                return health;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{health:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let mut server = NatsServer::start()?;
+    let app = App::new(server.broker()).subscriber(Subscriber::new("echo", echo));
+    let app = TestApp::start(app).await?;
+    assert!(app.running().health().is_ready());
+    server.kill();
+    let health = health_once(&app, |health| !health.connected).await;
+    assert!(!health.is_ready() && health.is_alive(), "{health:?}");
+    server.restart()?;
+    health_once(&app, Health::is_ready).await;
+    app.stop().await
+}

@@ -58,7 +58,7 @@ pub mod subscriber;
 pub mod testing;
 mod wire;
 
-pub use app::{App, Lifecycle, RunningApp, ShutdownHandle};
+pub use app::{App, Health, HealthCheck, Lifecycle, RunningApp, ShutdownHandle, SubscriberHealth};
 /// The NATS client underneath: its types (`HeaderMap`, `Subject`, `Client`) appear in our
 /// signatures, and [`Broker::nats_client`] hands out its client.
 pub use async_nats;

@@ -35,6 +35,9 @@ macro_rules! areas {
         #[path = "fairness.rs"]
         mod fairness;
         #[allow(clippy::duplicate_mod)]
+        #[path = "health.rs"]
+        mod health;
+        #[allow(clippy::duplicate_mod)]
         #[path = "kv_buckets.rs"]
         mod kv_buckets;
         #[allow(clippy::duplicate_mod)]

@@ -5,6 +5,7 @@
 //! `on_shutdown` hooks → drain in-flight handlers (bounded by the graceful timeout) →
 //! close the broker → `after_shutdown` hooks.
 
+mod health;
 mod hooks;
 mod lifecycle;
 mod running;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use tower::{Layer, Service};
 use tracing::Level;
 
+pub use health::{Health, HealthCheck, SubscriberHealth};
 pub use lifecycle::Lifecycle;
 pub use running::RunningApp;
 pub use shutdown::ShutdownHandle;
@@ -242,15 +244,20 @@ impl App {
         self.broker.connect().await?;
         self.check_subscribers()?;
         let (mut subscribers, mut pending, mut watchers) = (Vec::new(), Vec::new(), Vec::new());
+        let mut consumers = Vec::new();
         for started in self.start_subscribers().await? {
+            consumers.push((started.name, started.consumer.abort_handle()));
             subscribers.push(started.consumer);
             pending.extend(started.pending);
             watchers.extend(started.watcher);
         }
+        let health = HealthCheck::new(self.broker.clone(), consumers, &watchers);
+        self.context.insert(health.clone());
         let mut running = RunningApp {
             lifecycle: lifecycle.clone(),
             hooks: Mutex::new(self.hooks),
             subscribers,
+            health: health.clone(),
             pending,
             watchers,
             graceful_timeout: self.graceful_timeout,

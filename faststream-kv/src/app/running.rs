@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
+use super::health::{Health, HealthCheck};
 use super::hooks::{Hooks, run_hooks};
 use super::{Lifecycle, ShutdownHandle};
 use crate::broker::Broker;
@@ -27,6 +28,8 @@ pub struct RunningApp {
     /// hooks to be.
     pub(super) hooks: Mutex<Hooks>,
     pub(super) subscribers: Vec<JoinHandle<u64>>,
+    /// Reads its health.
+    pub(super) health: HealthCheck,
     /// The counts of the subject subscribers.
     pub(super) pending: Vec<PendingCounts>,
     /// The progress of the `kv_watch` subscribers.
@@ -52,6 +55,12 @@ impl RunningApp {
     /// and drop nothing, so they are not listed).
     pub fn subscriber_stats(&self) -> Vec<SubscriberStats> {
         self.pending.iter().map(PendingCounts::read).collect()
+    }
+
+    /// Its health, for a probe: the connection, each subscriber, each Key-Value watch
+    /// (see [`Health::is_ready`] and [`Health::is_alive`]).
+    pub fn health(&self) -> Health {
+        self.health.health()
     }
 
     /// How far each `kv_watch` subscriber has come: whether it has handled the values
@@ -175,6 +184,7 @@ impl Drop for RunningApp {
             lifecycle: self.lifecycle.clone(),
             hooks: Mutex::new(std::mem::take(self.hooks_mut())),
             subscribers: std::mem::take(&mut self.subscribers),
+            health: self.health.clone(),
             pending: std::mem::take(&mut self.pending),
             watchers: std::mem::take(&mut self.watchers),
             graceful_timeout: self.graceful_timeout,

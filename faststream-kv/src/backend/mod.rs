@@ -98,6 +98,17 @@ pub(crate) enum Connection {
 }
 
 impl Connection {
+    /// Whether it reaches its server now (NATS: connected, not reconnecting; memory:
+    /// not closed).
+    pub(crate) fn is_up(&self) -> bool {
+        match self {
+            Connection::Nats(nats) => {
+                nats.client().connection_state() == async_nats::connection::State::Connected
+            }
+            Connection::Memory(memory) => memory.is_open(),
+        }
+    }
+
     /// The async-nats client, on NATS.
     pub(crate) fn nats_client(&self) -> Option<&async_nats::Client> {
         match self {

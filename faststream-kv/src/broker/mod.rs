@@ -193,6 +193,12 @@ impl Broker {
         self.shared.connection.initialized()
     }
 
+    /// Whether the connection reaches its server now: connected and not closed (on
+    /// NATS, not while it reconnects).
+    pub fn is_up(&self) -> bool {
+        self.connection().is_ok_and(Connection::is_up)
+    }
+
     /// The async-nats client, for what this crate does not wrap (`None` on memory or
     /// before connecting).
     pub fn nats_client(&self) -> Option<&async_nats::Client> {

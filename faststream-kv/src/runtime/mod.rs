@@ -106,6 +106,7 @@ pub(crate) struct Settings {
 /// Key-Value watch has none: it is flow-controlled, nothing is dropped), a `kv_watch`
 /// subscriber's progress through its initial data.
 pub(crate) struct Started {
+    pub(crate) name: Arc<str>,
     pub(crate) consumer: JoinHandle<u64>,
     pub(crate) pending: Option<PendingCounts>,
     pub(crate) watcher: Option<WatcherProgress>,
@@ -216,7 +217,7 @@ pub(crate) async fn start(
     let consumer = Consumer {
         incoming,
         broker: broker.clone(),
-        name,
+        name: Arc::clone(&name),
         workers,
         stop,
         give_up,
@@ -226,6 +227,7 @@ pub(crate) async fn start(
         span_level: settings.span_level,
     };
     Ok(Started {
+        name,
         consumer: route.consume(consumer),
         pending,
         watcher,

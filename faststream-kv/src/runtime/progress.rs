@@ -11,6 +11,7 @@ use crate::kv::WatcherStatus;
 use crate::pending::SubscriberStats;
 
 /// Where a `kv_watch` subscriber's progress is read.
+#[derive(Clone)]
 pub(crate) struct WatcherProgress {
     pub(super) name: Arc<str>,
     pub(super) bucket: String,

@@ -43,6 +43,11 @@ impl MemoryConnection {
         }
     }
 
+    /// Whether it is open (not closed).
+    pub(crate) fn is_open(&self) -> bool {
+        !self.closed.load(Ordering::Acquire)
+    }
+
     fn check_open(&self) -> Result<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
