@@ -73,6 +73,7 @@ pub struct App {
     hooks: Hooks,
     graceful_timeout: Duration,
     span_level: Option<Level>,
+    metrics: bool,
     shutdown: ShutdownHandle,
 }
 
@@ -91,6 +92,7 @@ impl App {
             hooks: Hooks::default(),
             graceful_timeout: DEFAULT_GRACEFUL_TIMEOUT,
             span_level: Some(Level::DEBUG),
+            metrics: false,
             shutdown: ShutdownHandle::new(),
         }
     }
@@ -172,6 +174,25 @@ impl App {
     /// none); `None` for no span at all.
     pub fn message_span(mut self, level: Option<Level>) -> Self {
         self.span_level = level;
+        self
+    }
+
+    /// Has subscribers record metrics through the `metrics` facade (off by default, as
+    /// FastStream's Prometheus middleware is opt-in: timing each handler reads the
+    /// clock twice a message). Install the recorder before the app starts. Per handler `faststream_messages_received_total`, `..._handled_total`,
+    /// `..._failed_total`, `faststream_messages_in_flight`, `faststream_handling_seconds`
+    /// (a histogram), and for stream subscribers
+    /// `faststream_stream_messages_{acked,nacked,terminated}_total`; connection events
+    /// count in `faststream_connection_events_total` whatever this says.
+    ///
+    /// ```
+    /// use faststream_kv::prelude::*;
+    ///
+    /// // metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    /// let app = App::new(Broker::memory()).metrics(true);
+    /// ```
+    pub fn metrics(mut self, enabled: bool) -> Self {
+        self.metrics = enabled;
         self
     }
 
@@ -305,6 +326,7 @@ impl App {
                 let (pattern, route, mut settings) =
                     subscriber.build(&self.context, &self.layers)?;
                 settings.span_level = self.span_level;
+                settings.metrics = self.metrics;
                 let (stop, give_up) =
                     (self.shutdown.subscribe(), self.shutdown.subscribe_give_up());
                 runtime::start(&self.broker, &pattern, route, settings, stop, give_up).await

@@ -19,8 +19,11 @@ impl Default for Events {
 }
 
 impl Events {
-    /// Reports `event` to the listeners and the log.
+    /// Reports `event` to the listeners, the log and the `metrics` facade
+    /// (`faststream_connection_events_total{event}`).
     pub(crate) fn report(&self, event: ConnectionEvent) {
+        metrics::counter!("faststream_connection_events_total", "event" => event_name(&event))
+            .increment(1);
         match &event {
             ConnectionEvent::Connected | ConnectionEvent::Reconnected => {
                 tracing::info!(%event, "NATS connection");
@@ -35,5 +38,20 @@ impl Events {
     /// A new listener, which sees the events from now on.
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<ConnectionEvent> {
         self.0.subscribe()
+    }
+}
+
+/// The `event` label of a connection event.
+fn event_name(event: &ConnectionEvent) -> &'static str {
+    match event {
+        ConnectionEvent::Connected => "connected",
+        ConnectionEvent::Disconnected => "disconnected",
+        ConnectionEvent::Reconnected => "reconnected",
+        ConnectionEvent::LameDuck => "lame_duck",
+        ConnectionEvent::SlowConsumer { .. } => "slow_consumer",
+        ConnectionEvent::ServerError { .. } => "server_error",
+        ConnectionEvent::ClientError { .. } => "client_error",
+        ConnectionEvent::Closed => "closed",
+        _ => "other",
     }
 }

@@ -17,8 +17,10 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::dispatch::Dispatch;
 use super::handling_time::HandlingTime;
+use super::metrics::SubscriberMetrics;
 use super::outcome::{PendingReply, Settle};
 use crate::error::{BoxError, Error};
+use crate::jetstream::store::AckKind;
 use crate::jetstream::{AckPolicy, Acker, BatchParts};
 use crate::message::Message;
 use crate::response::Reply;
@@ -33,14 +35,21 @@ pub(crate) struct Acking {
     keep_alive: Option<Duration>,
     /// Where handler durations go.
     handling: HandlingTime,
+    /// Where settlements are counted.
+    metrics: Option<Arc<SubscriberMetrics>>,
 }
 
 impl Acking {
-    pub(super) fn new(policy: AckPolicy, handling: HandlingTime) -> Self {
+    pub(super) fn new(
+        policy: AckPolicy,
+        handling: HandlingTime,
+        metrics: Option<Arc<SubscriberMetrics>>,
+    ) -> Self {
         Self {
             policy,
             keep_alive: None,
             handling,
+            metrics,
         }
     }
 
@@ -71,7 +80,7 @@ impl Acking {
         let (policy, keep_alive) = (self.policy, self.keep_alive);
         if policy == AckPolicy::AckFirst {
             for acker in ackers {
-                send(acker, acker.ack().await);
+                self.settle_one(acker, AckKind::Ack).await;
             }
         }
         let handled = AssertUnwindSafe(handled).catch_unwind();
@@ -88,21 +97,45 @@ impl Acking {
             _ => Verdict::Failed,
         };
         for acker in ackers.iter().filter(|acker| !acker.is_settled()) {
-            let settled = match (&verdict, policy) {
-                (_, AckPolicy::AckFirst) => Ok(()),
-                (Verdict::Undecodable, _) => acker.term().await,
-                (_, AckPolicy::Manual) => Ok(()),
-                (Verdict::Unpublished, _) => acker.nak(None).await,
-                (Verdict::Handled, _) | (Verdict::Failed, AckPolicy::Ack) => acker.ack().await,
-                (Verdict::Failed, AckPolicy::RejectOnError) => acker.term().await,
-                (Verdict::Failed, AckPolicy::NackOnError { delay }) => acker.nak(delay).await,
+            let settlement = match (&verdict, policy) {
+                (_, AckPolicy::AckFirst) => None,
+                (Verdict::Undecodable, _) => Some(AckKind::Term),
+                (_, AckPolicy::Manual) => None,
+                (Verdict::Unpublished, _) => Some(AckKind::Nak(None)),
+                (Verdict::Failed, AckPolicy::RejectOnError) => Some(AckKind::Term),
+                (Verdict::Handled, _) | (Verdict::Failed, AckPolicy::Ack) => Some(AckKind::Ack),
+                (Verdict::Failed, AckPolicy::NackOnError { delay }) => Some(AckKind::Nak(delay)),
             };
-            send(acker, settled);
+            if let Some(kind) = settlement {
+                self.settle_one(acker, kind).await;
+            }
         }
         match result {
             Ok(result) => result,
             Err(panic) => resume_unwind(panic),
         }
+    }
+}
+
+impl Acking {
+    /// Settles `acker`'s message as `kind` says, counting it (logged if it could not be
+    /// sent).
+    async fn settle_one(&self, acker: &Acker, kind: AckKind) {
+        let settled = match kind {
+            AckKind::Ack => acker.ack().await,
+            AckKind::Nak(delay) => acker.nak(delay).await,
+            AckKind::Term => acker.term().await,
+            AckKind::Progress => acker.in_progress().await,
+        };
+        if let (Ok(()), Some(metrics)) = (&settled, &self.metrics) {
+            match kind {
+                AckKind::Ack => metrics.acked(),
+                AckKind::Nak(_) => metrics.nacked(),
+                AckKind::Term => metrics.terminated(),
+                AckKind::Progress => {}
+            }
+        }
+        send(acker, settled);
     }
 }
 

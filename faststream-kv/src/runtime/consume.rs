@@ -19,6 +19,7 @@ use super::finishing::Finishing;
 use super::incoming::Incoming;
 use super::lanes::Lanes;
 use super::message_span::message_span;
+use super::metrics::SubscriberMetrics;
 use super::outcome::{Outcome, ReplySlot, Settle};
 use super::workers::Workers;
 use crate::broker::Broker;
@@ -42,6 +43,8 @@ pub(crate) struct Consumer {
     pub(super) acking: Option<Acking>,
     /// The level of each message's span (`None`: no span).
     pub(super) span_level: Option<Level>,
+    /// Its metrics, unless the app turned them off.
+    pub(super) metrics: Option<Arc<SubscriberMetrics>>,
     /// For a subscriber with publishers: where its results go.
     pub(super) finishing: Option<Finishing>,
 }
@@ -78,6 +81,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         acking: _,
         finishing: _,
         span_level,
+        metrics,
     } = consumer;
     let max_workers = workers.max();
     // Handlers that were cut off in spawned workers.
@@ -145,16 +149,23 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             }
         };
         taken += 1;
+        if let Some(metrics) = &metrics {
+            metrics.received();
+        }
         // Per message, only the handler's future and small ones are built here: a
         // nested future is moved whole into this loop's state, and moves of large
         // values are `memcpy` calls.
         let span = message_span(span_level, &name, message.subject());
         if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
+            if let Some(metrics) = &metrics {
+                metrics.finish(metrics.start(), false);
+            }
             if let Some(reply) = message.settle(&name, Err(error)) {
                 sending.send(reply, &broker, &name).await;
             }
         } else if max_workers == 1 {
             let mut in_place = service.begin(message);
+            let handling = metrics.as_ref().map(|metrics| metrics.start());
             // Built in place and polled where it is: handler futures are large.
             let result = {
                 let handler = pin!(service.call_in_place(&mut in_place));
@@ -164,6 +175,9 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
                 abandoned += 1 + count_ready(&mut incoming);
                 break;
             };
+            if let (Some(metrics), Some(handling)) = (&metrics, handling) {
+                metrics.finish(handling, result.is_ok());
+            }
             if let Some(reply) = in_place.settle(&name, result) {
                 sending.send(reply, &broker, &name).await;
             }
@@ -175,10 +189,15 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             let future = service.call(message);
             let (broker, name) = (broker.clone(), Arc::clone(&name));
             let (give_up, cut_off) = (give_up.clone(), Arc::clone(&cut_off));
+            let metrics = metrics.clone();
             let job = async move {
                 let given_up = pin!(wait_for_stop(give_up));
+                let handling = metrics.as_ref().map(|metrics| metrics.start());
                 match unless(pin!(run(pin!(future), &span)), given_up).await {
                     Some(result) => {
+                        if let (Some(metrics), Some(handling)) = (&metrics, handling) {
+                            metrics.finish(handling, result.is_ok());
+                        }
                         if let Some(reply) = outcome.settle(&name, result) {
                             Box::pin(reply.send(&broker, &name)).await;
                         }

@@ -11,6 +11,7 @@ mod handling_time;
 mod incoming;
 mod lanes;
 mod message_span;
+mod metrics;
 mod ordering_key;
 mod outcome;
 mod progress;
@@ -43,6 +44,7 @@ use finishing::Finishing;
 use handling_time::HandlingTime;
 use incoming::{Incoming, InitialData};
 use lanes::Lanes;
+use metrics::SubscriberMetrics;
 use pushed::Pushed;
 use workers::Workers;
 
@@ -99,6 +101,8 @@ pub(crate) struct Settings {
     pub(crate) publishers: Arc<[Publisher]>,
     /// The level of each message's span (`None`: no span); the app's choice.
     pub(crate) span_level: Option<tracing::Level>,
+    /// Whether it records metrics; the app's choice.
+    pub(crate) metrics: bool,
 }
 
 /// A started subscriber: its consume loop, which ends with the number of messages it
@@ -127,6 +131,9 @@ pub(crate) async fn start(
     let subject = pattern.subject();
     let name: Arc<str> = settings.name.into();
     let workers = Workers::new(settings.max_workers);
+    let metrics = settings
+        .metrics
+        .then(|| Arc::new(SubscriberMetrics::new(&name)));
     let (mut pending, mut watcher, mut acking) = (None, None, None);
     let incoming = match &settings.source {
         Source::Subject { queue, limits } => {
@@ -203,7 +210,7 @@ pub(crate) async fn start(
                     )))
                 }
             };
-            acking = Some(Acking::new(*ack, handling).keep_alive(keep_alive));
+            acking = Some(Acking::new(*ack, handling, metrics.clone()).keep_alive(keep_alive));
             match batches {
                 Some(size) => Incoming::Batched(Box::new(Batched::new(incoming, *size))),
                 None => incoming,
@@ -225,6 +232,7 @@ pub(crate) async fn start(
         acking,
         finishing,
         span_level: settings.span_level,
+        metrics,
     };
     Ok(Started {
         name,

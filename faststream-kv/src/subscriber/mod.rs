@@ -472,6 +472,7 @@ impl AnySubscriber {
             ordering: common.ordering,
             publishers: common.publishers.into(),
             span_level: None,
+            metrics: false,
         };
         Ok((pattern, route, settings))
     }
