@@ -90,7 +90,7 @@ async fn main() -> Result<(), Error> {
     let bound = listener
         .local_addr()
         .map_err(|error| Error::io("reading the probe address", error))?;
-    println!("probes on http://{bound}/livez and /readyz");
+    eprintln!("probes on http://{bound}/livez and /readyz");
     app(Broker::from_env(), listener)
         .after_startup(move |cx: Lifecycle| demo(cx, bound))
         .run()

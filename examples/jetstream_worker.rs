@@ -16,9 +16,10 @@ use std::time::Duration;
 
 use faststream_kv::jetstream::MessageInfo;
 use faststream_kv::prelude::*;
+use schemars::JsonSchema;
 
 /// A payment to charge.
-#[derive(Serialize, Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone)]
 pub(crate) struct Payment {
     pub(crate) id: u64,
     pub(crate) amount: u64,
@@ -99,7 +100,7 @@ pub(crate) fn app(broker: Broker) -> App {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let broker = Broker::from_env();
-    println!("backend: {}", broker.backend());
+    eprintln!("backend: {}", broker.backend());
     app(broker).after_startup(demo).run().await
 }
 

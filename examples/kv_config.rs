@@ -9,8 +9,9 @@
 //! ```
 
 use faststream_kv::prelude::*;
+use schemars::JsonSchema;
 
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug)]
 pub(crate) struct Greeting {
     pub(crate) template: String,
 }
@@ -47,7 +48,7 @@ pub(crate) fn app(broker: Broker) -> App {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let broker = Broker::from_env();
-    println!("backend: {}", broker.backend());
+    eprintln!("backend: {}", broker.backend());
     app(broker).after_startup(demo).run().await
 }
 

@@ -10,8 +10,9 @@
 use std::time::Instant;
 
 use faststream_kv::prelude::*;
+use schemars::JsonSchema;
 
-#[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, PartialEq, Eq)]
 pub(crate) struct Quote {
     pub(crate) sku: String,
     pub(crate) cents: u64,

@@ -10,9 +10,10 @@
 use std::sync::{Mutex, PoisonError};
 
 use faststream_kv::prelude::*;
+use schemars::JsonSchema;
 use tokio::sync::watch;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 pub(crate) struct Flag {
     pub(crate) enabled: bool,
 }

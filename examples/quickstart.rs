@@ -5,19 +5,22 @@
 //! ```sh
 //! cargo run --example quickstart                                  # embedded broker
 //! NATS_URL=nats://127.0.0.1:4222 cargo run --example quickstart   # a real server
+//! cargo run --example quickstart -- --asyncapi=yaml               # its AsyncAPI document
 //! ```
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use faststream_kv::asyncapi::Info;
 use faststream_kv::prelude::*;
+use schemars::JsonSchema;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 pub(crate) struct Order {
     pub(crate) sku: String,
     pub(crate) qty: u32,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug)]
 pub(crate) struct Receipt {
     pub(crate) region: String,
     pub(crate) sku: String,
@@ -29,7 +32,8 @@ pub(crate) struct Receipt {
 #[derive(Default)]
 struct Counter(AtomicU32);
 
-/// `{region}` is a capture: `orders.eu.created` gives `region = "eu"`.
+/// Counts an order and replies with its receipt. `{region}` is a capture:
+/// `orders.eu.created` gives `region = "eu"`.
 #[subscriber("orders.{region}.created", queue = "billing")]
 async fn on_order(
     Json(order): Json<Order>,
@@ -49,6 +53,7 @@ async fn on_order(
     })
 }
 
+/// Prints a greeting.
 #[subscriber("greetings")]
 async fn on_greeting(text: String) {
     println!("greeting: {text}");
@@ -57,6 +62,7 @@ async fn on_greeting(text: String) {
 /// The service: a startup hook puts the counter into the context; two subscribers.
 pub(crate) fn app(broker: Broker) -> App {
     App::new(broker)
+        .asyncapi_info(Info::new("quickstart", env!("CARGO_PKG_VERSION")))
         .on_startup(async |cx: Lifecycle| {
             cx.context().insert(Counter::default());
             Ok::<_, Error>(())
@@ -68,7 +74,7 @@ pub(crate) fn app(broker: Broker) -> App {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let broker = Broker::from_env();
-    println!("backend: {}", broker.backend());
+    eprintln!("backend: {}", broker.backend());
     // Serves until Ctrl-C or SIGTERM; here the demo talks to the service once it runs
     // and then stops it.
     app(broker).after_startup(demo).run().await

@@ -10,14 +10,15 @@ use std::time::Duration;
 
 use faststream_kv::CORRELATION_ID;
 use faststream_kv::prelude::*;
+use schemars::JsonSchema;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 pub(crate) struct Division {
     pub(crate) dividend: i64,
     pub(crate) divisor: i64,
 }
 
-#[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, PartialEq, Eq)]
 pub(crate) struct Quotient {
     pub(crate) quotient: i64,
     pub(crate) remainder: i64,

@@ -172,6 +172,25 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             assert_send(&future);
         }
     };
+    let description = doc_text(&function.attrs).map(|text| quote!(.description(#text)));
+    let payload_probes = typed.iter().map(|argument| {
+        let ty = &argument.ty;
+        quote!(.or((&&__Probe::<#ty>::new()).describe()))
+    });
+    let reply_probe = match &function.sig.output {
+        ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+            quote!(.or((&&__Probe::<#ty>::new()).describe()))
+        }
+        _ => quote!(),
+    };
+    let documented = quote! {
+        .__documented(
+            ::core::option::Option::<::faststream_kv::asyncapi::DescribePayload>::None
+                #(#payload_probes)*,
+            ::core::option::Option::<::faststream_kv::asyncapi::DescribePayload>::None
+                #reply_probe,
+        )
+    };
     let mut call = function.clone();
     call.sig.ident = syn::Ident::new("call", function.sig.ident.span());
     call.attrs.retain(|attr| !attr.path().is_ident("doc"));
@@ -203,8 +222,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 }
                 #send_check
 
+                #[allow(unused_imports)]
+                use ::faststream_kv::asyncapi::__probe::{
+                    Described as _, Probe as __Probe, Undescribed as _,
+                };
                 let subscriber = #constructor
                     .name(#handler_name)
+                    #description
+                    #documented
                     .arguments(&[#(#labels),*])
                     #(#queue)*
                     #(#max_workers)*
@@ -215,6 +240,28 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             }
         }
     })
+}
+
+/// The doc comment's text, its lines' leading space removed; `None` without one.
+fn doc_text(attrs: &[syn::Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').unwrap_or(&line).to_owned())
+        .collect();
+    let text = lines.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
 }
 
 /// `Ctx (stock) : Ctx < KeyValue >` (token spacing) -> `Ctx(stock): Ctx<KeyValue>`.

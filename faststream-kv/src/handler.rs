@@ -50,6 +50,10 @@ pub trait Handler<Args>: Clone + Send + Sync + Sized + 'static {
 
     /// What the extractors need from the app, checked at startup.
     fn requirements(requirements: &mut Requirements);
+
+    /// Whether the handler returns something a request gets as its reply (see
+    /// [`IntoReply::REPLIES`]).
+    fn replies() -> bool;
 }
 
 macro_rules! impl_handler {
@@ -94,6 +98,10 @@ macro_rules! impl_handler {
                     $arg::requirements(requirements);
                     index += 1;
                 )*
+            }
+
+            fn replies() -> bool {
+                R::REPLIES
             }
         }
     };

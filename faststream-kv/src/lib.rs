@@ -35,6 +35,7 @@
 //! The cargo feature `testing` adds `testing::TestApp` and `testing::NatsServer`.
 
 mod app;
+pub mod asyncapi;
 mod backend;
 mod backend_kind;
 pub mod broker;
@@ -71,6 +72,8 @@ pub use message::Message;
 pub use pending::{PendingLimits, PendingStats, SubscriberStats};
 pub use response::{IntoReply, Reply};
 pub use router::Router;
+/// Re-exported for `#[derive(JsonSchema)]` on payload types (see [`asyncapi`]).
+pub use schemars;
 pub use wire::{
     APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, SERVICE_ERROR, SERVICE_ERROR_CODE, TEXT_PLAIN,
 };

@@ -121,6 +121,10 @@ impl Reply {
     note = "return `()`, `String`, `Bytes`, `Json<T>`, `Reply`, or `Option<T>` / `Result<T, E>` of one of these"
 )]
 pub trait IntoReply {
+    /// Whether this type carries a reply (`()` does not): what the AsyncAPI document
+    /// says about a handler returning it.
+    const REPLIES: bool = true;
+
     /// The reply to send.
     fn into_reply(self) -> Result<Reply, Error>;
 
@@ -135,6 +139,8 @@ pub trait IntoReply {
 }
 
 impl IntoReply for () {
+    const REPLIES: bool = false;
+
     fn into_reply(self) -> Result<Reply, Error> {
         Ok(Reply::empty())
     }
@@ -183,6 +189,8 @@ impl IntoReply for &'static str {
 }
 
 impl<T: IntoReply> IntoReply for Option<T> {
+    const REPLIES: bool = T::REPLIES;
+
     fn into_reply(self) -> Result<Reply, Error> {
         match self {
             Some(value) => value.into_reply(),
@@ -203,6 +211,8 @@ where
     T: IntoReply,
     E: Into<BoxError>,
 {
+    const REPLIES: bool = T::REPLIES;
+
     fn into_reply(self) -> Result<Reply, Error> {
         self.map_err(|error| Error::from_boxed(error.into()))?
             .into_reply()

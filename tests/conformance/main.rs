@@ -17,6 +17,9 @@ macro_rules! areas {
     () => {
         // Loaded once per backend on purpose: that is how each test runs on both.
         #[allow(clippy::duplicate_mod)]
+        #[path = "asyncapi.rs"]
+        mod asyncapi;
+        #[allow(clippy::duplicate_mod)]
         #[path = "batch_subscribers.rs"]
         mod batch_subscribers;
         #[allow(clippy::duplicate_mod)]

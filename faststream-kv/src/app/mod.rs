@@ -23,6 +23,7 @@ pub use lifecycle::Lifecycle;
 pub use running::RunningApp;
 pub use shutdown::ShutdownHandle;
 
+use crate::asyncapi::{self, AsyncApi, Info};
 use crate::broker::Broker;
 use crate::context::Context;
 use crate::error::{BoxError, Error, HookStage, Result};
@@ -74,6 +75,7 @@ pub struct App {
     graceful_timeout: Duration,
     span_level: Option<Level>,
     metrics: bool,
+    info: Info,
     shutdown: ShutdownHandle,
 }
 
@@ -93,6 +95,7 @@ impl App {
             graceful_timeout: DEFAULT_GRACEFUL_TIMEOUT,
             span_level: Some(Level::DEBUG),
             metrics: false,
+            info: Info::default(),
             shutdown: ShutdownHandle::new(),
         }
     }
@@ -196,6 +199,23 @@ impl App {
         self
     }
 
+    /// The title, version and description of the app's AsyncAPI document (default
+    /// [`Info::default`]).
+    pub fn asyncapi_info(mut self, info: Info) -> Self {
+        self.info = info;
+        self
+    }
+
+    /// The app's AsyncAPI 3.0 document (see [`asyncapi`](crate::asyncapi)): its
+    /// subscribers, publishers and payloads, and the broker's servers.
+    pub fn asyncapi(&self) -> AsyncApi {
+        let subscribers = self
+            .subscribers
+            .iter()
+            .filter_map(AnySubscriber::description);
+        AsyncApi::build(&self.info, self.broker.servers(), subscribers)
+    }
+
     /// How long shutdown waits for in-flight handlers (default 30 s).
     pub fn graceful_timeout(mut self, timeout: Duration) -> Self {
         self.graceful_timeout = timeout;
@@ -218,24 +238,31 @@ impl App {
     }
 
     /// Runs until Ctrl-C, SIGTERM or [`ShutdownHandle::shutdown`], then shuts down
-    /// gracefully.
+    /// gracefully. Run with `--asyncapi[=json|yaml]` (or
+    /// [`FASTSTREAM_ASYNCAPI`](asyncapi::ASYNCAPI_ENV) set), it prints the app's
+    /// AsyncAPI document to stdout and returns without starting.
     ///
     /// # Errors
     ///
     /// The first error of starting (see [`start`](Self::start)) or of shutting down
-    /// (see [`RunningApp::stop`]).
+    /// (see [`RunningApp::stop`]); [`Error::InvalidConfig`] for an `--asyncapi` value
+    /// that names no format.
     pub async fn run(self) -> Result<()> {
         self.run_until(termination_signal()).await
     }
 
     /// Runs until `signal` completes (or [`ShutdownHandle::shutdown`]), then shuts down
-    /// gracefully.
+    /// gracefully; prints the AsyncAPI document instead when asked to, as
+    /// [`run`](Self::run) does.
     ///
     /// # Errors
     ///
-    /// The first error of starting (see [`start`](Self::start)) or of shutting down
-    /// (see [`RunningApp::stop`]).
+    /// As [`run`](Self::run).
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<()> {
+        if let Some(format) = asyncapi::requested()? {
+            println!("{}", self.asyncapi().render(format));
+            return Ok(());
+        }
         let running = self.start().await?;
         let shutdown = running.shutdown.clone();
         tokio::select! {

@@ -169,6 +169,14 @@ impl Broker {
         self.shared.target.kind()
     }
 
+    /// The NATS servers it connects to, as given; none for the in-memory broker.
+    pub fn servers(&self) -> &[String] {
+        match &self.shared.target {
+            Target::Nats(options) => options.servers(),
+            Target::Memory(_) => &[],
+        }
+    }
+
     /// Connects, once; later calls return at once.
     ///
     /// # Errors

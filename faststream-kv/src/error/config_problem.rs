@@ -29,6 +29,13 @@ pub enum ConfigProblem {
         /// What: `storage`.
         what: &'static str,
     },
+    /// `--asyncapi=...` or `FASTSTREAM_ASYNCAPI` names no document format.
+    #[error("--asyncapi / FASTSTREAM_ASYNCAPI takes `json` or `yaml`, not {value:?}")]
+    #[non_exhaustive]
+    AsyncApiFormat {
+        /// The value given.
+        value: String,
+    },
     /// `replicas` is 0.
     #[error("replicas must be at least 1")]
     NoReplicas,

@@ -78,6 +78,13 @@ impl Pattern {
         self.capture_names().any(|capture| capture == name)
     }
 
+    /// Each capture's name, token index and whether it takes the tail (`{name...}`).
+    pub(crate) fn capture_positions(&self) -> impl Iterator<Item = (&str, usize, bool)> {
+        self.captures
+            .iter()
+            .map(|capture| (&*capture.name, capture.token, capture.tail))
+    }
+
     /// The number of captures.
     pub fn capture_count(&self) -> usize {
         self.captures.len()

@@ -18,6 +18,9 @@ pub use crate::runtime::{OrderingKey, Route};
 pub use crate::subject::Pattern;
 pub use kind::{DEFAULT_FETCH_BATCH, DEFAULT_FETCH_WAIT, OnKvWatch, OnStream, OnSubject};
 
+use crate::asyncapi::{
+    Consumes, DescribePayload, PayloadSchema, SubscriberDescription, SubscriberDocs,
+};
 use crate::context::Context;
 use crate::error::{BoxError, Error};
 use crate::extract::{Requirements, Scope};
@@ -69,6 +72,7 @@ struct Common {
     requirements: Requirements,
     layers: Vec<RouteLayer>,
     publishers: Vec<Publisher>,
+    docs: SubscriberDocs,
     make_route: Box<dyn FnOnce(Arc<Scope>) -> Route + Send>,
 }
 
@@ -345,6 +349,41 @@ impl<K> Subscriber<K> {
         self
     }
 
+    /// Describes the handler in the AsyncAPI document (`#[subscriber]` takes its doc
+    /// comment).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.common.docs.description = Some(description.into());
+        self
+    }
+
+    /// Documents the body of the messages handled as `T` in the AsyncAPI document,
+    /// e.g. `document_payload::<Json<Order>>()` (`#[subscriber]` finds it among the
+    /// handler's arguments).
+    pub fn document_payload<T: PayloadSchema>(mut self) -> Self {
+        self.common.docs.document_payload::<T>();
+        self
+    }
+
+    /// Documents the handler's result, its reply and what it publishes, as `T` (the
+    /// macro takes the handler's return type).
+    pub fn document_reply<T: PayloadSchema>(mut self) -> Self {
+        self.common.docs.document_reply::<T>();
+        self
+    }
+
+    /// What `#[subscriber]` found out about the handler's body and result types.
+    #[doc(hidden)]
+    pub fn __documented(
+        mut self,
+        payload: Option<DescribePayload>,
+        reply: Option<DescribePayload>,
+    ) -> Self {
+        let docs = &mut self.common.docs;
+        docs.payload = docs.payload.or(payload);
+        docs.reply = docs.reply.or(reply);
+        self
+    }
+
     /// The publishers of its results.
     pub fn publishers(&self) -> &[Publisher] {
         &self.common.publishers
@@ -379,6 +418,10 @@ impl Common {
             requirements,
             layers: Vec::new(),
             publishers: Vec::new(),
+            docs: SubscriberDocs {
+                replies: H::replies(),
+                ..SubscriberDocs::default()
+            },
             make_route: Box::new(move |scope| {
                 Route::from_handler(HandlerService::new(handler, scope))
             }),
@@ -411,6 +454,30 @@ impl AnySubscriber {
     /// The publishers of its results.
     pub fn publishers(&self) -> &[Publisher] {
         &self.common.publishers
+    }
+
+    /// The subscriber as the AsyncAPI document sees it; none with an invalid pattern
+    /// (the app does not start with one).
+    pub(crate) fn description(&self) -> Option<SubscriberDescription<'_>> {
+        let consumes = match &self.source {
+            Source::Subject { queue, .. } => Consumes::Subject {
+                queue: queue.as_deref(),
+            },
+            Source::Stream {
+                stream, consumer, ..
+            } => Consumes::Stream {
+                stream,
+                durable: consumer.durable.as_deref(),
+            },
+            Source::KvWatch { bucket, .. } => Consumes::KvWatch { bucket },
+        };
+        Some(SubscriberDescription {
+            name: &self.common.name,
+            pattern: self.common.pattern.as_ref().ok()?,
+            consumes,
+            publishers: &self.common.publishers,
+            docs: &self.common.docs,
+        })
     }
 
     /// The subscriber with `prefix` in front of its subject pattern (a `kv_watch`
