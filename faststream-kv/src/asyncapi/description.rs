@@ -1,6 +1,6 @@
 //! What a subscriber tells the document about itself.
 
-use super::payload::{DescribePayload, PayloadSchema};
+use super::payload::DescribePayload;
 use crate::publisher::Publisher;
 use crate::subject::Pattern;
 
@@ -13,16 +13,6 @@ pub(crate) struct SubscriberDocs {
     pub(crate) reply: Option<DescribePayload>,
     /// Whether the handler returns something: a request gets it as its reply.
     pub(crate) replies: bool,
-}
-
-impl SubscriberDocs {
-    pub(crate) fn document_payload<T: PayloadSchema>(&mut self) {
-        self.payload = Some(T::payload);
-    }
-
-    pub(crate) fn document_reply<T: PayloadSchema>(&mut self) {
-        self.reply = Some(T::payload);
-    }
 }
 
 /// One subscriber as the document sees it.

@@ -69,8 +69,9 @@ impl Builder {
     fn add(&mut self, subscriber: &SubscriberDescription<'_>) {
         let id = unique(&self.channels, &identifier(subscriber.name));
         let docs = subscriber.docs;
-        let payload = docs.payload.map(|describe| self.payload(describe));
-        let mut message = message_object(payload, subscriber.name);
+        // A Key-Value entry is stored, not sent: it has no correlation id.
+        let correlated = !matches!(subscriber.consumes, Consumes::KvWatch { .. });
+        let mut message = self.message(docs.payload, subscriber.name, correlated);
         let mut channel = Map::new();
         let mut operation = Map::new();
         operation.insert("action".into(), "receive".into());
@@ -84,7 +85,6 @@ impl Builder {
         }
         let address = match subscriber.consumes {
             Consumes::Subject { queue } => {
-                message.insert("correlationId".into(), correlation_id());
                 if let Some(queue) = queue {
                     operation.insert(
                         "bindings".into(),
@@ -98,7 +98,6 @@ impl Builder {
                 address(subscriber.pattern)
             }
             Consumes::Stream { stream, durable } => {
-                message.insert("correlationId".into(), correlation_id());
                 channel.insert("x-nats-stream".into(), stream.into());
                 if let Some(durable) = durable {
                     operation.insert("x-nats-durable".into(), durable.into());
@@ -130,9 +129,11 @@ impl Builder {
     /// A request's reply: a channel without an address (the request's reply subject).
     fn reply_channel(&mut self, id: &str, subscriber: &SubscriberDescription<'_>) -> Value {
         let reply_id = unique(&self.channels, &format!("{id}.reply"));
-        let payload = subscriber.docs.reply.map(|describe| self.payload(describe));
-        let mut message = message_object(payload, &format!("{}.reply", subscriber.name));
-        message.insert("correlationId".into(), correlation_id());
+        let message = self.message(
+            subscriber.docs.reply,
+            &format!("{}.reply", subscriber.name),
+            true,
+        );
         self.channels.insert(
             reply_id.clone(),
             json!({
@@ -148,6 +149,11 @@ impl Builder {
     }
 
     fn add_publishers(&mut self, subscriber_id: &str, subscriber: &SubscriberDescription<'_>) {
+        if subscriber.publishers.is_empty() {
+            return;
+        }
+        let message = Value::from(self.message(subscriber.docs.reply, subscriber.name, true));
+        let message_id = identifier(subscriber.name);
         for publisher in subscriber.publishers {
             let subject = publisher.destination();
             let channel_id = match self.published.get(subject) {
@@ -168,15 +174,11 @@ impl Builder {
                     id
                 }
             };
-            let payload = subscriber.docs.reply.map(|describe| self.payload(describe));
-            let mut message = message_object(payload, subscriber.name);
-            message.insert("correlationId".into(), correlation_id());
-            let message_id = identifier(subscriber.name);
             if let Some(messages) = self.channels[&channel_id]
                 .get_mut("messages")
                 .and_then(Value::as_object_mut)
             {
-                messages.insert(message_id.clone(), message.into());
+                messages.insert(message_id.clone(), message.clone());
             }
             let operation_id = unique(
                 &self.operations,
@@ -194,6 +196,35 @@ impl Builder {
         }
     }
 
+    /// A message object: named after its payload's type, else `fallback`; with
+    /// FastStream's `correlation_id` header if `correlated`.
+    fn message(
+        &mut self,
+        payload: Option<DescribePayload>,
+        fallback: &str,
+        correlated: bool,
+    ) -> Map<String, Value> {
+        let mut message = Map::new();
+        match payload.map(|describe| self.payload(describe)) {
+            Some(payload) => {
+                let name = payload.name.unwrap_or_else(|| fallback.to_owned());
+                message.insert("name".into(), name.into());
+                message.insert("contentType".into(), payload.content_type.into());
+                message.insert("payload".into(), Schema::to_value(payload.schema));
+            }
+            None => {
+                message.insert("name".into(), fallback.into());
+            }
+        }
+        if correlated {
+            message.insert(
+                "correlationId".into(),
+                json!({ "location": "$message.header#/correlation_id" }),
+            );
+        }
+        message
+    }
+
     fn payload(&mut self, describe: DescribePayload) -> Payload {
         let mut payload = describe(&mut self.generator);
         for transform in self.generator.transforms_mut() {
@@ -201,28 +232,6 @@ impl Builder {
         }
         payload
     }
-}
-
-/// A message object: named after its payload's type, else `fallback`.
-fn message_object(payload: Option<Payload>, fallback: &str) -> Map<String, Value> {
-    let mut message = Map::new();
-    match payload {
-        Some(payload) => {
-            let name = payload.name.unwrap_or_else(|| fallback.to_owned());
-            message.insert("name".into(), name.into());
-            message.insert("contentType".into(), payload.content_type.into());
-            message.insert("payload".into(), Schema::to_value(payload.schema));
-        }
-        None => {
-            message.insert("name".into(), fallback.into());
-        }
-    }
-    message
-}
-
-/// FastStream's `correlation_id` header.
-fn correlation_id() -> Value {
-    json!({ "location": "$message.header#/correlation_id" })
 }
 
 /// The pattern as a channel address: each capture as `{name}`, wildcards as they are.

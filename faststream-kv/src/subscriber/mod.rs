@@ -360,14 +360,14 @@ impl<K> Subscriber<K> {
     /// e.g. `document_payload::<Json<Order>>()` (`#[subscriber]` finds it among the
     /// handler's arguments).
     pub fn document_payload<T: PayloadSchema>(mut self) -> Self {
-        self.common.docs.document_payload::<T>();
+        self.common.docs.payload = Some(T::payload);
         self
     }
 
     /// Documents the handler's result, its reply and what it publishes, as `T` (the
     /// macro takes the handler's return type).
     pub fn document_reply<T: PayloadSchema>(mut self) -> Self {
-        self.common.docs.document_reply::<T>();
+        self.common.docs.reply = Some(T::payload);
         self
     }
 
