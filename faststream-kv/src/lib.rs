@@ -32,7 +32,8 @@
 //!
 //! Everything runs on a real `nats-server` ([`Broker::nats`]) and on the embedded
 //! in-memory broker ([`Broker::memory`]); [`Broker::from_env`] picks by `NATS_URL`.
-//! The cargo feature `testing` adds `testing::TestApp` and `testing::NatsServer`.
+//! The cargo feature `testing` adds `testing::TestApp` and `testing::NatsServer`;
+//! `opentelemetry` exports each message's span to OpenTelemetry (see [`trace`]).
 
 mod app;
 pub mod asyncapi;
@@ -57,6 +58,7 @@ mod subject;
 pub mod subscriber;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trace;
 mod wire;
 
 pub use app::{App, Health, HealthCheck, Lifecycle, RunningApp, ShutdownHandle, SubscriberHealth};
@@ -76,6 +78,7 @@ pub use router::Router;
 pub use schemars;
 pub use wire::{
     APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, SERVICE_ERROR, SERVICE_ERROR_CODE, TEXT_PLAIN,
+    TRACEPARENT,
 };
 
 /// `#[subscriber("pattern", queue = "...", max_workers = N)]` on an `async fn` makes it a

@@ -9,6 +9,7 @@
 
 #![allow(unreachable_pub)]
 
+mod span_recorder;
 mod support;
 
 /// Declares every test file (one area each) in the module it is expanded in: `memory`
@@ -115,6 +116,9 @@ macro_rules! areas {
         #[allow(clippy::duplicate_mod)]
         #[path = "test_assertions.rs"]
         mod test_assertions;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "trace_context.rs"]
+        mod trace_context;
         #[allow(clippy::duplicate_mod)]
         #[path = "validation.rs"]
         mod validation;

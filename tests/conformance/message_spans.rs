@@ -1,77 +1,15 @@
 //! The span each handled message runs in: `DEBUG` by default (so an app logging at
 //! `INFO` builds none), at the level the app chooses, or none at all.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use faststream_kv::prelude::*;
 use faststream_kv::testing::TestApp;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata};
+use tracing::Level;
 
 use super::run;
+use crate::span_recorder::SpanRecorder;
 use crate::support::{Env, on_one_thread};
-
-/// Records the `message` spans opened at or above `max` (name, level, handler).
-#[derive(Clone)]
-struct Spans {
-    max: Level,
-    seen: Arc<Mutex<Vec<(Level, String)>>>,
-    next_id: Arc<AtomicU64>,
-}
-
-impl Spans {
-    fn new(max: Level) -> Self {
-        Self {
-            max,
-            seen: Arc::default(),
-            next_id: Arc::new(AtomicU64::new(1)),
-        }
-    }
-
-    fn seen(&self) -> Vec<(Level, String)> {
-        self.seen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-struct Handler(String);
-
-impl Visit for Handler {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "handler" {
-            self.0 = format!("{value:?}");
-        }
-    }
-}
-
-impl tracing::Subscriber for Spans {
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        *metadata.level() <= self.max
-    }
-
-    fn new_span(&self, span: &Attributes<'_>) -> Id {
-        if span.metadata().name() == "message" {
-            let mut handler = Handler(String::new());
-            span.record(&mut handler);
-            self.seen
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push((*span.metadata().level(), handler.0));
-        }
-        Id::from_u64(self.next_id.fetch_add(1, Ordering::Relaxed))
-    }
-
-    fn record(&self, _span: &Id, _values: &Record<'_>) {}
-    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
-    fn event(&self, _event: &Event<'_>) {}
-    fn enter(&self, _span: &Id) {}
-    fn exit(&self, _span: &Id) {}
-}
 
 #[subscriber("greet")]
 async fn greet(name: String) -> String {
@@ -83,7 +21,7 @@ async fn greet(name: String) -> String {
 async fn spans_of(
     env: &Env,
     app: impl FnOnce(Broker) -> App + Send + 'static,
-    spans: Spans,
+    spans: SpanRecorder,
 ) -> Result<Vec<(Level, String)>, Error> {
     let broker = env.broker();
     let seen = spans.clone();
@@ -98,7 +36,11 @@ async fn spans_of(
         app.stop().await
     })
     .await?;
-    Ok(seen.seen())
+    Ok(seen
+        .seen()
+        .into_iter()
+        .map(|span| (span.level, span.handler))
+        .collect())
 }
 
 #[test]
@@ -107,14 +49,14 @@ fn the_default_span_is_at_debug() -> Result<(), Error> {
         let at_info = spans_of(
             &env,
             |broker| App::new(broker).subscriber(greet),
-            Spans::new(Level::INFO),
+            SpanRecorder::new(Level::INFO),
         )
         .await?;
         assert!(at_info.is_empty(), "{at_info:?}");
         let at_debug = spans_of(
             &env,
             |broker| App::new(broker).subscriber(greet),
-            Spans::new(Level::DEBUG),
+            SpanRecorder::new(Level::DEBUG),
         )
         .await?;
         assert_eq!(
@@ -136,11 +78,11 @@ fn the_app_chooses_the_level_or_no_span() -> Result<(), Error> {
                 .subscriber(greet)
                 .message_span(Some(Level::INFO))
         };
-        let seen = spans_of(&env, at_info, Spans::new(Level::INFO)).await?;
+        let seen = spans_of(&env, at_info, SpanRecorder::new(Level::INFO)).await?;
         assert_eq!(seen.len(), 2, "{seen:?}");
         assert!(seen.iter().all(|(level, _)| *level == Level::INFO));
         let none = |broker| App::new(broker).subscriber(greet).message_span(None);
-        let seen = spans_of(&env, none, Spans::new(Level::TRACE)).await?;
+        let seen = spans_of(&env, none, SpanRecorder::new(Level::TRACE)).await?;
         assert!(seen.is_empty(), "{seen:?}");
         Ok(())
     })

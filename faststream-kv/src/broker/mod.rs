@@ -35,6 +35,7 @@ use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::pending::PendingLimits;
 use crate::response::Reply;
+use crate::trace::propagate;
 use crate::wire::{APPLICATION_JSON, CONTENT_TYPE, correlated, service_error, with_correlation_id};
 
 /// A handle to the message broker: a NATS server, or the embedded in-memory broker.
@@ -262,6 +263,7 @@ impl Broker {
     /// subject too.
     pub async fn publish_message(&self, subject: &str, message: Reply) -> Result<()> {
         let (payload, headers, reply_to) = message.into_outgoing();
+        let headers = propagate(headers);
         if reply_to.is_some() || self.shared.observer.get().is_some() {
             let headers = correlated(headers, None);
             return self
@@ -370,7 +372,7 @@ impl Broker {
         let connection = self.connection()?;
         let timeout = timeout.unwrap_or_else(|| self.shared.target.default_request_timeout());
         let (payload, headers) = message.into_parts();
-        let headers = with_correlation_id(headers, None);
+        let headers = with_correlation_id(propagate(headers), None);
         let reply = connection
             .request(subject, headers, payload, timeout)
             .await?;

@@ -13,6 +13,7 @@ use super::{Broker, json_reply};
 use crate::error::{Error, Result};
 use crate::jetstream::{PublishAck, PublishOptions, Stream, StreamConfig, validate_stream_name};
 use crate::subject::validate_publish_subject;
+use crate::trace::propagate;
 use crate::wire::with_correlation_id;
 use faststream_kv_subject::matches;
 
@@ -130,7 +131,7 @@ impl Broker {
         options: PublishOptions,
     ) -> Result<PublishAck> {
         validate_publish_subject(subject)?;
-        let headers = with_correlation_id(Some(options.to_headers()), None);
+        let headers = with_correlation_id(propagate(Some(options.to_headers())), None);
         let (connection, payload) = (self.connected().await?, payload.into());
         self.observe(subject, None, &headers, &payload);
         connection.stream_publish(subject, headers, payload).await

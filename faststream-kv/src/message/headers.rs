@@ -57,6 +57,14 @@ impl MessageHeaders {
         }
     }
 
+    /// The headers if they were set as a map (not only a new correlation id).
+    pub(crate) fn map(&self) -> Option<&HeaderMap> {
+        match self {
+            Self::Map(headers) => Some(headers),
+            Self::Lazy(_) => None,
+        }
+    }
+
     pub(crate) fn get(&self) -> Option<&HeaderMap> {
         match self {
             Self::Map(headers) => Some(headers),

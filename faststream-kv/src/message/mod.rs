@@ -79,6 +79,13 @@ impl Message {
         Some(self.headers()?.get(name)?.as_str())
     }
 
+    /// The (first) value of header `name`, unless all the headers hold is a new
+    /// correlation id not yet written out (then there is no `name` to find, and the
+    /// map is not built to find it).
+    pub(crate) fn header_if_set(&self, name: &str) -> Option<&str> {
+        Some(self.headers.map()?.get(name)?.as_str())
+    }
+
     /// The FastStream `correlation_id` header.
     pub fn correlation_id(&self) -> Option<&str> {
         self.header(CORRELATION_ID)

@@ -13,6 +13,7 @@ use crate::broker::Broker;
 use crate::error::{Error, Result};
 use crate::jetstream::{PublishAck, PublishOptions};
 use crate::response::{IntoReply, Reply};
+use crate::trace::propagate;
 use crate::wire::correlated;
 
 /// A destination for messages, cheap to clone.
@@ -149,7 +150,7 @@ impl Publisher {
             return Ok(None);
         }
         let (payload, headers, reply_to) = reply.into_outgoing();
-        let headers = correlated(headers, correlation_id);
+        let headers = correlated(propagate(headers), correlation_id);
         let Some(stream) = &self.stream else {
             broker
                 .publish_outgoing(&self.subject, reply_to, headers, payload)

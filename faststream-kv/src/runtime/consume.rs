@@ -26,6 +26,7 @@ use crate::broker::Broker;
 use crate::error::{BoxError, Error};
 use crate::message::Message;
 use crate::response::Reply;
+use crate::trace::{self, TraceContext};
 
 /// A subscriber's consume loop before it is spawned: everything but the service.
 pub(crate) struct Consumer {
@@ -155,7 +156,10 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         // Per message, only the handler's future and small ones are built here: a
         // nested future is moved whole into this loop's state, and moves of large
         // values are `memcpy` calls.
-        let span = message_span(span_level, &name, message.subject());
+        let remote = TraceContext::of(&message);
+        let span = message_span(span_level, &name, message.subject(), remote);
+        // This hop's context: what the handler sends names it as the parent.
+        let trace = remote.map(TraceContext::child);
         if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
             if let Some(metrics) = &metrics {
                 metrics.finish(metrics.start(), false);
@@ -169,7 +173,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             // Built in place and polled where it is: handler futures are large.
             let result = {
                 let handler = pin!(service.call_in_place(&mut in_place));
-                unless(pin!(run(handler, &span)), given_up.as_mut()).await
+                unless(pin!(run(handler, &span, trace)), given_up.as_mut()).await
             };
             let Some(result) = result else {
                 abandoned += 1 + count_ready(&mut incoming);
@@ -193,7 +197,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             let job = async move {
                 let given_up = pin!(wait_for_stop(give_up));
                 let handling = metrics.as_ref().map(|metrics| metrics.start());
-                match unless(pin!(run(pin!(future), &span)), given_up).await {
+                match unless(pin!(run(pin!(future), &span, trace)), given_up).await {
                     Some(result) => {
                         if let (Some(metrics), Some(handling)) = (&metrics, handling) {
                             metrics.finish(handling, result.is_ok());
@@ -298,18 +302,20 @@ async fn wait_for_stop(mut stop: watch::Receiver<bool>) {
 }
 
 /// The handler's result: its future polled where it is (not moved), inside the
-/// message's span, a panic turned into [`Error::Panic`]. Errors stay boxed, as the
+/// message's span and trace context, a panic turned into [`Error::Panic`]. Errors stay boxed, as the
 /// service returns them, until [`Settle::settle`](super::outcome::Settle::settle) needs
 /// one: a handled message's result is passed on as it is.
 fn run<'a, F>(
     mut future: Pin<&'a mut F>,
     span: &'a Span,
+    trace: Option<TraceContext>,
 ) -> impl Future<Output = Result<Reply, BoxError>> + 'a
 where
     F: Future<Output = Result<Reply, BoxError>>,
 {
     poll_fn(move |cx| {
         let _entered = span.enter();
+        let _traced = trace::Entered::enter(trace);
         match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
             Ok(poll) => poll,
             Err(panic) => Poll::Ready(Err(Error::Panic {

@@ -1,19 +1,41 @@
 //! The span each handled message runs in, at the level the app chose: a span that
 //! its level's filter turns off costs one cached check per message.
 
+use tracing::field::Empty;
 use tracing::{Level, Span};
 
+use crate::trace::TraceContext;
+
 /// The `message` span of handler `name` for a message on `subject` at `level` (none
-/// at all for `None`).
+/// at all for `None`), in trace `remote` (the message's `traceparent`), if it has one.
 #[inline]
-pub(super) fn message_span(level: Option<Level>, name: &str, subject: &str) -> Span {
+pub(super) fn message_span(
+    level: Option<Level>,
+    name: &str,
+    subject: &str,
+    remote: Option<TraceContext>,
+) -> Span {
     // A span's level is part of its static callsite: one macro per level.
-    match level {
-        None => Span::none(),
-        Some(Level::TRACE) => tracing::trace_span!("message", handler = %name, subject),
-        Some(Level::DEBUG) => tracing::debug_span!("message", handler = %name, subject),
-        Some(Level::INFO) => tracing::info_span!("message", handler = %name, subject),
-        Some(Level::WARN) => tracing::warn_span!("message", handler = %name, subject),
-        Some(_) => tracing::error_span!("message", handler = %name, subject),
+    let span = match level {
+        None => return Span::none(),
+        Some(Level::TRACE) => {
+            tracing::trace_span!("message", handler = %name, subject, trace_id = Empty)
+        }
+        Some(Level::DEBUG) => {
+            tracing::debug_span!("message", handler = %name, subject, trace_id = Empty)
+        }
+        Some(Level::INFO) => {
+            tracing::info_span!("message", handler = %name, subject, trace_id = Empty)
+        }
+        Some(Level::WARN) => {
+            tracing::warn_span!("message", handler = %name, subject, trace_id = Empty)
+        }
+        Some(_) => tracing::error_span!("message", handler = %name, subject, trace_id = Empty),
+    };
+    if let Some(remote) = remote {
+        span.record("trace_id", tracing::field::display(remote.trace_id_hex()));
+        #[cfg(feature = "opentelemetry")]
+        crate::trace::set_remote_parent(&span, remote);
     }
+    span
 }

@@ -23,6 +23,10 @@ pub const SERVICE_ERROR: &str = "Nats-Service-Error";
 /// Header of an error reply: the error's status code (400, 404, 408, 500, ...; ADR-32).
 pub const SERVICE_ERROR_CODE: &str = "Nats-Service-Error-Code";
 
+/// Header carrying the W3C trace context (`00-<trace id>-<parent span id>-<flags>`);
+/// see [`trace`](crate::trace).
+pub const TRACEPARENT: &str = "traceparent";
+
 /// Media type of JSON payloads (what FastStream sends for a model or dict).
 pub const APPLICATION_JSON: &str = "application/json";
 /// Media type of text payloads (what FastStream sends for a `str`).
