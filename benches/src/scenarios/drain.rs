@@ -62,7 +62,7 @@ async fn fill(bench: &Bench, consumer: &async_nats::Client) -> Result<()> {
     Ok(())
 }
 
-async fn raw_run(bench: &Bench) -> Result<f64> {
+pub(super) async fn raw_run(bench: &Bench) -> Result<f64> {
     let gate = Arc::new(Gate::default());
     let consumer = {
         let gate = Arc::clone(&gate);
@@ -90,13 +90,20 @@ async fn raw_run(bench: &Bench) -> Result<f64> {
 }
 
 async fn framework_run(bench: &Bench) -> Result<f64> {
+    framework_run_with(bench, false).await
+}
+
+/// The framework side, with the app's metrics on or off.
+pub(super) async fn framework_run_with(bench: &Bench, metrics: bool) -> Result<f64> {
     let messages = bench.settings.messages;
     let counter = Counter::leaked(messages);
     let gate = Arc::new(Gate::default());
-    let app = app(bench.broker()).subscriber(Subscriber::new(
-        "bench.drain.{region}",
-        on_order(counter, &gate),
-    ));
+    let app = app(bench.broker())
+        .metrics(metrics)
+        .subscriber(Subscriber::new(
+            "bench.drain.{region}",
+            on_order(counter, &gate),
+        ));
     let running = app.start().await?;
     let client = running
         .broker()

@@ -2,6 +2,7 @@
 //! version of the same work, alternating, and returns a [`Report`].
 
 mod drain;
+mod drain_metrics;
 mod handler;
 mod jetstream;
 mod js_publish;
@@ -27,7 +28,7 @@ use crate::report::Report;
 use crate::workload::{Counter, Order, publish, rate, timed};
 
 /// Every scenario, in the order `all` runs them.
-pub const ALL: [&str; 14] = [
+pub const ALL: [&str; 15] = [
     "pubsub",
     "drain",
     "handler",
@@ -42,6 +43,8 @@ pub const ALL: [&str; 14] = [
     "js_publish",
     "memory",
     "startup",
+    // Last: it installs a metrics recorder for the rest of the process.
+    "drain_metrics",
 ];
 
 /// Runs scenario `name`.
@@ -61,6 +64,7 @@ pub async fn run(name: &str, bench: &Bench) -> Result<Report> {
         "js_publish" => js_publish::run(bench).await,
         "memory" => memory::run(bench).await,
         "startup" => startup::run(bench).await,
+        "drain_metrics" => drain_metrics::run(bench).await,
         other => Err(format!("unknown scenario {other:?}; expected one of {ALL:?} or all").into()),
     }
 }

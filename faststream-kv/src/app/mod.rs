@@ -182,11 +182,19 @@ impl App {
 
     /// Has subscribers record metrics through the `metrics` facade (off by default, as
     /// FastStream's Prometheus middleware is opt-in: timing each handler reads the
-    /// clock twice a message). Install the recorder before the app starts. Per handler `faststream_messages_received_total`, `..._handled_total`,
-    /// `..._failed_total`, `faststream_messages_in_flight`, `faststream_handling_seconds`
-    /// (a histogram), and for stream subscribers
-    /// `faststream_stream_messages_{acked,nacked,terminated}_total`; connection events
+    /// clock twice a message). Install the recorder before the app starts.
+    ///
+    /// Per handler (label `handler`): `faststream_messages_received_total`,
+    /// `..._handled_total`, `..._failed_total`, `faststream_messages_in_flight`,
+    /// `faststream_handling_seconds` (a histogram), and for stream subscribers
+    /// `faststream_stream_messages_{acked,nacked,terminated}_total`. Connection events
     /// count in `faststream_connection_events_total` whatever this says.
+    ///
+    /// A subscriber handling messages back to back adds its counts up and hands them to
+    /// the recorder when it waits (for a message, a slow handler, a worker), before it
+    /// sends a reply, or after a few hundred; with one worker, it counts one message in
+    /// flight for the whole run.
+    /// `examples/prometheus_metrics.rs` serves them as Prometheus text.
     ///
     /// ```
     /// use faststream_kv::prelude::*;

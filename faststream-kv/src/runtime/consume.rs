@@ -19,7 +19,7 @@ use super::finishing::Finishing;
 use super::incoming::Incoming;
 use super::lanes::Lanes;
 use super::message_span::message_span;
-use super::metrics::SubscriberMetrics;
+use super::metrics::{LoopMetrics, SubscriberMetrics};
 use super::outcome::{Outcome, ReplySlot, Settle};
 use super::workers::Workers;
 use crate::broker::Broker;
@@ -84,6 +84,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         span_level,
         metrics,
     } = consumer;
+    let mut metrics = metrics.map(LoopMetrics::new);
     let max_workers = workers.max();
     // Handlers that were cut off in spawned workers.
     let cut_off = Arc::new(AtomicU64::new(0));
@@ -105,6 +106,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         // Before the next message is taken, so that no message is kept across this await.
         if taken == MESSAGES_PER_TURN {
             taken = 0;
+            flush(&mut metrics);
             tokio::task::yield_now().await;
         }
         let next = if draining {
@@ -123,6 +125,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
                 Poll::Ready(next) => Ok(next),
                 Poll::Pending => {
                     taken = 0;
+                    flush(&mut metrics);
                     // Never polled once it has completed: that returns `StopRequested`,
                     // and a draining loop does not come back here.
                     wait_next(&mut incoming, stop_requested.as_mut()).await
@@ -150,7 +153,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             }
         };
         taken += 1;
-        if let Some(metrics) = &metrics {
+        if let Some(metrics) = &mut metrics {
             metrics.received();
         }
         // Per message, only the handler's future and small ones are built here: a
@@ -160,32 +163,42 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         let span = message_span(span_level, &name, message.subject(), remote);
         // This hop's context: what the handler sends names it as the parent.
         let trace = remote.map(TraceContext::child);
-        if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
-            if let Some(metrics) = &metrics {
-                metrics.finish(metrics.start(), false);
+        let ready = pin!(poll_fn(|cx| service.poll_ready(cx)));
+        if let Err(error) = counted_if_waiting(ready, &mut metrics).await {
+            if let Some(metrics) = &mut metrics {
+                let handling = metrics.start();
+                metrics.finish(handling, false);
             }
             if let Some(reply) = message.settle(&name, Err(error)) {
+                flush_counts(&mut metrics);
                 sending.send(reply, &broker, &name).await;
             }
         } else if max_workers == 1 {
             let mut in_place = service.begin(message);
-            let handling = metrics.as_ref().map(|metrics| metrics.start());
+            let handling = metrics.as_mut().map(LoopMetrics::start);
             // Built in place and polled where it is: handler futures are large.
             let result = {
                 let handler = pin!(service.call_in_place(&mut in_place));
-                unless(pin!(run(handler, &span, trace)), given_up.as_mut()).await
+                let handled = pin!(run(handler, &span, trace));
+                unless(
+                    pin!(counted_if_waiting(handled, &mut metrics)),
+                    given_up.as_mut(),
+                )
+                .await
             };
             let Some(result) = result else {
                 abandoned += 1 + count_ready(&mut incoming);
                 break;
             };
-            if let (Some(metrics), Some(handling)) = (&metrics, handling) {
+            if let (Some(metrics), Some(handling)) = (&mut metrics, handling) {
                 metrics.finish(handling, result.is_ok());
             }
             if let Some(reply) = in_place.settle(&name, result) {
+                // A requester that has its reply finds its request counted.
+                flush_counts(&mut metrics);
                 sending.send(reply, &broker, &name).await;
             }
-        } else if let Some(permit) = workers.slot().await {
+        } else if let Some(permit) = counted_if_waiting(pin!(workers.slot()), &mut metrics).await {
             let outcome = Outcome::of(&message);
             let key = lanes
                 .as_ref()
@@ -193,7 +206,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             let future = service.call(message);
             let (broker, name) = (broker.clone(), Arc::clone(&name));
             let (give_up, cut_off) = (give_up.clone(), Arc::clone(&cut_off));
-            let metrics = metrics.clone();
+            let metrics = metrics.as_ref().map(|metrics| Arc::clone(metrics.shared()));
             let job = async move {
                 let given_up = pin!(wait_for_stop(give_up));
                 let handling = metrics.as_ref().map(|metrics| metrics.start());
@@ -220,6 +233,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             }
         }
     }
+    flush(&mut metrics);
     workers.idle().await;
     let abandoned = abandoned + cut_off.load(Ordering::Relaxed);
     if abandoned > 0 {
@@ -239,6 +253,39 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
 /// awaits still count against the budget, and a loop that waits for a message yields
 /// anyway.
 const MESSAGES_PER_TURN: u32 = 512;
+
+/// `work` (a handler, a worker slot, a service getting ready), the loop's counts handed
+/// to the recorder if it has to wait: nothing counted stays behind while it waits.
+fn counted_if_waiting<'a, T>(
+    mut work: Pin<&'a mut impl Future<Output = T>>,
+    metrics: &'a mut Option<LoopMetrics>,
+) -> impl Future<Output = T> + 'a {
+    let mut first = true;
+    poll_fn(move |cx| {
+        let poll = work.as_mut().poll(cx);
+        if poll.is_pending()
+            && std::mem::take(&mut first)
+            && let Some(metrics) = metrics
+        {
+            metrics.flush_counts();
+        }
+        poll
+    })
+}
+
+/// Hands the loop's counts, if it has metrics, to the recorder, ending its run in flight.
+fn flush(metrics: &mut Option<LoopMetrics>) {
+    if let Some(metrics) = metrics {
+        metrics.flush();
+    }
+}
+
+/// Hands the loop's counts, if it has metrics, to the recorder.
+fn flush_counts(metrics: &mut Option<LoopMetrics>) {
+    if let Some(metrics) = metrics {
+        metrics.flush_counts();
+    }
+}
 
 /// Whether the app asked subscribers to stop: an atomic load unless the signal changed.
 #[inline]

@@ -4,6 +4,7 @@
 //! starts, so the recorder must be installed before the app starts; without one every
 //! handle is a no-op.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
@@ -39,11 +40,6 @@ impl SubscriberMetrics {
         }
     }
 
-    #[inline]
-    pub(crate) fn received(&self) {
-        self.received.increment(1);
-    }
-
     /// A message goes to its handler.
     #[inline]
     pub(crate) fn start(&self) -> Handling {
@@ -76,5 +72,85 @@ impl SubscriberMetrics {
     /// A stream message was terminated.
     pub(crate) fn terminated(&self) {
         self.terminated.increment(1);
+    }
+}
+
+/// A consume loop's metrics: what it receives and handles in place is added up and
+/// handed to the recorder when the loop waits, yields or ends, a handler has to wait, or
+/// a reply goes out (each count costs the recorder atomic read-modify-writes, a large
+/// share of a message's cost when messages come back to back). A loop handling in place
+/// counts one message in flight from the first of such a run until it waits: handling
+/// back to back, it is busy all along.
+pub(crate) struct LoopMetrics {
+    metrics: Arc<SubscriberMetrics>,
+    received: u64,
+    handled: u64,
+    failed: u64,
+    in_flight: bool,
+}
+
+impl LoopMetrics {
+    pub(crate) fn new(metrics: Arc<SubscriberMetrics>) -> Self {
+        Self {
+            metrics,
+            received: 0,
+            handled: 0,
+            failed: 0,
+            in_flight: false,
+        }
+    }
+
+    /// The subscriber's metrics, for handlers that run in workers of their own.
+    pub(crate) fn shared(&self) -> &Arc<SubscriberMetrics> {
+        &self.metrics
+    }
+
+    #[inline]
+    pub(crate) fn received(&mut self) {
+        self.received += 1;
+    }
+
+    /// A message goes to its handler, in place.
+    #[inline]
+    pub(crate) fn start(&mut self) -> Handling {
+        if !self.in_flight {
+            self.in_flight = true;
+            self.metrics.in_flight.increment(1.0);
+        }
+        Handling(Instant::now())
+    }
+
+    /// Its handler is done, with a result that is `ok` or not.
+    #[inline]
+    pub(crate) fn finish(&mut self, handling: Handling, ok: bool) {
+        let metrics = &self.metrics;
+        metrics.handling.record(handling.0.elapsed().as_secs_f64());
+        if ok {
+            self.handled += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+
+    /// Hands what was counted to the recorder, and ends the run of messages in flight.
+    pub(crate) fn flush(&mut self) {
+        self.flush_counts();
+        if std::mem::take(&mut self.in_flight) {
+            self.metrics.in_flight.decrement(1.0);
+        }
+    }
+
+    /// Hands what was counted to the recorder, the message in flight staying so.
+    pub(crate) fn flush_counts(&mut self) {
+        let metrics = &self.metrics;
+        for (counter, count) in [
+            (&metrics.received, &mut self.received),
+            (&metrics.handled, &mut self.handled),
+            (&metrics.failed, &mut self.failed),
+        ] {
+            if *count > 0 {
+                counter.increment(std::mem::take(count));
+            }
+        }
     }
 }
