@@ -19,6 +19,9 @@ mod kv_view;
 #[path = "../examples/kv_watch.rs"]
 #[allow(dead_code)]
 mod kv_watch;
+#[path = "../examples/prometheus_metrics.rs"]
+#[allow(dead_code)]
+mod prometheus_metrics;
 #[path = "../examples/quickstart.rs"]
 #[allow(dead_code)]
 mod quickstart;
@@ -232,6 +235,62 @@ async fn health_probe_answers_livez_and_readyz() -> Result<(), Error> {
         assert!(ready.contains("connected: false"), "{ready}");
         let _ = app.stop().await;
         Ok(())
+    })
+    .await
+}
+
+/// The value of the sample `series` (name and labels) in Prometheus text; 0 when absent.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .filter_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .find_map(|value| value.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_metrics_counts_handled_and_failed_requests() -> Result<(), Error> {
+    // The only recorder of this test binary.
+    let recorder = prometheus_metrics::install_recorder()?;
+    on_both(async |broker| {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|error| Error::io("binding", error))?;
+        let address = listener
+            .local_addr()
+            .map_err(|error| Error::io("the address", error))?;
+        let scrape = async || {
+            prometheus_metrics::scrape_text(address)
+                .await
+                .map_err(|error| Error::io("GET /metrics", error))
+        };
+        let app =
+            TestApp::start(prometheus_metrics::app(broker, listener, recorder.clone())).await?;
+        let before = scrape().await?;
+        assert_eq!(app.request("greet.ada", "").await?.payload(), "hello ada");
+        let refused = app.request("greet.nobody", "").await;
+        assert!(
+            matches!(refused, Err(Error::Service { code: 404, .. })),
+            "{refused:?}"
+        );
+        // Counts reach the recorder once the subscriber waits for its next message.
+        let handled = r#"faststream_messages_handled_total{handler="greet"}"#;
+        let failed = r#"faststream_messages_failed_total{handler="greet"}"#;
+        let timed = r#"faststream_handling_seconds_count{handler="greet"}"#;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        let after = loop {
+            let after = scrape().await?;
+            let delta = |series: &str| sample(&after, series) - sample(&before, series);
+            if (delta(handled), delta(failed), delta(timed)) == (1.0, 1.0, 2.0) {
+                break after;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{after}");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        };
+        assert!(
+            after.contains("# TYPE faststream_handling_seconds histogram"),
+            "{after}"
+        );
+        app.stop().await
     })
     .await
 }
