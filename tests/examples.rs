@@ -210,15 +210,21 @@ async fn jetstream_worker_charges_declines_and_retries_transient_failures() -> R
     .await
 }
 
+/// A listener on a free local port, and its address.
+async fn local_listener() -> Result<(tokio::net::TcpListener, std::net::SocketAddr), Error> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|error| Error::io("binding", error))?;
+    let address = listener
+        .local_addr()
+        .map_err(|error| Error::io("the address", error))?;
+    Ok((listener, address))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_probe_answers_livez_and_readyz() -> Result<(), Error> {
     on_both(async |broker| {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|error| Error::io("binding", error))?;
-        let probes = listener
-            .local_addr()
-            .map_err(|error| Error::io("the address", error))?;
+        let (listener, probes) = local_listener().await?;
         let app = TestApp::start(health_probe::app(broker, listener)).await?;
         let get = async |path: &str| {
             health_probe::get(probes, path)
@@ -252,12 +258,7 @@ async fn prometheus_metrics_counts_handled_and_failed_requests() -> Result<(), E
     // The only recorder of this test binary.
     let recorder = prometheus_metrics::install_recorder()?;
     on_both(async |broker| {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|error| Error::io("binding", error))?;
-        let address = listener
-            .local_addr()
-            .map_err(|error| Error::io("the address", error))?;
+        let (listener, address) = local_listener().await?;
         let scrape = async || {
             prometheus_metrics::scrape_text(address)
                 .await
