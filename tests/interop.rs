@@ -12,7 +12,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use faststream_kv::jetstream::StreamConfig;
+use faststream_kv::jetstream::{PublishOptions, StreamConfig};
 use faststream_kv::kv;
 use faststream_kv::prelude::*;
 use faststream_kv::testing::{NatsServer, TestApp};
@@ -160,6 +160,25 @@ async fn on_event(Path(region): Path<String>, Json(body): Json<Value>) -> Result
     }
 }
 
+#[derive(Debug, Deserialize, Serialize)]
+struct QuoteRequest {
+    qty: u32,
+}
+
+#[derive(Debug, Deserialize, Serialize, PartialEq)]
+struct Quote {
+    sku: String,
+    price: u32,
+}
+
+#[subscriber("interop.rs.quotes.{sku}", stream = "INTEROP_RS", durable = "quotes")]
+async fn on_quote(Path(sku): Path<String>, Json(request): Json<QuoteRequest>) -> Json<Quote> {
+    Json(Quote {
+        sku,
+        price: request.qty * 3,
+    })
+}
+
 #[subscriber(kv_watch = "interop_rs", keys = "from.{who}")]
 async fn on_entry(entry: Entry, Path(who): Path<String>) -> Result<(), Error> {
     // Each side wrote only its own key.
@@ -176,7 +195,10 @@ async fn python_faststream_and_nats_py_call_a_rust_app() -> Result<(), Error> {
     let app = App::new(server.broker())
         .on_startup(async |cx: Lifecycle| {
             let events = StreamConfig {
-                subjects: vec!["interop.rs.events.>".to_owned()],
+                subjects: vec![
+                    "interop.rs.events.>".to_owned(),
+                    "interop.rs.quotes.>".to_owned(),
+                ],
                 ..StreamConfig::default()
             };
             cx.broker().stream("INTEROP_RS").declare(events).await?;
@@ -194,6 +216,7 @@ async fn python_faststream_and_nats_py_call_a_rust_app() -> Result<(), Error> {
         .subscriber(on_note)
         .subscriber(on_echo)
         .subscriber(on_event)
+        .subscriber(on_quote)
         .subscriber(on_entry);
     let app = TestApp::start(app).await?;
 
@@ -233,6 +256,12 @@ async fn python_faststream_and_nats_py_call_a_rust_app() -> Result<(), Error> {
     let events = app.wait_for_calls(on_event, 1, PEER_TIMEOUT).await?;
     assert!(events[0].succeeded(), "{:?}", events[0].failure());
     assert_eq!(events[0].subject(), "interop.rs.events.eu");
+
+    // FastStream's request over JetStream, answered by the Rust stream subscriber.
+    assert_eq!(
+        seen["stream_request"],
+        json!({ "sku": "apple", "price": 12 })
+    );
 
     // Key-Value both ways: nats-py read what Rust put and put what Rust reads.
     assert_eq!(seen["from_rust"], "rust-value");
@@ -321,6 +350,24 @@ async fn a_rust_app_calls_python_faststream_handlers() -> Result<(), Error> {
         .await?
         .put("flag.dark", "on")
         .await?;
+    // A request over JetStream to a FastStream stream subscriber.
+    let quote = broker
+        .stream_request_with(
+            "interop.py.quotes.pear",
+            r#"{"qty":5}"#,
+            PublishOptions::new().header(CONTENT_TYPE, "application/json"),
+            Some(PEER_TIMEOUT),
+        )
+        .await?;
+    let quote: Quote = serde_json::from_slice(quote.payload()).map_err(Error::msg)?;
+    assert_eq!(
+        quote,
+        Quote {
+            sku: "pear".to_owned(),
+            price: 15
+        }
+    );
+
     let expected = json!({
         "notes": ["forwarded by rust"],
         "events": [{ "subject": "interop.py.events.eu", "body": { "n": 1 } }],

@@ -77,8 +77,8 @@ pub use router::Router;
 /// Re-exported for `#[derive(JsonSchema)]` on payload types (see [`asyncapi`]).
 pub use schemars;
 pub use wire::{
-    APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, SERVICE_ERROR, SERVICE_ERROR_CODE, TEXT_PLAIN,
-    TRACEPARENT,
+    APPLICATION_JSON, CONTENT_TYPE, CORRELATION_ID, REPLY_TO, SERVICE_ERROR, SERVICE_ERROR_CODE,
+    TEXT_PLAIN, TRACEPARENT,
 };
 
 /// `#[subscriber("pattern", queue = "...", max_workers = N)]` on an `async fn` makes it a

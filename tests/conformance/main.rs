@@ -108,6 +108,9 @@ macro_rules! areas {
         #[path = "shutdown.rs"]
         mod shutdown;
         #[allow(clippy::duplicate_mod)]
+        #[path = "stream_requests.rs"]
+        mod stream_requests;
+        #[allow(clippy::duplicate_mod)]
         #[path = "stream_subscribers.rs"]
         mod stream_subscribers;
         #[allow(clippy::duplicate_mod)]

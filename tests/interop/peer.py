@@ -60,12 +60,13 @@ async def serve(url: str) -> None:
     async def note(body: str) -> None:
         notes.append(body)
 
-    @broker.subscriber(
-        "interop.py.events.*",
-        stream=JStream("INTEROP_PY", subjects=["interop.py.events.>"]),
-        durable="python",
-        pull_sub=True,
-    )
+    stream = JStream("INTEROP_PY", subjects=["interop.py.events.>", "interop.py.quotes.>"])
+
+    @broker.subscriber("interop.py.quotes.*", stream=stream, durable="quotes", pull_sub=True)
+    async def quote(body: dict, msg: NatsMessage) -> dict:
+        return {"sku": msg.raw_message.subject.rsplit(".", 1)[1], "price": body["qty"] * 3}
+
+    @broker.subscriber("interop.py.events.*", stream=stream, durable="python", pull_sub=True)
     async def event(body: dict, msg: NatsMessage) -> None:
         events.append({"subject": msg.raw_message.subject, "body": body})
 
@@ -130,6 +131,13 @@ async def call(url: str) -> None:
             {"region": "eu"}, "interop.rs.events.eu", stream="INTEROP_RS", timeout=10
         )
         seen["stream_ack"] = {"stream": ack.stream, "seq": ack.seq}
+
+        # A request over JetStream: stored with a reply_to header the Rust stream
+        # subscriber answers.
+        reply = await broker.request(
+            {"qty": 4}, "interop.rs.quotes.apple", stream="INTEROP_RS", timeout=10
+        )
+        seen["stream_request"] = await reply.decode()
 
         kv = await broker.key_value("interop_rs", declare=False)
         seen["from_rust"] = (await kv.get("from.rust")).value.decode()

@@ -4,6 +4,7 @@
 mod key_value;
 mod observer;
 mod stream;
+mod stream_request;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,6 +1,7 @@
 //! Publishing to a stream: what the stream acknowledges, and what a publish may expect.
 
 use async_nats::HeaderMap;
+use async_nats::header::IntoHeaderValue;
 
 /// The stream's acknowledgement of a stored message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +91,14 @@ impl PublishOptions {
     /// Headers sent with the message (the options' own are added to them).
     pub fn headers(mut self, headers: HeaderMap) -> Self {
         self.headers = Some(headers);
+        self
+    }
+
+    /// Adds header `name: value`, replacing an earlier value of `name`.
+    pub fn header(mut self, name: &str, value: impl IntoHeaderValue) -> Self {
+        self.headers
+            .get_or_insert_with(HeaderMap::new)
+            .insert(name, value);
         self
     }
 

@@ -8,7 +8,7 @@ use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 
 use crate::context::Extensions;
-use crate::wire::{CONTENT_TYPE, CORRELATION_ID};
+use crate::wire::{CONTENT_TYPE, CORRELATION_ID, REPLY_TO};
 pub(crate) use headers::MessageHeaders;
 
 /// A message received on a subscription: subject, payload, headers and reply subject,
@@ -121,6 +121,18 @@ impl Message {
             headers,
             extensions: Extensions::default(),
         }
+    }
+
+    /// A message a stream consumer delivered: its reply subject is FastStream's
+    /// `reply_to` header (a stream request's), never the delivery's ack subject.
+    pub(crate) fn from_stream(subject: Subject, headers: MessageHeaders, payload: Bytes) -> Self {
+        let reply = headers
+            .map()
+            .and_then(|headers| headers.get(REPLY_TO))
+            .map(|reply_to| reply_to.as_str())
+            .filter(|reply_to| !reply_to.is_empty())
+            .map(Subject::from);
+        Self::from_parts(subject, reply, headers, payload)
     }
 
     pub(crate) fn reply_subject(&self) -> Option<&Subject> {

@@ -18,6 +18,9 @@ pub const CONTENT_TYPE: &str = "content-type";
 /// Header carrying the correlation id, as FastStream writes it (a UUID); a reply keeps
 /// the request's.
 pub const CORRELATION_ID: &str = "correlation_id";
+/// Header carrying where a stream message's result goes, as FastStream writes it for a
+/// request over JetStream (a stream delivery's own reply subject is its ack subject).
+pub const REPLY_TO: &str = "reply_to";
 /// Header of an error reply: the error's description (NATS micro services, ADR-32).
 pub const SERVICE_ERROR: &str = "Nats-Service-Error";
 /// Header of an error reply: the error's status code (400, 404, 408, 500, ...; ADR-32).

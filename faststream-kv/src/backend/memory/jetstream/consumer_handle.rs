@@ -48,9 +48,8 @@ impl MemoryConsumer {
             consumer: Arc::clone(&self.name),
             sequence: delivery.stream_sequence,
         };
-        let message = Message::from_parts(
+        let message = Message::from_stream(
             message.subject.into(),
-            None,
             Some(message.headers).into(),
             message.payload,
         );

@@ -82,14 +82,8 @@ impl Shared {
         let reply = message
             .reply
             .filter(|reply| reply.starts_with("$JS.ACK."))?;
-        // No reply subject in the message: a handler's reply must not reach the ack
-        // subject.
-        let message = Message::from_parts(
-            message.subject,
-            None,
-            message.headers.into(),
-            message.payload,
-        );
+        let message =
+            Message::from_stream(message.subject, message.headers.into(), message.payload);
         let acker = ReplyAcker {
             target: Arc::clone(&self.acks),
             reply,
