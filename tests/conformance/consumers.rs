@@ -127,6 +127,40 @@ fn a_nak_redelivers_and_a_term_never_does() -> Result<(), Error> {
     })
 }
 
+/// Only the first settlement of a message is sent; a second is an error, as nats.go's
+/// `ErrMsgAlreadyAckd`, and `in_progress` after it sends nothing.
+#[test]
+fn a_message_is_settled_once() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 1).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig::durable("worker"))
+            .await?;
+        let batch = consumer.fetch(1, WAIT).await?;
+        batch[0].ack().await?;
+        for again in [
+            batch[0].ack().await,
+            batch[0].nak(None).await,
+            batch[0].term().await,
+            batch[0].ack_sync().await,
+        ] {
+            assert!(
+                matches!(
+                    again,
+                    Err(Error::AlreadySettled {
+                        stream_sequence: 1,
+                        ..
+                    })
+                ),
+                "{again:?}"
+            );
+        }
+        batch[0].in_progress().await?;
+        Ok(())
+    })
+}
+
 #[test]
 fn an_unacknowledged_message_comes_back_until_max_deliver() -> Result<(), Error> {
     run(async |env: Env| {

@@ -469,6 +469,14 @@ pub enum Error {
         /// Why, as the server says it.
         reason: String,
     },
+    /// A delivered message was settled (acknowledged, nak'd or terminated) already:
+    /// only the first settlement is sent (nats.go's `ErrMsgAlreadyAckd`).
+    #[error("the message of stream sequence {stream_sequence} was settled already")]
+    #[non_exhaustive]
+    AlreadySettled {
+        /// The message's sequence in its stream.
+        stream_sequence: u64,
+    },
     /// A purge or a message delete that the stream denies (`deny_purge`,
     /// `deny_delete`).
     #[error("stream {stream:?} denies {what}")]

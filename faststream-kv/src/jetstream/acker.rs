@@ -1,8 +1,10 @@
 //! `Acker`: settles one delivered message, from a handler or from the runtime, once.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 use std::time::Duration;
 
@@ -10,11 +12,12 @@ use futures::task::AtomicWaker;
 
 use super::MessageInfo;
 use super::store::{AckKind, AckSender};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::message::Message;
 
-/// Settles a message a consumer delivered: `ack`, `nak`, `term` (each once: the first
-/// one counts, later ones are not sent), or `in_progress` as often as needed. Clones
+/// Settles a message a consumer delivered: `ack`, `nak`, `term` (once: a second
+/// settlement is [`Error::AlreadySettled`], and not sent), or `in_progress` as often as
+/// needed until then. Clones
 /// share it. In a stream subscriber's handler it is an extractor, with which an
 /// [`AckPolicy::Manual`](super::AckPolicy::Manual) handler settles its message (under
 /// another policy, a handler that settled its message itself is left alone).
@@ -36,19 +39,28 @@ struct Inner {
     /// The runtime's count of the messages it handed out and still holds, which this
     /// one leaves when the last clone goes.
     handed_out: Option<Arc<HandedOut>>,
+    /// The runtime's record of the stream sequences it holds, and this one's, which
+    /// leaves it once settled (or when the last clone goes).
+    held: Option<(Arc<HandedOut>, u64)>,
 }
 
 /// How many of a subscriber's messages are out with handlers (their `Acker` alive),
-/// and who waits for one to come back.
+/// which stream sequences it holds (taken in and not settled), and who waits for a
+/// message to come back.
 #[derive(Default)]
 pub(crate) struct HandedOut {
     count: AtomicUsize,
     returned: AtomicWaker,
+    held: Mutex<HashSet<u64, BuildHasherDefault<SequenceHasher>>>,
 }
 
 impl HandedOut {
     pub(crate) fn count(&self) -> usize {
         self.count.load(Ordering::Acquire)
+    }
+
+    fn held(&self) -> MutexGuard<'_, HashSet<u64, BuildHasherDefault<SequenceHasher>>> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Wakes `waker` when a message comes back (call, then look at the count again).
@@ -66,7 +78,33 @@ impl Acker {
                 settled: AtomicBool::new(false),
                 nak_when_dropped: false,
                 handed_out: None,
+                held: None,
             }),
+        }
+    }
+
+    /// The runtime takes the message in (before anyone else has a clone): its stream
+    /// sequence is held in `handed_out` until it is settled. `false`, and nothing
+    /// changed, if that sequence is held already: this is a redelivery of a message
+    /// the runtime still has.
+    pub(crate) fn hold(&mut self, handed_out: &Arc<HandedOut>) -> bool {
+        let sequence = self.stream_sequence();
+        // 0 is no stream's sequence: a delivery whose sequence could not be read.
+        let Some(inner) = Arc::get_mut(&mut self.inner).filter(|_| sequence != 0) else {
+            return true;
+        };
+        if !handed_out.held().insert(sequence) {
+            return false;
+        }
+        inner.held = Some((Arc::clone(handed_out), sequence));
+        true
+    }
+
+    /// The message's stream sequence, read alone when the rest of its info is not.
+    fn stream_sequence(&self) -> u64 {
+        match self.inner.info.get() {
+            Some(info) => info.stream_sequence,
+            None => self.inner.sender.stream_sequence(),
         }
     }
 
@@ -110,6 +148,7 @@ impl Acker {
     ///
     /// # Errors
     ///
+    /// [`Error::AlreadySettled`] when it was settled before;
     /// [`Error::Nats`](crate::Error::Nats) / [`Error::Closed`](crate::Error::Closed)
     /// when the acknowledgement cannot be sent.
     pub async fn ack(&self) -> Result<()> {
@@ -125,9 +164,7 @@ impl Acker {
     /// [`Error::Unavailable`](crate::Error::Unavailable) when no confirmation came in
     /// time; as [`ack`](Self::ack).
     pub async fn ack_sync(&self) -> Result<()> {
-        if self.inner.settled.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
+        self.settling()?;
         self.inner.sender.ack_sync().await
     }
 
@@ -149,11 +186,13 @@ impl Acker {
         self.settle(AckKind::Term).await
     }
 
-    /// Work goes on: the consumer's `ack_wait` starts again for it.
+    /// Work goes on: the consumer's `ack_wait` starts again for it. Once it is
+    /// settled, this sends nothing.
     ///
     /// # Errors
     ///
-    /// As [`ack`](Self::ack).
+    /// [`Error::Nats`](crate::Error::Nats) / [`Error::Closed`](crate::Error::Closed)
+    /// when it cannot be sent.
     pub async fn in_progress(&self) -> Result<()> {
         if self.is_settled() {
             return Ok(());
@@ -162,10 +201,27 @@ impl Acker {
     }
 
     async fn settle(&self, kind: AckKind) -> Result<()> {
-        if self.inner.settled.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
+        self.settling()?;
         self.inner.sender.ack(kind).await
+    }
+
+    /// Marks it settled, and lets its sequence go: a redelivery is handled again.
+    fn settling(&self) -> Result<()> {
+        if self.inner.settled.swap(true, Ordering::AcqRel) {
+            return Err(Error::AlreadySettled {
+                stream_sequence: self.info().stream_sequence,
+            });
+        }
+        self.inner.release();
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn release(&self) {
+        if let Some((handed_out, sequence)) = &self.held {
+            handed_out.held().remove(sequence);
+        }
     }
 }
 
@@ -175,7 +231,11 @@ impl Drop for Inner {
             handed_out.count.fetch_sub(1, Ordering::AcqRel);
             handed_out.returned.wake();
         }
-        if !self.nak_when_dropped || *self.settled.get_mut() {
+        if *self.settled.get_mut() {
+            return;
+        }
+        self.release();
+        if !self.nak_when_dropped {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -196,5 +256,26 @@ impl fmt::Debug for Acker {
             .field("info", self.info())
             .field("settled", &self.is_settled())
             .finish_non_exhaustive()
+    }
+}
+
+/// Hashes a stream sequence by one multiplication: sequences are not chosen by an
+/// attacker, and this set is touched twice per message.
+#[derive(Default)]
+struct SequenceHasher(u64);
+
+impl Hasher for SequenceHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, sequence: u64) {
+        self.0 = sequence.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::JsMessage;
-use super::store::ConsumerStore;
+use super::store::{ConsumerStore, Pulls};
 use crate::error::{ConfigProblem, Error, Result};
 use crate::subject::validate_subscribe_subject;
 
@@ -75,6 +75,9 @@ pub struct ConsumerConfig {
 
 /// nats-server's default `ack_wait`.
 pub const DEFAULT_ACK_WAIT: Duration = Duration::from_secs(30);
+
+/// nats-server's `max_ack_pending` when none is set.
+pub(crate) const DEFAULT_MAX_ACK_PENDING: u64 = 1000;
 
 impl ConsumerConfig {
     /// The shortest time the server waits for a delivered message's acknowledgement:
@@ -181,10 +184,9 @@ impl Consumer {
         self.store.name()
     }
 
-    /// Ends pulls a dropped fetch left on the server; what they delivered (see
-    /// `ConsumerStore::end_pulls`).
-    pub(crate) async fn end_pulls(&self) -> Vec<JsMessage> {
-        self.store.end_pulls().await
+    /// Pulls for a subscriber (see `ConsumerStore::pulls`).
+    pub(crate) fn pulls(&self) -> Box<dyn Pulls> {
+        self.store.pulls()
     }
 
     /// The connection's session (see `ConsumerStore::session`).

@@ -76,6 +76,12 @@ impl JsMessage {
         (self.message, self.acker)
     }
 
+    /// The runtime takes it in: see [`Acker::hold`]; `false` for a redelivery of a
+    /// message the runtime still has.
+    pub(crate) fn hold(&mut self, handed_out: &Arc<HandedOut>) -> bool {
+        self.acker.hold(handed_out)
+    }
+
     /// The message as the runtime hands it to a handler: its acker attached, counted
     /// in `handed_out` (if given) and nak'd when dropped unsettled if
     /// `nak_when_dropped` (see [`Acker::hand_out`]).

@@ -5,12 +5,13 @@
 //! them.
 
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 
 use super::{ConsumerConfig, ConsumerInfo, JsMessage, MessageInfo, StoredMessage, StreamInfo};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// What a purge removes: the messages on subjects matching `filter` (all without),
 /// but the newest `keep` of them.
@@ -81,12 +82,38 @@ pub(crate) trait ConsumerStore: Send + Sync + 'static {
         0
     }
 
-    /// Ends the pulls a dropped fetch left waiting on the server, and returns what was
-    /// already delivered to them (for the caller to nak). A backend that hands out
-    /// messages only to a fetch being polled has nothing to end.
-    fn end_pulls(&self) -> BoxFuture<'_, Vec<JsMessage>> {
-        Box::pin(async { Vec::new() })
-    }
+    /// Pulls for a subscriber, which keeps requests waiting on the server and takes
+    /// each message as it comes.
+    fn pulls(&self) -> Box<dyn Pulls>;
+}
+
+/// What a subscriber's pulls bring.
+pub(crate) enum Pulled {
+    /// A delivered message.
+    Message(JsMessage),
+    /// The requests waiting on the server are gone (the connection was lost, or their
+    /// idle heartbeats stopped): none is outstanding any more.
+    Lost,
+    /// A request was refused or could not be sent; none is outstanding any more.
+    Failed(Error),
+}
+
+/// A subscriber's pull requests to one consumer (nats.go's `Consume`): each waits on
+/// the server until it expires or has its batch, and what it gets is taken as it
+/// arrives, never held back until the request ends.
+pub(crate) trait Pulls: Send + 'static {
+    /// Asks for up to `batch` (> 0) more messages; the request ends after `expires`.
+    fn request(&mut self, batch: usize, expires: Duration);
+
+    /// Messages asked for and neither delivered nor given up on yet.
+    fn outstanding(&self) -> usize;
+
+    /// The next thing the pulls brought.
+    fn poll_pulled(&mut self, cx: &mut Context<'_>) -> Poll<Pulled>;
+
+    /// Ends the requests waiting on the server; returns what they delivered and was
+    /// not taken yet (for the caller to nak).
+    fn end(&mut self) -> BoxFuture<'_, Vec<JsMessage>>;
 }
 
 /// One push consumer of a backend.
@@ -128,5 +155,10 @@ pub(crate) trait AckSender: Send + Sync + 'static {
     /// (read when first asked for).
     fn info(&self) -> MessageInfo {
         MessageInfo::unknown()
+    }
+
+    /// The message's stream sequence alone, for such a sender.
+    fn stream_sequence(&self) -> u64 {
+        self.info().stream_sequence
     }
 }

@@ -31,7 +31,7 @@ pub use route::Route;
 
 use crate::broker::Broker;
 use crate::error::Result;
-use crate::jetstream::{AckPolicy, ConsumerConfig};
+use crate::jetstream::{AckPolicy, ConsumerConfig, DEFAULT_MAX_ACK_PENDING};
 use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
 use crate::publisher::Publisher;
@@ -82,8 +82,8 @@ pub(crate) enum Source {
 /// How a stream subscriber's consumer delivers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delivery {
-    /// A pull consumer, fetched from up to `batch` at once, ahead of the workers only
-    /// what they get through well within `ack_wait`, each fetch waiting up to
+    /// A pull consumer, asked for up to `batch` at once, ahead of the workers only
+    /// what they get through well within `ack_wait`, each pull request waiting up to
     /// `max_wait`.
     Pull { batch: usize, max_wait: Duration },
     /// A push consumer: the server sends up to `max_ack_pending`.
@@ -185,9 +185,11 @@ pub(crate) async fn start(
             let keep_alive = keep_alive.then_some(ack_wait / 2);
             let handling = HandlingTime::default();
             let nak_when_dropped = *ack != AckPolicy::Manual;
+            let max_ack_pending = config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING);
             let incoming = match *delivery {
                 Delivery::Pull { batch, max_wait } => {
                     let fetching = Fetching {
+                        max_ack_pending: usize::try_from(max_ack_pending).unwrap_or(usize::MAX),
                         consumer: stream.create_consumer(config).await?,
                         // A worker holds a whole batch.
                         max_workers: settings.max_workers * batches.unwrap_or(1),

@@ -46,12 +46,12 @@ pub struct OnStream {
     pub(super) keep_alive: bool,
 }
 
-/// Messages a stream subscriber fetches at most at once, and holds at most beyond its
+/// Messages a stream subscriber asks for at most at once, and holds at most beyond its
 /// workers (as nats.go's `Consume` buffers by default); fewer when its handlers are
 /// slow (see [`Subscriber::pull`](super::Subscriber::pull)).
 pub const DEFAULT_FETCH_BATCH: usize = 500;
 
-/// How long one fetch waits for a first message before it asks again.
+/// How long one pull request waits on the server before it is asked for again.
 pub const DEFAULT_FETCH_WAIT: Duration = Duration::from_secs(5);
 
 impl OnStream {

@@ -212,14 +212,21 @@ impl Subscriber<OnStream> {
         self
     }
 
-    /// Fetches up to `batch` messages at once, each fetch waiting up to `max_wait` for
-    /// a first one (defaults [`DEFAULT_FETCH_BATCH`], [`DEFAULT_FETCH_WAIT`]).
+    /// Asks for up to `batch` messages at once, each pull request waiting on the server
+    /// up to `max_wait`, with idle heartbeats every half of it, as nats.go's `Consume`
+    /// does (defaults [`DEFAULT_FETCH_BATCH`], [`DEFAULT_FETCH_WAIT`]). Each message is
+    /// handed on as it arrives.
     ///
     /// Beyond one message per worker, the subscriber holds (at most `batch`) only as
     /// many as its workers get through, at their average handling time, within a
-    /// quarter of the consumer's `ack_wait`: fast handlers get the next batch while
-    /// they work through the last, slow ones fetch only what a free worker starts at
-    /// once, so no fetched message waits in the client until it is delivered again.
+    /// quarter of the consumer's `ack_wait`, and never asks for more than the
+    /// consumer's `max_ack_pending`: fast handlers get the next messages while they
+    /// work through the last, slow ones ask only for what a free worker starts at
+    /// once, so no message waits in the client until it is delivered again. A message
+    /// is never in two handlers at once: one delivered again while its handler runs
+    /// (past `ack_wait`, without [`keep_alive`](Self::keep_alive)) is left to that
+    /// handler, and the server told that work on it goes on. A pull lost with the
+    /// connection, or whose heartbeats stop, is asked for again at once.
     pub fn pull(mut self, batch: usize, max_wait: std::time::Duration) -> Self {
         self.kind.delivery = Delivery::Pull {
             batch: batch.max(1),

@@ -24,21 +24,7 @@ impl Delivered {
     /// Reads `reply`, the reply subject of a delivered message; `None` if it is not
     /// JetStream's.
     pub(crate) fn parse(reply: &str) -> Option<Self> {
-        let mut tokens = [""; 9];
-        let mut count = 0;
-        for token in reply.strip_prefix("$JS.ACK.")?.split('.') {
-            if let Some(slot) = tokens.get_mut(count) {
-                *slot = token;
-            }
-            count += 1;
-        }
-        // After the stream's and the consumer's names; the new form puts the domain and
-        // the account hash before them.
-        let numbers = match count {
-            7 => &tokens[2..7],
-            9.. => &tokens[4..9],
-            _ => return None,
-        };
+        let numbers = numbers(reply)?;
         let mut parsed = [0_u64; 5];
         for (slot, token) in parsed.iter_mut().zip(numbers) {
             *slot = token.parse().ok()?;
@@ -58,6 +44,30 @@ impl Delivered {
             pending,
         })
     }
+}
+
+/// The stream sequence alone of the message delivered with `reply`.
+pub(crate) fn stream_sequence(reply: &str) -> Option<u64> {
+    numbers(reply)?[1].parse().ok()
+}
+
+/// The five numbers of `reply`, as text: after the stream's and the consumer's names,
+/// which the new form has the domain and the account hash before.
+fn numbers(reply: &str) -> Option<[&str; 5]> {
+    let mut tokens = [""; 9];
+    let mut count = 0;
+    for token in reply.strip_prefix("$JS.ACK.")?.split('.') {
+        if let Some(slot) = tokens.get_mut(count) {
+            *slot = token;
+        }
+        count += 1;
+    }
+    let numbers = match count {
+        7 => &tokens[2..7],
+        9.. => &tokens[4..9],
+        _ => return None,
+    };
+    numbers.try_into().ok()
 }
 
 #[cfg(test)]
@@ -100,6 +110,10 @@ mod tests {
         let without_token =
             Delivered::parse("$JS.ACK._.ACCHASH.KV_b.c1.1.41.7.1700000000123456789.0");
         assert_eq!(without_token.map(|d| d.stream_sequence), Some(41));
+        assert_eq!(
+            stream_sequence("$JS.ACK._.ACCHASH.KV_b.c1.1.41.7.1700000000123456789.0"),
+            Some(41)
+        );
     }
 
     #[test]

@@ -9,10 +9,7 @@ use std::time::Duration;
 use faststream_kv_subject::matches;
 use tokio::time::Instant;
 
-use crate::jetstream::{ConsumerConfig, DeliverPolicy};
-
-/// nats-server's `max_ack_pending` when none is set.
-const DEFAULT_MAX_ACK_PENDING: u64 = 1000;
+use crate::jetstream::{ConsumerConfig, DEFAULT_MAX_ACK_PENDING, DeliverPolicy};
 
 /// How long nats-server keeps an ephemeral consumer nobody fetches from, by default.
 const DEFAULT_INACTIVE_THRESHOLD: Duration = Duration::from_secs(5);
@@ -164,19 +161,23 @@ impl ConsumerState {
             }
             taken.push(self.deliver(sequence, now));
         }
-        let max_pending = usize::try_from(
-            self.config
-                .max_ack_pending
-                .unwrap_or(DEFAULT_MAX_ACK_PENDING),
-        )
-        .unwrap_or(usize::MAX);
-        while taken.len() < batch && self.pending.len() < max_pending {
+        while taken.len() < batch && !self.is_full() {
             let Some(sequence) = self.next_new(messages) else {
                 break;
             };
             taken.push(self.deliver(sequence, now));
         }
         taken
+    }
+
+    /// Whether as many deliveries wait for an acknowledgement as `max_ack_pending`
+    /// allows.
+    pub(super) fn is_full(&self) -> bool {
+        let max_pending = self
+            .config
+            .max_ack_pending
+            .unwrap_or(DEFAULT_MAX_ACK_PENDING);
+        self.pending.len() as u64 >= max_pending
     }
 
     /// The next message never delivered, if there is one (and moves past it).

@@ -1,17 +1,19 @@
-//! A memory consumer as a client holds it: fetches, and the acknowledgements of what
-//! it delivered.
+//! A memory consumer as a client holds it: fetches and pulls, and the acknowledgements
+//! of what it delivered.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures::future::{BoxFuture, ready};
 
+use super::pulls::MemoryPulls;
 use super::stream::{Fetched, MemoryStream};
 use crate::error::Result;
-use crate::jetstream::store::{AckKind, AckSender, ConsumerStore};
+use crate::jetstream::store::{AckKind, AckSender, ConsumerStore, Pulls};
 use crate::jetstream::{ConsumerInfo, JsMessage, MessageInfo};
 use crate::message::Message;
 
+#[derive(Clone)]
 pub(super) struct MemoryConsumer {
     stream: Arc<MemoryStream>,
     /// The stream's name, shared by the messages' infos.
@@ -28,7 +30,13 @@ impl MemoryConsumer {
         })
     }
 
-    fn delivered(&self, fetched: Fetched) -> JsMessage {
+    /// Up to `batch` deliveries: those there now, or the first to come within
+    /// `max_wait`.
+    pub(super) async fn fetch_raw(&self, batch: usize, max_wait: Duration) -> Result<Vec<Fetched>> {
+        self.stream.fetch(&self.name, batch, max_wait).await
+    }
+
+    pub(super) fn delivered(&self, fetched: Fetched) -> JsMessage {
         let Fetched {
             message,
             delivery,
@@ -64,7 +72,7 @@ impl ConsumerStore for MemoryConsumer {
 
     fn fetch(&self, batch: usize, max_wait: Duration) -> BoxFuture<'_, Result<Vec<JsMessage>>> {
         Box::pin(async move {
-            let fetched = self.stream.fetch(&self.name, batch, max_wait).await?;
+            let fetched = self.fetch_raw(batch, max_wait).await?;
             Ok(fetched
                 .into_iter()
                 .map(|fetched| self.delivered(fetched))
@@ -74,6 +82,10 @@ impl ConsumerStore for MemoryConsumer {
 
     fn info(&self) -> BoxFuture<'_, Result<ConsumerInfo>> {
         Box::pin(ready(self.stream.consumer_info(&self.name)))
+    }
+
+    fn pulls(&self) -> Box<dyn Pulls> {
+        Box::new(MemoryPulls::new(self.clone()))
     }
 }
 

@@ -5,6 +5,7 @@
 mod consumer;
 mod consumer_handle;
 mod handle;
+mod pulls;
 mod push;
 mod stream;
 

@@ -461,8 +461,13 @@ impl MemoryStream {
         };
         match kind {
             AckKind::Ack | AckKind::Term => {
+                let was_full = consumer.is_full();
                 if consumer.acknowledge(sequence) {
                     state.acknowledged(sequence);
+                    // A fetch waiting for room below `max_ack_pending` has it now.
+                    if was_full {
+                        self.changed.notify_waiters();
+                    }
                 }
             }
             AckKind::Nak(delay) => {

@@ -45,6 +45,11 @@ impl JetStream {
         self.context.client()
     }
 
+    /// The API prefix (`$JS.API` or a domain's or an imported one).
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// How long one call may take.
     pub(crate) fn bound(&self) -> Duration {
         self.bound

@@ -11,13 +11,14 @@ use async_nats::jetstream::{self, ErrorCode};
 use futures::future::BoxFuture;
 
 use super::NatsStream;
-use super::pulls::{Pulled, Puller};
-use crate::backend::nats::ack_subject::Delivered;
+use super::pull_stream::NatsPulls;
+use super::pulls::{PullOutcome, Puller};
+use crate::backend::nats::ack_subject::{self, Delivered};
 use crate::backend::nats::connection::bounded;
 use crate::backend::nats::error::{jetstream_code, nats_error};
 use crate::backend::nats::sessions::Sessions;
 use crate::error::{Error, NatsOperation, Result};
-use crate::jetstream::store::{AckKind, AckSender, ConsumerStore};
+use crate::jetstream::store::{AckKind, AckSender, ConsumerStore, Pulls};
 use crate::jetstream::{ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, MessageInfo};
 use crate::message::Message;
 
@@ -25,6 +26,8 @@ pub(crate) struct NatsConsumer {
     shared: Arc<Shared>,
     consumer: PullConsumer,
     puller: Puller,
+    /// Where its pull requests go.
+    next: Subject,
     sessions: Sessions,
 }
 
@@ -52,6 +55,11 @@ impl Shared {
 
     pub(super) fn name(&self) -> &str {
         &self.acks.consumer
+    }
+
+    /// How long one call to the server may take.
+    pub(super) fn bound(&self) -> Duration {
+        self.acks.bound
     }
 
     pub(super) fn not_found(&self) -> Error {
@@ -109,9 +117,15 @@ impl NatsConsumer {
     /// Consumer `consumer` of `stream`.
     pub(super) fn new(consumer: PullConsumer, stream: &NatsStream) -> Self {
         let client = stream.client.clone();
+        let info = consumer.cached_info();
+        let next = format!(
+            "{}.CONSUMER.MSG.NEXT.{}.{}",
+            stream.api_prefix, info.stream_name, info.name
+        );
         Self {
-            shared: Shared::new(consumer.cached_info(), client.clone(), stream.bound),
+            shared: Shared::new(info, client.clone(), stream.bound),
             puller: Puller::new(consumer.clone(), client),
+            next: next.into(),
             sessions: stream.sessions.clone(),
             consumer,
         }
@@ -149,11 +163,11 @@ impl NatsConsumer {
     async fn pull(&self, batch: usize, expires: Duration, waits: bool) -> Result<Vec<JsMessage>> {
         let pulled = async {
             match self.puller.pull(batch, expires, waits).await {
-                Ok(Pulled::Messages(messages)) => Ok(messages
+                Ok(PullOutcome::Messages(messages)) => Ok(messages
                     .into_iter()
                     .filter_map(|message| self.shared.delivered(message))
                     .collect()),
-                Ok(Pulled::ConsumerDeleted) => Err(self.shared.not_found()),
+                Ok(PullOutcome::ConsumerDeleted) => Err(self.shared.not_found()),
                 Err(error) => Err(self.shared.error(NatsOperation::ConsumerFetch, error)),
             }
         };
@@ -184,13 +198,13 @@ impl ConsumerStore for NatsConsumer {
         self.sessions.current()
     }
 
-    fn end_pulls(&self) -> BoxFuture<'_, Vec<JsMessage>> {
-        Box::pin(async move {
-            let left = self.puller.end(self.shared.acks.bound).await;
-            left.into_iter()
-                .filter_map(|message| self.shared.delivered(message))
-                .collect()
-        })
+    fn pulls(&self) -> Box<dyn Pulls> {
+        Box::new(NatsPulls::new(
+            Arc::clone(&self.shared),
+            self.puller.client(),
+            self.next.clone(),
+            self.sessions.clone(),
+        ))
     }
 }
 
@@ -235,6 +249,10 @@ impl AckSender for ReplyAcker {
             };
             bounded(NatsOperation::Ack, self.target.bound, true, request).await
         })
+    }
+
+    fn stream_sequence(&self) -> u64 {
+        ack_subject::stream_sequence(&self.reply).unwrap_or_default()
     }
 
     fn info(&self) -> MessageInfo {

@@ -6,6 +6,7 @@ mod api;
 mod consumer;
 mod convert;
 mod publish;
+mod pull_stream;
 mod pulls;
 mod push;
 
@@ -37,6 +38,8 @@ pub(crate) struct NatsStream {
     /// For its consumers' acknowledgements, each within `bound`.
     client: async_nats::Client,
     bound: Duration,
+    /// The JetStream API prefix its consumers' pulls go to.
+    api_prefix: Arc<str>,
     /// Tells its pull consumers' deliveries from before a reconnect.
     sessions: Sessions,
 }
@@ -48,6 +51,7 @@ impl NatsStream {
             stream,
             client: jetstream.client(),
             bound: jetstream.bound(),
+            api_prefix: jetstream.prefix().into(),
             sessions: jetstream.sessions().clone(),
         }
     }

@@ -1,6 +1,6 @@
-//! Pull requests answered on one inbox per consumer handle, subscribed once: a
-//! subscription per request (as async-nats's `fetch` makes) costs the server a
-//! subscribe, an unsubscribe and its subject cache for every batch.
+//! A consumer handle's fetches: pull requests answered on one inbox per handle,
+//! subscribed once: a subscription per request (as async-nats's `fetch` makes) costs
+//! the server a subscribe, an unsubscribe and its subject cache for every batch.
 
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ struct Inbox {
 }
 
 /// What one pull got.
-pub(super) enum Pulled {
+pub(super) enum PullOutcome {
     /// The messages delivered (fewer than asked when the server ended the request).
     Messages(Vec<async_nats::Message>),
     /// The server says the consumer was deleted.
@@ -41,6 +41,10 @@ impl Puller {
         }
     }
 
+    pub(super) fn client(&self) -> async_nats::Client {
+        self.client.clone()
+    }
+
     /// One pull request for up to `batch` messages, expiring after `expires`: one
     /// that `waits` for its batch, or a no-wait one, which the server ends once it
     /// delivered what there is. Any status but a heartbeat ends it (the server's 404
@@ -51,7 +55,7 @@ impl Puller {
         batch: usize,
         expires: Duration,
         waits: bool,
-    ) -> Result<Pulled, BoxError> {
+    ) -> Result<PullOutcome, BoxError> {
         let mut inbox = self.inbox.lock().await;
         let inbox = match &mut *inbox {
             Some(inbox) => inbox,
@@ -84,35 +88,11 @@ impl Puller {
                 Some(StatusCode::REQUEST_TERMINATED)
                     if message.description.as_deref() == Some("Consumer Deleted") =>
                 {
-                    return Ok(Pulled::ConsumerDeleted);
+                    return Ok(PullOutcome::ConsumerDeleted);
                 }
                 Some(_) => break,
             }
         }
-        Ok(Pulled::Messages(messages))
-    }
-
-    /// Unsubscribes the inbox, so that the server drops the pull a cancelled fetch left
-    /// waiting (it delivers only to a reply subject someone listens on), and returns
-    /// the messages that reached the inbox first. A message the server sent in the
-    /// instant before it saw the unsubscribe is lost to this client and comes back
-    /// after `ack_wait`. The next pull subscribes a new inbox.
-    pub(super) async fn end(&self, within: Duration) -> Vec<async_nats::Message> {
-        let Some(mut inbox) = self.inbox.lock().await.take() else {
-            return Vec::new();
-        };
-        let mut left = Vec::new();
-        if inbox.subscription.unsubscribe().await.is_err() {
-            return left;
-        }
-        let _ = tokio::time::timeout(within, async {
-            while let Some(message) = inbox.subscription.next().await {
-                if matches!(message.status, None | Some(StatusCode::OK)) {
-                    left.push(message);
-                }
-            }
-        })
-        .await;
-        left
+        Ok(PullOutcome::Messages(messages))
     }
 }
