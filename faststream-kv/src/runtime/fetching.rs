@@ -155,16 +155,16 @@ impl Fetched {
         }
     }
 
-    /// Takes in what the pulls brought until they have nothing more now.
-    fn take_in(&mut self, cx: &mut Context<'_>) {
-        while let Poll::Ready(pulled) = self.pulls.poll_pulled(cx) {
-            match pulled {
-                Pulled::Message(message) => self.arrived(message),
-                // Asked for again at once, by the caller.
-                Pulled::Lost => {}
-                Pulled::Failed(error) => self.failed(&error),
-            }
+    /// Takes in what the pulls brought; `false` once they have nothing more now.
+    fn take_in(&mut self, cx: &mut Context<'_>) -> bool {
+        match self.pulls.poll_pulled(cx) {
+            Poll::Ready(Pulled::Message(message)) => self.arrived(message),
+            // Asked for again at once, by the caller.
+            Poll::Ready(Pulled::Lost) => {}
+            Poll::Ready(Pulled::Failed(error)) => self.failed(&error),
+            Poll::Pending => return false,
         }
+        true
     }
 
     fn arrived(&mut self, mut message: JsMessage) {
@@ -221,13 +221,15 @@ impl Stream for Fetched {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         let this = self.get_mut();
         loop {
-            this.take_in(cx);
             this.hand_back_stale();
+            // What the pulls brought waits in them until there is nothing else to hand
+            // out: it counts as outstanding meanwhile.
+            while this.buffer.is_empty() && this.take_in(cx) {}
             if let Some(message) = this.buffer.pop_front() {
                 let message = this.take(message);
                 if this.request_if_due() {
                     // Sent now, not when the loop comes back.
-                    this.take_in(cx);
+                    while this.take_in(cx) {}
                 }
                 return Poll::Ready(Some(message));
             }

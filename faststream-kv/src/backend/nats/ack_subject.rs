@@ -52,22 +52,35 @@ pub(crate) fn stream_sequence(reply: &str) -> Option<u64> {
 }
 
 /// The five numbers of `reply`, as text: after the stream's and the consumer's names,
-/// which the new form has the domain and the account hash before.
+/// which the new form has the domain and the account hash before. One pass over the
+/// bytes: this runs for every message a subscriber takes.
 fn numbers(reply: &str) -> Option<[&str; 5]> {
-    let mut tokens = [""; 9];
-    let mut count = 0;
-    for token in reply.strip_prefix("$JS.ACK.")?.split('.') {
-        if let Some(slot) = tokens.get_mut(count) {
-            *slot = token;
+    let rest = reply.strip_prefix("$JS.ACK.")?;
+    // Where each of the first ten tokens starts, and how many there are.
+    let mut starts = [0_usize; 11];
+    let mut count = 1;
+    for (index, byte) in rest.bytes().enumerate() {
+        if byte == b'.' {
+            if let Some(start) = starts.get_mut(count) {
+                *start = index + 1;
+            }
+            count += 1;
         }
-        count += 1;
     }
-    let numbers = match count {
-        7 => &tokens[2..7],
-        9.. => &tokens[4..9],
+    let first = match count {
+        7 => 2,
+        9.. => 4,
         _ => return None,
     };
-    numbers.try_into().ok()
+    let token = |index: usize| {
+        let end = if index + 1 < count {
+            starts[index + 1] - 1
+        } else {
+            rest.len()
+        };
+        &rest[starts[index]..end]
+    };
+    Some(std::array::from_fn(|offset| token(first + offset)))
 }
 
 #[cfg(test)]

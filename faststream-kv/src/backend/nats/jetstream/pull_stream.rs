@@ -40,6 +40,9 @@ pub(super) struct NatsPulls {
     /// `<api prefix>.CONSUMER.MSG.NEXT.<stream>.<consumer>`.
     next: Subject,
     sessions: Sessions,
+    /// The connection's session the requests were sent in.
+    session: u64,
+    /// Wakes the subscriber when that session ends (polled only before it waits).
     session_ended: BoxFuture<'static, ()>,
     inbox: Inbox,
     /// Requests not sent yet: `(batch, expires)`.
@@ -73,13 +76,14 @@ impl NatsPulls {
         next: Subject,
         sessions: Sessions,
     ) -> Self {
-        let session_ended = Box::pin(sessions.ended(sessions.current()));
+        let session = sessions.current();
         Self {
             shared,
             client,
             next,
+            session_ended: Box::pin(sessions.ended(session)),
             sessions,
-            session_ended,
+            session,
             inbox: Inbox::None,
             queued: VecDeque::new(),
             sending: None,
@@ -206,17 +210,16 @@ impl Pulls for NatsPulls {
     }
 
     fn poll_pulled(&mut self, cx: &mut Context<'_>) -> Poll<Pulled> {
-        if self.session_ended.poll_unpin(cx).is_ready() {
-            self.session_ended = Box::pin(self.sessions.ended(self.sessions.current()));
-            if self.outstanding > 0 {
-                return self.lost();
+        if self.session_changed() {
+            return self.lost();
+        }
+        if !self.queued.is_empty() || self.sending.is_some() {
+            if let Poll::Ready(Err(error)) = self.poll_inbox(cx) {
+                return self.failed(error);
             }
-        }
-        if let Poll::Ready(Err(error)) = self.poll_inbox(cx) {
-            return self.failed(error);
-        }
-        if let Poll::Ready(Err(error)) = self.poll_send(cx) {
-            return self.failed(error);
+            if let Poll::Ready(Err(error)) = self.poll_send(cx) {
+                return self.failed(error);
+            }
         }
         if let Inbox::Ready(_, subscription) = &mut self.inbox {
             loop {
@@ -243,6 +246,10 @@ impl Pulls for NatsPulls {
                     }
                 }
             }
+        }
+        // Nothing more now: wake up when the session ends, or the server goes quiet.
+        if self.session_ended.poll_unpin(cx).is_ready() && self.session_changed() {
+            return self.lost();
         }
         if self.outstanding == 0 {
             self.watchdog.armed = false;
@@ -307,6 +314,18 @@ impl Pulls for NatsPulls {
 }
 
 impl NatsPulls {
+    /// Whether the connection's session changed with requests outstanding (which are
+    /// lost then); watches the new session.
+    fn session_changed(&mut self) -> bool {
+        let session = self.sessions.current();
+        if session == self.session {
+            return false;
+        }
+        self.session = session;
+        self.session_ended = Box::pin(self.sessions.ended(session));
+        self.outstanding > 0
+    }
+
     /// A status that ended a request without saying what it left: the consumer is
     /// gone, nobody answers its pulls (JetStream not ready, or the consumer or its
     /// stream deleted), or the request was refused.
