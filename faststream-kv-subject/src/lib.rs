@@ -27,7 +27,7 @@ mod token;
 mod transform;
 
 pub use key::{MAX_BUCKET_LEN, MAX_KEY_LEN, check_bucket, check_key, check_key_filter};
-pub use matching::{matches, overlaps};
+pub use matching::{contains, matches, overlaps};
 pub use pattern::{CaptureSyntax, PatternSyntax, parse_pattern};
 pub use subject::{check_publish_subject, check_queue_group, check_subscribe_subject};
 pub use token::{SEPARATOR, Token, tokens};

@@ -34,9 +34,39 @@ pub fn overlaps(first: &str, second: &str) -> bool {
     }
 }
 
+/// Whether every subject matching `inner` matches `outer` too (nats-server's
+/// `subjectIsSubsetMatch`: a consumer's filters may not contain one another).
+pub fn contains(outer: &str, inner: &str) -> bool {
+    let mut outer_tokens = tokens(outer);
+    let mut inner_tokens = tokens(inner);
+    loop {
+        match (outer_tokens.next(), inner_tokens.next()) {
+            (None, None) | (Some(Token::Rest), Some(_)) => return true,
+            (Some(Token::One), Some(Token::One | Token::Literal(_))) => {}
+            (Some(Token::Literal(a)), Some(Token::Literal(b))) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filter_contains_what_it_matches_all_of() {
+        assert!(contains("orders.>", "orders.eu.*"));
+        assert!(contains("orders.*", "orders.eu"));
+        assert!(contains("a.b", "a.b"));
+        assert!(contains(">", "a.>"));
+        assert!(!contains("orders.*", "orders.>"));
+        assert!(!contains("orders.eu", "orders.*"));
+        assert!(
+            !contains("a.*.c", "a.b.*"),
+            "they overlap, neither contains the other"
+        );
+        assert!(!contains("a.>", "a"));
+    }
 
     #[test]
     fn filters_overlap_when_a_subject_matches_both() {

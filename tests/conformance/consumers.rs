@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use faststream_kv::error::JsErrorCode;
 use faststream_kv::jetstream::{
     ConsumerConfig, DeliverPolicy, JsMessage, Retention, Stream, StreamConfig,
 };
@@ -406,6 +407,88 @@ fn a_work_queue_stream_refuses_consumers_that_would_share_messages() -> Result<(
                 "{name:?}: {created:?}"
             );
         }
+        Ok(())
+    })
+}
+
+/// The server refuses consumers whose filters contain one another, and last-per-subject
+/// without a filter, with its error codes; both backends answer alike.
+#[test]
+fn refused_consumer_configurations_are_typed_by_code() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 2).await?;
+        let refusal = |config: ConsumerConfig| {
+            let stream = stream.clone();
+            async move {
+                match stream.create_consumer(config).await {
+                    Err(Error::JetStream {
+                        code, description, ..
+                    }) => (code, description),
+                    other => panic!("expected a refusal, got {other:?}"),
+                }
+            }
+        };
+        for filters in [
+            ["orders.>", "orders.eu.*"],
+            ["orders.*.1", "orders.*.1"],
+            ["orders.eu.2", "orders.*.2"],
+        ] {
+            let (code, description) = refusal(ConsumerConfig {
+                filter_subjects: filters.map(str::to_owned).to_vec(),
+                ..ConsumerConfig::durable("overlapping")
+            })
+            .await;
+            assert_eq!(code, JsErrorCode::CONSUMER_OVERLAPPING_SUBJECT_FILTERS);
+            assert_eq!(description, "consumer subject filters cannot overlap");
+        }
+        // Filters that overlap without containing one another are allowed.
+        stream
+            .create_consumer(ConsumerConfig {
+                filter_subjects: vec!["orders.*.1".to_owned(), "orders.eu.*".to_owned()],
+                ..ConsumerConfig::durable("crossing")
+            })
+            .await?;
+        let (code, description) = refusal(ConsumerConfig {
+            deliver: DeliverPolicy::LastPerSubject,
+            ..ConsumerConfig::durable("last")
+        })
+        .await;
+        assert_eq!(code, JsErrorCode::CONSUMER_INVALID_POLICY);
+        assert_eq!(
+            description,
+            "consumer delivery policy is deliver last per subject, but optional filter subject is not set"
+        );
+        Ok(())
+    })
+}
+
+/// A filtered `Last` consumer starts at the last message its filter matches, not at the
+/// stream's last message.
+#[test]
+fn a_filtered_last_consumer_starts_at_its_filters_last_message() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        // orders.us.1, orders.eu.2, orders.us.3, orders.eu.4
+        let stream = orders(&broker, 4).await?;
+        let consumer = stream
+            .create_consumer(ConsumerConfig {
+                deliver: DeliverPolicy::Last,
+                filter_subjects: vec!["orders.us.*".to_owned()],
+                ..ConsumerConfig::ephemeral()
+            })
+            .await?;
+        assert_eq!(sequences(&consumer.fetch(10, WAIT).await?), [3]);
+        let nothing_yet = stream
+            .create_consumer(ConsumerConfig {
+                deliver: DeliverPolicy::Last,
+                filter_subjects: vec!["orders.asia.*".to_owned()],
+                ..ConsumerConfig::ephemeral()
+            })
+            .await?;
+        assert!(nothing_yet.fetch(10, WAIT).await?.is_empty());
+        broker.stream_publish("orders.asia.5", "5").await?;
+        assert_eq!(sequences(&nothing_yet.fetch(10, WAIT).await?), [5]);
         Ok(())
     })
 }

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use faststream_kv::error::ConfigProblem;
-use faststream_kv::jetstream::{Discard, PublishOptions, Retention, Storage, StreamConfig};
+use faststream_kv::error::{ConfigProblem, JsErrorCode};
+use faststream_kv::jetstream::{Discard, PublishOptions, Retention, Rollup, Storage, StreamConfig};
 use faststream_kv::prelude::*;
 use futures::StreamExt;
 
@@ -279,6 +279,66 @@ fn expectations_are_checked_before_storing() -> Result<(), Error> {
             Err(Error::WrongLastMessageId { .. })
         ));
         assert_eq!(stream.info().await?.state.last_sequence, 5);
+        Ok(())
+    })
+}
+
+/// A rollup replaces the subject's or the stream's earlier messages where the stream
+/// allows it; the server refuses it elsewhere, and refuses a value it does not know,
+/// with its error code.
+#[test]
+fn rollups_replace_or_are_refused_by_code() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let plain = broker.create_stream(orders()).await?;
+        let refused = broker
+            .stream_publish_with(
+                "orders.a",
+                "x",
+                PublishOptions::new().rollup(Rollup::Subject),
+            )
+            .await;
+        match refused {
+            Err(Error::JetStream {
+                code, description, ..
+            }) => {
+                assert_eq!(code, JsErrorCode::STREAM_ROLLUP_FAILED);
+                assert_eq!(description, "rollup not permitted");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(plain.info().await?.state.messages, 0);
+
+        let rolled = broker
+            .create_stream(StreamConfig {
+                subjects: vec!["rolled.>".to_owned()],
+                allow_rollup: true,
+                ..StreamConfig::new("ROLLED")
+            })
+            .await?;
+        for subject in ["rolled.a", "rolled.a", "rolled.b"] {
+            broker.stream_publish(subject, "x").await?;
+        }
+        let subject_rollup = PublishOptions::new().rollup(Rollup::Subject);
+        broker
+            .stream_publish_with("rolled.a", "last a", subject_rollup)
+            .await?;
+        assert_eq!(rolled.info().await?.state.messages, 2);
+        let invalid = PublishOptions::new().header("Nats-Rollup", "everything");
+        match broker.stream_publish_with("rolled.a", "x", invalid).await {
+            Err(Error::JetStream {
+                code, description, ..
+            }) => {
+                assert_eq!(code, JsErrorCode::STREAM_ROLLUP_FAILED);
+                assert_eq!(description, r#"rollup value invalid: "everything""#);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        broker
+            .stream_publish_with("rolled.c", "all", PublishOptions::new().rollup(Rollup::All))
+            .await?;
+        let state = rolled.info().await?.state;
+        assert_eq!((state.messages, state.last_sequence), (1, 5));
         Ok(())
     })
 }

@@ -2,6 +2,7 @@
 
 mod config_problem;
 mod hook_stage;
+mod js_error_code;
 mod nats_operation;
 mod startup_problem;
 
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 pub use config_problem::ConfigProblem;
 pub use hook_stage::HookStage;
+pub use js_error_code::JsErrorCode;
 pub use nats_operation::NatsOperation;
 pub use startup_problem::{StartupProblem, StartupProblemKind};
 
@@ -227,6 +229,21 @@ pub enum Error {
         operation: NatsOperation,
         /// The client's error.
         source: BoxError,
+    },
+    /// JetStream refused the operation: `code` says why (the server's error code, see
+    /// [`JsErrorCode`]), `description` is the server's text. Refusals with a variant
+    /// of their own (a stream or consumer not found, a wrong last sequence, a full
+    /// stream, ...) come as that variant; the memory broker refuses with the same code
+    /// and text where it makes the same check.
+    #[error("JetStream refused {operation}: {description} (error code {code})")]
+    #[non_exhaustive]
+    JetStream {
+        /// What we were doing.
+        operation: NatsOperation,
+        /// The server's error code.
+        code: JsErrorCode,
+        /// The server's description.
+        description: String,
     },
     /// The server did not carry out the operation in time or could not right now
     /// (disconnected, a stream electing its leader, an acknowledgement that did not

@@ -34,7 +34,28 @@ pub struct PublishOptions {
     pub(crate) expected_last_sequence: Option<u64>,
     pub(crate) expected_last_subject_sequence: Option<u64>,
     pub(crate) expected_last_message_id: Option<String>,
+    pub(crate) rollup: Option<Rollup>,
     pub(crate) headers: Option<HeaderMap>,
+}
+
+/// What a message rolls up (`Nats-Rollup`): the messages it replaces once stored, in a
+/// stream that allows rollups ([`StreamConfig::allow_rollup`](super::StreamConfig)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rollup {
+    /// Every earlier message on its subject (`sub`).
+    Subject,
+    /// Every earlier message of the stream (`all`).
+    All,
+}
+
+impl Rollup {
+    /// The header's value for it.
+    pub(crate) fn as_header(self) -> &'static str {
+        match self {
+            Self::Subject => header::ROLLUP_SUBJECT,
+            Self::All => header::ROLLUP_ALL,
+        }
+    }
 }
 
 /// The headers JetStream reads on a publish.
@@ -45,6 +66,8 @@ pub(crate) mod header {
     pub(crate) const EXPECTED_LAST_SUBJECT_SEQUENCE: &str = "Nats-Expected-Last-Subject-Sequence";
     pub(crate) const EXPECTED_LAST_MESSAGE_ID: &str = "Nats-Expected-Last-Msg-Id";
     pub(crate) const ROLLUP: &str = "Nats-Rollup";
+    pub(crate) const ROLLUP_SUBJECT: &str = "sub";
+    pub(crate) const ROLLUP_ALL: &str = "all";
 }
 
 impl PublishOptions {
@@ -88,6 +111,14 @@ impl PublishOptions {
         self
     }
 
+    /// Once stored, it replaces the earlier messages `rollup` says; a stream that does
+    /// not allow rollups refuses it ([`Error::JetStream`](crate::Error::JetStream),
+    /// [`STREAM_ROLLUP_FAILED`](crate::error::JsErrorCode::STREAM_ROLLUP_FAILED)).
+    pub fn rollup(mut self, rollup: Rollup) -> Self {
+        self.rollup = Some(rollup);
+        self
+    }
+
     /// Headers sent with the message (the options' own are added to them).
     pub fn headers(mut self, headers: HeaderMap) -> Self {
         self.headers = Some(headers);
@@ -125,6 +156,9 @@ impl PublishOptions {
         }
         if let Some(id) = &self.expected_last_message_id {
             headers.insert(header::EXPECTED_LAST_MESSAGE_ID, id.as_str());
+        }
+        if let Some(rollup) = self.rollup {
+            headers.insert(header::ROLLUP, rollup.as_header());
         }
         headers
     }

@@ -70,6 +70,16 @@ impl ConsumerState {
         let mut initial = VecDeque::new();
         let next = match config.deliver {
             DeliverPolicy::All => 1,
+            // A filtered one from the last message it would deliver, as the server.
+            DeliverPolicy::Last if !config.filter_subjects.is_empty() => messages
+                .last_per_subject()
+                .into_iter()
+                .filter(|sequence| {
+                    (messages.subject_of(*sequence))
+                        .is_some_and(|subject| filters_match(&config, subject))
+                })
+                .max()
+                .unwrap_or(last + 1),
             DeliverPolicy::Last => last.max(1),
             DeliverPolicy::New => last + 1,
             DeliverPolicy::ByStartSequence(sequence) => sequence.max(1),

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use async_nats::HeaderMap;
 use bytes::Bytes;
-use faststream_kv_subject::{matches, overlaps};
+use faststream_kv_subject::{contains, matches, overlaps};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -20,11 +20,11 @@ use super::consumer::{ConsumerState, Delivery, Messages};
 
 use crate::backend::memory::stored_size::stored_size;
 use crate::backend_kind::BackendKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, JsErrorCode, NatsOperation, Result};
 use crate::jetstream::store::{AckKind, Purge};
 use crate::jetstream::{
-    ConsumerConfig, ConsumerInfo, DeliverPolicy, Discard, PublishAck, Retention, StoredMessage,
-    StreamConfig, StreamInfo, StreamState, header,
+    ConsumerConfig, ConsumerInfo, DeliverPolicy, Discard, PublishAck, Retention, Rollup,
+    StoredMessage, StreamConfig, StreamInfo, StreamState, header,
 };
 use crate::wire;
 
@@ -214,13 +214,17 @@ impl MemoryStream {
                 }
             }
         }
-        let rollup = incoming.header(header::ROLLUP).map(str::to_owned);
-        if rollup.is_some() && !state.config.allow_rollup {
-            return Err(Error::StreamDenies {
-                stream: self.name.clone(),
-                what: "rollup",
-            });
-        }
+        let rollup = match incoming.header(header::ROLLUP) {
+            None => None,
+            Some(_) if !state.config.allow_rollup => {
+                return Err(rollup_failed("rollup not permitted".to_owned()));
+            }
+            Some(header::ROLLUP_SUBJECT) => Some(Rollup::Subject),
+            Some(header::ROLLUP_ALL) => Some(Rollup::All),
+            Some(other) => {
+                return Err(rollup_failed(format!("rollup value invalid: {other:?}")));
+            }
+        };
         let header_len = incoming.headers.map_or(0, wire::headers_wire_len);
         let message_size = header_len + incoming.payload.len();
         if message_size > max_payload {
@@ -253,9 +257,11 @@ impl MemoryStream {
         if let Some(id) = message_id {
             state.remember(id, sequence);
         }
-        match rollup.as_deref() {
-            Some("all") => state.remove_where(|stored| stored < sequence, None),
-            Some(_) => state.remove_where(|stored| stored < sequence, Some(subject)),
+        match rollup {
+            Some(Rollup::All) => state.remove_where(|stored| stored < sequence, None),
+            Some(Rollup::Subject) => {
+                state.remove_where(|stored| stored < sequence, Some(subject));
+            }
             None => {}
         }
         // With interest retention and no consumer interested, nothing is kept.
@@ -360,6 +366,7 @@ impl MemoryStream {
     /// Creates a consumer (a `push` one or a pull one), or returns the durable one of
     /// that name (updated to `config` where the server allows); returns its name.
     pub(super) fn create_consumer(&self, config: &ConsumerConfig, push: bool) -> Result<String> {
+        consumer_refusal(config)?;
         let mut state = self.live()?;
         let now = Instant::now();
         if state.config.retention == Retention::WorkQueue
@@ -780,6 +787,45 @@ impl State {
 
 /// Why a work-queue stream refuses consumer `config` beside its others (as nats-server
 /// says it), if it does.
+/// The server's refusal of a rollup (its wording in `description`).
+fn rollup_failed(description: String) -> Error {
+    Error::JetStream {
+        operation: NatsOperation::StreamPublish,
+        code: JsErrorCode::STREAM_ROLLUP_FAILED,
+        description,
+    }
+}
+
+/// What the server refuses of a consumer's configuration whatever its stream, in the
+/// server's words: filters that contain one another, last-per-subject without one.
+fn consumer_refusal(config: &ConsumerConfig) -> Result<()> {
+    let refused = |code, description: &str| {
+        Err(Error::JetStream {
+            operation: NatsOperation::ConsumerCreate,
+            code,
+            description: description.to_owned(),
+        })
+    };
+    let filters = &config.filter_subjects;
+    for (outer, filter) in filters.iter().enumerate() {
+        let contains_another = (filters.iter().enumerate())
+            .any(|(inner, other)| inner != outer && contains(other, filter));
+        if contains_another {
+            return refused(
+                JsErrorCode::CONSUMER_OVERLAPPING_SUBJECT_FILTERS,
+                "consumer subject filters cannot overlap",
+            );
+        }
+    }
+    if config.deliver == DeliverPolicy::LastPerSubject && filters.is_empty() {
+        return refused(
+            JsErrorCode::CONSUMER_INVALID_POLICY,
+            "consumer delivery policy is deliver last per subject, but optional filter subject is not set",
+        );
+    }
+    Ok(())
+}
+
 fn work_queue_refusal(state: &State, config: &ConsumerConfig) -> Option<&'static str> {
     if config.deliver != DeliverPolicy::All {
         return Some("consumer must be deliver all on workqueue stream");
