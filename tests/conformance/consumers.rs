@@ -492,3 +492,37 @@ fn a_filtered_last_consumer_starts_at_its_filters_last_message() -> Result<(), E
         Ok(())
     })
 }
+
+/// With a backoff, the server takes its first step as the consumer's `ack_wait`, and an
+/// unacknowledged message comes back on the backoff's schedule.
+#[test]
+fn a_backoff_sets_when_messages_come_back() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 1).await?;
+        let steps = vec![Duration::from_millis(200), Duration::from_secs(60)];
+        let consumer = stream
+            .create_consumer(ConsumerConfig {
+                backoff: steps.clone(),
+                max_deliver: Some(3),
+                ..ConsumerConfig::durable("backing_off")
+            })
+            .await?;
+        let config = consumer.info().await?.config;
+        assert_eq!((config.ack_wait, config.backoff), (steps[0], steps.clone()));
+        let first = consumer.fetch(1, WAIT).await?;
+        assert_eq!(first[0].info().delivered, 1);
+        // Back after the first step (200 ms), well before the 30 s default ack_wait.
+        let again = consumer.fetch(1, Duration::from_secs(3)).await?;
+        assert_eq!(again[0].info().delivered, 2);
+        // The second step is a minute: in progress or not, it stays away meanwhile.
+        again[0].in_progress().await?;
+        assert!(
+            consumer
+                .fetch(1, Duration::from_millis(600))
+                .await?
+                .is_empty()
+        );
+        Ok(())
+    })
+}

@@ -397,6 +397,31 @@ fn limits_discard_old_or_refuse_new() -> Result<(), Error> {
             Err(Error::MessageTooLarge { max: 128, .. })
         ));
         assert_eq!(new.info().await?.state.messages, 0);
+
+        // At its message limit, a discard-new stream still takes a message on a subject
+        // at its own limit: it replaces that subject's oldest.
+        let per_subject = broker
+            .create_stream(StreamConfig {
+                subjects: vec!["per.>".to_owned()],
+                max_messages: Some(3),
+                max_messages_per_subject: Some(2),
+                discard: Discard::New,
+                ..StreamConfig::new("PER")
+            })
+            .await?;
+        for subject in ["per.a", "per.a", "per.b"] {
+            broker.stream_publish(subject, "x").await?;
+        }
+        assert!(matches!(
+            broker.stream_publish("per.c", "x").await,
+            Err(Error::StreamFull { .. })
+        ));
+        let replaced = broker.stream_publish("per.a", "x").await?;
+        let state = per_subject.info().await?.state;
+        assert_eq!(
+            (state.messages, state.first_sequence, replaced.sequence),
+            (3, 2, 4)
+        );
         Ok(())
     })
 }

@@ -221,19 +221,27 @@ impl ConsumerState {
             deadline: now,
         });
         pending.deliveries += 1;
-        // With a backoff, the n-th delivery waits for its n-th delay (the last repeats).
-        let wait = match self.config.backoff.as_slice() {
-            [] => self.config.ack_wait,
-            delays => {
-                let index = usize::try_from(pending.deliveries - 1).unwrap_or(usize::MAX);
-                delays[index.min(delays.len() - 1)]
-            }
-        };
-        pending.deadline = now + wait;
+        let deliveries = pending.deliveries;
+        let wait = self.ack_wait(deliveries);
+        if let Some(pending) = self.pending.get_mut(&sequence) {
+            pending.deadline = now + wait;
+        }
         Delivery {
             stream_sequence: sequence,
             consumer_sequence: self.consumer_sequence,
-            deliveries: pending.deliveries,
+            deliveries,
+        }
+    }
+
+    /// How long the `deliveries`-th delivery waits for its acknowledgement: with a
+    /// backoff, its step (the last repeats), else `ack_wait`.
+    fn ack_wait(&self, deliveries: u64) -> Duration {
+        match self.config.backoff.as_slice() {
+            [] => self.config.ack_wait,
+            steps => {
+                let index = usize::try_from(deliveries.saturating_sub(1)).unwrap_or(usize::MAX);
+                steps[index.min(steps.len() - 1)]
+            }
         }
     }
 
@@ -249,9 +257,16 @@ impl ConsumerState {
         }
     }
 
-    /// Work on `sequence` goes on: its `ack_wait` starts again.
+    /// Work on `sequence` goes on: its wait (its backoff step) starts again.
     pub(super) fn in_progress(&mut self, sequence: u64, now: Instant) {
-        let wait = self.config.ack_wait;
+        let Some(deliveries) = self
+            .pending
+            .get(&sequence)
+            .map(|pending| pending.deliveries)
+        else {
+            return;
+        };
+        let wait = self.ack_wait(deliveries);
         if let Some(pending) = self.pending.get_mut(&sequence) {
             pending.deadline = now + wait;
         }
@@ -300,10 +315,13 @@ fn filters_match(config: &ConsumerConfig, subject: &str) -> bool {
             .any(|filter| matches(filter, subject))
 }
 
-/// `config` with what the server fills in: `max_ack_pending` and an ephemeral
-/// consumer's inactive threshold.
+/// `config` with what the server fills in: `max_ack_pending`, an ephemeral consumer's
+/// inactive threshold, and with a backoff its first step as `ack_wait`.
 fn resolved(mut config: ConsumerConfig) -> ConsumerConfig {
     config.max_ack_pending = Some(config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING));
+    if let Some(first) = config.backoff.first() {
+        config.ack_wait = *first;
+    }
     if config.durable.is_none() && config.inactive_threshold.is_none() {
         config.inactive_threshold = Some(DEFAULT_INACTIVE_THRESHOLD);
     }

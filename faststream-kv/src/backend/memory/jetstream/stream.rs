@@ -248,7 +248,7 @@ impl MemoryStream {
             header_len,
             incoming.payload.len(),
         );
-        if state.config.discard == Discard::New && state.over_limits_with(size) {
+        if state.config.discard == Discard::New && state.refuses_new(subject, size) {
             return Err(Error::StreamFull {
                 stream: self.name.clone(),
             });
@@ -684,13 +684,28 @@ impl State {
     }
 
     /// Whether one more message of `size` bytes would exceed the count or byte limit.
-    fn over_limits_with(&self, size: u64) -> bool {
+    /// Whether a discard-new stream refuses a message of `size` on `subject`: at its
+    /// message or byte limit, unless the subject is at its own limit, so that the
+    /// message replaces the subject's oldest (which, for the byte limit, must be no
+    /// smaller), as the server's store decides.
+    fn refuses_new(&self, subject: &str, size: u64) -> bool {
+        let oldest_on_subject = self
+            .config
+            .max_messages_per_subject
+            .and_then(|max| {
+                let stored = self.by_subject.get(subject)?;
+                (stored.len() as u64 >= max).then(|| stored.front().copied())?
+            })
+            .and_then(|sequence| self.records.get(&sequence));
         let count = self.records.len() as u64 + 1;
-        self.config.max_messages.is_some_and(|max| count > max)
-            || self
-                .config
-                .max_bytes
-                .is_some_and(|max| self.bytes + size > max)
+        if self.config.max_messages.is_some_and(|max| count > max) && oldest_on_subject.is_none() {
+            return true;
+        }
+        let over_bytes = self
+            .config
+            .max_bytes
+            .is_some_and(|max| self.bytes + size > max);
+        over_bytes && oldest_on_subject.is_none_or(|oldest| oldest.size < size)
     }
 
     /// Drops the oldest messages beyond the limits: of `subject` beyond its
