@@ -179,6 +179,22 @@ fn an_unacknowledged_message_comes_back_until_max_deliver() -> Result<(), Error>
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].info().delivered, 2);
         assert!(consumer.fetch(1, Duration::from_secs(2)).await?.is_empty());
+        // Given up on: no longer pending, still redelivered, and the ack floor stays
+        // below it until an acknowledgement leaves nothing pending.
+        let info = consumer.info().await?;
+        assert_eq!(
+            (
+                info.ack_floor,
+                info.ack_pending,
+                info.redelivered,
+                info.pending
+            ),
+            (0, 0, 1, 0)
+        );
+        broker.stream_publish("orders.eu.2", "2").await?;
+        consumer.fetch(1, WAIT).await?[0].ack_sync().await?;
+        let info = consumer.info().await?;
+        assert_eq!((info.ack_floor, info.redelivered), (2, 1));
         Ok(())
     })
 }
@@ -313,6 +329,48 @@ fn interest_retention_keeps_messages_until_their_consumers_acknowledge() -> Resu
         assert_eq!(stream.info().await?.state.messages, 1);
         consumer.fetch(1, WAIT).await?[0].ack_sync().await?;
         assert_eq!(stream.info().await?.state.messages, 0);
+
+        // Deleting a consumer drops what no remaining one needs.
+        let us = stream
+            .create_consumer(ConsumerConfig {
+                filter_subjects: vec!["orders.us.*".to_owned()],
+                ..ConsumerConfig::durable("us")
+            })
+            .await?;
+        for subject in ["orders.eu.2", "orders.us.3"] {
+            broker.stream_publish(subject, "x").await?;
+        }
+        assert_eq!(stream.info().await?.state.messages, 2);
+        stream.delete_consumer("interested").await?;
+        assert_eq!(stream.info().await?.state.messages, 1);
+        assert_eq!(sequences(&us.fetch(5, WAIT).await?), [3]);
+        Ok(())
+    })
+}
+
+/// An ephemeral consumer nobody pulls from goes after its inactive threshold, also
+/// from the stream's count; one whose pulls wait on the server stays.
+#[test]
+fn an_inactive_ephemeral_consumer_goes_and_a_pulled_one_stays() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 0).await?;
+        let threshold = Duration::from_millis(500);
+        let ephemeral = || ConsumerConfig {
+            inactive_threshold: Some(threshold),
+            ..ConsumerConfig::ephemeral()
+        };
+        let idle = stream.create_consumer(ephemeral()).await?;
+        let pulled = stream.create_consumer(ephemeral()).await?;
+        assert_eq!(stream.info().await?.state.consumers, 2);
+        // One pull waiting twice the threshold.
+        assert!(pulled.fetch(1, threshold * 2).await?.is_empty());
+        assert_eq!(stream.info().await?.state.consumers, 1);
+        assert!(matches!(
+            idle.info().await,
+            Err(Error::ConsumerNotFound { .. })
+        ));
+        pulled.info().await?;
         Ok(())
     })
 }
@@ -523,6 +581,49 @@ fn a_backoff_sets_when_messages_come_back() -> Result<(), Error> {
                 .await?
                 .is_empty()
         );
+        Ok(())
+    })
+}
+
+/// A purge moves the consumers reading what it purged past it: what they were
+/// delivered and had not acknowledged is forgotten, the ack floor follows.
+#[test]
+fn a_purge_moves_consumers_past_what_it_removed() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        // orders.us.1, orders.eu.2, orders.us.3, orders.eu.4
+        let stream = orders(&broker, 4).await?;
+        let all = stream
+            .create_consumer(ConsumerConfig::durable("all"))
+            .await?;
+        let us = stream
+            .create_consumer(ConsumerConfig {
+                filter_subjects: vec!["orders.us.*".to_owned()],
+                ..ConsumerConfig::durable("us")
+            })
+            .await?;
+        assert_eq!(sequences(&us.fetch(1, WAIT).await?), [1]);
+        assert_eq!(sequences(&all.fetch(2, WAIT).await?), [1, 2]);
+        stream.purge_subject("orders.us.>", 0).await?;
+        let info = us.info().await?;
+        assert_eq!(
+            (info.ack_floor, info.ack_pending, info.pending),
+            (4, 0, 0),
+            "{info:?}"
+        );
+        // Wider than the purge: it forgets only what is gone.
+        let info = all.info().await?;
+        assert_eq!((info.ack_pending, info.pending), (1, 1), "{info:?}");
+        stream.purge().await?;
+        let info = all.info().await?;
+        assert_eq!(
+            (info.ack_floor, info.ack_pending, info.pending),
+            (4, 0, 0),
+            "{info:?}"
+        );
+        broker.stream_publish("orders.us.5", "5").await?;
+        assert_eq!(sequences(&us.fetch(5, WAIT).await?), [5]);
+        assert_eq!(sequences(&all.fetch(5, WAIT).await?), [5]);
         Ok(())
     })
 }

@@ -28,6 +28,12 @@ pub(super) struct ConsumerState {
     consumer_sequence: u64,
     /// Deliveries waiting for an acknowledgement, by stream sequence.
     pub(super) pending: BTreeMap<u64, Pending>,
+    /// Messages given up on at `max_deliver`, with how often each was delivered: the
+    /// server counts them as redelivered until acknowledged or purged.
+    exhausted: BTreeMap<u64, u64>,
+    /// The ack floor where a message given up on held it: the server's floor moves
+    /// only with acknowledgements, past it once nothing is pending.
+    floor_held: Option<u64>,
     last_active: Instant,
 }
 
@@ -100,6 +106,8 @@ impl ConsumerState {
             next,
             consumer_sequence: 0,
             pending: BTreeMap::new(),
+            exhausted: BTreeMap::new(),
+            floor_held: None,
             last_active: now,
         };
         state.initial.retain(|sequence| {
@@ -129,6 +137,11 @@ impl ConsumerState {
                 .is_some_and(|threshold| self.last_active + threshold <= now)
     }
 
+    /// A pull waits on it until `until`: the server counts it inactive only from then.
+    pub(super) fn pulled_until(&mut self, until: Instant) {
+        self.last_active = self.last_active.max(until);
+    }
+
     pub(super) fn wants(&self, subject: &str) -> bool {
         filters_match(&self.config, subject)
     }
@@ -147,7 +160,7 @@ impl ConsumerState {
         batch: usize,
         now: Instant,
     ) -> Vec<Delivery> {
-        self.last_active = now;
+        self.last_active = self.last_active.max(now);
         let mut taken = Vec::new();
         let max_deliver = self.config.max_deliver.unwrap_or(u64::MAX);
         let due: Vec<u64> = self
@@ -160,13 +173,19 @@ impl ConsumerState {
             if taken.len() == batch {
                 return taken;
             }
-            let gone = messages.subject_of(sequence).is_none();
-            let exhausted = self
+            if messages.subject_of(sequence).is_none() {
+                self.pending.remove(&sequence);
+                continue;
+            }
+            let deliveries = self
                 .pending
                 .get(&sequence)
-                .is_some_and(|pending| pending.deliveries >= max_deliver);
-            if gone || exhausted {
+                .map_or(0, |pending| pending.deliveries);
+            if deliveries >= max_deliver {
+                let floor = self.ack_floor();
+                self.floor_held.get_or_insert(floor);
                 self.pending.remove(&sequence);
+                self.exhausted.insert(sequence, deliveries);
                 continue;
             }
             taken.push(self.deliver(sequence, now));
@@ -247,7 +266,23 @@ impl ConsumerState {
 
     /// Settles delivery `sequence`: `true` if it was waiting for that.
     pub(super) fn acknowledge(&mut self, sequence: u64) -> bool {
-        self.pending.remove(&sequence).is_some()
+        self.exhausted.remove(&sequence);
+        let acknowledged = self.pending.remove(&sequence).is_some();
+        if acknowledged && self.pending.is_empty() {
+            self.floor_held = None;
+        }
+        acknowledged
+    }
+
+    /// The stream purged what this consumer reads below `start`: it moves past it, and
+    /// forgets the deliveries of messages gone (as the server's consumer purge does).
+    pub(super) fn purged(&mut self, start: u64, messages: &dyn Messages) {
+        self.next = self.next.max(start);
+        let kept = |sequence: &u64| *sequence >= start && messages.subject_of(*sequence).is_some();
+        self.initial.retain(kept);
+        self.pending.retain(|sequence, _| kept(sequence));
+        self.exhausted.retain(|sequence, _| kept(sequence));
+        self.floor_held = None;
     }
 
     /// Delivers `sequence` again after `delay`.
@@ -293,16 +328,18 @@ impl ConsumerState {
 
     /// The stream sequence below which nothing waits for this consumer.
     pub(super) fn ack_floor(&self) -> u64 {
-        match self.pending.keys().next() {
+        let floor = match self.pending.keys().next() {
             Some(first) => first - 1,
             None => self.next.saturating_sub(1),
-        }
+        };
+        self.floor_held.map_or(floor, |held| held.min(floor))
     }
 
     pub(super) fn redelivered(&self) -> u64 {
-        self.pending
-            .values()
-            .filter(|pending| pending.deliveries > 1)
+        let pending = self.pending.values().map(|pending| pending.deliveries);
+        pending
+            .chain(self.exhausted.values().copied())
+            .filter(|deliveries| *deliveries > 1)
             .count() as u64
     }
 }

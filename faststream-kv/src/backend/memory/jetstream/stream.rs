@@ -287,7 +287,12 @@ impl MemoryStream {
     }
 
     pub(super) fn info(&self) -> Result<StreamInfo> {
-        let state = self.live()?;
+        let mut state = self.live()?;
+        let now = Instant::now();
+        // The server deletes an inactive ephemeral consumer when its threshold passes.
+        state
+            .consumers
+            .retain(|_, consumer| !consumer.is_inactive(now));
         let consumers = state.consumers.len();
         let first_sequence = match state.records.keys().next() {
             Some(first) => *first,
@@ -331,6 +336,7 @@ impl MemoryStream {
         for sequence in purged {
             state.remove(*sequence);
         }
+        state.move_consumers_past(purge.filter.as_deref(), &matching[purged.len()..]);
         Ok(purged.len() as u64)
     }
 
@@ -421,6 +427,19 @@ impl MemoryStream {
         let mut state = self.live()?;
         state.consumer(&self.name, name)?;
         state.consumers.remove(name);
+        // An interest stream keeps only what a remaining consumer still needs.
+        if state.config.retention == Retention::Interest {
+            let unneeded: Vec<u64> = (state.records.iter())
+                .filter(|(sequence, record)| {
+                    !(state.consumers.values())
+                        .any(|consumer| consumer.holds(**sequence, &record.message.subject))
+                })
+                .map(|(sequence, _)| *sequence)
+                .collect();
+            for sequence in unneeded {
+                state.remove(sequence);
+            }
+        }
         Ok(())
     }
 
@@ -445,10 +464,11 @@ impl MemoryStream {
                 }
                 // Registered before the lock is released: no store goes unseen.
                 changed.as_mut().enable();
-                let due = state
-                    .consumers
-                    .get(name)
-                    .and_then(ConsumerState::next_deadline);
+                let consumer = state.consumers.get_mut(name);
+                let due = consumer.and_then(|consumer| {
+                    consumer.pulled_until(until);
+                    consumer.next_deadline()
+                });
                 due.map_or(until, |due| due.min(until))
             };
             tokio::select! {
@@ -591,6 +611,34 @@ impl State {
                 stream: stream.to_owned(),
                 consumer: name.to_owned(),
             })
+    }
+
+    /// After a purge of `filter` (everything without) that kept `kept`: the consumers
+    /// reading only what it purged move past it, to the first message it kept (or past
+    /// the last); those reading more forget what is gone. As the server's stream purge
+    /// moves its consumers.
+    fn move_consumers_past(&mut self, filter: Option<&str>, kept: &[u64]) {
+        let start = match filter {
+            Some(_) => kept.first().copied(),
+            None => self.records.keys().next().copied(),
+        }
+        .unwrap_or(self.last_sequence + 1);
+        let mut consumers = std::mem::take(&mut self.consumers);
+        for consumer in consumers.values_mut() {
+            let filters = &consumer.config.filter_subjects;
+            let within = filter.is_none_or(|purged| {
+                !filters.is_empty() && filters.iter().all(|ours| contains(purged, ours))
+            });
+            let overlapping = filter.is_some_and(|purged| {
+                filters.is_empty() || filters.iter().any(|ours| overlaps(purged, ours))
+            });
+            if within {
+                consumer.purged(start, &*self);
+            } else if overlapping {
+                consumer.purged(0, &*self);
+            }
+        }
+        self.consumers = consumers;
     }
 
     fn take(
