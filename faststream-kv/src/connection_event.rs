@@ -40,6 +40,18 @@ pub enum ConnectionEvent {
         /// The client's description.
         message: String,
     },
+    /// A stream subscriber's consumer was gone (deleted by an operator, or with its
+    /// stream); the subscriber declared it again from its own configuration if it
+    /// could (else it tries again, and its health says it does not consume meanwhile).
+    #[non_exhaustive]
+    ConsumerGone {
+        /// The subscriber's name.
+        subscriber: String,
+        /// The stream.
+        stream: String,
+        /// Whether it was declared again.
+        declared_again: bool,
+    },
     /// The connection was closed.
     Closed,
     /// This listener fell behind and missed events.
@@ -67,6 +79,21 @@ impl fmt::Display for ConnectionEvent {
             ),
             ConnectionEvent::ServerError { message } => write!(f, "server error: {message}"),
             ConnectionEvent::ClientError { message } => write!(f, "client error: {message}"),
+            ConnectionEvent::ConsumerGone {
+                subscriber,
+                stream,
+                declared_again,
+            } => {
+                let then = if *declared_again {
+                    "declared again"
+                } else {
+                    "could not declare it again yet"
+                };
+                write!(
+                    f,
+                    "consumer of {subscriber} on stream {stream} gone: {then}"
+                )
+            }
             ConnectionEvent::Closed => f.write_str("closed"),
             ConnectionEvent::Missed { events } => write!(f, "{events} events missed"),
         }

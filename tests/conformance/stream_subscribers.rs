@@ -6,11 +6,13 @@
 
 use std::time::Duration;
 
+use faststream_kv::ConnectionEvent;
 use faststream_kv::error::StartupProblemKind;
 use faststream_kv::jetstream::{AckPolicy, Acker, ConsumerConfig, MessageInfo, StreamConfig};
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 use faststream_kv::testing::TestApp;
+use futures::StreamExt;
 
 use super::run;
 use crate::support::{Env, Log, eventually, eventually_async};
@@ -531,5 +533,47 @@ fn an_idle_subscriber_stops_at_once_and_leaves_no_pull_behind() -> Result<(), Er
         eventually("the later message handled", || log.len() == 2).await;
         assert_eq!(log.entries(), ["before", "after"]);
         second.stop().await
+    })
+}
+
+/// A durable deleted under a running subscriber (by an operator) is declared again from
+/// the subscriber's configuration, reported as an event, and consumption goes on.
+#[test]
+fn a_deleted_durable_is_declared_again_and_consumption_goes_on() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let app = TestApp::start(app(&env, &log, orders(AckPolicy::Ack))).await?;
+        let mut events = app.broker().events();
+        app.broker().stream_publish("orders.eu", "1").await?;
+        eventually("the first handled", || log.len() == 1).await;
+        let stream = app.broker().stream("ORDERS").await?;
+        stream.delete_consumer("billing").await?;
+        let gone = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Some(event) = events.next().await {
+                if let ConnectionEvent::ConsumerGone {
+                    subscriber,
+                    stream,
+                    declared_again,
+                    ..
+                } = event
+                {
+                    return Some((subscriber, stream, declared_again));
+                }
+            }
+            None
+        })
+        .await;
+        assert_eq!(
+            gone.ok().flatten(),
+            Some(("on_order".to_owned(), "ORDERS".to_owned(), true))
+        );
+        stream.consumer_info("billing").await?;
+        app.broker().stream_publish("orders.eu", "2").await?;
+        eventually("the next handled", || {
+            log.entries().contains(&"eu 2 1".to_owned())
+        })
+        .await;
+        assert!(app.running().health().is_alive());
+        app.stop().await
     })
 }

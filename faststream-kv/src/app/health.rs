@@ -2,6 +2,7 @@
 //! still consumes, and how far its Key-Value watches have come.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::task::AbortHandle;
 
@@ -15,15 +16,14 @@ use crate::runtime::WatcherProgress;
 #[derive(Clone)]
 pub struct HealthCheck {
     broker: Broker,
-    /// Each subscriber's name and consume loop.
-    subscribers: Arc<[(Arc<str>, AbortHandle)]>,
+    subscribers: Arc<[Watched]>,
     watchers: Arc<[WatcherProgress]>,
 }
 
 impl HealthCheck {
     pub(super) fn new(
         broker: Broker,
-        subscribers: Vec<(Arc<str>, AbortHandle)>,
+        subscribers: Vec<Watched>,
         watchers: &[WatcherProgress],
     ) -> Self {
         Self {
@@ -38,9 +38,11 @@ impl HealthCheck {
         let subscribers = self
             .subscribers
             .iter()
-            .map(|(name, consumer)| SubscriberHealth {
-                name: name.to_string(),
-                consuming: !consumer.is_finished(),
+            .map(|watched| SubscriberHealth {
+                name: watched.name.to_string(),
+                consuming: !watched.consumer.is_finished()
+                    && !(watched.consumer_missing.as_ref())
+                        .is_some_and(|missing| missing.load(Ordering::Acquire)),
             })
             .collect();
         Health {
@@ -49,6 +51,15 @@ impl HealthCheck {
             kv_watchers: self.watchers.iter().map(WatcherProgress::read).collect(),
         }
     }
+}
+
+/// What the health check watches of one subscriber.
+pub(super) struct Watched {
+    pub(super) name: Arc<str>,
+    /// Its consume loop.
+    pub(super) consumer: AbortHandle,
+    /// A pull stream subscriber's: set while its consumer is gone.
+    pub(super) consumer_missing: Option<Arc<AtomicBool>>,
 }
 
 impl std::fmt::Debug for HealthCheck {
@@ -76,7 +87,8 @@ pub struct SubscriberHealth {
     /// The handler's name.
     pub name: String,
     /// Whether its consume loop still runs (it ends when its subscription or watch
-    /// does, e.g. when its bucket is deleted).
+    /// does, e.g. when its bucket is deleted), and a stream subscriber's consumer is
+    /// there (one that is gone is declared again).
     pub consuming: bool,
 }
 

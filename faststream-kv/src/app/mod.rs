@@ -18,6 +18,7 @@ use std::time::Duration;
 use tower::{Layer, Service};
 use tracing::Level;
 
+use health::Watched;
 pub use health::{Health, HealthCheck, SubscriberHealth};
 pub use lifecycle::Lifecycle;
 pub use running::RunningApp;
@@ -302,7 +303,11 @@ impl App {
         let (mut subscribers, mut pending, mut watchers) = (Vec::new(), Vec::new(), Vec::new());
         let mut consumers = Vec::new();
         for started in self.start_subscribers().await? {
-            consumers.push((started.name, started.consumer.abort_handle()));
+            consumers.push(Watched {
+                name: started.name,
+                consumer: started.consumer.abort_handle(),
+                consumer_missing: started.consumer_missing,
+            });
             subscribers.push(started.consumer);
             pending.extend(started.pending);
             watchers.extend(started.watcher);

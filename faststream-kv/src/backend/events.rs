@@ -51,6 +51,7 @@ fn event_name(event: &ConnectionEvent) -> &'static str {
         ConnectionEvent::SlowConsumer { .. } => "slow_consumer",
         ConnectionEvent::ServerError { .. } => "server_error",
         ConnectionEvent::ClientError { .. } => "client_error",
+        ConnectionEvent::ConsumerGone { .. } => "consumer_gone",
         ConnectionEvent::Closed => "closed",
         _ => "other",
     }

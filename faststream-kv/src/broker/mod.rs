@@ -166,6 +166,11 @@ impl Broker {
         events.boxed()
     }
 
+    /// Tells the listeners of [`events`](Self::events) (and the log) about `event`.
+    pub(crate) fn report(&self, event: ConnectionEvent) {
+        self.shared.events.report(event);
+    }
+
     /// Which backend this broker runs on.
     pub fn backend(&self) -> BackendKind {
         self.shared.target.kind()

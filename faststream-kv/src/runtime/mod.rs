@@ -20,6 +20,7 @@ mod route;
 mod workers;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -39,7 +40,7 @@ use crate::subject::Pattern;
 use acking::Acking;
 use batching::Batched;
 use consume::Consumer;
-use fetching::{Fetched, Fetching};
+use fetching::{Fetched, Fetching, Redeclare};
 use finishing::Finishing;
 use handling_time::HandlingTime;
 use incoming::{Incoming, InitialData};
@@ -114,6 +115,8 @@ pub(crate) struct Started {
     pub(crate) consumer: JoinHandle<u64>,
     pub(crate) pending: Option<PendingCounts>,
     pub(crate) watcher: Option<WatcherProgress>,
+    /// A pull stream subscriber's: set while its consumer is gone.
+    pub(crate) consumer_missing: Option<Arc<AtomicBool>>,
 }
 
 /// Subscribes (or starts the Key-Value watch) and spawns the consume loop, which ends
@@ -135,6 +138,7 @@ pub(crate) async fn start(
         .metrics
         .then(|| Arc::new(SubscriberMetrics::new(&name)));
     let (mut pending, mut watcher, mut acking) = (None, None, None);
+    let mut stream_missing = None;
     let incoming = match &settings.source {
         Source::Subject { queue, limits } => {
             let subscription = broker
@@ -175,6 +179,7 @@ pub(crate) async fn start(
                 filter_subjects: vec![subject.to_owned()],
                 ..ConsumerConfig::clone(consumer)
             };
+            let stream_name: Arc<str> = stream.as_str().into();
             let binding = broker.stream(stream.as_str());
             let stream = if *declare {
                 binding.with_subject(subject).await?
@@ -188,9 +193,11 @@ pub(crate) async fn start(
             let max_ack_pending = config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING);
             let incoming = match *delivery {
                 Delivery::Pull { batch, max_wait } => {
+                    let missing = Arc::new(AtomicBool::new(false));
+                    stream_missing = Some(Arc::clone(&missing));
                     let fetching = Fetching {
                         max_ack_pending: usize::try_from(max_ack_pending).unwrap_or(usize::MAX),
-                        consumer: stream.create_consumer(config).await?,
+                        consumer: stream.create_consumer(config.clone()).await?,
                         // A worker holds a whole batch.
                         max_workers: settings.max_workers * batches.unwrap_or(1),
                         batch,
@@ -199,6 +206,10 @@ pub(crate) async fn start(
                         handling: handling.clone(),
                         nak_when_dropped,
                         name: Arc::clone(&name),
+                        redeclare: redeclare(broker, &stream_name, subject, *declare, &config),
+                        stream: stream_name,
+                        missing: Arc::clone(&missing),
+                        broker: broker.clone(),
                     };
                     Incoming::Stream(Box::new(Fetched::new(fetching)))
                 }
@@ -241,5 +252,40 @@ pub(crate) async fn start(
         consumer: route.consume(consumer),
         pending,
         watcher,
+        consumer_missing: stream_missing,
+    })
+}
+
+/// Declares a stream subscriber's consumer again from `config`, and its stream first
+/// (with the subscriber's subject) if the subscriber declares it.
+fn redeclare(
+    broker: &Broker,
+    stream: &Arc<str>,
+    subject: &str,
+    declare: bool,
+    config: &ConsumerConfig,
+) -> Redeclare {
+    let (broker, stream, subject, config) = (
+        broker.clone(),
+        Arc::clone(stream),
+        subject.to_owned(),
+        config.clone(),
+    );
+    Arc::new(move || {
+        let (broker, stream, subject, config) = (
+            broker.clone(),
+            Arc::clone(&stream),
+            subject.clone(),
+            config.clone(),
+        );
+        Box::pin(async move {
+            let binding = broker.stream(&*stream);
+            let stream = if declare {
+                binding.with_subject(&subject).await?
+            } else {
+                binding.await?
+            };
+            stream.create_consumer(config).await
+        })
     })
 }
