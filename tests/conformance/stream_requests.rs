@@ -11,7 +11,7 @@ use faststream_kv::testing::TestApp;
 use faststream_kv::{CORRELATION_ID, REPLY_TO};
 
 use super::run;
-use crate::support::{Env, eventually_async};
+use crate::support::{Env, all_acknowledged};
 
 #[derive(Deserialize, Serialize)]
 struct Quote {
@@ -70,13 +70,7 @@ fn a_stream_subscriber_answers_a_stream_request() -> Result<(), Error> {
             .await?
             .consumer("pricing")
             .await?;
-        eventually_async("acknowledged", async || {
-            consumer
-                .info()
-                .await
-                .is_ok_and(|info| info.ack_pending == 0)
-        })
-        .await;
+        all_acknowledged(&consumer).await;
         app.stop().await
     })
 }

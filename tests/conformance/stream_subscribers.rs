@@ -15,7 +15,7 @@ use faststream_kv::testing::TestApp;
 use futures::StreamExt;
 
 use super::run;
-use crate::support::{Env, Log, eventually, eventually_async};
+use crate::support::{Env, Log, all_acknowledged, eventually, eventually_async};
 
 const WAIT: Duration = Duration::from_millis(200);
 
@@ -447,12 +447,8 @@ fn a_message_is_never_in_two_handlers_at_once() -> Result<(), Error> {
         })
         .await;
         assert_eq!(kept.info().await?.redelivered, 0);
-        eventually_async("both acknowledged", async || {
-            let (kept, plain) = (kept.info().await, plain.info().await);
-            kept.is_ok_and(|info| info.ack_pending == 0)
-                && plain.is_ok_and(|info| info.ack_pending == 0)
-        })
-        .await;
+        all_acknowledged(&kept).await;
+        all_acknowledged(&plain).await;
         let mut entries = log.entries();
         entries.sort();
         assert_eq!(entries, ["work.kept 1", "work.plain 1"]);
@@ -488,13 +484,7 @@ fn slow_workers_do_not_fetch_what_they_cannot_start() -> Result<(), Error> {
         eventually("all started", || log.len() >= 6).await;
         let stream = app.broker().stream("WORK").await?;
         let consumer = stream.consumer("slow").await?;
-        eventually_async("all acknowledged", async || {
-            consumer
-                .info()
-                .await
-                .is_ok_and(|info| info.ack_pending == 0)
-        })
-        .await;
+        all_acknowledged(&consumer).await;
         let mut entries = log.entries();
         entries.sort_unstable();
         let expected: Vec<String> = (0..6).map(|index| format!("work.{index} 1")).collect();

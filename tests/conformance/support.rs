@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use faststream_kv::jetstream::Consumer;
 use faststream_kv::testing::NatsServer;
 use faststream_kv::{Broker, Error};
 
@@ -95,6 +96,17 @@ pub async fn eventually_async(what: &str, mut condition: impl AsyncFnMut() -> bo
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Waits until `consumer` has nothing delivered and unacknowledged.
+pub async fn all_acknowledged(consumer: &Consumer) {
+    eventually_async("all acknowledged", async || {
+        consumer
+            .info()
+            .await
+            .is_ok_and(|info| info.ack_pending == 0)
+    })
+    .await;
 }
 
 /// Runs a test body on a multi-threaded runtime.

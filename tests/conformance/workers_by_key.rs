@@ -13,7 +13,7 @@ use faststream_kv::subscriber::{IntoSubscriber, OrderingKey, Subscriber};
 use faststream_kv::testing::TestApp;
 
 use super::run;
-use crate::support::{Env, Log, eventually, eventually_async};
+use crate::support::{Env, Log, all_acknowledged, eventually};
 
 const KEYS: [&str; 4] = ["a", "b", "c", "d"];
 const PER_KEY: usize = 8;
@@ -112,13 +112,7 @@ fn a_stream_subscriber_keeps_each_keys_order() -> Result<(), Error> {
         assert_keyed(&log);
         let stream = app.broker().stream("JOBS").await?;
         let consumer = stream.consumer("workers").await?;
-        eventually_async("all acknowledged", async || {
-            consumer
-                .info()
-                .await
-                .is_ok_and(|info| info.ack_pending == 0)
-        })
-        .await;
+        all_acknowledged(&consumer).await;
         app.stop().await
     })
 }
