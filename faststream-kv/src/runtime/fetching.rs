@@ -22,11 +22,12 @@
 //! either, the consumer is looked at: one that is gone (an operator deleted it, or its
 //! stream) is declared again from the subscriber's configuration, reported as a
 //! [`ConnectionEvent::ConsumerGone`], and shown in the app's health while it cannot
-//! be; a restarted server answers "not found" only once JetStream has recovered what
-//! it had. A drain stops pulling (the requests waiting are
-//! ended on the server) and naks what was taken and not handled, awaiting each nak, so
-//! that it is on its way before the connection closes and the next instance gets those
-//! messages at once. Once the connection was lost, what was taken before is nak'd
+//! be. It is declared again only if it is still gone a moment later: a server that
+//! just restarted may answer "not found" before JetStream has recovered it, and a
+//! consumer declared anew would lose its state. A drain stops pulling (the requests
+//! waiting are ended on the server) and naks what was taken and not handled, awaiting
+//! each nak, so that it is on its way before the connection closes and the next
+//! instance gets those messages at once. Once the connection was lost, what was taken before is nak'd
 //! instead of handled: a server that restarted in between may not know it delivered
 //! them, and would leave their acknowledgements unanswered (it redelivers them after
 //! `ack_wait` either way).
