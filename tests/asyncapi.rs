@@ -41,7 +41,8 @@ struct Flag {
 /// Publishes the receipt.
 #[subscriber("orders.{region}.created", queue = "billing")]
 #[publisher("orders.billed")]
-#[publisher("billing.archive", stream = "BILLING")]
+#[publisher("billing.archive", expected_stream = "BILLING")]
+#[publisher("invoices.{region}")]
 async fn bill(Json(order): Json<Order>, Path(_region): Path<String>) -> Json<Receipt> {
     let total = order.lines.iter().map(|line| line.qty).sum();
     Json(Receipt {
@@ -150,6 +151,15 @@ fn documents_channels_parameters_and_payloads() {
     assert_eq!(archive["address"], "billing.archive");
     assert_eq!(archive["x-nats-stream"], "BILLING");
     assert_eq!(archive["x-nats-jetstream"], true);
+    let by_region = resolve(
+        doc,
+        &doc["operations"]["bill.publish.invoices._region_"]["channel"],
+    );
+    assert_eq!(by_region["address"], "invoices.{region}");
+    assert_eq!(
+        by_region["parameters"]["region"]["description"],
+        "What `{region}` matched in the handled message's subject."
+    );
 
     // The schemas, nested types included.
     let schemas = &doc["components"]["schemas"];

@@ -48,13 +48,17 @@ pub fn subscriber(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// ```ignore
 /// #[subscriber("orders.{region}.created")]
-/// #[publisher("orders.billed")]                          // a core publish
-/// #[publisher("billing.done", stream = "BILLING")]       // a stream publish, acknowledged
+/// #[publisher("orders.billed")]                 // a core publish
+/// #[publisher("invoices.{region}")]             // to the order's region
+/// #[publisher("billing.done", expected_stream = "BILLING")] // stored by BILLING, acknowledged
 /// async fn bill(Json(order): Json<Order>) -> Json<Bill> { /* ... */ }
 /// ```
 ///
-/// The subject is checked at compile time; `stream` alone publishes to whichever
-/// stream stores the subject.
+/// The subject is checked at compile time, and each `{capture}` it names must be one
+/// of the subscriber's pattern: it is filled with what that capture matched in the
+/// handled message's subject. `stream` alone publishes to whichever stream stores the
+/// subject and waits for its acknowledgement; `expected_stream = "NAME"` also has the
+/// server refuse the publish unless stream `NAME` stores it.
 #[proc_macro_attribute]
 pub fn publisher(attr: TokenStream, item: TokenStream) -> TokenStream {
     publisher::expand(attr.into(), item.into())

@@ -1,6 +1,7 @@
 //! `#[publisher("subject")]`, `#[publisher("subject", stream)]` and
-//! `#[publisher("subject", stream = "STREAM")]` stacked with `#[subscriber]`: where the
-//! handler's results are published. `#[subscriber]` takes them off the function (in
+//! `#[publisher("subject", expected_stream = "STREAM")]` stacked with `#[subscriber]`:
+//! where the handler's results are published. The subject may name `{captures}` of the
+//! subscriber's pattern, checked here. `#[subscriber]` takes them off the function (in
 //! either order: one above it moves itself below), and `publish = "subject"` in
 //! `#[subscriber]` is the short form of the first.
 
@@ -9,7 +10,7 @@ use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, ItemFn, LitStr, Token};
 
-use faststream_kv_subject::check_publish_subject;
+use faststream_kv_subject::{PatternSyntax, SubjectTemplate};
 
 /// One publisher of a subscriber's results.
 pub(crate) struct PublisherArgs {
@@ -41,10 +42,33 @@ impl PublisherArgs {
             }
         }
     }
+
+    /// Checks that each `{capture}` its subject names is one of `pattern`'s.
+    pub(crate) fn check_captures(&self, pattern: &PatternSyntax) -> syn::Result<()> {
+        let template = parse(&self.subject)?;
+        let missing = template
+            .captures()
+            .find(|name| !pattern.captures.iter().any(|capture| capture.name == *name));
+        match missing {
+            Some(name) => Err(syn::Error::new(
+                self.subject.span(),
+                format!(
+                    "publisher subject names `{{{name}}}`, which the subscriber's pattern does not capture"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 fn check(subject: &LitStr) -> syn::Result<()> {
-    check_publish_subject(&subject.value()).map_err(|reason| {
+    parse(subject).map(drop)
+}
+
+/// `subject` as a publisher subject: its `{capture}`s are filled from the handled
+/// message, and a brace that makes none is an error rather than a character sent.
+fn parse(subject: &LitStr) -> syn::Result<SubjectTemplate> {
+    SubjectTemplate::parse(&subject.value()).map_err(|reason| {
         syn::Error::new(
             subject.span(),
             format!("invalid publisher subject: {reason}"),
@@ -68,23 +92,35 @@ impl Parse for PublisherArgs {
                 break;
             }
             let key: Ident = input.parse()?;
-            if key != "stream" {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!(
-                        "unknown #[publisher] option `{key}`; expected `stream` or `stream = \"STREAM\"`"
-                    ),
-                ));
-            }
-            if stream.is_some() {
-                return Err(syn::Error::new(key.span(), "`stream` is given twice"));
-            }
-            stream = Some(if input.peek(Token![=]) {
+            let expected = if key == "stream" {
+                if input.peek(Token![=]) {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "`stream = \"NAME\"` would read as where the results go, but the subject decides that: \
+                         write `expected_stream = \"NAME\"` to have the publish refused unless stream NAME stores it",
+                    ));
+                }
+                None
+            } else if key == "expected_stream" {
                 input.parse::<Token![=]>()?;
                 Some(input.parse()?)
             } else {
-                None
-            });
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown #[publisher] option `{key}`; expected `stream` or `expected_stream = \"STREAM\"`"
+                    ),
+                ));
+            };
+            match (&stream, expected) {
+                (Some(Some(_)), _) | (Some(None), None) => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("`{key}` is given twice"),
+                    ));
+                }
+                (_, expected) => stream = Some(expected),
+            }
         }
         Ok(Self { subject, stream })
     }

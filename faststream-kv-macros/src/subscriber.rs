@@ -24,6 +24,9 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         )
     })?;
     check_captures(&function, &pattern, &args.pattern)?;
+    for publisher in args.publish.iter().chain(&stacked) {
+        publisher.check_captures(&pattern)?;
+    }
 
     let name = &function.sig.ident;
     let visibility = &function.vis;

@@ -23,6 +23,7 @@ mod key;
 mod matching;
 mod pattern;
 mod subject;
+mod template;
 mod token;
 mod transform;
 
@@ -30,5 +31,6 @@ pub use key::{MAX_BUCKET_LEN, MAX_KEY_LEN, check_bucket, check_key, check_key_fi
 pub use matching::{contains, matches, overlaps};
 pub use pattern::{CaptureSyntax, PatternSyntax, parse_pattern};
 pub use subject::{check_publish_subject, check_queue_group, check_subscribe_subject};
+pub use template::SubjectTemplate;
 pub use token::{SEPARATOR, Token, tokens};
 pub use transform::Transform;

@@ -37,21 +37,7 @@ pub fn parse_pattern(pattern: &str) -> Result<PatternSyntax, String> {
         if token.bytes().any(is_whitespace) {
             return Err(format!("token {token:?} contains whitespace"));
         }
-        if let Some(inner) = token.strip_prefix('{') {
-            let Some(inner) = inner.strip_suffix('}') else {
-                return Err(format!(
-                    "token {token:?} opens `{{` but does not end with `}}`"
-                ));
-            };
-            let (name, tail) = match inner.strip_suffix("...") {
-                Some(name) => (name, true),
-                None => (inner, false),
-            };
-            if !is_identifier(name) {
-                return Err(format!(
-                    "capture {token:?} needs a name made of letters, digits and `_`"
-                ));
-            }
+        if let Some((name, tail)) = capture(token)? {
             if tail && !last {
                 return Err(format!("tail capture {token:?} must be the last token"));
             }
@@ -64,10 +50,6 @@ pub fn parse_pattern(pattern: &str) -> Result<PatternSyntax, String> {
                 tail,
             });
             subject.push(if tail { ">" } else { "*" });
-        } else if token.contains(['{', '}']) {
-            return Err(format!(
-                "token {token:?}: a capture must be a whole token, like `{{name}}`"
-            ));
         } else if let Some(problem) = single_token_problem(token, last, true) {
             return Err(problem.into());
         } else {
@@ -80,8 +62,36 @@ pub fn parse_pattern(pattern: &str) -> Result<PatternSyntax, String> {
     })
 }
 
+/// The capture `token` is — its name and whether it is a tail (`{name...}`) — or `None`
+/// for a plain token; an error for braces that make no capture.
+pub(crate) fn capture(token: &str) -> Result<Option<(&str, bool)>, String> {
+    let Some(inner) = token.strip_prefix('{') else {
+        if token.contains(['{', '}']) {
+            return Err(format!(
+                "token {token:?}: a capture must be a whole token, like `{{name}}`"
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(inner) = inner.strip_suffix('}') else {
+        return Err(format!(
+            "token {token:?} opens `{{` but does not end with `}}`"
+        ));
+    };
+    let (name, tail) = match inner.strip_suffix("...") {
+        Some(name) => (name, true),
+        None => (inner, false),
+    };
+    if !is_identifier(name) {
+        return Err(format!(
+            "capture {token:?} needs a name made of letters, digits and `_`"
+        ));
+    }
+    Ok(Some((name, tail)))
+}
+
 /// Splits on dots, except inside `{...}` (so `{rest...}` stays one token).
-fn split_tokens(pattern: &str) -> Vec<&str> {
+pub(crate) fn split_tokens(pattern: &str) -> Vec<&str> {
     let mut tokens = Vec::new();
     let mut start = 0;
     let mut in_capture = false;

@@ -93,10 +93,12 @@ pub use wire::{
 /// as `name::call(...)`, e.g. from a unit test.
 pub use faststream_kv_macros::subscriber;
 
-/// `#[publisher("subject")]` (or `#[publisher("subject", stream = "STREAM")]`, a stream
-/// publish that waits for its acknowledgement) with `#[subscriber]` publishes each result
-/// of the handler there; stack several for several destinations. The subject is
-/// checked at compile time. See [`Subscriber::publisher`](subscriber::Subscriber::publisher).
+/// `#[publisher("subject")]` (or `#[publisher("subject", stream)]`, a stream publish
+/// that waits for its acknowledgement, or `expected_stream = "STREAM"`, one that stream
+/// `STREAM` must store) with `#[subscriber]` publishes each result of the handler there;
+/// stack several for several destinations. The subject is checked at compile time, and
+/// may name the pattern's captures: `#[publisher("invoices.{region}")]`. See
+/// [`Subscriber::publisher`](subscriber::Subscriber::publisher).
 pub use faststream_kv_macros::publisher;
 
 /// The README's tour, compiled and run as a doc test.

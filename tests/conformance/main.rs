@@ -105,6 +105,9 @@ macro_rules! areas {
         #[path = "routers.rs"]
         mod routers;
         #[allow(clippy::duplicate_mod)]
+        #[path = "routing_publishers.rs"]
+        mod routing_publishers;
+        #[allow(clippy::duplicate_mod)]
         #[path = "shutdown.rs"]
         mod shutdown;
         #[allow(clippy::duplicate_mod)]

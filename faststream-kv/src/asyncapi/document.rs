@@ -163,6 +163,18 @@ impl Builder {
                     let mut channel = Map::new();
                     channel.insert("address".into(), subject.into());
                     channel.insert("messages".into(), Map::new().into());
+                    let filled: Map<String, Value> = publisher
+                        .captures()
+                        .map(|name| {
+                            let description = format!(
+                                "What `{{{name}}}` matched in the handled message's subject."
+                            );
+                            (name.to_owned(), json!({ "description": description }))
+                        })
+                        .collect();
+                    if !filled.is_empty() {
+                        channel.insert("parameters".into(), filled.into());
+                    }
                     if publisher.is_stream() {
                         channel.insert("x-nats-jetstream".into(), true.into());
                         if let Some(stream) = publisher.stream_name() {

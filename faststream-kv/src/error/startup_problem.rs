@@ -95,6 +95,16 @@ pub enum StartupProblemKind {
         /// Why it was rejected.
         reason: &'static str,
     },
+    /// A publisher's subject names a `{capture}` the subscriber's pattern does not
+    /// have, so no message could fill it.
+    #[error("publisher {subject:?}: the subscriber's pattern has no `{{{capture}}}` capture")]
+    #[non_exhaustive]
+    PublisherWithoutCapture {
+        /// The publisher's subject.
+        subject: String,
+        /// The capture named.
+        capture: String,
+    },
     /// A subscriber publishes its results to a subject its own pattern matches: each
     /// result would come back to it, without end.
     #[error(

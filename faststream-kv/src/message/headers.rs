@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use async_nats::HeaderMap;
 
-use crate::wire::{CORRELATION_ID, CorrelationId, headers_wire_len};
+use crate::wire::{CORRELATION_ID, CorrelationId, HandledId, headers_wire_len};
 
 /// The header block of a correlation id alone: `NATS/1.0`, `correlation_id: <uuid>`, a
 /// blank line.
@@ -62,6 +62,16 @@ impl MessageHeaders {
         match self {
             Self::Map(headers) => Some(headers),
             Self::Lazy(_) => None,
+        }
+    }
+
+    /// The correlation id, without writing out a lazy one.
+    pub(crate) fn handled_id(&self) -> Option<HandledId> {
+        match self {
+            Self::Map(headers) => Some(HandledId::Given(
+                headers.get(CORRELATION_ID)?.as_str().into(),
+            )),
+            Self::Lazy(lazy) => lazy.id.map(HandledId::Made),
         }
     }
 

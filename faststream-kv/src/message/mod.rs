@@ -91,6 +91,12 @@ impl Message {
         self.header(CORRELATION_ID)
     }
 
+    /// The correlation id what its handler publishes carries.
+    #[inline]
+    pub(crate) fn handled_id(&self) -> Option<crate::wire::HandledId> {
+        self.headers.handled_id()
+    }
+
     /// The `content-type` header.
     pub fn content_type(&self) -> Option<&str> {
         self.header(CONTENT_TYPE)

@@ -27,6 +27,7 @@ use crate::error::{BoxError, Error};
 use crate::message::Message;
 use crate::response::Reply;
 use crate::trace::{self, TraceContext};
+use crate::wire::{Handled, HandledId};
 
 /// A subscriber's consume loop before it is spawned: everything but the service.
 pub(crate) struct Consumer {
@@ -163,6 +164,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         let span = message_span(span_level, &name, message.subject(), remote);
         // This hop's context: what the handler sends names it as the parent.
         let trace = remote.map(TraceContext::child);
+        let correlation = message.handled_id();
         let ready = pin!(poll_fn(|cx| service.poll_ready(cx)));
         if let Err(error) = counted_if_waiting(ready, &mut metrics).await {
             if let Some(metrics) = &mut metrics {
@@ -179,7 +181,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             // Built in place and polled where it is: handler futures are large.
             let result = {
                 let handler = pin!(service.call_in_place(&mut in_place));
-                let handled = pin!(run(handler, &span, trace));
+                let handled = pin!(run(handler, &span, trace, correlation));
                 unless(
                     pin!(counted_if_waiting(handled, &mut metrics)),
                     given_up.as_mut(),
@@ -210,7 +212,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
             let job = async move {
                 let given_up = pin!(wait_for_stop(give_up));
                 let handling = metrics.as_ref().map(|metrics| metrics.start());
-                match unless(pin!(run(pin!(future), &span, trace)), given_up).await {
+                match unless(pin!(run(pin!(future), &span, trace, correlation)), given_up).await {
                     Some(result) => {
                         if let (Some(metrics), Some(handling)) = (&metrics, handling) {
                             metrics.finish(handling, result.is_ok());
@@ -349,13 +351,14 @@ async fn wait_for_stop(mut stop: watch::Receiver<bool>) {
 }
 
 /// The handler's result: its future polled where it is (not moved), inside the
-/// message's span and trace context, a panic turned into [`Error::Panic`]. Errors stay boxed, as the
+/// message's span, trace context and correlation id, a panic turned into [`Error::Panic`]. Errors stay boxed, as the
 /// service returns them, until [`Settle::settle`](super::outcome::Settle::settle) needs
 /// one: a handled message's result is passed on as it is.
 fn run<'a, F>(
     mut future: Pin<&'a mut F>,
     span: &'a Span,
     trace: Option<TraceContext>,
+    mut correlation: Option<HandledId>,
 ) -> impl Future<Output = Result<Reply, BoxError>> + 'a
 where
     F: Future<Output = Result<Reply, BoxError>>,
@@ -363,6 +366,7 @@ where
     poll_fn(move |cx| {
         let _entered = span.enter();
         let _traced = trace::Entered::enter(trace);
+        let _correlated = Handled::enter(&mut correlation);
         match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
             Ok(poll) => poll,
             Err(panic) => Poll::Ready(Err(Error::Panic {

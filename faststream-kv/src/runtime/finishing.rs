@@ -1,6 +1,7 @@
 //! What follows a handler's return, around its service: its result is published to
 //! each of the subscriber's publishers, in order, carrying the handled message's
-//! correlation id, then goes on as the request's reply (published once, replied once);
+//! correlation id (to a subject filled with the message's captures where the publisher
+//! names them), then goes on as the request's reply (published once, replied once);
 //! a failed publish fails the message with [`Error::Publish`], so that a stream message
 //! is handled again instead of acknowledged without its result. Then the broker's
 //! observer (the test harness) is told of the call, so that a test that saw the call
@@ -16,28 +17,39 @@ use crate::error::{BoxError, Error};
 use crate::message::Message;
 use crate::publisher::Publisher;
 use crate::response::Reply;
+use crate::subject::Pattern;
 use crate::wire::CorrelationId;
+use async_nats::Subject;
 
 /// Where a subscriber's results go, and who is told of its calls.
 #[derive(Clone)]
 pub(crate) struct Finishing {
     broker: Broker,
     publishers: Arc<[Publisher]>,
+    /// The subscriber's pattern, when a publisher's subject names its captures.
+    pattern: Option<Pattern>,
     observer: Option<Arc<dyn Observer>>,
     name: Arc<str>,
 }
 
 impl Finishing {
-    /// What subscriber `name` on `broker` does after its handler, if anything.
+    /// What subscriber `name` on `pattern` and `broker` does after its handler, if
+    /// anything.
     pub(super) fn new(
         broker: &Broker,
         publishers: Arc<[Publisher]>,
+        pattern: &Pattern,
         name: &Arc<str>,
     ) -> Option<Self> {
         let observer = broker.observer().cloned();
+        let pattern = publishers
+            .iter()
+            .any(Publisher::routes_by_message)
+            .then(|| pattern.clone());
         (!publishers.is_empty() || observer.is_some()).then(|| Self {
             broker: broker.clone(),
             publishers,
+            pattern,
             observer,
             name: Arc::clone(name),
         })
@@ -61,7 +73,7 @@ impl Finishing {
             return handled.await;
         };
         let result = match handled.await {
-            Ok(reply) => self.publish(reply, &received.correlation_id).await,
+            Ok(reply) => self.publish(reply, &received).await,
             Err(error) => Err(error),
         };
         if let (Some(observer), Some(message)) = (&self.observer, received.message) {
@@ -71,10 +83,12 @@ impl Finishing {
     }
 
     /// `reply`, published to every publisher.
-    async fn publish(&self, reply: Reply, correlation_id: &str) -> Result<Reply, BoxError> {
+    async fn publish(&self, reply: Reply, received: &Received) -> Result<Reply, BoxError> {
+        let pattern = self.pattern.as_ref();
         for publisher in self.publishers.iter() {
+            let on = pattern.zip(received.subject.as_deref());
             let published =
-                publisher.publish_reply(&self.broker, reply.clone(), Some(correlation_id));
+                publisher.publish_result(&self.broker, reply.clone(), on, &received.correlation_id);
             if let Err(source) = published.await {
                 return Err(Error::Publish {
                     subject: publisher.destination().to_owned(),
@@ -97,6 +111,8 @@ pub(crate) struct Finishes<D> {
 /// carry, and for the observer a copy of it.
 struct Received {
     correlation_id: String,
+    /// Its subject, when a publisher's subject is filled from it.
+    subject: Option<Subject>,
     message: Option<Message>,
 }
 
@@ -104,6 +120,7 @@ impl Finishing {
     fn received(&self, message: &Message) -> Received {
         Received {
             correlation_id: correlation_id(message),
+            subject: self.pattern.as_ref().map(|_| message.subject_raw().clone()),
             message: self.observer.as_ref().map(|_| message.without_extensions()),
         }
     }

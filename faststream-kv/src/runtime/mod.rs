@@ -233,7 +233,7 @@ pub(crate) async fn start(
     let lanes = (settings.ordering)
         .filter(|_| settings.max_workers > 1)
         .map(|key| Lanes::new(key, pattern.clone()));
-    let finishing = Finishing::new(broker, settings.publishers, &name);
+    let finishing = Finishing::new(broker, settings.publishers, pattern, &name);
     let consumer = Consumer {
         incoming,
         broker: broker.clone(),

@@ -6,7 +6,7 @@ use crate::error::{Error, StartupProblem, StartupProblemKind};
 use crate::extract::{PathShape, Requirement};
 use crate::runtime::Source;
 use crate::subject::Pattern;
-use faststream_kv_subject::{check_publish_subject, matches};
+use faststream_kv_subject::contains;
 
 /// Every problem that would make `subscriber` fail messages, naming the handler, the
 /// argument and what is missing. Empty when all is well.
@@ -77,20 +77,35 @@ pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<Sta
     }
     for publisher in subscriber.publishers() {
         let subject = publisher.destination();
-        let kind = match check_publish_subject(subject) {
-            Err(reason) => Some(StartupProblemKind::InvalidPublisher {
-                subject: subject.to_owned(),
-                reason,
-            }),
-            // A Key-Value watch does not listen on subjects.
-            Ok(()) if !kv_watch && matches(pattern.subject(), subject) => {
-                Some(StartupProblemKind::PublishesToItself {
+        if let Some(reason) = publisher.problem() {
+            problems.push(problem(
+                pattern.as_str(),
+                None,
+                StartupProblemKind::InvalidPublisher {
                     subject: subject.to_owned(),
-                })
-            }
-            Ok(()) => None,
-        };
-        problems.extend(kind.map(|kind| problem(pattern.as_str(), None, kind)));
+                    reason,
+                },
+            ));
+            continue;
+        }
+        let missing = publisher
+            .captures()
+            .filter(|capture| !pattern.has_capture(capture));
+        problems.extend(missing.map(|capture| {
+            let kind = StartupProblemKind::PublisherWithoutCapture {
+                subject: subject.to_owned(),
+                capture: capture.to_owned(),
+            };
+            problem(pattern.as_str(), None, kind)
+        }));
+        // A Key-Value watch does not listen on subjects. With captures, only a
+        // publisher whose every subject comes back is refused.
+        if !kv_watch && contains(pattern.subject(), &publisher.wildcard_subject()) {
+            let kind = StartupProblemKind::PublishesToItself {
+                subject: subject.to_owned(),
+            };
+            problems.push(problem(pattern.as_str(), None, kind));
+        }
     }
     problems
 }

@@ -6,7 +6,9 @@ mod correlation;
 mod kv;
 mod service_error;
 
-pub(crate) use correlation::{CorrelationId, correlated, with_correlation_id};
+pub(crate) use correlation::{
+    CorrelationId, Handled, HandledId, correlated, handling_correlated, with_correlation_id,
+};
 pub(crate) use kv::{
     KV_OPERATION, KV_OPERATION_DELETE, KV_OPERATION_PURGE, MARKER_REASON, MARKER_REASON_REMOVE,
     expiry_marker_headers, headers_wire_len, write_headers,

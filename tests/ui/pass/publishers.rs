@@ -4,7 +4,7 @@ use faststream_kv::subscriber::IntoSubscriber;
 /// Publishers below the subscriber, and the short form.
 #[subscriber("orders.{region}", publish = "orders.seen")]
 #[publisher("orders.billed")]
-#[publisher("billing.done", stream = "BILLING")]
+#[publisher("billing.done", expected_stream = "BILLING")]
 #[publisher("archive.orders", stream)]
 async fn bill(Path(region): Path<String>) -> String {
     region

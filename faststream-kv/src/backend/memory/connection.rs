@@ -20,7 +20,7 @@ use crate::kv::store::Store;
 use crate::kv::{self, Status};
 use crate::message::{Message, MessageHeaders};
 use crate::pending::PendingLimits;
-use crate::wire::with_correlation_id;
+use crate::wire::{handling_correlated, with_correlation_id};
 
 /// One connection; clones share it.
 #[derive(Clone)]
@@ -79,8 +79,8 @@ impl MemoryConnection {
     ) -> Result<()> {
         self.check_open()?;
         let headers = match headers {
-            None => MessageHeaders::new_correlation_id(),
-            Some(headers) => MessageHeaders::Map(with_correlation_id(Some(headers), None)),
+            None if !handling_correlated() => MessageHeaders::new_correlation_id(),
+            headers => MessageHeaders::Map(with_correlation_id(headers, None)),
         };
         let subject = recent_subjects::subject(subject);
         self.broker
