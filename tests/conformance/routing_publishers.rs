@@ -40,16 +40,17 @@ fn correlation_id(message: &Message) -> Option<&str> {
 #[test]
 fn results_go_to_the_subject_filled_with_the_message_captures() -> Result<(), Error> {
     run(async |env: Env| {
-        let app = App::new(env.broker())
-            .subscriber(invoice)
-            .on_startup(|cx: Lifecycle| async move {
-                let config = StreamConfig {
-                    subjects: vec!["audit.*".into()],
-                    ..StreamConfig::default()
-                };
-                cx.broker().stream("AUDIT").declare(config).await?;
-                Ok::<_, Error>(())
-            });
+        let app =
+            App::new(env.broker())
+                .subscriber(invoice)
+                .on_startup(|cx: Lifecycle| async move {
+                    let config = StreamConfig {
+                        subjects: vec!["audit.*".into()],
+                        ..StreamConfig::default()
+                    };
+                    cx.broker().stream("AUDIT").declare(config).await?;
+                    Ok::<_, Error>(())
+                });
         let app = TestApp::start(app).await?;
         let mut invoices = app.broker().subscribe("invoices.>").await?;
         app.broker().flush().await?;
