@@ -1,11 +1,14 @@
-//! Hooks in order, hook errors, context reaching handlers.
+//! Hooks in order, hook errors, context reaching handlers; the app says at INFO when
+//! it has started, drains and has stopped.
 
 use faststream_kv::error::HookStage;
 use faststream_kv::prelude::*;
 use faststream_kv::testing::TestApp;
+use tracing::Level;
 
 use super::run;
-use crate::support::{Env, Log};
+use crate::span_recorder::SpanRecorder;
+use crate::support::{Env, Log, on_one_thread};
 
 #[subscriber("lifecycle.ping")]
 async fn ping(Ctx(log): Ctx<Log>) -> &'static str {
@@ -169,6 +172,38 @@ fn pinned_context_values_cannot_be_removed() -> Result<(), Error> {
         assert!(
             context.remove::<Greeting>()?.is_some(),
             "unpinned after stop"
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn start_drain_and_stop_are_logged_at_info() -> Result<(), Error> {
+    run(async |env: Env| {
+        let recorder = SpanRecorder::new(Level::INFO);
+        let events = recorder.clone();
+        let app = App::new(env.broker()).subscriber(ping);
+        app.context().insert(Log::default());
+        on_one_thread(async move {
+            let _default = tracing::subscriber::set_default(recorder);
+            TestApp::start(app).await?.stop().await
+        })
+        .await?;
+        let lines: Vec<String> = events
+            .events()
+            .into_iter()
+            .filter(|(level, text)| *level == Level::INFO && text.starts_with("app "))
+            .map(|(_, text)| text)
+            .collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(
+            lines[0].starts_with("app started subscribers=1"),
+            "{lines:?}"
+        );
+        assert!(lines[1].starts_with("app draining"), "{lines:?}");
+        assert!(
+            lines[2].starts_with("app stopped subscribers=1"),
+            "{lines:?}"
         );
         Ok(())
     })

@@ -99,6 +99,9 @@ macro_rules! areas {
         #[path = "push_subscribers.rs"]
         mod push_subscribers;
         #[allow(clippy::duplicate_mod)]
+        #[path = "redelivery.rs"]
+        mod redelivery;
+        #[allow(clippy::duplicate_mod)]
         #[path = "request_reply.rs"]
         mod request_reply;
         #[allow(clippy::duplicate_mod)]

@@ -1,5 +1,6 @@
-//! A `tracing` subscriber recording the `message` spans opened at or above a level:
-//! their level, handler and `trace_id`.
+//! A `tracing` subscriber recording the `message` spans opened at or above a level
+//! (their level, handler and `trace_id`), and the events logged at or above it (their
+//! level, and their fields as `name=value` after the message).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +23,7 @@ pub struct SeenSpan {
 pub struct SpanRecorder {
     max: Level,
     seen: Arc<Mutex<Vec<SeenSpan>>>,
+    events: Arc<Mutex<Vec<(Level, String)>>>,
     /// The index in `seen` of each recorded span's id.
     index: Arc<Mutex<HashMap<u64, usize>>>,
     next_id: Arc<AtomicU64>,
@@ -32,6 +34,7 @@ impl SpanRecorder {
         Self {
             max,
             seen: Arc::default(),
+            events: Arc::default(),
             index: Arc::default(),
             next_id: Arc::new(AtomicU64::new(1)),
         }
@@ -42,6 +45,32 @@ impl SpanRecorder {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The events logged, as `(level, "message name=value ...")`.
+    pub fn events(&self) -> Vec<(Level, String)> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Writes an event's fields, its message first.
+#[derive(Default)]
+struct EventText {
+    message: String,
+    fields: String,
+}
+
+impl Visit for EventText {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.message = format!("{value:?}");
+        } else {
+            self.fields
+                .push_str(&format!(" {}={value:?}", field.name()));
+        }
     }
 }
 
@@ -91,7 +120,14 @@ impl tracing::Subscriber for SpanRecorder {
     }
 
     fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
-    fn event(&self, _event: &Event<'_>) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut text = EventText::default();
+        event.record(&mut text);
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((*event.metadata().level(), text.message + &text.fields));
+    }
     fn enter(&self, _span: &Id) {}
     fn exit(&self, _span: &Id) {}
 }

@@ -331,6 +331,12 @@ impl App {
             let _ = running.stop_subscribers().await;
             return Err(error);
         }
+        tracing::info!(
+            subscribers = running.subscribers.len(),
+            backend = ?self.broker.backend(),
+            servers = ?self.broker.servers(),
+            "app started"
+        );
         Ok(running)
     }
 

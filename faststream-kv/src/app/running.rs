@@ -2,7 +2,7 @@
 
 use std::pin::pin;
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
@@ -106,6 +106,7 @@ impl RunningApp {
 
     async fn stop_in_place(&mut self) -> Result<()> {
         self.stopped = true;
+        let (stopping, subscribers) = (Instant::now(), self.subscribers.len());
         let mut first_error = None;
         let lifecycle = self.lifecycle.clone();
         let on_shutdown = run_hooks(
@@ -125,6 +126,11 @@ impl RunningApp {
         )
         .await;
         first_error = first_error.or(after_shutdown.err());
+        let took = stopping.elapsed();
+        match &first_error {
+            None => tracing::info!(subscribers, ?took, "app stopped"),
+            Some(error) => tracing::warn!(subscribers, ?took, %error, "app stopped, not cleanly"),
+        }
         first_error.map_or(Ok(()), Err)
     }
 
@@ -138,6 +144,11 @@ impl RunningApp {
     pub(super) async fn stop_subscribers(&mut self) -> Result<()> {
         self.shutdown.shutdown();
         let subscribers = std::mem::take(&mut self.subscribers);
+        tracing::info!(
+            subscribers = subscribers.len(),
+            timeout = ?self.graceful_timeout,
+            "app draining: no new messages, finishing those received"
+        );
         let aborts: Vec<_> = subscribers.iter().map(JoinHandle::abort_handle).collect();
         let mut stopped = pin!(futures::future::join_all(subscribers));
         let ended = match tokio::time::timeout(self.graceful_timeout, stopped.as_mut()).await {

@@ -538,7 +538,6 @@ impl Error {
     /// The status and text of a service's boxed error, as
     /// [`from_middleware`](Self::from_middleware) would make it (an [`Error`] as it is,
     /// another error a middleware's).
-    #[cfg(feature = "testing")]
     pub(crate) fn describe(error: &BoxError) -> (u16, String) {
         match error.downcast_ref::<Error>() {
             Some(error) => (error.status_code(), error.to_string()),

@@ -39,7 +39,7 @@ mod stored_message;
 use std::fmt;
 use std::sync::Arc;
 
-pub use ack_policy::AckPolicy;
+pub use ack_policy::{AckPolicy, NAK_DELAY_FIRST, NAK_DELAY_MAX, nak_delay};
 pub use acker::Acker;
 pub(crate) use acker::HandedOut;
 pub(crate) use batch_parts::BatchParts;

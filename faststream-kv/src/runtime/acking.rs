@@ -3,10 +3,12 @@
 //! extensions, acknowledged before the handler (`AckFirst`) or settled after it by its
 //! result; a payload that cannot be decoded is terminated whatever the policy, and a
 //! panic counts as a failure (then goes on to the consume loop); a result that could not
-//! be published is nak'd whatever the policy. With keep-alive, a
-//! running handler's message is kept in progress.
+//! be published is nak'd whatever the policy. A nak without a delay of its own waits
+//! the consumer's backoff step, or a delay growing with the delivery count, so a
+//! failing message never loops hot. Each failure is logged once, saying what happens to
+//! its message next. With keep-alive, a running handler's message is kept in progress.
 
-use std::panic::{AssertUnwindSafe, resume_unwind};
+use std::panic::AssertUnwindSafe;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -15,13 +17,14 @@ use std::time::Duration;
 use futures::FutureExt;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::consume::panic_message;
 use super::dispatch::Dispatch;
 use super::handling_time::HandlingTime;
 use super::metrics::SubscriberMetrics;
-use super::outcome::{PendingReply, Settle};
+use super::outcome::{PendingReply, Reported, Settle};
 use crate::error::{BoxError, Error};
 use crate::jetstream::store::AckKind;
-use crate::jetstream::{AckPolicy, Acker, BatchParts};
+use crate::jetstream::{AckPolicy, Acker, BatchParts, ConsumerConfig, nak_delay};
 use crate::message::Message;
 use crate::response::Reply;
 
@@ -37,11 +40,55 @@ pub(crate) struct Acking {
     handling: HandlingTime,
     /// Where settlements are counted.
     metrics: Option<Arc<SubscriberMetrics>>,
+    /// How the consumer redelivers.
+    redelivery: Arc<Redelivery>,
+}
+
+/// What the consumer's configuration says of redeliveries, and whose they are.
+struct Redelivery {
+    /// The subscriber's name, for the log.
+    name: Arc<str>,
+    /// Deliveries after which the server gives up on a message.
+    max_deliver: Option<u64>,
+    /// The consumer's backoff steps (the last repeats), if it has some.
+    backoff: Vec<Duration>,
+}
+
+impl Redelivery {
+    /// The delay a nak asks for after the `delivered`-th delivery failed, when the
+    /// policy names none: the server counts a nak's delay from `ack_wait` (the first
+    /// backoff step), so a delay of that step redelivers on the backoff's schedule.
+    fn nak_delay(&self, delivered: u64) -> Duration {
+        self.backoff
+            .first()
+            .copied()
+            .unwrap_or_else(|| nak_delay(delivered))
+    }
+
+    /// How long after a nak with `delay` the `delivered`-th delivery comes back.
+    fn wait(&self, delivered: u64, delay: Duration) -> Duration {
+        match self.backoff.as_slice() {
+            [] => delay,
+            steps => {
+                let index = usize::try_from(delivered.saturating_sub(1)).unwrap_or(usize::MAX);
+                (delay + steps[index.min(steps.len() - 1)]).saturating_sub(steps[0])
+            }
+        }
+    }
+
+    /// Whether the `delivered`-th delivery was the last the server makes.
+    fn exhausted(&self, delivered: u64) -> bool {
+        self.max_deliver.is_some_and(|max| delivered >= max)
+    }
 }
 
 impl Acking {
+    /// Settles as `policy` says the messages of subscriber `name`, whose consumer is
+    /// configured by `config`.
     pub(super) fn new(
         policy: AckPolicy,
+        name: &Arc<str>,
+        config: &ConsumerConfig,
         handling: HandlingTime,
         metrics: Option<Arc<SubscriberMetrics>>,
     ) -> Self {
@@ -50,6 +97,11 @@ impl Acking {
             keep_alive: None,
             handling,
             metrics,
+            redelivery: Arc::new(Redelivery {
+                name: Arc::clone(name),
+                max_deliver: config.max_deliver,
+                backoff: config.backoff.clone(),
+            }),
         }
     }
 
@@ -90,30 +142,99 @@ impl Acking {
             None => handled.await,
         };
         self.handling.record(started.elapsed());
+        // A panic is settled and logged as a failure here, then goes on as one.
+        let result = result.unwrap_or_else(|panic| {
+            Err(Error::Panic {
+                message: panic_message(panic.as_ref()),
+            }
+            .into())
+        });
         let verdict = match &result {
-            Ok(Ok(_)) => Verdict::Handled,
-            Ok(Err(error)) if is_undecodable(error) => Verdict::Undecodable,
-            Ok(Err(error)) if is_unpublished(error) => Verdict::Unpublished,
-            _ => Verdict::Failed,
+            Ok(_) => Verdict::Handled,
+            Err(error) if is_undecodable(error) => Verdict::Undecodable,
+            Err(error) if is_unpublished(error) => Verdict::Unpublished,
+            Err(_) => Verdict::Failed,
         };
-        for acker in ackers.iter().filter(|acker| !acker.is_settled()) {
-            let settlement = match (&verdict, policy) {
-                (_, AckPolicy::AckFirst) => None,
-                (Verdict::Undecodable, _) => Some(AckKind::Term),
-                (_, AckPolicy::Manual) => None,
-                (Verdict::Unpublished, _) => Some(AckKind::Nak(None)),
-                (Verdict::Failed, AckPolicy::RejectOnError) => Some(AckKind::Term),
-                (Verdict::Handled, _) | (Verdict::Failed, AckPolicy::Ack) => Some(AckKind::Ack),
-                (Verdict::Failed, AckPolicy::NackOnError { delay }) => Some(AckKind::Nak(delay)),
+        let failure = result.as_ref().err().map(|error| Error::describe(error).1);
+        for acker in ackers {
+            let settlement = if acker.is_settled() {
+                None
+            } else {
+                match (&verdict, policy) {
+                    (_, AckPolicy::AckFirst) => None,
+                    (Verdict::Undecodable, _) => Some(AckKind::Term),
+                    (_, AckPolicy::Manual) => None,
+                    (Verdict::Unpublished, _)
+                    | (Verdict::Failed, AckPolicy::NackOnError { delay: None }) => {
+                        let delay = self.redelivery.nak_delay(acker.info().delivered);
+                        Some(AckKind::Nak(Some(delay)))
+                    }
+                    (Verdict::Failed, AckPolicy::RejectOnError) => Some(AckKind::Term),
+                    (Verdict::Handled, _) | (Verdict::Failed, AckPolicy::Ack) => Some(AckKind::Ack),
+                    (Verdict::Failed, AckPolicy::NackOnError { delay }) => {
+                        Some(AckKind::Nak(delay))
+                    }
+                }
             };
+            if let Some(failure) = &failure {
+                self.log_failure(acker, failure, settlement);
+            }
             if let Some(kind) = settlement {
                 self.settle_one(acker, kind).await;
             }
         }
-        match result {
-            Ok(result) => result,
-            Err(panic) => resume_unwind(panic),
-        }
+        result.map_err(|error| -> BoxError { Box::new(Reported(error)) })
+    }
+
+    /// Logs the failure of the handler of `acker`'s message, and what `settlement`
+    /// (`None`: none by the policy) does with it next.
+    #[cold]
+    fn log_failure(&self, acker: &Acker, error: &str, settlement: Option<AckKind>) {
+        let redelivery = &self.redelivery;
+        let info = acker.info();
+        let delivered = info.delivered;
+        let next = match settlement {
+            Some(AckKind::Nak(_)) if redelivery.exhausted(delivered) => {
+                tracing::error!(
+                    handler = %redelivery.name,
+                    stream = %info.stream,
+                    consumer = %info.consumer,
+                    sequence = info.stream_sequence,
+                    delivered,
+                    %error,
+                    "message failed on its last delivery (max_deliver): the server delivers it no more"
+                );
+                return;
+            }
+            Some(AckKind::Nak(delay)) => {
+                let wait = delay.map_or(Duration::ZERO, |delay| redelivery.wait(delivered, delay));
+                let of = redelivery
+                    .max_deliver
+                    .map_or_else(String::new, |max| format!(" of {max}"));
+                format!("delivered again in {wait:?} (delivery {}{of})", delivered + 1)
+            }
+            Some(AckKind::Term) if self.policy == AckPolicy::RejectOnError => {
+                "terminated: never delivered again (ack policy reject_on_error)".to_owned()
+            }
+            Some(AckKind::Term) => "terminated: its payload cannot be decoded".to_owned(),
+            Some(AckKind::Ack) => {
+                "acknowledged all the same (ack policy ack): not delivered again".to_owned()
+            }
+            Some(AckKind::Progress) | None => match self.policy {
+                AckPolicy::AckFirst => "acknowledged before it ran (ack_first): not delivered again".to_owned(),
+                _ if acker.is_settled() => "settled by the handler".to_owned(),
+                _ => "left unsettled by the handler (manual ack policy): delivered again after ack_wait".to_owned(),
+            },
+        };
+        tracing::warn!(
+            handler = %redelivery.name,
+            stream = %info.stream,
+            consumer = %info.consumer,
+            sequence = info.stream_sequence,
+            delivered,
+            %error,
+            "message failed, {next}"
+        );
     }
 }
 

@@ -189,6 +189,10 @@ pub(crate) async fn start(
             let ack_wait = config.shortest_ack_wait();
             let keep_alive = keep_alive.then_some(ack_wait / 2);
             let handling = HandlingTime::default();
+            acking = Some(
+                Acking::new(*ack, &name, &config, handling.clone(), metrics.clone())
+                    .keep_alive(keep_alive),
+            );
             let nak_when_dropped = *ack != AckPolicy::Manual;
             let max_ack_pending = config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING);
             let incoming = match *delivery {
@@ -223,7 +227,6 @@ pub(crate) async fn start(
                     )))
                 }
             };
-            acking = Some(Acking::new(*ack, handling, metrics.clone()).keep_alive(keep_alive));
             match batches {
                 Some(size) => Incoming::Batched(Box::new(Batched::new(incoming, *size))),
                 None => incoming,

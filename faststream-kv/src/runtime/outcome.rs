@@ -7,6 +7,12 @@ use crate::error::{BoxError, Error};
 use crate::message::Message;
 use crate::response::Reply;
 
+/// A failure already logged with what happens to its message (by a stream subscriber's
+/// ack policy): the consume loop does not log it again.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub(crate) struct Reported(pub(crate) BoxError);
+
 /// What the consume loop has of a message once its service is done with it: settles the
 /// service's result.
 pub(crate) trait Settle {
@@ -58,13 +64,21 @@ impl Outcome {
         }
     }
 
-    /// Logs a failed message; the error reply for it.
+    /// Logs a failed message, saying what comes of it (a core NATS message is not
+    /// delivered again); the error reply for it.
     #[cold]
     fn log_failure(&self, name: &str, error: &Error) -> Reply {
-        if error.status_code() < 500 {
-            tracing::warn!(handler = %name, subject = self.subject.as_deref(), %error, "message rejected");
+        let status = error.status_code();
+        let subject = self.subject.as_deref();
+        let next = if self.request.is_some() {
+            "the requester gets an error reply"
         } else {
-            tracing::error!(handler = %name, subject = self.subject.as_deref(), %error, "handler failed");
+            "not delivered again"
+        };
+        if status < 500 {
+            tracing::warn!(handler = %name, subject, status, %error, "message refused, {next}");
+        } else {
+            tracing::error!(handler = %name, subject, status, %error, "handler failed, {next}");
         }
         Reply::error(error)
     }
@@ -77,7 +91,10 @@ impl Settle for Outcome {
     fn settle(self, name: &str, result: Result<Reply, BoxError>) -> Option<PendingReply> {
         let reply = match result {
             Ok(reply) => reply,
-            Err(error) => self.log_failure(name, &Error::from_middleware(error)),
+            Err(error) => match error.downcast::<Reported>() {
+                Ok(reported) => Reply::error(&Error::from_middleware(reported.0)),
+                Err(error) => self.log_failure(name, &Error::from_middleware(error)),
+            },
         };
         Some(PendingReply {
             request: self.request?,

@@ -285,10 +285,22 @@ impl ConsumerState {
         self.floor_held = None;
     }
 
-    /// Delivers `sequence` again after `delay`.
-    pub(super) fn nak(&mut self, sequence: u64, delay: Duration, now: Instant) {
+    /// Delivers `sequence` again: at once, or after `delay`. As the server does, a
+    /// delay is counted as if the delivery had been made `delay` minus `ack_wait`
+    /// from now, so with a backoff the wait is `delay` plus this delivery's step
+    /// minus `ack_wait` (a delay of `ack_wait` follows the backoff).
+    pub(super) fn nak(&mut self, sequence: u64, delay: Option<Duration>, now: Instant) {
+        let Some(pending) = self.pending.get(&sequence) else {
+            return;
+        };
+        let wait = match delay {
+            None => Duration::ZERO,
+            Some(delay) => {
+                (delay + self.ack_wait(pending.deliveries)).saturating_sub(self.config.ack_wait)
+            }
+        };
         if let Some(pending) = self.pending.get_mut(&sequence) {
-            pending.deadline = now + delay;
+            pending.deadline = now + wait;
         }
     }
 

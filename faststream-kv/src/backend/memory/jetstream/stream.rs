@@ -498,7 +498,7 @@ impl MemoryStream {
                 }
             }
             AckKind::Nak(delay) => {
-                consumer.nak(sequence, delay.unwrap_or_default(), now);
+                consumer.nak(sequence, delay, now);
                 self.changed.notify_waiters();
             }
             AckKind::Progress => consumer.in_progress(sequence, now),
