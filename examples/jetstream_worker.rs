@@ -2,7 +2,8 @@
 //! Its handler reads each region's limit from a Key-Value bucket in the context; a
 //! payment is acknowledged once the handler succeeds (charged or declined), and a
 //! transient failure — the simulated gateway times out on the first try of every third
-//! payment — returns an error, so the message is nak'd and comes back to be charged.
+//! payment — returns an error, so the message is nak'd and comes back to be charged
+//! a moment later; after five deliveries the server gives up on it.
 //! Several instances share the durable consumer; a restarted one resumes where it
 //! stopped.
 //!
@@ -51,6 +52,7 @@ impl Ledger {
     stream = "PAYMENTS",
     durable = "charger",
     ack_policy = "nack_on_error",
+    max_deliver = 5,
     max_workers = 4
 )]
 async fn charge(

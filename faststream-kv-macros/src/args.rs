@@ -2,14 +2,16 @@
 //! workers_by_key = "capture", pending_messages = N, pending_bytes = N` for a subject
 //! subscriber; `kv_watch = "bucket", keys = "...", ignore_deletes, ...` for a Key-Value
 //! watch subscriber;
-//! `"pattern", stream = "STREAM", durable = "...", ack_policy = "...", declare = false,
-//! keep_alive = true, push = true, batch = N` for a stream subscriber; `publish =
-//! "subject"` (again for several) on any.
+//! `"pattern", stream = "STREAM", durable = "...", ack_policy = "...", nak_delay = "5s",
+//! declare = false, keep_alive = true, push = true, batch = N` and the consumer options
+//! of [`ConsumerArgs`] for a stream subscriber; `publish = "subject"` (again for several)
+//! on any.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitBool, LitInt, LitStr, Token};
 
+use crate::consumer_args::{CONSUMER_KEYS, ConsumerArgs, Millis};
 use crate::publisher::PublisherArgs;
 
 /// The ack policies by name, as FastStream names them, and their variants.
@@ -55,6 +57,9 @@ pub(crate) struct StreamArgs {
     pub(crate) durable: Option<LitStr>,
     /// The `AckPolicy` variant, as Rust.
     pub(crate) ack_policy: Option<(LitStr, &'static str)>,
+    /// The delay of `ack_policy = "nack_on_error"`.
+    pub(crate) nak_delay: Option<Millis>,
+    pub(crate) consumer: ConsumerArgs,
     pub(crate) declare: Option<LitBool>,
     pub(crate) keep_alive: Option<LitBool>,
     pub(crate) push: Option<LitBool>,
@@ -77,6 +82,8 @@ struct Collected {
     stream: Option<LitStr>,
     durable: Option<LitStr>,
     ack_policy: Option<LitStr>,
+    nak_delay: Option<Millis>,
+    consumer: ConsumerArgs,
     declare: Option<LitBool>,
     keep_alive: Option<LitBool>,
     push: Option<LitBool>,
@@ -125,7 +132,11 @@ impl Parse for SubscriberArgs {
 
 impl Collected {
     fn option(&mut self, key: &Ident, input: ParseStream<'_>) -> syn::Result<()> {
-        match key.to_string().as_str() {
+        let name = key.to_string();
+        if CONSUMER_KEYS.contains(&name.as_str()) {
+            return self.consumer.option(key, input);
+        }
+        match name.as_str() {
             "queue" => set(&mut self.queue, key, input.parse()?),
             "name" => set(&mut self.name, key, input.parse()?),
             "kv_watch" => set(&mut self.kv_watch, key, input.parse()?),
@@ -133,6 +144,7 @@ impl Collected {
             "stream" => set(&mut self.stream, key, input.parse()?),
             "durable" => set(&mut self.durable, key, input.parse()?),
             "ack_policy" => set(&mut self.ack_policy, key, input.parse()?),
+            "nak_delay" => set(&mut self.nak_delay, key, Millis::parse(input)?),
             "declare" => set(&mut self.declare, key, input.parse()?),
             "workers_by_key" => set(&mut self.workers_by_key, key, input.parse()?),
             "keep_alive" => set(&mut self.keep_alive, key, input.parse()?),
@@ -162,15 +174,16 @@ impl Collected {
                 format!(
                     "unknown #[subscriber] option `{other}`; expected `queue`, `max_workers`, \
                      `name`, `workers_by_key`, `pending_messages`, `pending_bytes`, `kv_watch`, \
-                     `keys`, `stream`, \
-                     `durable`, `ack_policy`, `declare`, `keep_alive`, `push`, `batch`, `publish` or a watch flag ({})",
+                     `keys`, `stream`, `durable`, `ack_policy`, `nak_delay`, `declare`, `keep_alive`, \
+                     `push`, `batch`, `publish`, a consumer option ({}) or a watch flag ({})",
+                    CONSUMER_KEYS.join(", "),
                     WATCH_FLAGS.join(", ")
                 ),
             )),
         }
     }
 
-    fn finish(self) -> syn::Result<SubscriberArgs> {
+    fn finish(mut self) -> syn::Result<SubscriberArgs> {
         let stream = self.stream_args()?;
         let pattern = match (&self.kv_watch, self.pattern, self.keys) {
             (None, Some(pattern), None) => pattern,
@@ -243,19 +256,21 @@ impl Collected {
     }
 
     /// A stream subscriber's options, checked against the others.
-    fn stream_args(&self) -> syn::Result<Option<StreamArgs>> {
+    fn stream_args(&mut self) -> syn::Result<Option<StreamArgs>> {
         let Some(stream) = &self.stream else {
             let option = (self.durable.as_ref().or(self.ack_policy.as_ref()))
                 .map(LitStr::span)
                 .or(self.declare.as_ref().map(LitBool::span))
                 .or(self.keep_alive.as_ref().map(LitBool::span))
                 .or(self.push.as_ref().map(LitBool::span))
-                .or(self.batch.as_ref().map(LitInt::span));
+                .or(self.batch.as_ref().map(LitInt::span))
+                .or(self.nak_delay.as_ref().map(|delay| delay.literal.span()))
+                .or(self.consumer.first_span());
             if let Some(span) = option {
                 return Err(syn::Error::new(
                     span,
-                    "`durable`, `ack_policy`, `declare`, `keep_alive`, `push` and `batch` configure a stream subscriber: \
-                     add `stream = \"STREAM\"`",
+                    "`durable`, `ack_policy`, `nak_delay`, `declare`, `keep_alive`, `push`, `batch` and the \
+                     consumer options configure a stream subscriber: add `stream = \"STREAM\"`",
                 ));
             }
             return Ok(None);
@@ -298,10 +313,20 @@ impl Collected {
                 }
             },
         };
+        if let Some(delay) = &self.nak_delay
+            && !matches!(&ack_policy, Some((_, variant)) if variant.starts_with("NackOnError"))
+        {
+            return Err(syn::Error::new(
+                delay.literal.span(),
+                "`nak_delay` is how long `ack_policy = \"nack_on_error\"` waits: add it",
+            ));
+        }
         Ok(Some(StreamArgs {
             stream: stream.clone(),
             durable: self.durable.clone(),
             ack_policy,
+            nak_delay: self.nak_delay.clone(),
+            consumer: std::mem::take(&mut self.consumer),
             declare: self.declare.clone(),
             keep_alive: self.keep_alive.clone(),
             push: self.push.clone(),
@@ -311,7 +336,7 @@ impl Collected {
 }
 
 /// An integer option that must be at least 1.
-fn at_least_one<N>(key: &Ident, input: ParseStream<'_>) -> syn::Result<LitInt>
+pub(crate) fn at_least_one<N>(key: &Ident, input: ParseStream<'_>) -> syn::Result<LitInt>
 where
     N: std::str::FromStr + PartialEq + From<u8>,
     N::Err: std::fmt::Display,
@@ -326,7 +351,7 @@ where
     Ok(value)
 }
 
-fn set<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {
+pub(crate) fn set<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {
     if slot.is_some() {
         return Err(syn::Error::new(
             key.span(),

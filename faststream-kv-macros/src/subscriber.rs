@@ -24,6 +24,9 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         )
     })?;
     check_captures(&function, &pattern, &args.pattern)?;
+    if let Some(stream) = &args.stream {
+        stream.consumer.check(&pattern)?;
+    }
     for publisher in args.publish.iter().chain(&stacked) {
         publisher.check_captures(&pattern)?;
     }
@@ -55,9 +58,16 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 .iter()
                 .map(|durable| quote!(.durable(#durable)));
             let ack = stream.ack_policy.iter().map(|(literal, variant)| {
-                let variant: TokenStream = variant.parse().unwrap_or_default();
+                let variant: TokenStream = match &stream.nak_delay {
+                    Some(delay) => {
+                        let delay = delay.to_tokens();
+                        quote!(NackOnError { delay: ::core::option::Option::Some(#delay) })
+                    }
+                    None => variant.parse().unwrap_or_default(),
+                };
                 quote_spanned!(literal.span()=> .ack_policy(::faststream_kv::jetstream::AckPolicy::#variant))
             });
+            let consumer = stream.consumer.builder_calls();
             let declare = stream
                 .declare
                 .iter()
@@ -76,6 +86,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             quote! {
                 ::faststream_kv::subscriber::Subscriber::stream(#name, #pattern_literal, #handler)
                     #(#durable)*
+                    #consumer
                     #(#ack)*
                     #(#declare)*
                     #(#keep_alive)*

@@ -52,6 +52,24 @@ pub enum ConnectionEvent {
         /// Whether it was declared again.
         declared_again: bool,
     },
+    /// A stream subscriber's consumer gave up on a message: it was delivered
+    /// `max_deliver` times and never acknowledged, and the server delivers it no more
+    /// (its max-deliveries advisory, on
+    /// `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.<stream>.<consumer>`, which a
+    /// dead-letter stream may store).
+    #[non_exhaustive]
+    MaxDeliveries {
+        /// The subscriber's name.
+        subscriber: String,
+        /// The stream.
+        stream: String,
+        /// The consumer's name.
+        consumer: String,
+        /// The message's stream sequence.
+        stream_sequence: u64,
+        /// How often it was delivered.
+        deliveries: u64,
+    },
     /// The connection was closed.
     Closed,
     /// This listener fell behind and missed events.
@@ -94,6 +112,16 @@ impl fmt::Display for ConnectionEvent {
                     "consumer of {subscriber} on stream {stream} gone: {then}"
                 )
             }
+            ConnectionEvent::MaxDeliveries {
+                subscriber,
+                stream,
+                consumer,
+                stream_sequence,
+                deliveries,
+            } => write!(
+                f,
+                "consumer {consumer} of {subscriber} on stream {stream} gave up on message {stream_sequence} after {deliveries} deliveries"
+            ),
             ConnectionEvent::Closed => f.write_str("closed"),
             ConnectionEvent::Missed { events } => write!(f, "{events} events missed"),
         }

@@ -7,10 +7,13 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use faststream_kv::ConnectionEvent;
 use faststream_kv::jetstream::{AckPolicy, ConsumerConfig, MessageInfo, StreamConfig, nak_delay};
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::{OnStream, Subscriber};
 use faststream_kv::testing::TestApp;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use tokio::time::Instant;
 use tracing::Level;
 
@@ -182,5 +185,100 @@ fn each_failure_is_logged_once_with_what_happens_next() -> Result<(), Error> {
         assert_eq!(level, Level::WARN);
         assert!(terminated.contains("sequence=2"), "{terminated}");
         Ok(())
+    })
+}
+
+/// What the app's events say about the messages its consumers gave up on.
+async fn given_up(events: &mut BoxStream<'static, ConnectionEvent>) -> Option<(String, u64, u64)> {
+    let wait = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(event) = events.next().await {
+            if let ConnectionEvent::MaxDeliveries {
+                subscriber,
+                stream,
+                consumer,
+                stream_sequence,
+                deliveries,
+                ..
+            } = event
+            {
+                assert_eq!(
+                    (subscriber.as_str(), stream.as_str()),
+                    ("failing", "ORDERS")
+                );
+                return Some((consumer, stream_sequence, deliveries));
+            }
+        }
+        None
+    });
+    wait.await.ok().flatten()
+}
+
+/// The server's max-deliveries advisory comes as an event, whether the last handler
+/// failed or the last delivery's `ack_wait` ran out; a dead-letter stream stores it.
+#[test]
+fn giving_up_at_max_deliver_is_reported_as_an_event() -> Result<(), Error> {
+    run(async |env: Env| {
+        let deliveries = Deliveries::default();
+        let nak = failing_on(
+            "orders.nak",
+            AckPolicy::NackOnError {
+                delay: Some(Duration::ZERO),
+            },
+            ConsumerConfig {
+                max_deliver: Some(2),
+                ..ConsumerConfig::durable("nak")
+            },
+        );
+        // Never settled: the server waits out `ack_wait`.
+        let unsettled = failing_on(
+            "orders.unsettled",
+            AckPolicy::Manual,
+            ConsumerConfig {
+                max_deliver: Some(1),
+                ack_wait: Duration::from_millis(300),
+                ..ConsumerConfig::durable("unsettled")
+            },
+        );
+        let app = app(&env, &deliveries, vec![nak, unsettled]).on_startup(async |cx: Lifecycle| {
+            let config = StreamConfig {
+                subjects: vec!["$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.*".to_owned()],
+                ..StreamConfig::default()
+            };
+            cx.broker().stream("DEAD_LETTERS").declare(config).await?;
+            Ok::<_, Error>(())
+        });
+        let app = TestApp::start(app).await?;
+        let mut events = app.broker().events();
+        app.broker().stream_publish("orders.nak", "a").await?;
+        assert_eq!(given_up(&mut events).await, Some(("nak".to_owned(), 1, 2)));
+        app.broker().stream_publish("orders.unsettled", "b").await?;
+        assert_eq!(
+            given_up(&mut events).await,
+            Some(("unsettled".to_owned(), 2, 1))
+        );
+
+        let dead_letters = app.broker().stream("DEAD_LETTERS").await?;
+        let first = dead_letters
+            .message(1)
+            .await?
+            .expect("the first advisory stored");
+        assert_eq!(
+            first.subject,
+            "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.nak"
+        );
+        let advisory: serde_json::Value =
+            serde_json::from_slice(&first.payload).expect("the advisory is JSON");
+        assert_eq!(
+            advisory["type"],
+            "io.nats.jetstream.advisory.v1.max_deliver"
+        );
+        assert_eq!(advisory["stream_seq"], 1);
+        assert_eq!(advisory["deliveries"], 2);
+        assert!(
+            advisory["timestamp"]
+                .as_str()
+                .is_some_and(|time| time.ends_with('Z'))
+        );
+        app.stop().await
     })
 }

@@ -29,6 +29,9 @@ impl Events {
                 tracing::info!(%event, "NATS connection");
             }
             ConnectionEvent::Closed => tracing::debug!(%event, "NATS connection"),
+            ConnectionEvent::ConsumerGone { .. } | ConnectionEvent::MaxDeliveries { .. } => {
+                tracing::warn!(%event, "JetStream consumer");
+            }
             _ => tracing::warn!(%event, "NATS connection"),
         }
         // Nobody listening is fine.
@@ -52,6 +55,7 @@ fn event_name(event: &ConnectionEvent) -> &'static str {
         ConnectionEvent::ServerError { .. } => "server_error",
         ConnectionEvent::ClientError { .. } => "client_error",
         ConnectionEvent::ConsumerGone { .. } => "consumer_gone",
+        ConnectionEvent::MaxDeliveries { .. } => "max_deliveries",
         ConnectionEvent::Closed => "closed",
         _ => "other",
     }

@@ -115,6 +115,16 @@ pub enum StartupProblemKind {
         /// The publisher's subject.
         subject: String,
     },
+    /// A stream subscriber's consumer filters on a subject its pattern does not cover,
+    /// so its captures could not be extracted from those messages.
+    #[error(
+        "filter subject {filter:?} is not within the pattern: every message consumed must match it"
+    )]
+    #[non_exhaustive]
+    FilterOutsidePattern {
+        /// The filter subject.
+        filter: String,
+    },
 }
 
 impl fmt::Display for StartupProblem {

@@ -18,6 +18,7 @@ use super::dispatch::Dispatch;
 use super::finishing::Finishing;
 use super::incoming::Incoming;
 use super::lanes::Lanes;
+use super::max_deliveries::MaxDeliveriesWatch;
 use super::message_span::message_span;
 use super::metrics::{LoopMetrics, SubscriberMetrics};
 use super::outcome::{Outcome, ReplySlot, Settle};
@@ -49,6 +50,9 @@ pub(crate) struct Consumer {
     pub(super) metrics: Option<Arc<SubscriberMetrics>>,
     /// For a subscriber with publishers: where its results go.
     pub(super) finishing: Option<Finishing>,
+    /// For a stream subscriber whose consumer has a `max_deliver`: reports the
+    /// server's advisories while the subscriber runs.
+    pub(super) _max_deliveries: Option<MaxDeliveriesWatch>,
 }
 
 impl Consumer {
@@ -84,6 +88,8 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         finishing: _,
         span_level,
         metrics,
+        // Held until the loop ends.
+        _max_deliveries: _advisories,
     } = consumer;
     let mut metrics = metrics.map(LoopMetrics::new);
     let max_workers = workers.max();

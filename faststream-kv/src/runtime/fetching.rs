@@ -43,6 +43,7 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
 
 use super::handling_time::HandlingTime;
+use super::max_deliveries::ConsumerName;
 use crate::broker::Broker;
 use crate::connection_event::ConnectionEvent;
 use crate::error::{Error, Result};
@@ -63,6 +64,9 @@ const STILL_GONE: Duration = Duration::from_secs(1);
 /// How a stream subscriber pulls.
 pub(crate) struct Fetching {
     pub(crate) consumer: Consumer,
+    /// The consumer's name as its max-deliveries advisories are watched for, if they
+    /// are.
+    pub(crate) consumer_name: Option<ConsumerName>,
     pub(crate) max_workers: usize,
     /// The most asked for at once, and held beyond the workers.
     pub(crate) batch: usize,
@@ -181,6 +185,9 @@ impl Fetched {
         }
         match redeclared {
             Ok(consumer) => {
+                if let Some(name) = &self.fetching.consumer_name {
+                    name.set(consumer.name());
+                }
                 self.pulls = consumer.pulls();
                 self.fetching.consumer = consumer;
                 self.backoff = Duration::ZERO;

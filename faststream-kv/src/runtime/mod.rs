@@ -10,6 +10,7 @@ mod finishing;
 mod handling_time;
 mod incoming;
 mod lanes;
+mod max_deliveries;
 mod message_span;
 mod metrics;
 mod ordering_key;
@@ -45,6 +46,7 @@ use finishing::Finishing;
 use handling_time::HandlingTime;
 use incoming::{Incoming, InitialData};
 use lanes::Lanes;
+use max_deliveries::{ConsumerName, MaxDeliveriesWatch};
 use metrics::SubscriberMetrics;
 use pushed::Pushed;
 use workers::Workers;
@@ -138,7 +140,7 @@ pub(crate) async fn start(
         .metrics
         .then(|| Arc::new(SubscriberMetrics::new(&name)));
     let (mut pending, mut watcher, mut acking) = (None, None, None);
-    let mut stream_missing = None;
+    let (mut stream_missing, mut max_deliveries) = (None, None);
     let incoming = match &settings.source {
         Source::Subject { queue, limits } => {
             let subscription = broker
@@ -175,10 +177,10 @@ pub(crate) async fn start(
             declare,
             keep_alive,
         } => {
-            let config = ConsumerConfig {
-                filter_subjects: vec![subject.to_owned()],
-                ..ConsumerConfig::clone(consumer)
-            };
+            let mut config = ConsumerConfig::clone(consumer);
+            if config.filter_subjects.is_empty() {
+                config.filter_subjects = vec![subject.to_owned()];
+            }
             let stream_name: Arc<str> = stream.as_str().into();
             let binding = broker.stream(stream.as_str());
             let stream = if *declare {
@@ -195,13 +197,26 @@ pub(crate) async fn start(
             );
             let nak_when_dropped = *ack != AckPolicy::Manual;
             let max_ack_pending = config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING);
+            // The server's word that it gave up on a message, watched only when it may.
+            let mut watch_max_deliveries = async |consumer: &str| -> Result<_> {
+                if config.max_deliver.is_none() {
+                    return Ok(None);
+                }
+                let consumer = ConsumerName::new(consumer);
+                let (subscriber, stream) = (Arc::clone(&name), Arc::clone(&stream_name));
+                let watch = MaxDeliveriesWatch::start(broker, subscriber, stream, consumer.clone());
+                max_deliveries = Some(watch.await?);
+                Ok(Some(consumer))
+            };
             let incoming = match *delivery {
                 Delivery::Pull { batch, max_wait } => {
                     let missing = Arc::new(AtomicBool::new(false));
                     stream_missing = Some(Arc::clone(&missing));
+                    let consumer = stream.create_consumer(config.clone()).await?;
                     let fetching = Fetching {
                         max_ack_pending: usize::try_from(max_ack_pending).unwrap_or(usize::MAX),
-                        consumer: stream.create_consumer(config.clone()).await?,
+                        consumer_name: watch_max_deliveries(consumer.name()).await?,
+                        consumer,
                         // A worker holds a whole batch.
                         max_workers: settings.max_workers * batches.unwrap_or(1),
                         batch,
@@ -218,7 +233,8 @@ pub(crate) async fn start(
                     Incoming::Stream(Box::new(Fetched::new(fetching)))
                 }
                 Delivery::Push => {
-                    let consumer = stream.create_push_consumer(config).await?;
+                    let consumer = stream.create_push_consumer(config.clone()).await?;
+                    watch_max_deliveries(consumer.name()).await?;
                     let messages = consumer.messages().await?;
                     Incoming::Pushed(Box::new(Pushed::new(
                         messages,
@@ -249,6 +265,7 @@ pub(crate) async fn start(
         finishing,
         span_level: settings.span_level,
         metrics,
+        _max_deliveries: max_deliveries,
     };
     Ok(Started {
         name,

@@ -1,5 +1,7 @@
 //! The kinds of subscriber, each with the options only it has.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::jetstream::{AckPolicy, ConsumerConfig};
@@ -38,6 +40,9 @@ impl OnKvWatch {
 pub struct OnStream {
     pub(super) stream: String,
     pub(super) consumer: ConsumerConfig,
+    /// The consumer options set one by one, kept to apply again over a configuration
+    /// given whole later, so that the builder's calls compose in any order.
+    pub(super) tuning: Tuning,
     pub(super) ack: AckPolicy,
     pub(super) delivery: Delivery,
     /// The most messages one handler call gets, for a batch handler.
@@ -59,6 +64,7 @@ impl OnStream {
         Self {
             stream,
             consumer: ConsumerConfig::ephemeral(),
+            tuning: Tuning::default(),
             ack: AckPolicy::default(),
             delivery: Delivery::Pull {
                 batch: DEFAULT_FETCH_BATCH,
@@ -68,5 +74,37 @@ impl OnStream {
             declare: true,
             keep_alive: false,
         }
+    }
+}
+
+/// One consumer option set by a builder call.
+type Change = Arc<dyn Fn(&mut ConsumerConfig) + Send + Sync>;
+
+/// The consumer options set one by one, in the order they were set.
+#[derive(Clone, Default)]
+pub(super) struct Tuning(Vec<Change>);
+
+impl Tuning {
+    /// Applies `change` to `config` and keeps it.
+    pub(super) fn set(
+        &mut self,
+        config: &mut ConsumerConfig,
+        change: impl Fn(&mut ConsumerConfig) + Send + Sync + 'static,
+    ) {
+        change(config);
+        self.0.push(Arc::new(change));
+    }
+
+    /// Applies every option kept to `config`.
+    pub(super) fn apply(&self, config: &mut ConsumerConfig) {
+        for change in &self.0 {
+            change(config);
+        }
+    }
+}
+
+impl fmt::Debug for Tuning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} option(s) set", self.0.len())
     }
 }

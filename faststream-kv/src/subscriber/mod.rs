@@ -6,6 +6,7 @@
 
 mod kind;
 mod layer;
+mod on_stream;
 mod validate;
 
 use std::any::type_name;
@@ -29,7 +30,7 @@ use crate::message::Message;
 use crate::pending::PendingLimits;
 use crate::publisher::Publisher;
 use crate::response::Reply;
-use crate::runtime::{Delivery, Settings, Source};
+use crate::runtime::{Settings, Source};
 pub(crate) use layer::RouteLayer;
 pub(crate) use validate::problems;
 
@@ -154,134 +155,6 @@ impl Subscriber<OnKvWatch> {
     /// The Key-Value bucket watched.
     pub fn watched_bucket(&self) -> &str {
         &self.kind.bucket
-    }
-}
-
-impl Subscriber<OnStream> {
-    /// A subscriber running `handler` on the messages of JetStream stream `stream`
-    /// whose subjects match `pattern` (the consumer's filter; `Path` extracts its
-    /// captures), through a pull consumer: ephemeral unless
-    /// [`durable`](Self::durable) names it. Each message is settled as the
-    /// [ack policy](Self::ack_policy) says (default
-    /// [`AckPolicy::RejectOnError`](crate::jetstream::AckPolicy::RejectOnError)); the
-    /// handler may extract [`Acker`](crate::jetstream::Acker) and
-    /// [`MessageInfo`](crate::jetstream::MessageInfo). At startup, after the
-    /// `on_startup` hooks, the stream is [declared](Self::declare) and the consumer
-    /// created (or, durable, updated).
-    ///
-    /// ```
-    /// use faststream_kv::prelude::*;
-    /// use faststream_kv::subscriber::Subscriber;
-    ///
-    /// async fn bill(Path(region): Path<String>, body: String) {
-    ///     println!("{region}: {body}");
-    /// }
-    ///
-    /// let subscriber = Subscriber::stream("ORDERS", "orders.{region}.created", bill)
-    ///     .durable("billing")
-    ///     .max_workers(8);
-    /// ```
-    pub fn stream<H: Handler<Args>, Args: 'static>(
-        stream: impl Into<String>,
-        pattern: &str,
-        handler: H,
-    ) -> Self {
-        Self {
-            common: Common::new(pattern, handler),
-            kind: OnStream::new(stream.into()),
-        }
-    }
-
-    /// A durable consumer of this name: it resumes where it stopped after a restart,
-    /// and several instances of the app share its messages.
-    pub fn durable(mut self, name: impl Into<String>) -> Self {
-        self.kind.consumer.durable = Some(name.into());
-        self
-    }
-
-    /// The consumer's configuration (deliver policy, `ack_wait`, `max_deliver`,
-    /// backoff, `max_ack_pending`, ...); its filter subjects are the pattern's.
-    pub fn consumer(mut self, config: crate::jetstream::ConsumerConfig) -> Self {
-        self.kind.consumer = config;
-        self
-    }
-
-    /// When messages are acknowledged.
-    pub fn ack_policy(mut self, policy: crate::jetstream::AckPolicy) -> Self {
-        self.kind.ack = policy;
-        self
-    }
-
-    /// Asks for up to `batch` messages at once, each pull request waiting on the server
-    /// up to `max_wait`, with idle heartbeats every half of it, as nats.go's `Consume`
-    /// does (defaults [`DEFAULT_FETCH_BATCH`], [`DEFAULT_FETCH_WAIT`]). Each message is
-    /// handed on as it arrives.
-    ///
-    /// Beyond one message per worker, the subscriber holds (at most `batch`) only as
-    /// many as its workers get through, at their average handling time, within a
-    /// quarter of the consumer's `ack_wait`, and never asks for more than the
-    /// consumer's `max_ack_pending`: fast handlers get the next messages while they
-    /// work through the last, slow ones ask only for what a free worker starts at
-    /// once, so no message waits in the client until it is delivered again. A message
-    /// is never in two handlers at once: one delivered again while its handler runs
-    /// (past `ack_wait`, without [`keep_alive`](Self::keep_alive)) is left to that
-    /// handler, and the server told that work on it goes on. A pull lost with the
-    /// connection, or whose heartbeats stop, is asked for again at once.
-    pub fn pull(mut self, batch: usize, max_wait: std::time::Duration) -> Self {
-        self.kind.delivery = Delivery::Pull {
-            batch: batch.max(1),
-            max_wait,
-        };
-        self
-    }
-
-    /// Consumes through a push consumer instead of a pull one (FastStream's default):
-    /// the server sends messages as they come, up to the consumer's `max_ack_pending`
-    /// (default 1000) unacknowledged, which bounds what waits for a worker — with
-    /// slow handlers, set it low enough that they get through it within `ack_wait`. A
-    /// durable one is delivered to a queue group of its name, so instances of the app
-    /// share its messages. Messages received and unhandled at shutdown are nak'd, as
-    /// fetched ones are.
-    pub fn push(mut self) -> Self {
-        self.kind.delivery = Delivery::Push;
-        self
-    }
-
-    /// Hands the handler up to `max` messages at once, as a
-    /// [`Batch<T>`](crate::extract::Batch) (FastStream's `PullSub(batch=True)`): the
-    /// messages delivered and not handled yet, at least one, without waiting for
-    /// more. The ack policy settles every message of a batch by the handler's
-    /// result; `max_workers` handlers each get their own batches. Other extractors
-    /// see the batch's first message's subject and headers.
-    pub fn batches(mut self, max: usize) -> Self {
-        self.kind.batches = Some(max.max(1));
-        self
-    }
-
-    /// Whether the subscriber declares its stream at startup (default `true`, as
-    /// FastStream's `JStream(declare=True)`): the stream is created with the pattern's
-    /// subject when it is missing, and the subject is added to an existing stream none
-    /// of whose subjects covers it (nothing else about the stream changes). With
-    /// `false`, for a stream managed elsewhere, the stream must exist with the subject
-    /// once the `on_startup` hooks have run.
-    pub fn declare(mut self, declare: bool) -> Self {
-        self.kind.declare = declare;
-        self
-    }
-
-    /// Keeps a message whose handler runs long from being delivered again: while the
-    /// handler runs, the consumer is told the work goes on (`in_progress`) every half of
-    /// its `ack_wait` (or of its shortest backoff step), so the `ack_wait` starts again.
-    /// Not needed with [`AckPolicy::AckFirst`](crate::jetstream::AckPolicy::AckFirst);
-    /// stops once the handler settled its message.
-    pub fn keep_alive(mut self) -> Self {
-        self.kind.keep_alive = true;
-        self
-    }
-
-    /// The stream consumed.
-    pub fn consumed_stream(&self) -> &str {
-        &self.kind.stream
     }
 }
 
@@ -577,23 +450,6 @@ impl IntoSubscriber for Subscriber<OnKvWatch> {
             source: Source::KvWatch {
                 bucket: self.kind.bucket,
                 options: self.kind.options,
-            },
-        }
-    }
-}
-
-impl IntoSubscriber for Subscriber<OnStream> {
-    fn into_subscriber(self) -> AnySubscriber {
-        AnySubscriber {
-            common: self.common,
-            source: Source::Stream {
-                stream: self.kind.stream,
-                consumer: Box::new(self.kind.consumer),
-                ack: self.kind.ack,
-                delivery: self.kind.delivery,
-                batches: self.kind.batches,
-                declare: self.kind.declare,
-                keep_alive: self.kind.keep_alive,
             },
         }
     }

@@ -75,6 +75,18 @@ pub(crate) fn problems(subscriber: &AnySubscriber, context: &Context) -> Vec<Sta
             StartupProblemKind::OrderingKeyWithoutCapture { capture },
         ));
     }
+    if let Source::Stream { consumer, .. } = subscriber.source() {
+        let outside = consumer
+            .filter_subjects
+            .iter()
+            .filter(|filter| !contains(pattern.subject(), filter));
+        problems.extend(outside.map(|filter| {
+            let kind = StartupProblemKind::FilterOutsidePattern {
+                filter: filter.clone(),
+            };
+            problem(pattern.as_str(), None, kind)
+        }));
+    }
     for publisher in subscriber.publishers() {
         let subject = publisher.destination();
         if let Some(reason) = publisher.problem() {

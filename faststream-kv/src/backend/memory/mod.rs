@@ -26,10 +26,14 @@ use crate::message::Message;
 use crate::pending::PendingLimits;
 pub(crate) use connection::MemoryConnection;
 use jetstream::{Incoming, Streams, ack_reply};
-use kv::{KvBuckets, Publish};
+use kv::KvBuckets;
 pub use options::MemoryOptions;
 pub(crate) use subscription::MemorySubscription;
 use trie::SubjectTrie;
+
+/// Publishes a message on the broker that a bucket or a stream belongs to, as the
+/// server publishes a republished entry or an advisory.
+pub(crate) type Publish = Arc<dyn Fn(Message) + Send + Sync>;
 
 /// Handle to one embedded broker (the server, not a connection to it); clones share it.
 /// Clients reach it through [`MemoryConnection`]s.
@@ -59,16 +63,16 @@ impl MemoryBroker {
     pub(crate) fn new(options: MemoryOptions) -> Self {
         let core = Arc::new_cyclic(|core: &Weak<Core>| {
             let core = core.clone();
-            // A bucket's republish: published like any message, lost like one when no
-            // one listens.
+            // A bucket's republish or a stream's advisory: published like any message,
+            // lost like one when no one listens.
             let publish: Publish = Arc::new(move |message| {
                 if let Some(core) = core.upgrade() {
                     let _ = MemoryBroker { core }.publish(message);
                 }
             });
             Core {
-                kv: KvBuckets::new(options.max_payload, publish),
-                streams: Streams::new(options.max_payload),
+                kv: KvBuckets::new(options.max_payload, publish.clone()),
+                streams: Streams::new(options.max_payload, publish),
                 options,
                 subscriptions: RwLock::default(),
                 next_id: AtomicU64::default(),

@@ -153,12 +153,15 @@ impl ConsumerState {
     }
 
     /// Up to `batch` deliveries: those due again first, then new ones while the
-    /// consumer's `max_ack_pending` allows.
+    /// consumer's `max_ack_pending` allows. A message due again after its
+    /// `max_deliver`-th delivery is given up on instead, and added to `given_up` with
+    /// its delivery count (once: the server's max-deliveries advisory).
     pub(super) fn take(
         &mut self,
         messages: &dyn Messages,
         batch: usize,
         now: Instant,
+        given_up: &mut Vec<(u64, u64)>,
     ) -> Vec<Delivery> {
         self.last_active = self.last_active.max(now);
         let mut taken = Vec::new();
@@ -186,6 +189,7 @@ impl ConsumerState {
                 self.floor_held.get_or_insert(floor);
                 self.pending.remove(&sequence);
                 self.exhausted.insert(sequence, deliveries);
+                given_up.push((sequence, deliveries));
                 continue;
             }
             taken.push(self.deliver(sequence, now));

@@ -2,6 +2,7 @@
 //! and what the broker hands them, every message published to a subject one of them
 //! stores. Each stream lives in [`stream`].
 
+mod advisory;
 mod consumer;
 mod consumer_handle;
 mod handle;
@@ -20,6 +21,7 @@ use handle::StreamHandle;
 pub(crate) use stream::Incoming;
 use stream::{MemoryStream, check_supported};
 
+use super::Publish;
 use crate::error::{Error, Result};
 use crate::jetstream::store::StreamStore;
 use crate::jetstream::{PublishAck, StreamConfig};
@@ -33,14 +35,17 @@ pub(crate) struct Streams {
     /// How many there are, so that a publish with none reads no lock.
     count: AtomicUsize,
     max_payload: usize,
+    /// Publishes the streams' advisories.
+    publish: Publish,
 }
 
 impl Streams {
-    pub(super) fn new(max_payload: usize) -> Self {
+    pub(super) fn new(max_payload: usize, publish: Publish) -> Self {
         Self {
             streams: Registry::default(),
             count: AtomicUsize::new(0),
             max_payload,
+            publish,
         }
     }
 
@@ -58,7 +63,7 @@ impl Streams {
             });
         }
         overlap_check(&streams, config)?;
-        let stream = Arc::new(MemoryStream::new(config.clone()));
+        let stream = Arc::new(MemoryStream::new(config.clone(), self.publish.clone()));
         streams.insert(config.name.clone(), Arc::clone(&stream));
         self.count.store(streams.len(), Ordering::Release);
         Ok(StreamHandle::store(&stream, &self.streams))

@@ -16,6 +16,8 @@ use faststream_kv_subject::{contains, matches, overlaps};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use super::Publish;
+use super::advisory::max_deliveries;
 use super::consumer::{ConsumerState, Delivery, Messages};
 
 use crate::backend::memory::stored_size::stored_size;
@@ -38,6 +40,8 @@ pub(super) struct MemoryStream {
     deleted: AtomicBool,
     /// Wakes waiting fetches: a message was stored, or one is due again.
     changed: Notify,
+    /// Publishes the stream's advisories on the broker.
+    publish: Publish,
 }
 
 struct State {
@@ -76,7 +80,7 @@ impl Incoming<'_> {
 }
 
 impl MemoryStream {
-    pub(super) fn new(config: StreamConfig) -> Self {
+    pub(super) fn new(config: StreamConfig, publish: Publish) -> Self {
         Self {
             name: config.name.clone(),
             state: Mutex::new(State {
@@ -93,6 +97,7 @@ impl MemoryStream {
             }),
             deleted: AtomicBool::new(false),
             changed: Notify::new(),
+            publish,
         }
     }
 
@@ -455,22 +460,31 @@ impl MemoryStream {
         loop {
             let changed = self.changed.notified();
             let mut changed = std::pin::pin!(changed);
-            let wake_at = {
+            let mut given_up = Vec::new();
+            let (taken, wake_at) = {
                 let mut state = self.live()?;
                 let now = Instant::now();
-                let taken = state.take(&self.name, name, batch, now)?;
+                let taken = state.take(&self.name, name, batch, now, &mut given_up)?;
                 if !taken.is_empty() || now >= until {
-                    return Ok(taken);
+                    (Some(taken), until)
+                } else {
+                    // Registered before the lock is released: no store goes unseen.
+                    changed.as_mut().enable();
+                    let consumer = state.consumers.get_mut(name);
+                    let due = consumer.and_then(|consumer| {
+                        consumer.pulled_until(until);
+                        consumer.next_deadline()
+                    });
+                    (None, due.map_or(until, |due| due.min(until)))
                 }
-                // Registered before the lock is released: no store goes unseen.
-                changed.as_mut().enable();
-                let consumer = state.consumers.get_mut(name);
-                let due = consumer.and_then(|consumer| {
-                    consumer.pulled_until(until);
-                    consumer.next_deadline()
-                });
-                due.map_or(until, |due| due.min(until))
             };
+            // Published once the lock is released: a stream may store advisories.
+            for (sequence, deliveries) in given_up {
+                (self.publish)(max_deliveries(&self.name, name, sequence, deliveries));
+            }
+            if let Some(taken) = taken {
+                return Ok(taken);
+            }
             tokio::select! {
                 () = changed => {}
                 () = tokio::time::sleep_until(wake_at) => {}
@@ -641,19 +655,22 @@ impl State {
         self.consumers = consumers;
     }
 
+    /// Up to `batch` deliveries of consumer `name`; the messages it gave up on at
+    /// `max_deliver` meanwhile are added to `given_up`.
     fn take(
         &mut self,
         stream: &str,
         name: &str,
         batch: usize,
         now: Instant,
+        given_up: &mut Vec<(u64, u64)>,
     ) -> Result<Vec<Fetched>> {
         self.consumer(stream, name)?;
         // Taken out for the call: it reads the stream's messages.
         let Some(mut consumer) = self.consumers.remove(name) else {
             return Ok(Vec::new());
         };
-        let deliveries = consumer.take(&*self, batch, now);
+        let deliveries = consumer.take(&*self, batch, now, given_up);
         let mut pending = if deliveries.is_empty() {
             0
         } else {

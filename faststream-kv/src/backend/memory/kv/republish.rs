@@ -12,8 +12,7 @@ use crate::kv::{self, Entry};
 use crate::message::Message;
 use crate::wire;
 
-/// Publishes a message on the broker the bucket belongs to.
-pub(crate) type Publish = Arc<dyn Fn(Message) + Send + Sync>;
+pub(crate) use crate::backend::memory::Publish;
 
 pub(super) struct Republisher {
     transform: Transform,
