@@ -4,6 +4,9 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
+
+use faststream_kv::ConnectionEvent;
 use faststream_kv::jetstream::{AckPolicy, ConsumerConfig, MessageInfo, StreamConfig};
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::{OnStream, Subscriber};
@@ -219,6 +222,64 @@ fn the_subscriber_macro_declares_push_subscribers() -> Result<(), Error> {
                 .is_err(),
             "a push consumer"
         );
+        app.stop().await
+    })
+}
+
+/// A push durable deleted under a running subscriber (by an operator) is noticed,
+/// though its subscription hears nothing of it: declared again from the subscriber's
+/// configuration, reported as an event, and consumption goes on. An ephemeral one
+/// (with heartbeats and flow control on a server) delivers as a durable does.
+#[test]
+fn a_deleted_push_durable_is_declared_again_and_consumption_goes_on() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let app = TestApp::start(app(&env, &log, pushed(AckPolicy::Ack))).await?;
+        let mut events = app.broker().events();
+        app.broker().stream_publish("orders.eu", "first").await?;
+        eventually("the first handled", || log.len() == 1).await;
+        let stream = app.broker().stream("ORDERS").await?;
+        stream.delete_consumer("billing").await?;
+        let gone = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Some(event) = events.next().await {
+                if let ConnectionEvent::ConsumerGone {
+                    subscriber,
+                    declared_again,
+                    ..
+                } = event
+                {
+                    return Some((subscriber, declared_again));
+                }
+            }
+            None
+        })
+        .await;
+        assert_eq!(gone.ok().flatten(), Some(("on_order".to_owned(), true)));
+        stream.consumer_info("billing").await?;
+        app.broker().stream_publish("orders.eu", "second").await?;
+        eventually("the next handled", || {
+            log.entries().contains(&"second 1".to_owned())
+        })
+        .await;
+        assert!(app.running().health().is_alive());
+        app.stop().await
+    })
+}
+
+#[test]
+fn an_ephemeral_push_subscriber_delivers_every_message() -> Result<(), Error> {
+    run(async |env: Env| {
+        let log = Log::default();
+        let subscriber = Subscriber::stream("ORDERS", "orders.*", on_order).push();
+        let app = TestApp::start(app(&env, &log, subscriber)).await?;
+        // Large enough for the server to ask for flow control on the way.
+        let payload = "x".repeat(16 * 1024);
+        for _ in 0..200 {
+            app.broker()
+                .stream_publish("orders.eu", payload.clone())
+                .await?;
+        }
+        eventually("all handled", || log.len() == 200).await;
         app.stop().await
     })
 }

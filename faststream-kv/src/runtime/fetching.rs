@@ -19,54 +19,37 @@
 //!
 //! Requests lost with the connection, or whose heartbeats stopped, are asked for again
 //! at once. A failed request is logged and tried again after a growing pause. After
-//! either, the consumer is looked at: one that is gone (an operator deleted it, or its
-//! stream) is declared again from the subscriber's configuration, reported as a
-//! [`ConnectionEvent::ConsumerGone`], and shown in the app's health while it cannot
-//! be. It is declared again only if it is still gone a moment later: a server that
-//! just restarted may answer "not found" before JetStream has recovered it, and a
-//! consumer declared anew would lose its state. A drain stops pulling (the requests
-//! waiting are ended on the server) and naks what was taken and not handled, awaiting
-//! each nak, so that it is on its way before the connection closes and the next
-//! instance gets those messages at once. Once the connection was lost, what was taken before is nak'd
-//! instead of handled: a server that restarted in between may not know it delivered
-//! them, and would leave their acknowledgements unanswered (it redelivers them after
-//! `ack_wait` either way).
+//! either, the consumer is looked at, and declared again if it is gone (see
+//! [`ConsumerCheck`]). A drain stops pulling (the requests waiting are ended on the
+//! server) and naks what was taken and not handled, awaiting each nak, so that it is
+//! on its way before the connection closes and the next instance gets those messages
+//! at once. Once the connection was lost, what was taken before is nak'd instead of
+//! handled: a server that restarted in between may not know it delivered them, and
+//! would leave their acknowledgements unanswered (it redelivers them after `ack_wait`
+//! either way).
 
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use futures::{FutureExt, Stream};
+use futures::Stream;
 
+use super::consumer_check::{Checked, ConsumerCheck};
 use super::handling_time::HandlingTime;
-use super::max_deliveries::ConsumerName;
-use crate::broker::Broker;
-use crate::connection_event::ConnectionEvent;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::jetstream::store::{Pulled, Pulls};
 use crate::jetstream::{Consumer, HandedOut, JsMessage};
 use crate::message::Message;
 
-/// Declares a stream subscriber's consumer (and its stream, if the subscriber declares
-/// it) again, from the subscriber's own configuration.
-pub(crate) type Redeclare = Arc<dyn Fn() -> BoxFuture<'static, Result<Consumer>> + Send + Sync>;
-
 /// The first pause after a failed pull; it doubles up to [`MAX_PULL_RETRY`].
 const PULL_RETRY: Duration = Duration::from_millis(100);
 const MAX_PULL_RETRY: Duration = Duration::from_secs(5);
-/// How long a consumer must stay gone before it is declared again.
-const STILL_GONE: Duration = Duration::from_secs(1);
 
 /// How a stream subscriber pulls.
 pub(crate) struct Fetching {
     pub(crate) consumer: Consumer,
-    /// The consumer's name as its max-deliveries advisories are watched for, if they
-    /// are.
-    pub(crate) consumer_name: Option<ConsumerName>,
     pub(crate) max_workers: usize,
     /// The most asked for at once, and held beyond the workers.
     pub(crate) batch: usize,
@@ -81,21 +64,8 @@ pub(crate) struct Fetching {
     /// Whether a message dropped unsettled is nak'd (not for manual acks).
     pub(crate) nak_when_dropped: bool,
     pub(crate) name: Arc<str>,
-    /// The stream's name, for the events.
-    pub(crate) stream: Arc<str>,
-    pub(crate) redeclare: Redeclare,
-    /// Set while the consumer is gone and not declared again (the app's health reads
-    /// it).
-    pub(crate) missing: Arc<AtomicBool>,
-    /// Where the consumer's loss is reported.
-    pub(crate) broker: Broker,
-}
-
-/// What a check of the consumer after a failed or lost pull found.
-enum Checked {
-    Present,
-    /// Gone, and declared again (or not).
-    Gone(Result<Consumer>),
+    /// Looks at the consumer after a failed or lost pull.
+    pub(crate) check: ConsumerCheck<Consumer>,
 }
 
 pub(crate) struct Fetched {
@@ -113,8 +83,6 @@ pub(crate) struct Fetched {
     ahead_budget: u64,
     pause: Option<Pin<Box<tokio::time::Sleep>>>,
     backoff: Duration,
-    /// A check of the consumer after a failed or lost pull.
-    check: Option<BoxFuture<'static, Checked>>,
     ended: bool,
 }
 
@@ -131,72 +99,22 @@ impl Fetched {
             handed_out: Arc::default(),
             pause: None,
             backoff: Duration::ZERO,
-            check: None,
             ended: false,
         }
     }
 
-    /// Looks at the consumer (unless a look is under way), and declares it again if it
-    /// is gone: an operator deleted it, or its stream.
+    /// Looks at the consumer, unless the subscriber is stopping.
     fn check_consumer(&mut self) {
-        if self.check.is_some() || self.ended {
-            return;
+        if !self.ended {
+            self.fetching.check.start(&self.fetching.consumer);
         }
-        let (consumer, redeclare) = (
-            self.fetching.consumer.clone(),
-            Arc::clone(&self.fetching.redeclare),
-        );
-        self.check = Some(
-            async move {
-                let gone = async || {
-                    matches!(
-                        consumer.info().await,
-                        Err(Error::ConsumerNotFound { .. } | Error::StreamNotFound { .. })
-                    )
-                };
-                // Asked twice, a moment apart: a server that just restarted may not have
-                // recovered it yet, and declaring it anew would lose its state.
-                if !gone().await {
-                    return Checked::Present;
-                }
-                tokio::time::sleep(STILL_GONE).await;
-                if !gone().await {
-                    return Checked::Present;
-                }
-                Checked::Gone(redeclare().await)
-            }
-            .boxed(),
-        );
     }
 
-    fn checked(&mut self, checked: Checked) {
-        let Checked::Gone(redeclared) = checked else {
-            return;
-        };
-        let fetching = &self.fetching;
-        let declared_again = redeclared.is_ok();
-        let was_missing = fetching.missing.swap(!declared_again, Ordering::AcqRel);
-        if declared_again || !was_missing {
-            fetching.broker.report(ConnectionEvent::ConsumerGone {
-                subscriber: fetching.name.to_string(),
-                stream: fetching.stream.to_string(),
-                declared_again,
-            });
-        }
-        match redeclared {
-            Ok(consumer) => {
-                if let Some(name) = &self.fetching.consumer_name {
-                    name.set(consumer.name());
-                }
-                self.pulls = consumer.pulls();
-                self.fetching.consumer = consumer;
-                self.backoff = Duration::ZERO;
-                self.pause = None;
-            }
-            Err(error) => {
-                tracing::error!(handler = %self.fetching.name, %error, "consumer gone: could not declare it again");
-            }
-        }
+    fn redeclared(&mut self, consumer: Consumer) {
+        self.pulls = consumer.pulls();
+        self.fetching.consumer = consumer;
+        self.backoff = Duration::ZERO;
+        self.pause = None;
     }
 
     /// Stops pulling: the requests waiting on the server are ended, and what was taken
@@ -338,11 +256,8 @@ impl Stream for Fetched {
             if this.ended {
                 return Poll::Ready(None);
             }
-            if let Some(check) = &mut this.check
-                && let Poll::Ready(checked) = check.as_mut().poll(cx)
-            {
-                this.check = None;
-                this.checked(checked);
+            if let Poll::Ready(Checked::Redeclared(consumer)) = this.fetching.check.poll(cx) {
+                this.redeclared(consumer);
             }
             if let Some(pause) = &mut this.pause {
                 ready!(pause.as_mut().poll(cx));

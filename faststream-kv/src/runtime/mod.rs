@@ -4,6 +4,7 @@
 mod acking;
 mod batching;
 mod consume;
+mod consumer_check;
 mod dispatch;
 mod fetching;
 mod finishing;
@@ -18,6 +19,7 @@ mod outcome;
 mod progress;
 mod pushed;
 mod route;
+mod stream_source;
 mod workers;
 
 use std::sync::Arc;
@@ -33,22 +35,16 @@ pub use route::Route;
 
 use crate::broker::Broker;
 use crate::error::Result;
-use crate::jetstream::{AckPolicy, ConsumerConfig, DEFAULT_MAX_ACK_PENDING};
+use crate::jetstream::{AckPolicy, ConsumerConfig};
 use crate::kv::WatchOptions;
 use crate::pending::PendingLimits;
 use crate::publisher::Publisher;
 use crate::subject::Pattern;
-use acking::Acking;
-use batching::Batched;
 use consume::Consumer;
-use fetching::{Fetched, Fetching, Redeclare};
 use finishing::Finishing;
-use handling_time::HandlingTime;
 use incoming::{Incoming, InitialData};
 use lanes::Lanes;
-use max_deliveries::{ConsumerName, MaxDeliveriesWatch};
 use metrics::SubscriberMetrics;
-use pushed::Pushed;
 use workers::Workers;
 
 /// Where a subscriber's messages come from.
@@ -168,85 +164,20 @@ pub(crate) async fn start(
             };
             Incoming::kv_watch(watch, Arc::clone(&name), initial)
         }
-        Source::Stream {
-            stream,
-            consumer,
-            ack,
-            delivery,
-            batches,
-            declare,
-            keep_alive,
-        } => {
-            let mut config = ConsumerConfig::clone(consumer);
-            if config.filter_subjects.is_empty() {
-                config.filter_subjects = vec![subject.to_owned()];
-            }
-            let stream_name: Arc<str> = stream.as_str().into();
-            let binding = broker.stream(stream.as_str());
-            let stream = if *declare {
-                binding.with_subject(subject).await?
-            } else {
-                binding.await?
-            };
-            let ack_wait = config.shortest_ack_wait();
-            let keep_alive = keep_alive.then_some(ack_wait / 2);
-            let handling = HandlingTime::default();
-            acking = Some(
-                Acking::new(*ack, &name, &config, handling.clone(), metrics.clone())
-                    .keep_alive(keep_alive),
-            );
-            let nak_when_dropped = *ack != AckPolicy::Manual;
-            let max_ack_pending = config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING);
-            // The server's word that it gave up on a message, watched only when it may.
-            let mut watch_max_deliveries = async |consumer: &str| -> Result<_> {
-                if config.max_deliver.is_none() {
-                    return Ok(None);
-                }
-                let consumer = ConsumerName::new(consumer);
-                let (subscriber, stream) = (Arc::clone(&name), Arc::clone(&stream_name));
-                let watch = MaxDeliveriesWatch::start(broker, subscriber, stream, consumer.clone());
-                max_deliveries = Some(watch.await?);
-                Ok(Some(consumer))
-            };
-            let incoming = match *delivery {
-                Delivery::Pull { batch, max_wait } => {
-                    let missing = Arc::new(AtomicBool::new(false));
-                    stream_missing = Some(Arc::clone(&missing));
-                    let consumer = stream.create_consumer(config.clone()).await?;
-                    let fetching = Fetching {
-                        max_ack_pending: usize::try_from(max_ack_pending).unwrap_or(usize::MAX),
-                        consumer_name: watch_max_deliveries(consumer.name()).await?,
-                        consumer,
-                        // A worker holds a whole batch.
-                        max_workers: settings.max_workers * batches.unwrap_or(1),
-                        batch,
-                        max_wait,
-                        ack_wait,
-                        handling: handling.clone(),
-                        nak_when_dropped,
-                        name: Arc::clone(&name),
-                        redeclare: redeclare(broker, &stream_name, subject, *declare, &config),
-                        stream: stream_name,
-                        missing: Arc::clone(&missing),
-                        broker: broker.clone(),
-                    };
-                    Incoming::Stream(Box::new(Fetched::new(fetching)))
-                }
-                Delivery::Push => {
-                    let consumer = stream.create_push_consumer(config.clone()).await?;
-                    watch_max_deliveries(consumer.name()).await?;
-                    let messages = consumer.messages().await?;
-                    Incoming::Pushed(Box::new(Pushed::new(
-                        messages,
-                        nak_when_dropped,
-                        Arc::clone(&name),
-                    )))
-                }
-            };
-            match batches {
-                Some(size) => Incoming::Batched(Box::new(Batched::new(incoming, *size))),
-                None => incoming,
-            }
+        Source::Stream { .. } => {
+            let started = stream_source::start(
+                broker,
+                &name,
+                subject,
+                &settings.source,
+                settings.max_workers,
+                metrics.clone(),
+            )
+            .await?;
+            acking = Some(started.acking);
+            stream_missing = Some(started.missing);
+            max_deliveries = started.max_deliveries;
+            started.incoming
         }
     };
     let lanes = (settings.ordering)
@@ -273,39 +204,5 @@ pub(crate) async fn start(
         pending,
         watcher,
         consumer_missing: stream_missing,
-    })
-}
-
-/// Declares a stream subscriber's consumer again from `config`, and its stream first
-/// (with the subscriber's subject) if the subscriber declares it.
-fn redeclare(
-    broker: &Broker,
-    stream: &Arc<str>,
-    subject: &str,
-    declare: bool,
-    config: &ConsumerConfig,
-) -> Redeclare {
-    let (broker, stream, subject, config) = (
-        broker.clone(),
-        Arc::clone(stream),
-        subject.to_owned(),
-        config.clone(),
-    );
-    Arc::new(move || {
-        let (broker, stream, subject, config) = (
-            broker.clone(),
-            Arc::clone(&stream),
-            subject.clone(),
-            config.clone(),
-        );
-        Box::pin(async move {
-            let binding = broker.stream(&*stream);
-            let stream = if declare {
-                binding.with_subject(&subject).await?
-            } else {
-                binding.await?
-            };
-            stream.create_consumer(config).await
-        })
     })
 }

@@ -9,6 +9,7 @@
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::consumer::{self, Consumer};
@@ -25,10 +26,17 @@ use crate::error::{Error, NatsOperation, Result};
 use crate::jetstream::store::{Deliveries, PushConsumerStore};
 use crate::jetstream::{ConsumerConfig, ConsumerInfo, JsMessage};
 
-/// The server's configuration for push consumer `config` on `stream`. A durable is
-/// delivered to a queue group of its name, on a subject named after it (so that
-/// instances starting at once agree on it), or on the deliver subject it already has
-/// when another client created it.
+/// The idle heartbeat of an ephemeral push consumer, as nats.go's ordered consumer
+/// sends it.
+const IDLE_HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// The server's configuration for push consumer `config` on `stream`. An ephemeral one
+/// has idle heartbeats and flow control (the server waits for the client to take in
+/// what it sent before it sends more). A durable is delivered to a queue group of its
+/// name, on a subject named after it (so that instances starting at once agree on
+/// it), or on the deliver subject it already has when another client created it; it
+/// has neither, as nats.go and nats.c refuse a queue subscription to a consumer with
+/// them (each heartbeat would reach one member of the group).
 pub(super) async fn config(
     stream: &NatsStream,
     config: &ConsumerConfig,
@@ -37,6 +45,8 @@ pub(super) async fn config(
     let inbox = stream.client.new_inbox();
     let Some(durable) = &config.durable else {
         nats.deliver_subject = Some(inbox);
+        nats.idle_heartbeat = IDLE_HEARTBEAT;
+        nats.flow_control = true;
         return Ok(nats);
     };
     nats.deliver_group = Some(durable.clone());
