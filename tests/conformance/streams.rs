@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use faststream_kv::error::{ConfigProblem, JsErrorCode};
-use faststream_kv::jetstream::{Discard, PublishOptions, Retention, Rollup, Storage, StreamConfig};
+use faststream_kv::jetstream::{
+    Discard, LastSequenceOf, PublishAck, PublishOptions, Retention, Rollup, Storage, StreamConfig,
+};
 use faststream_kv::prelude::*;
 use futures::StreamExt;
 
@@ -279,6 +281,82 @@ fn expectations_are_checked_before_storing() -> Result<(), Error> {
             Err(Error::WrongLastMessageId { .. })
         ));
         assert_eq!(stream.info().await?.state.last_sequence, 5);
+        Ok(())
+    })
+}
+
+/// A refused sequence expectation says whose last sequence was expected and what it
+/// is, in the server's order: the subject's before the stream's, both before the
+/// message id (a duplicate with a failed expectation is refused, not acknowledged).
+#[test]
+fn a_wrong_last_sequence_says_which_expectation_failed() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        broker.create_stream(orders()).await?;
+        let publish = async |subject: &str, options: PublishOptions| {
+            broker.stream_publish_with(subject, "x", options).await
+        };
+        let wrong = |result: Result<PublishAck, Error>| match result {
+            Err(Error::WrongLastSequence {
+                of,
+                expected,
+                found,
+                ..
+            }) => (of, expected, found),
+            other => panic!("expected a wrong last sequence, got {other:?}"),
+        };
+        let subject = |subject: &str| LastSequenceOf::Subject(subject.to_owned());
+        publish("orders.a", PublishOptions::new().message_id("m1")).await?;
+        publish("orders.a", PublishOptions::new()).await?;
+
+        let duplicate = PublishOptions::new()
+            .message_id("m1")
+            .expected_last_sequence(1);
+        let refused = publish("orders.a", duplicate).await;
+        assert_eq!(
+            refused
+                .as_ref()
+                .map_err(ToString::to_string)
+                .err()
+                .as_deref(),
+            Some(
+                "publish to \"orders.a\" expected the last sequence of the stream to be 1, it is 2"
+            )
+        );
+        assert_eq!(wrong(refused), (LastSequenceOf::Stream, 1, Some(2)));
+        let both = PublishOptions::new()
+            .expected_last_sequence(1)
+            .expected_last_subject_sequence(5);
+        assert_eq!(
+            wrong(publish("orders.b", both).await),
+            (subject("orders.b"), 5, Some(0))
+        );
+        let stream_only = PublishOptions::new()
+            .expected_last_sequence(1)
+            .expected_last_subject_sequence(0);
+        assert_eq!(
+            wrong(publish("orders.b", stream_only).await),
+            (LastSequenceOf::Stream, 1, Some(2))
+        );
+
+        let other = PublishOptions::new().expected_last_subject_sequence_for("orders.a", 2);
+        assert_eq!(publish("orders.c", other).await?.sequence, 3);
+        let wildcard = PublishOptions::new().expected_last_subject_sequence_for("orders.*", 2);
+        assert_eq!(
+            wrong(publish("orders.c", wildcard).await),
+            (subject("orders.*"), 2, Some(3))
+        );
+        let without_sequence =
+            PublishOptions::new().header("Nats-Expected-Last-Subject-Sequence-Subject", "orders.a");
+        match publish("orders.c", without_sequence).await {
+            Err(Error::JetStream { code, .. }) => {
+                assert_eq!(
+                    code,
+                    JsErrorCode::STREAM_EXPECTED_LAST_SEQ_PER_SUBJECT_INVALID
+                );
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
         Ok(())
     })
 }

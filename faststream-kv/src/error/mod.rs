@@ -405,15 +405,21 @@ pub enum Error {
         /// The subject published to.
         subject: String,
     },
-    /// A publish expecting the stream's (or the subject's) last sequence found
-    /// another.
-    #[error("publish to {subject:?} expected last sequence {expected}")]
+    /// A publish expecting the stream's (or a subject's) last sequence found another.
+    #[error(
+        "publish to {subject:?} expected the last sequence of {of} to be {expected}{}",
+        found.map(|found| format!(", it is {found}")).unwrap_or_default()
+    )]
     #[non_exhaustive]
     WrongLastSequence {
         /// The subject published to.
         subject: String,
+        /// Whose last sequence it expected.
+        of: crate::jetstream::LastSequenceOf,
         /// The last sequence the publish expected.
         expected: u64,
+        /// The last sequence the stream has (`None` if the server did not say).
+        found: Option<u64>,
     },
     /// A publish expecting the stream's last message id found another.
     #[error("publish to {subject:?} expected last message id {expected:?}")]

@@ -50,7 +50,7 @@ pub use info::{StreamInfo, StreamState};
 pub use js_message::{JsMessage, MessageInfo};
 pub use names::{MAX_STREAM_NAME_LEN, validate_stream_name};
 pub(crate) use publish::header;
-pub use publish::{PublishAck, PublishOptions, Rollup};
+pub use publish::{LastSequenceOf, PublishAck, PublishOptions, Rollup};
 pub use push_consumer::{PushConsumer, PushMessages};
 pub use stored_message::StoredMessage;
 

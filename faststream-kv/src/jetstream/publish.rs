@@ -33,9 +33,34 @@ pub struct PublishOptions {
     pub(crate) expected_stream: Option<String>,
     pub(crate) expected_last_sequence: Option<u64>,
     pub(crate) expected_last_subject_sequence: Option<u64>,
+    /// The subject (filter) `expected_last_subject_sequence` is about, if not the one
+    /// published to.
+    pub(crate) expected_last_subject: Option<String>,
     pub(crate) expected_last_message_id: Option<String>,
     pub(crate) rollup: Option<Rollup>,
     pub(crate) headers: Option<HeaderMap>,
+}
+
+/// Whose last sequence a publish expected, in
+/// [`Error::WrongLastSequence`](crate::Error::WrongLastSequence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LastSequenceOf {
+    /// The stream's ([`PublishOptions::expected_last_sequence`]).
+    Stream,
+    /// The messages on the subjects matching this one: the subject published to
+    /// ([`PublishOptions::expected_last_subject_sequence`]), or the one given to
+    /// [`PublishOptions::expected_last_subject_sequence_for`].
+    Subject(String),
+}
+
+impl std::fmt::Display for LastSequenceOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Stream => f.write_str("the stream"),
+            Self::Subject(subject) => write!(f, "subject {subject:?}"),
+        }
+    }
 }
 
 /// What a message rolls up (`Nats-Rollup`): the messages it replaces once stored, in a
@@ -64,6 +89,7 @@ pub(crate) mod header {
     pub(crate) const EXPECTED_STREAM: &str = "Nats-Expected-Stream";
     pub(crate) const EXPECTED_LAST_SEQUENCE: &str = "Nats-Expected-Last-Sequence";
     pub(crate) const EXPECTED_LAST_SUBJECT_SEQUENCE: &str = "Nats-Expected-Last-Subject-Sequence";
+    pub(crate) const EXPECTED_LAST_SUBJECT: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
     pub(crate) const EXPECTED_LAST_MESSAGE_ID: &str = "Nats-Expected-Last-Msg-Id";
     pub(crate) const ROLLUP: &str = "Nats-Rollup";
     pub(crate) const ROLLUP_SUBJECT: &str = "sub";
@@ -98,9 +124,35 @@ impl PublishOptions {
 
     /// Stored only if the last message on this subject has sequence `sequence` (0:
     /// there is none); otherwise
-    /// [`Error::WrongLastSequence`](crate::Error::WrongLastSequence).
+    /// [`Error::WrongLastSequence`](crate::Error::WrongLastSequence). Checked before
+    /// [`expected_last_sequence`](Self::expected_last_sequence), and both before the
+    /// message id: a duplicate whose expectation fails is refused, not acknowledged.
     pub fn expected_last_subject_sequence(mut self, sequence: u64) -> Self {
         self.expected_last_subject_sequence = Some(sequence);
+        self.expected_last_subject = None;
+        self
+    }
+
+    /// Stored only if the last message on the subjects matching `subject` (which may
+    /// have wildcards, and need not be the subject published to) has sequence
+    /// `sequence` (0: there is none); otherwise
+    /// [`Error::WrongLastSequence`](crate::Error::WrongLastSequence). Needs
+    /// nats-server 2.11 or later.
+    ///
+    /// ```
+    /// use faststream_kv::jetstream::PublishOptions;
+    ///
+    /// // Append to an order's events only if none came since sequence 41.
+    /// let options = PublishOptions::new().expected_last_subject_sequence_for("orders.42.>", 41);
+    /// # let _ = options;
+    /// ```
+    pub fn expected_last_subject_sequence_for(
+        mut self,
+        subject: impl Into<String>,
+        sequence: u64,
+    ) -> Self {
+        self.expected_last_subject_sequence = Some(sequence);
+        self.expected_last_subject = Some(subject.into());
         self
     }
 
@@ -153,6 +205,9 @@ impl PublishOptions {
                 header::EXPECTED_LAST_SUBJECT_SEQUENCE,
                 sequence.to_string().as_str(),
             );
+        }
+        if let Some(subject) = &self.expected_last_subject {
+            headers.insert(header::EXPECTED_LAST_SUBJECT, subject.as_str());
         }
         if let Some(id) = &self.expected_last_message_id {
             headers.insert(header::EXPECTED_LAST_MESSAGE_ID, id.as_str());

@@ -24,6 +24,11 @@ pub(crate) fn nats_error(operation: NatsOperation, source: impl Into<BoxError>) 
     Error::Nats { operation, source }
 }
 
+/// The server's description of its refusal somewhere in `error`'s chain.
+pub(crate) fn refusal_description(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    refusal(error).map(|refusal| description(&refusal))
+}
+
 /// The server's description of `refusal`: async-nats shows it followed by the codes.
 fn description(refusal: &jetstream::Error) -> String {
     let shown = refusal.to_string();

@@ -158,15 +158,21 @@ pub(super) fn ack_reply(stored: &Result<PublishAck>) -> Bytes {
         }),
         Ok(ack) => serde_json::json!({ "stream": ack.stream, "seq": ack.sequence }),
         Err(error) => {
-            let err_code = match error {
-                Error::WrongLastSequence { .. } => 10071,
-                Error::WrongLastMessageId { .. } => 10070,
-                Error::WrongStream { .. } => 10060,
-                Error::MessageTooLarge { .. } => 10054,
-                _ => 10077,
+            let (err_code, description) = match error {
+                Error::WrongLastSequence { found, .. } => (
+                    10071,
+                    format!("wrong last sequence: {}", found.unwrap_or_default()),
+                ),
+                Error::WrongLastMessageId { .. } => (10070, error.to_string()),
+                Error::WrongStream { .. } => (10060, error.to_string()),
+                Error::MessageTooLarge { .. } => (10054, error.to_string()),
+                Error::JetStream {
+                    code, description, ..
+                } => (code.0, description.clone()),
+                _ => (10077, error.to_string()),
             };
             serde_json::json!({
-                "error": { "code": 400, "err_code": err_code, "description": error.to_string() }
+                "error": { "code": 400, "err_code": err_code, "description": description }
             })
         }
     };

@@ -25,8 +25,8 @@ use crate::backend_kind::BackendKind;
 use crate::error::{Error, JsErrorCode, NatsOperation, Result};
 use crate::jetstream::store::{AckKind, Purge};
 use crate::jetstream::{
-    ConsumerConfig, ConsumerInfo, DeliverPolicy, Discard, PublishAck, Retention, Rollup,
-    StoredMessage, StreamConfig, StreamInfo, StreamState, header,
+    ConsumerConfig, ConsumerInfo, DeliverPolicy, Discard, LastSequenceOf, PublishAck, Retention,
+    Rollup, StoredMessage, StreamConfig, StreamInfo, StreamState, header,
 };
 use crate::wire;
 
@@ -187,6 +187,9 @@ impl MemoryStream {
                 expected: expected.to_owned(),
             });
         }
+        // In the server's order: the sequences before the message id, so that a
+        // duplicate whose expectation fails is refused.
+        state.check_last_sequences(incoming)?;
         let message_id = incoming.header(header::MESSAGE_ID).map(str::to_owned);
         if let Some(sequence) = message_id.as_ref().and_then(|id| state.ids.get(id)) {
             return Ok(self.ack(*sequence, true));
@@ -198,26 +201,6 @@ impl MemoryStream {
                 subject: subject.to_owned(),
                 expected: expected.to_owned(),
             });
-        }
-        let last_on_subject = state
-            .by_subject
-            .get(subject)
-            .and_then(VecDeque::back)
-            .copied()
-            .unwrap_or(0);
-        for (name, last) in [
-            (header::EXPECTED_LAST_SEQUENCE, state.last_sequence),
-            (header::EXPECTED_LAST_SUBJECT_SEQUENCE, last_on_subject),
-        ] {
-            if let Some(expected) = incoming.header(name) {
-                let expected = expected.parse().unwrap_or(u64::MAX);
-                if expected != last {
-                    return Err(Error::WrongLastSequence {
-                        subject: subject.to_owned(),
-                        expected,
-                    });
-                }
-            }
         }
         let rollup = match incoming.header(header::ROLLUP) {
             None => None,
@@ -657,6 +640,57 @@ impl State {
 
     /// Up to `batch` deliveries of consumer `name`; the messages it gave up on at
     /// `max_deliver` meanwhile are added to `given_up`.
+    /// The publish's expectations of a subject's and of the stream's last sequence,
+    /// checked in that order.
+    fn check_last_sequences(&self, incoming: &Incoming<'_>) -> Result<()> {
+        let wrong = |of, expected: &str, found| {
+            let expected = expected.parse().unwrap_or(u64::MAX);
+            if expected == found {
+                return Ok(());
+            }
+            Err(Error::WrongLastSequence {
+                subject: incoming.subject.to_owned(),
+                of,
+                expected,
+                found: Some(found),
+            })
+        };
+        let other_subject = incoming.header(header::EXPECTED_LAST_SUBJECT);
+        match incoming.header(header::EXPECTED_LAST_SUBJECT_SEQUENCE) {
+            Some(expected) => {
+                let filter = other_subject.unwrap_or(incoming.subject);
+                let of = LastSequenceOf::Subject(filter.to_owned());
+                wrong(of, expected, self.last_matching(filter))?;
+            }
+            None if other_subject.is_some() => {
+                return Err(Error::JetStream {
+                    operation: NatsOperation::StreamPublish,
+                    code: JsErrorCode::STREAM_EXPECTED_LAST_SEQ_PER_SUBJECT_INVALID,
+                    description: "missing sequence for expected last sequence per subject"
+                        .to_owned(),
+                });
+            }
+            None => {}
+        }
+        match incoming.header(header::EXPECTED_LAST_SEQUENCE) {
+            Some(expected) => wrong(LastSequenceOf::Stream, expected, self.last_sequence),
+            None => Ok(()),
+        }
+    }
+
+    /// The sequence of the last message on a subject matching `filter` (0: none).
+    fn last_matching(&self, filter: &str) -> u64 {
+        let last = |sequences: &VecDeque<u64>| sequences.back().copied().unwrap_or(0);
+        if !filter.contains(['*', '>']) {
+            return self.by_subject.get(filter).map_or(0, last);
+        }
+        (self.by_subject.iter())
+            .filter(|(subject, _)| matches(filter, subject))
+            .map(|(_, sequences)| last(sequences))
+            .max()
+            .unwrap_or(0)
+    }
+
     fn take(
         &mut self,
         stream: &str,
