@@ -2,6 +2,7 @@
 //! publishing with an acknowledgement, message-id dedup and expectations; limits with
 //! discard old and new; purges, reads and deletes of stored messages.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use faststream_kv::error::{ConfigProblem, JsErrorCode};
@@ -357,6 +358,88 @@ fn a_wrong_last_sequence_says_which_expectation_failed() -> Result<(), Error> {
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
+        Ok(())
+    })
+}
+
+/// The stream's state as nats-server reports it (checked live): per-subject counts,
+/// deleted sequences between the first and the last, first and last times (the last
+/// kept through a purge); purges before a sequence, one past the end moving the
+/// stream's sequences on; the last message by a wildcard subject.
+#[test]
+fn stream_state_counts_subjects_deletions_and_times() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = broker.create_stream(orders()).await?;
+        let state = async || Ok::<_, Error>(stream.info().await?.state);
+        let empty = state().await?;
+        assert_eq!((empty.first_time, empty.last_time), (None, None));
+        assert_eq!((empty.subjects, empty.deleted), (0, 0));
+        for subject in ["a", "b", "a", "c", "a", "b"] {
+            broker
+                .stream_publish(&format!("orders.{subject}"), "x")
+                .await?;
+        }
+        let six = state().await?;
+        assert_eq!((six.subjects, six.deleted), (3, 0));
+        let (first, last) = (
+            six.first_time.expect("a first"),
+            six.last_time.expect("a last"),
+        );
+        assert!(first <= last);
+        let counts = |pairs: &[(&str, u64)]| {
+            (pairs.iter())
+                .map(|(subject, count)| (format!("orders.{subject}"), *count))
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert_eq!(
+            stream.subject_counts(">").await?,
+            counts(&[("a", 3), ("b", 2), ("c", 1)])
+        );
+        assert_eq!(
+            stream.subject_counts("orders.a").await?,
+            counts(&[("a", 3)])
+        );
+        assert_eq!(stream.subject_counts("orders.x").await?, counts(&[]));
+
+        assert!(stream.delete_message(3).await?);
+        assert_eq!(
+            (state().await?.deleted, stream.deleted_sequences().await?),
+            (1, vec![3])
+        );
+        assert_eq!(stream.purge_before(3).await?, 2);
+        let purged = state().await?;
+        assert_eq!((purged.first_sequence, purged.deleted), (4, 0));
+        assert_eq!(stream.deleted_sequences().await?, Vec::<u64>::new());
+        assert_eq!(
+            stream.subject_counts(">").await?,
+            counts(&[("a", 1), ("b", 1), ("c", 1)])
+        );
+        assert_eq!(stream.purge_subject_before("orders.a", 6).await?, 1);
+        assert_eq!(stream.deleted_sequences().await?, [5]);
+        assert_eq!(state().await?.subjects, 2);
+        let last = stream
+            .last_message("orders.*")
+            .await?
+            .expect("a last message");
+        assert_eq!((last.subject.as_str(), last.sequence), ("orders.b", 6));
+
+        assert_eq!(stream.purge_before(100).await?, 2);
+        let compacted = state().await?;
+        assert_eq!(
+            (
+                compacted.messages,
+                compacted.first_sequence,
+                compacted.last_sequence
+            ),
+            (0, 100, 99)
+        );
+        assert_eq!(
+            (compacted.first_time, compacted.last_time),
+            (None, six.last_time)
+        );
+        assert!(stream.last_message("orders.*").await?.is_none());
+        assert_eq!(broker.stream_publish("orders.z", "y").await?.sequence, 100);
         Ok(())
     })
 }

@@ -28,6 +28,16 @@ pub struct StreamState {
     pub first_sequence: u64,
     /// The sequence of the newest message ever stored (0: none yet).
     pub last_sequence: u64,
+    /// When the oldest message stored was stored (`None`: the stream is empty).
+    pub first_time: Option<SystemTime>,
+    /// When the newest message ever stored was stored, still after a purge (`None`:
+    /// none yet).
+    pub last_time: Option<SystemTime>,
+    /// Subjects with messages stored.
+    pub subjects: u64,
+    /// Messages deleted between the first and the last sequence (their sequences:
+    /// [`Stream::deleted_sequences`](super::Stream::deleted_sequences)).
+    pub deleted: u64,
     /// Consumers on the stream.
     pub consumers: usize,
 }

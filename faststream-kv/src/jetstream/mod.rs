@@ -36,6 +36,7 @@ mod push_consumer;
 pub(crate) mod store;
 mod stored_message;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -106,8 +107,62 @@ impl Stream {
         let purge = Purge {
             filter: Some(filter.to_owned()),
             keep: (keep > 0).then_some(keep),
+            before: None,
         };
         self.store.purge(purge).await
+    }
+
+    /// Removes every message stored before `sequence`; returns how many. Past the last
+    /// sequence, the stream's sequences go on from `sequence`, as the server compacts
+    /// it.
+    ///
+    /// # Errors
+    ///
+    /// As [`purge`](Self::purge).
+    pub async fn purge_before(&self, sequence: u64) -> Result<u64> {
+        let purge = Purge {
+            before: Some(sequence),
+            ..Purge::default()
+        };
+        self.store.purge(purge).await
+    }
+
+    /// Removes the messages on subjects matching `filter` stored before `sequence`;
+    /// returns how many.
+    ///
+    /// # Errors
+    ///
+    /// As [`purge_subject`](Self::purge_subject).
+    pub async fn purge_subject_before(&self, filter: &str, sequence: u64) -> Result<u64> {
+        crate::subject::validate_subscribe_subject(filter)?;
+        let purge = Purge {
+            filter: Some(filter.to_owned()),
+            keep: None,
+            before: Some(sequence),
+        };
+        self.store.purge(purge).await
+    }
+
+    /// How many messages each subject matching `filter` (`>`: every subject) has
+    /// stored; subjects without messages are left out.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSubject`](crate::Error::InvalidSubject) for a bad filter; as
+    /// [`info`](Self::info).
+    pub async fn subject_counts(&self, filter: &str) -> Result<BTreeMap<String, u64>> {
+        crate::subject::validate_subscribe_subject(filter)?;
+        self.store.subject_counts(filter).await
+    }
+
+    /// The sequences deleted between the stream's first and last one, in order (their
+    /// number is [`StreamState::deleted`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`info`](Self::info).
+    pub async fn deleted_sequences(&self) -> Result<Vec<u64>> {
+        self.store.deleted_sequences().await
     }
 
     /// The message stored under `sequence`, if it is still there.
@@ -119,15 +174,16 @@ impl Stream {
         self.store.message(sequence).await
     }
 
-    /// The newest message on `subject`.
+    /// The newest message on a subject matching `filter` (a subject, or a wildcard
+    /// pattern: `orders.*.created`).
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidSubject`](crate::Error::InvalidSubject) for a subject with
-    /// wildcards; as [`info`](Self::info).
-    pub async fn last_message(&self, subject: &str) -> Result<Option<StoredMessage>> {
-        crate::subject::validate_publish_subject(subject)?;
-        self.store.last_message(subject).await
+    /// [`Error::InvalidSubject`](crate::Error::InvalidSubject) for a bad filter; as
+    /// [`info`](Self::info).
+    pub async fn last_message(&self, filter: &str) -> Result<Option<StoredMessage>> {
+        crate::subject::validate_subscribe_subject(filter)?;
+        self.store.last_message(filter).await
     }
 
     /// Removes the message stored under `sequence`; `false` if there was none.

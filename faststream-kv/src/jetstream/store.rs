@@ -4,6 +4,7 @@
 //! acknowledgements. `backend/nats/jetstream` and `backend/memory/jetstream` implement
 //! them.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -14,11 +15,12 @@ use super::{ConsumerConfig, ConsumerInfo, JsMessage, MessageInfo, StoredMessage,
 use crate::error::{Error, Result};
 
 /// What a purge removes: the messages on subjects matching `filter` (all without),
-/// but the newest `keep` of them.
+/// but the newest `keep` of them, or those stored before sequence `before`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Purge {
     pub(crate) filter: Option<String>,
     pub(crate) keep: Option<u64>,
+    pub(crate) before: Option<u64>,
 }
 
 /// One stream of a backend.
@@ -35,9 +37,17 @@ pub(crate) trait StreamStore: Send + Sync + 'static {
     /// The message stored under `sequence`.
     fn message(&self, sequence: u64) -> BoxFuture<'_, Result<Option<StoredMessage>>>;
 
-    /// The newest message on `subject` (a subject without wildcards).
-    fn last_message<'a>(&'a self, subject: &'a str)
-    -> BoxFuture<'a, Result<Option<StoredMessage>>>;
+    /// The newest message on a subject matching `filter`.
+    fn last_message<'a>(&'a self, filter: &'a str) -> BoxFuture<'a, Result<Option<StoredMessage>>>;
+
+    /// How many messages each subject matching `filter` has stored (those with any).
+    fn subject_counts<'a>(
+        &'a self,
+        filter: &'a str,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, u64>>>;
+
+    /// The sequences deleted between the first and the last, in order.
+    fn deleted_sequences(&self) -> BoxFuture<'_, Result<Vec<u64>>>;
 
     /// Removes the message stored under `sequence`; `false` if there is none.
     fn delete_message(&self, sequence: u64) -> BoxFuture<'_, Result<bool>>;

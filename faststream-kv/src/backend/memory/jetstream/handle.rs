@@ -1,6 +1,7 @@
 //! A stream as a client sees it, by name as on a server: once the stream is deleted and
 //! created again, the handle reaches the new one.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::{BoxFuture, ready};
@@ -64,6 +65,17 @@ impl StreamStore for StreamHandle {
         subject: &'a str,
     ) -> BoxFuture<'a, Result<Option<StoredMessage>>> {
         Box::pin(ready(self.stream().last_message(subject)))
+    }
+
+    fn subject_counts<'a>(
+        &'a self,
+        filter: &'a str,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, u64>>> {
+        Box::pin(ready(self.stream().subject_counts(filter)))
+    }
+
+    fn deleted_sequences(&self) -> BoxFuture<'_, Result<Vec<u64>>> {
+        Box::pin(ready(self.stream().deleted_sequences()))
     }
 
     fn delete_message(&self, sequence: u64) -> BoxFuture<'_, Result<bool>> {

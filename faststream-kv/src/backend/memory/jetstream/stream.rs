@@ -48,6 +48,8 @@ struct State {
     config: StreamConfig,
     created: SystemTime,
     last_sequence: u64,
+    /// When the last message was stored; kept through purges, as the server does.
+    last_time: Option<SystemTime>,
     records: BTreeMap<u64, Record>,
     /// Sequences stored per subject, oldest first.
     by_subject: HashMap<String, VecDeque<u64>>,
@@ -87,6 +89,7 @@ impl MemoryStream {
                 config: resolved(config),
                 created: SystemTime::now(),
                 last_sequence: 0,
+                last_time: None,
                 records: BTreeMap::new(),
                 by_subject: HashMap::new(),
                 bytes: 0,
@@ -282,18 +285,27 @@ impl MemoryStream {
             .consumers
             .retain(|_, consumer| !consumer.is_inactive(now));
         let consumers = state.consumers.len();
-        let first_sequence = match state.records.keys().next() {
-            Some(first) => *first,
+        let first = state.records.values().next();
+        let first_sequence = match first {
+            Some(first) => first.message.sequence,
             None if state.last_sequence == 0 => 0,
             None => state.last_sequence + 1,
         };
+        let messages = state.records.len() as u64;
         Ok(StreamInfo {
             config: state.config.clone(),
             state: StreamState {
-                messages: state.records.len() as u64,
+                messages,
                 bytes: state.bytes,
                 first_sequence,
                 last_sequence: state.last_sequence,
+                first_time: first.map(|first| first.message.time),
+                last_time: state.last_time,
+                subjects: state.by_subject.len() as u64,
+                deleted: match first {
+                    Some(_) => (state.last_sequence + 1 - first_sequence).saturating_sub(messages),
+                    None => 0,
+                },
                 consumers,
             },
             created: state.created,
@@ -308,9 +320,7 @@ impl MemoryStream {
                 what: "purge",
             });
         }
-        let matching: Vec<u64> = state
-            .records
-            .iter()
+        let matching: Vec<u64> = (state.records.iter())
             .filter(|(_, record)| {
                 purge
                     .filter
@@ -319,12 +329,25 @@ impl MemoryStream {
             })
             .map(|(sequence, _)| *sequence)
             .collect();
-        let keep = usize::try_from(purge.keep.unwrap_or(0)).unwrap_or(usize::MAX);
-        let purged = &matching[..matching.len().saturating_sub(keep)];
+        // Either way the oldest ones: those before the sequence, or all but `keep`.
+        let purged = match purge.before {
+            Some(before) => matching.partition_point(|sequence| *sequence < before),
+            None => {
+                let keep = usize::try_from(purge.keep.unwrap_or(0)).unwrap_or(usize::MAX);
+                matching.len().saturating_sub(keep)
+            }
+        };
+        let (purged, kept) = matching.split_at(purged);
         for sequence in purged {
             state.remove(*sequence);
         }
-        state.move_consumers_past(purge.filter.as_deref(), &matching[purged.len()..]);
+        // Purged past its end, the stream is compacted: its sequences go on from there.
+        if purge.filter.is_none()
+            && let Some(before) = purge.before
+        {
+            state.last_sequence = state.last_sequence.max(before.saturating_sub(1));
+        }
+        state.move_consumers_past(purge.filter.as_deref(), kept);
         Ok(purged.len() as u64)
     }
 
@@ -336,12 +359,31 @@ impl MemoryStream {
             .map(|record| record.message.clone()))
     }
 
-    pub(super) fn last_message(&self, subject: &str) -> Result<Option<StoredMessage>> {
+    pub(super) fn last_message(&self, filter: &str) -> Result<Option<StoredMessage>> {
         let state = self.live()?;
-        let last = state.by_subject.get(subject).and_then(VecDeque::back);
-        Ok(last
-            .and_then(|sequence| state.records.get(sequence))
+        let last = state.last_matching(filter);
+        Ok(state
+            .records
+            .get(&last)
             .map(|record| record.message.clone()))
+    }
+
+    pub(super) fn subject_counts(&self, filter: &str) -> Result<BTreeMap<String, u64>> {
+        let state = self.live()?;
+        Ok((state.by_subject.iter())
+            .filter(|(subject, _)| matches(filter, subject))
+            .map(|(subject, sequences)| (subject.clone(), sequences.len() as u64))
+            .collect())
+    }
+
+    pub(super) fn deleted_sequences(&self) -> Result<Vec<u64>> {
+        let state = self.live()?;
+        let Some(first) = state.records.keys().next() else {
+            return Ok(Vec::new());
+        };
+        Ok((*first..=state.last_sequence)
+            .filter(|sequence| !state.records.contains_key(sequence))
+            .collect())
     }
 
     pub(super) fn delete_message(&self, sequence: u64) -> Result<bool> {
@@ -638,8 +680,6 @@ impl State {
         self.consumers = consumers;
     }
 
-    /// Up to `batch` deliveries of consumer `name`; the messages it gave up on at
-    /// `max_deliver` meanwhile are added to `given_up`.
     /// The publish's expectations of a subject's and of the stream's last sequence,
     /// checked in that order.
     fn check_last_sequences(&self, incoming: &Incoming<'_>) -> Result<()> {
@@ -691,6 +731,8 @@ impl State {
             .unwrap_or(0)
     }
 
+    /// Up to `batch` deliveries of consumer `name`; the messages it gave up on at
+    /// `max_deliver` meanwhile are added to `given_up`.
     fn take(
         &mut self,
         stream: &str,
@@ -755,6 +797,7 @@ impl State {
             payload: incoming.payload.clone(),
             time: SystemTime::now(),
         };
+        self.last_time = Some(message.time);
         self.records.insert(
             sequence,
             Record {
@@ -899,8 +942,6 @@ impl State {
     }
 }
 
-/// Why a work-queue stream refuses consumer `config` beside its others (as nats-server
-/// says it), if it does.
 /// The server's refusal of a rollup (its wording in `description`).
 fn rollup_failed(description: String) -> Error {
     Error::JetStream {

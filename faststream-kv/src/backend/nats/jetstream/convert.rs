@@ -97,10 +97,20 @@ pub(super) fn info_from_nats(info: &Info) -> StreamInfo {
             bytes: info.state.bytes,
             first_sequence: info.state.first_sequence,
             last_sequence: info.state.last_sequence,
+            first_time: set_time(info.state.first_timestamp),
+            last_time: set_time(info.state.last_timestamp),
+            subjects: info.state.subjects_count,
+            deleted: info.state.deleted_count.unwrap_or_default(),
             consumers: info.state.consumer_count,
         },
         created: SystemTime::from(info.created),
     }
+}
+
+/// A time the server sent, or `None` for the zero time it sends for "none"
+/// (`0001-01-01T00:00:00Z`).
+fn set_time(time: time::OffsetDateTime) -> Option<SystemTime> {
+    (time.unix_timestamp() > 0).then(|| SystemTime::from(time))
 }
 
 #[cfg(test)]

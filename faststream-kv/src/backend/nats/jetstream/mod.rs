@@ -10,12 +10,14 @@ mod pull_stream;
 mod pulls;
 mod push;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_nats::jetstream::consumer::{FromConsumer, IntoConsumerConfig, pull};
 use async_nats::jetstream::stream::{self, DeleteMessageErrorKind, LastRawMessageErrorKind};
 use async_nats::jetstream::{ErrorCode, message::StreamMessage};
+use futures::TryStreamExt;
 use futures::future::BoxFuture;
 
 pub(crate) use admin::{bind, create, delete, names, update};
@@ -169,11 +171,13 @@ impl NatsStream {
 
     async fn purge_messages(&self, purge: Purge) -> Result<u64> {
         let request = self.stream.purge();
-        let purged = match (purge.filter, purge.keep) {
-            (Some(filter), Some(keep)) => request.filter(filter).keep(keep).await,
-            (Some(filter), None) => request.filter(filter).await,
-            (None, Some(keep)) => request.keep(keep).await,
-            (None, None) => request.await,
+        let purged = match (purge.filter, purge.keep, purge.before) {
+            (Some(filter), _, Some(before)) => request.filter(filter).sequence(before).await,
+            (None, _, Some(before)) => request.sequence(before).await,
+            (Some(filter), Some(keep), None) => request.filter(filter).keep(keep).await,
+            (Some(filter), None, None) => request.filter(filter).await,
+            (None, Some(keep), None) => request.keep(keep).await,
+            (None, None, None) => request.await,
         };
         match purged {
             Ok(response) => Ok(response.purged),
@@ -257,6 +261,35 @@ impl StreamStore for NatsStream {
                 Ok(message) => Ok(Some(stored(message))),
                 Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
                 Err(error) => Err(self.error(NatsOperation::StreamGet, error)),
+            }
+        })
+    }
+
+    fn subject_counts<'a>(
+        &'a self,
+        filter: &'a str,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, u64>>> {
+        Box::pin(async move {
+            let error = |error| self.error(NatsOperation::StreamInfo, error);
+            let counts = self
+                .stream
+                .info_with_subjects(filter)
+                .await
+                .map_err(error)?;
+            counts
+                .map_ok(|(subject, count)| (subject, count as u64))
+                .try_collect()
+                .await
+                .map_err(error)
+        })
+    }
+
+    fn deleted_sequences(&self) -> BoxFuture<'_, Result<Vec<u64>>> {
+        Box::pin(async move {
+            let details = self.stream.info_builder().with_deleted(true).fetch().await;
+            match details {
+                Ok(details) => Ok(details.info.state.deleted.unwrap_or_default()),
+                Err(error) => Err(self.error(NatsOperation::StreamInfo, error)),
             }
         })
     }
