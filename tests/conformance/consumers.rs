@@ -627,3 +627,88 @@ fn a_purge_moves_consumers_past_what_it_removed() -> Result<(), Error> {
         Ok(())
     })
 }
+
+/// Where a consumer stands, as nats-server reports it (every figure first read from a
+/// live server): the last delivery's consumer sequence and the last stream sequence
+/// delivered, the ack floor, the pull requests waiting.
+#[test]
+fn consumer_info_says_what_was_delivered_and_who_waits() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 5).await?;
+        let consumer = stream.create_consumer(ConsumerConfig::durable("c")).await?;
+        let stands = async || {
+            let info = consumer.info().await?;
+            let delivered = info.delivered;
+            Ok::<_, Error>((delivered.consumer, delivered.stream, info.ack_floor))
+        };
+        assert_eq!(stands().await?, (0, 0, 0));
+        let three = consumer.fetch(3, WAIT).await?;
+        assert_eq!(stands().await?, (3, 3, 0));
+        three[1].ack_sync().await?;
+        assert_eq!(stands().await?, (3, 3, 0));
+        three[0].ack_sync().await?;
+        assert_eq!(stands().await?, (3, 3, 2));
+        three[2].nak(None).await?;
+        // A nak is not acknowledged: give it time to reach the server before the pull.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let again = consumer.fetch(1, WAIT).await?;
+        assert_eq!(again[0].info().stream_sequence, 3);
+        assert_eq!(stands().await?, (4, 3, 2));
+        again[0].ack_sync().await?;
+        assert_eq!(stands().await?, (4, 3, 3));
+        let rest = consumer.fetch(2, WAIT).await?;
+        rest[1].ack_sync().await?;
+        assert_eq!(stands().await?, (6, 5, 3));
+        rest[0].ack_sync().await?;
+        assert_eq!(stands().await?, (6, 5, 5));
+
+        let waiting = consumer.clone();
+        let pull = tokio::spawn(async move { waiting.fetch(1, Duration::from_secs(2)).await });
+        crate::support::eventually_async("a pull waits", async || {
+            consumer.info().await.is_ok_and(|info| info.waiting == 1)
+        })
+        .await;
+        assert!(pull.await.expect("the pull ends")?.is_empty());
+        assert_eq!(consumer.info().await?.waiting, 0);
+        Ok(())
+    })
+}
+
+/// A filtered consumer's delivered stream sequence stays on the last it delivered
+/// when a fetch finds nothing more; each deliver policy starts it where the server does.
+#[test]
+fn the_delivered_stream_sequence_starts_where_the_consumer_does() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 5).await?;
+        let filtered = stream
+            .create_consumer(ConsumerConfig {
+                filter_subjects: vec!["orders.eu.2".to_owned()],
+                ..ConsumerConfig::durable("filtered")
+            })
+            .await?;
+        let fetched = filtered.fetch(1, WAIT).await?;
+        fetched[0].ack_sync().await?;
+        assert!(filtered.fetch(1, WAIT).await?.is_empty());
+        let info = filtered.info().await?;
+        assert_eq!((info.delivered.stream, info.ack_floor), (2, 2));
+        for (name, deliver, expected) in [
+            ("new", DeliverPolicy::New, 5),
+            ("last", DeliverPolicy::Last, 4),
+            ("start", DeliverPolicy::ByStartSequence(3), 2),
+        ] {
+            let config = ConsumerConfig {
+                deliver,
+                ..ConsumerConfig::durable(name)
+            };
+            let info = stream.create_consumer(config).await?.info().await?;
+            assert_eq!(
+                (info.delivered.stream, info.ack_floor),
+                (expected, expected),
+                "{name}"
+            );
+        }
+        Ok(())
+    })
+}

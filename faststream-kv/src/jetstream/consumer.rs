@@ -166,6 +166,21 @@ pub struct ConsumerInfo {
     /// The stream sequence below which every message is acknowledged (or was never
     /// for this consumer).
     pub ack_floor: u64,
+    /// The last delivery's consumer sequence, and the last stream sequence delivered
+    /// for the first time (before any: the one before where the consumer starts).
+    pub delivered: SequencePair,
+    /// Pull requests waiting on the server for messages.
+    pub waiting: u64,
+}
+
+/// A consumer sequence (counting every delivery, redeliveries too) and a stream
+/// sequence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SequencePair {
+    /// The consumer's sequence.
+    pub consumer: u64,
+    /// The stream's sequence.
+    pub stream: u64,
 }
 
 /// A handle to one pull consumer; clones share it.

@@ -46,7 +46,9 @@ pub(crate) use acker::HandedOut;
 pub(crate) use batch_parts::BatchParts;
 pub use config::{Discard, Retention, Storage, StreamConfig};
 pub(crate) use consumer::DEFAULT_MAX_ACK_PENDING;
-pub use consumer::{Consumer, ConsumerConfig, ConsumerInfo, DEFAULT_ACK_WAIT, DeliverPolicy};
+pub use consumer::{
+    Consumer, ConsumerConfig, ConsumerInfo, DEFAULT_ACK_WAIT, DeliverPolicy, SequencePair,
+};
 pub use info::{StreamInfo, StreamState};
 pub use js_message::{JsMessage, MessageInfo};
 pub use names::{MAX_STREAM_NAME_LEN, validate_stream_name};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use faststream_kv_subject::matches;
 use tokio::time::Instant;
 
-use crate::jetstream::{ConsumerConfig, DEFAULT_MAX_ACK_PENDING, DeliverPolicy};
+use crate::jetstream::{ConsumerConfig, DEFAULT_MAX_ACK_PENDING, DeliverPolicy, SequencePair};
 
 /// How long nats-server keeps an ephemeral consumer nobody fetches from, by default.
 const DEFAULT_INACTIVE_THRESHOLD: Duration = Duration::from_secs(5);
@@ -26,6 +26,12 @@ pub(super) struct ConsumerState {
     next: u64,
     /// The last delivery's consumer sequence.
     consumer_sequence: u64,
+    /// The last stream sequence delivered for the first time, or the one before where
+    /// it starts (the server's `delivered.stream_seq`): it stays when a fetch finds
+    /// nothing, unlike `next`.
+    delivered_stream: u64,
+    /// Pull requests waiting on it now.
+    pub(super) waiting: u64,
     /// Deliveries waiting for an acknowledgement, by stream sequence.
     pub(super) pending: BTreeMap<u64, Pending>,
     /// Messages given up on at `max_deliver`, with how often each was delivered: the
@@ -100,11 +106,16 @@ impl ConsumerState {
             }
         };
         let mut state = Self {
-            config,
+            config: config.clone(),
             push,
             initial,
             next,
             consumer_sequence: 0,
+            delivered_stream: match config.deliver {
+                DeliverPolicy::LastPerSubject => 0,
+                _ => next - 1,
+            },
+            waiting: 0,
             pending: BTreeMap::new(),
             exhausted: BTreeMap::new(),
             floor_held: None,
@@ -217,6 +228,7 @@ impl ConsumerState {
     fn next_new(&mut self, messages: &dyn Messages) -> Option<u64> {
         while let Some(sequence) = self.initial.pop_front() {
             if messages.subject_of(sequence).is_some() {
+                self.delivered_stream = self.delivered_stream.max(sequence);
                 return Some(sequence);
             }
         }
@@ -228,6 +240,7 @@ impl ConsumerState {
         match found {
             Some(sequence) => {
                 self.next = sequence + 1;
+                self.delivered_stream = sequence;
                 Some(sequence)
             }
             None => {
@@ -282,6 +295,7 @@ impl ConsumerState {
     /// forgets the deliveries of messages gone (as the server's consumer purge does).
     pub(super) fn purged(&mut self, start: u64, messages: &dyn Messages) {
         self.next = self.next.max(start);
+        self.delivered_stream = self.delivered_stream.max(start.saturating_sub(1));
         let kept = |sequence: &u64| *sequence >= start && messages.subject_of(*sequence).is_some();
         self.initial.retain(kept);
         self.pending.retain(|sequence, _| kept(sequence));
@@ -346,9 +360,17 @@ impl ConsumerState {
     pub(super) fn ack_floor(&self) -> u64 {
         let floor = match self.pending.keys().next() {
             Some(first) => first - 1,
-            None => self.next.saturating_sub(1),
+            None => self.delivered_stream,
         };
         self.floor_held.map_or(floor, |held| held.min(floor))
+    }
+
+    /// The last delivery's consumer sequence and the last stream sequence delivered.
+    pub(super) fn delivered(&self) -> SequencePair {
+        SequencePair {
+            consumer: self.consumer_sequence,
+            stream: self.delivered_stream,
+        }
     }
 
     pub(super) fn redelivered(&self) -> u64 {

@@ -482,6 +482,7 @@ impl MemoryStream {
         max_wait: Duration,
     ) -> Result<Vec<Fetched>> {
         let until = Instant::now() + max_wait;
+        let mut waiting = None;
         loop {
             let changed = self.changed.notified();
             let mut changed = std::pin::pin!(changed);
@@ -498,6 +499,10 @@ impl MemoryStream {
                     let consumer = state.consumers.get_mut(name);
                     let due = consumer.and_then(|consumer| {
                         consumer.pulled_until(until);
+                        if waiting.is_none() {
+                            consumer.waiting += 1;
+                            waiting = Some(Waiting { stream: self, name });
+                        }
                         consumer.next_deadline()
                     });
                     (None, due.map_or(until, |due| due.min(until)))
@@ -558,7 +563,23 @@ impl MemoryStream {
             ack_pending: consumer.pending.len() as u64,
             redelivered: consumer.redelivered(),
             ack_floor: consumer.ack_floor(),
+            delivered: consumer.delivered(),
+            waiting: consumer.waiting,
         })
+    }
+}
+
+/// A fetch counted as a pull request waiting on consumer `name` while it lives.
+struct Waiting<'a> {
+    stream: &'a MemoryStream,
+    name: &'a str,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if let Some(consumer) = self.stream.lock().consumers.get_mut(self.name) {
+            consumer.waiting = consumer.waiting.saturating_sub(1);
+        }
     }
 }
 

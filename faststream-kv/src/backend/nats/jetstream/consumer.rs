@@ -19,7 +19,9 @@ use crate::backend::nats::error::{jetstream_code, nats_error};
 use crate::backend::nats::sessions::Sessions;
 use crate::error::{Error, NatsOperation, Result};
 use crate::jetstream::store::{AckKind, AckSender, ConsumerStore, Pulls};
-use crate::jetstream::{ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, MessageInfo};
+use crate::jetstream::{
+    ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, MessageInfo, SequencePair,
+};
 use crate::message::Message;
 
 pub(crate) struct NatsConsumer {
@@ -375,5 +377,10 @@ pub(super) fn info_from_nats(info: &consumer::Info) -> ConsumerInfo {
         ack_pending: info.num_ack_pending as u64,
         redelivered: info.num_redelivered as u64,
         ack_floor: info.ack_floor.stream_sequence,
+        delivered: SequencePair {
+            consumer: info.delivered.consumer_sequence,
+            stream: info.delivered.stream_sequence,
+        },
+        waiting: info.num_waiting as u64,
     }
 }
