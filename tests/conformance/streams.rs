@@ -444,6 +444,81 @@ fn stream_state_counts_subjects_deletions_and_times() -> Result<(), Error> {
     })
 }
 
+/// With `discard_new_per_subject`, a subject at its limit refuses a new message (the
+/// server's 10077, "maximum messages per subject exceeded") instead of replacing its
+/// oldest; a rollup still goes through. Without discard new or a per-subject limit the
+/// configuration is refused before anything is sent.
+#[test]
+fn discard_new_per_subject_refuses_a_subject_at_its_limit() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let config = StreamConfig {
+            discard: Discard::New,
+            max_messages_per_subject: Some(2),
+            discard_new_per_subject: true,
+            allow_rollup: true,
+            ..orders()
+        };
+        let stream = broker.create_stream(config.clone()).await?;
+        assert!(stream.info().await?.config.discard_new_per_subject);
+        broker.stream_publish("orders.a", "1").await?;
+        broker.stream_publish("orders.a", "2").await?;
+        assert!(matches!(
+            broker.stream_publish("orders.a", "3").await,
+            Err(Error::StreamFull { .. })
+        ));
+        assert_eq!(broker.stream_publish("orders.b", "1").await?.sequence, 3);
+        let rollup = PublishOptions::new().rollup(Rollup::Subject);
+        assert_eq!(
+            broker
+                .stream_publish_with("orders.a", "4", rollup)
+                .await?
+                .sequence,
+            4
+        );
+        assert_eq!(stream.info().await?.state.messages, 2);
+
+        let other = StreamConfig {
+            subjects: vec!["other.>".to_owned()],
+            ..StreamConfig::new("OTHER")
+        };
+        let other = StreamConfig {
+            discard: Discard::New,
+            max_messages_per_subject: Some(2),
+            discard_new_per_subject: true,
+            ..other
+        };
+        for (config, needs) in [
+            (
+                StreamConfig {
+                    discard: Discard::Old,
+                    ..other.clone()
+                },
+                "discard: Discard::New",
+            ),
+            (
+                StreamConfig {
+                    max_messages_per_subject: None,
+                    ..other.clone()
+                },
+                "a max_messages_per_subject",
+            ),
+        ] {
+            match broker.create_stream(config).await {
+                Err(Error::InvalidConfig {
+                    problem: ConfigProblem::DiscardNewPerSubject { needs: said, .. },
+                    ..
+                }) => assert_eq!(said, needs),
+                other => panic!(
+                    "expected a refused configuration, got {:?}",
+                    other.map(|_| ())
+                ),
+            }
+        }
+        Ok(())
+    })
+}
+
 /// A rollup replaces the subject's or the stream's earlier messages where the stream
 /// allows it; the server refuses it elsewhere, and refuses a value it does not know,
 /// with its error code.

@@ -36,6 +36,14 @@ pub enum ConfigProblem {
         /// The value given.
         value: String,
     },
+    /// `discard_new_per_subject` without what it works with (nats-server refuses the
+    /// stream).
+    #[error("discard_new_per_subject needs {needs}")]
+    #[non_exhaustive]
+    DiscardNewPerSubject {
+        /// What it needs.
+        needs: &'static str,
+    },
     /// `replicas` is 0.
     #[error("replicas must be at least 1")]
     NoReplicas,

@@ -69,6 +69,10 @@ pub struct StreamConfig {
     pub max_message_size: Option<u32>,
     /// What happens at a limit.
     pub discard: Discard,
+    /// With [`Discard::New`] and a `max_messages_per_subject`: a subject at its limit
+    /// refuses a new message ([`Error::StreamFull`](crate::Error::StreamFull)) instead
+    /// of replacing its oldest (server >= 2.9); a rollup still goes through.
+    pub discard_new_per_subject: bool,
     /// File (default) or memory storage.
     pub storage: Storage,
     /// Copies kept in a cluster (default 1).
@@ -102,6 +106,7 @@ impl StreamConfig {
             max_messages_per_subject: None,
             max_message_size: None,
             discard: Discard::Old,
+            discard_new_per_subject: false,
             storage: Storage::File,
             replicas: 1,
             duplicate_window: None,
@@ -163,6 +168,18 @@ impl StreamConfig {
         ];
         if let Some((limit, _)) = zero.iter().find(|(_, zero)| *zero) {
             return invalid(ConfigProblem::ZeroLimit { limit });
+        }
+        if self.discard_new_per_subject {
+            if self.discard != Discard::New {
+                return invalid(ConfigProblem::DiscardNewPerSubject {
+                    needs: "discard: Discard::New",
+                });
+            }
+            if self.max_messages_per_subject.is_none() {
+                return invalid(ConfigProblem::DiscardNewPerSubject {
+                    needs: "a max_messages_per_subject",
+                });
+            }
         }
         if let (Some(window), Some(max_age)) = (self.duplicate_window, self.max_age)
             && window > max_age

@@ -239,7 +239,9 @@ impl MemoryStream {
             header_len,
             incoming.payload.len(),
         );
-        if state.config.discard == Discard::New && state.refuses_new(subject, size) {
+        if state.config.discard == Discard::New
+            && state.refuses_new(subject, size, rollup.is_some())
+        {
             return Err(Error::StreamFull {
                 stream: self.name.clone(),
             });
@@ -846,12 +848,12 @@ impl State {
         self.ids.insert(id, sequence);
     }
 
-    /// Whether one more message of `size` bytes would exceed the count or byte limit.
     /// Whether a discard-new stream refuses a message of `size` on `subject`: at its
     /// message or byte limit, unless the subject is at its own limit, so that the
     /// message replaces the subject's oldest (which, for the byte limit, must be no
-    /// smaller), as the server's store decides.
-    fn refuses_new(&self, subject: &str, size: u64) -> bool {
+    /// smaller), as the server's store decides; with `discard_new_per_subject`, a
+    /// subject at its own limit refuses it unless it is a `rollup`.
+    fn refuses_new(&self, subject: &str, size: u64, rollup: bool) -> bool {
         let oldest_on_subject = self
             .config
             .max_messages_per_subject
@@ -860,6 +862,9 @@ impl State {
                 (stored.len() as u64 >= max).then(|| stored.front().copied())?
             })
             .and_then(|sequence| self.records.get(&sequence));
+        if oldest_on_subject.is_some() && self.config.discard_new_per_subject && !rollup {
+            return true;
+        }
         let count = self.records.len() as u64 + 1;
         if self.config.max_messages.is_some_and(|max| count > max) && oldest_on_subject.is_none() {
             return true;

@@ -30,6 +30,7 @@ pub(super) fn to_nats(config: &StreamConfig) -> stream::Config {
             Discard::Old => DiscardPolicy::Old,
             Discard::New => DiscardPolicy::New,
         },
+        discard_new_per_subject: config.discard_new_per_subject,
         storage: match config.storage {
             Storage::File => StorageType::File,
             Storage::Memory => StorageType::Memory,
@@ -71,6 +72,7 @@ pub(super) fn from_nats(stream: &stream::Config) -> StreamConfig {
             DiscardPolicy::Old => Discard::Old,
             DiscardPolicy::New => Discard::New,
         },
+        discard_new_per_subject: stream.discard_new_per_subject,
         storage: match stream.storage {
             StorageType::File => Storage::File,
             StorageType::Memory => Storage::Memory,
