@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use faststream_kv::error::JsErrorCode;
 use faststream_kv::jetstream::{
-    ConsumerConfig, DeliverPolicy, JsMessage, Retention, Stream, StreamConfig,
+    ConsumerAckPolicy, ConsumerConfig, DeliverPolicy, JsMessage, Retention, Stream, StreamConfig,
 };
 use faststream_kv::prelude::*;
 
@@ -707,6 +707,73 @@ fn the_delivered_stream_sequence_starts_where_the_consumer_does() -> Result<(), 
                 (info.delivered.stream, info.ack_floor),
                 (expected, expected),
                 "{name}"
+            );
+        }
+        Ok(())
+    })
+}
+
+/// A consumer that waits for no acknowledgement counts what it delivered as
+/// acknowledged; one that acknowledges all takes an acknowledgement for those delivered
+/// before it too; a work queue takes neither (the server's codes, read live).
+#[test]
+fn ack_policies_none_and_all_are_the_servers() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        let stream = orders(&broker, 5).await?;
+        let none = stream
+            .create_consumer(ConsumerConfig {
+                ack_policy: ConsumerAckPolicy::None,
+                ..ConsumerConfig::durable("none")
+            })
+            .await?;
+        let info = none.info().await?;
+        assert_eq!(
+            (info.config.ack_policy, info.config.max_ack_pending),
+            (ConsumerAckPolicy::None, None)
+        );
+        assert_eq!(sequences(&none.fetch(3, WAIT).await?), [1, 2, 3]);
+        let info = none.info().await?;
+        assert_eq!((info.ack_pending, info.ack_floor, info.pending), (0, 3, 2));
+
+        let all = stream
+            .create_consumer(ConsumerConfig {
+                ack_policy: ConsumerAckPolicy::All,
+                ..ConsumerConfig::durable("all")
+            })
+            .await?;
+        assert_eq!(all.info().await?.config.max_ack_pending, Some(1000));
+        let four = all.fetch(4, WAIT).await?;
+        four[2].ack_sync().await?;
+        let info = all.info().await?;
+        assert_eq!((info.ack_pending, info.ack_floor), (1, 3));
+        four[3].nak(None).await?;
+        // A nak is not acknowledged: give it time to reach the server before the pull.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let next = all.fetch(2, WAIT).await?;
+        let delivered: Vec<_> = (next.iter())
+            .map(|message| (message.info().stream_sequence, message.info().delivered))
+            .collect();
+        assert_eq!(delivered, [(4, 2), (5, 1)]);
+
+        let work = broker
+            .create_stream(StreamConfig {
+                subjects: vec!["work.>".to_owned()],
+                retention: Retention::WorkQueue,
+                ..StreamConfig::new("WORK")
+            })
+            .await?;
+        for ack_policy in [ConsumerAckPolicy::None, ConsumerAckPolicy::All] {
+            let refused = work
+                .create_consumer(ConsumerConfig {
+                    ack_policy,
+                    ..ConsumerConfig::durable("worker")
+                })
+                .await;
+            assert!(
+                matches!(refused, Err(Error::WorkQueueConsumer { .. })),
+                "{ack_policy:?}: {:?}",
+                refused.map(|_| ())
             );
         }
         Ok(())

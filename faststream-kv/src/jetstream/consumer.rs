@@ -29,6 +29,24 @@ pub enum DeliverPolicy {
     ByStartTime(SystemTime),
 }
 
+/// Which acknowledgements a consumer's server waits for (nats-server's `AckPolicy`; a
+/// stream subscriber's [`AckPolicy`](super::AckPolicy) says when it sends them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConsumerAckPolicy {
+    /// Each message is acknowledged on its own, or delivered again after `ack_wait`.
+    #[default]
+    Explicit,
+    /// Acknowledging a message acknowledges every one delivered before it too.
+    All,
+    /// None: a message counts as acknowledged once delivered, and is never delivered
+    /// again (no `max_ack_pending` unless one is set).
+    None,
+    /// nats-server 2.14's flow-controlled acknowledgements, which it uses for the
+    /// consumers it makes to source streams: read from such a consumer's info. The
+    /// memory broker does not create one ([`Error::Unsupported`](crate::Error::Unsupported)).
+    FlowControl,
+}
+
 /// Configuration of a pull consumer, for
 /// [`Stream::create_consumer`](super::Stream::create_consumer).
 ///
@@ -56,6 +74,10 @@ pub struct ConsumerConfig {
     pub filter_subjects: Vec<String>,
     /// Where it starts.
     pub deliver: DeliverPolicy,
+    /// Which acknowledgements the server waits for (default
+    /// [`Explicit`](ConsumerAckPolicy::Explicit)). A work-queue stream takes only
+    /// explicit ones.
+    pub ack_policy: ConsumerAckPolicy,
     /// How long a delivered message may go unacknowledged before it is delivered again.
     pub ack_wait: Duration,
     /// Deliveries of a message before the consumer gives up on it (`None`: no limit).
@@ -105,6 +127,7 @@ impl ConsumerConfig {
             description: String::new(),
             filter_subjects: Vec::new(),
             deliver: DeliverPolicy::All,
+            ack_policy: ConsumerAckPolicy::Explicit,
             ack_wait: DEFAULT_ACK_WAIT,
             max_deliver: None,
             max_ack_pending: None,

@@ -47,7 +47,8 @@ pub(crate) use batch_parts::BatchParts;
 pub use config::{Discard, Retention, Storage, StreamConfig};
 pub(crate) use consumer::DEFAULT_MAX_ACK_PENDING;
 pub use consumer::{
-    Consumer, ConsumerConfig, ConsumerInfo, DEFAULT_ACK_WAIT, DeliverPolicy, SequencePair,
+    Consumer, ConsumerAckPolicy, ConsumerConfig, ConsumerInfo, DEFAULT_ACK_WAIT, DeliverPolicy,
+    SequencePair,
 };
 pub use info::{StreamInfo, StreamState};
 pub use js_message::{JsMessage, MessageInfo};

@@ -18,7 +18,9 @@ use super::pushed::Pushed;
 use super::{Delivery, Source};
 use crate::broker::Broker;
 use crate::error::Result;
-use crate::jetstream::{AckPolicy, ConsumerConfig, DEFAULT_MAX_ACK_PENDING, Stream};
+use crate::jetstream::{
+    AckPolicy, ConsumerAckPolicy, ConsumerConfig, DEFAULT_MAX_ACK_PENDING, Stream,
+};
 
 /// A started stream source.
 pub(super) struct StreamStarted {
@@ -62,7 +64,12 @@ pub(super) async fn start(
     let acking = Acking::new(*ack, name, &config, handling.clone(), metrics)
         .keep_alive(keep_alive.then_some(ack_wait / 2));
     let nak_when_dropped = *ack != AckPolicy::Manual;
-    let max_ack_pending = config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING);
+    // A consumer that waits for no acknowledgement has no limit unless one is set.
+    let max_ack_pending = match (config.max_ack_pending, config.ack_policy) {
+        (Some(max), _) => max,
+        (None, ConsumerAckPolicy::None) => u64::MAX,
+        (None, _) => DEFAULT_MAX_ACK_PENDING,
+    };
     let missing = Arc::new(AtomicBool::new(false));
     let mut max_deliveries = None;
     // The server's word that it gave up on a message, watched only when it may.

@@ -9,7 +9,9 @@ use std::time::Duration;
 use faststream_kv_subject::matches;
 use tokio::time::Instant;
 
-use crate::jetstream::{ConsumerConfig, DEFAULT_MAX_ACK_PENDING, DeliverPolicy, SequencePair};
+use crate::jetstream::{
+    ConsumerAckPolicy, ConsumerConfig, DEFAULT_MAX_ACK_PENDING, DeliverPolicy, SequencePair,
+};
 
 /// How long nats-server keeps an ephemeral consumer nobody fetches from, by default.
 const DEFAULT_INACTIVE_THRESHOLD: Duration = Duration::from_secs(5);
@@ -217,11 +219,9 @@ impl ConsumerState {
     /// Whether as many deliveries wait for an acknowledgement as `max_ack_pending`
     /// allows.
     pub(super) fn is_full(&self) -> bool {
-        let max_pending = self
-            .config
+        self.config
             .max_ack_pending
-            .unwrap_or(DEFAULT_MAX_ACK_PENDING);
-        self.pending.len() as u64 >= max_pending
+            .is_some_and(|max| self.pending.len() as u64 >= max)
     }
 
     /// The next message never delivered, if there is one (and moves past it).
@@ -252,6 +252,14 @@ impl ConsumerState {
 
     fn deliver(&mut self, sequence: u64, now: Instant) -> Delivery {
         self.consumer_sequence += 1;
+        // Nothing to wait for: delivered is acknowledged.
+        if self.config.ack_policy == ConsumerAckPolicy::None {
+            return Delivery {
+                stream_sequence: sequence,
+                consumer_sequence: self.consumer_sequence,
+                deliveries: 1,
+            };
+        }
         let pending = self.pending.entry(sequence).or_insert(Pending {
             deliveries: 0,
             deadline: now,
@@ -285,6 +293,11 @@ impl ConsumerState {
     pub(super) fn acknowledge(&mut self, sequence: u64) -> bool {
         self.exhausted.remove(&sequence);
         let acknowledged = self.pending.remove(&sequence).is_some();
+        // Acknowledging one acknowledges those delivered before it.
+        if acknowledged && self.config.ack_policy == ConsumerAckPolicy::All {
+            self.pending.retain(|pending, _| *pending > sequence);
+            self.exhausted.retain(|exhausted, _| *exhausted > sequence);
+        }
         if acknowledged && self.pending.is_empty() {
             self.floor_held = None;
         }
@@ -393,7 +406,9 @@ fn filters_match(config: &ConsumerConfig, subject: &str) -> bool {
 /// `config` with what the server fills in: `max_ack_pending`, an ephemeral consumer's
 /// inactive threshold, and with a backoff its first step as `ack_wait`.
 fn resolved(mut config: ConsumerConfig) -> ConsumerConfig {
-    config.max_ack_pending = Some(config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING));
+    if config.ack_policy != ConsumerAckPolicy::None {
+        config.max_ack_pending = Some(config.max_ack_pending.unwrap_or(DEFAULT_MAX_ACK_PENDING));
+    }
     if let Some(first) = config.backoff.first() {
         config.ack_wait = *first;
     }

@@ -25,8 +25,8 @@ use crate::backend_kind::BackendKind;
 use crate::error::{Error, JsErrorCode, NatsOperation, Result};
 use crate::jetstream::store::{AckKind, Purge};
 use crate::jetstream::{
-    ConsumerConfig, ConsumerInfo, DeliverPolicy, Discard, LastSequenceOf, PublishAck, Retention,
-    Rollup, StoredMessage, StreamConfig, StreamInfo, StreamState, header,
+    ConsumerAckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, Discard, LastSequenceOf,
+    PublishAck, Retention, Rollup, StoredMessage, StreamConfig, StreamInfo, StreamState, header,
 };
 use crate::wire;
 
@@ -408,7 +408,7 @@ impl MemoryStream {
         let mut state = self.live()?;
         let now = Instant::now();
         if state.config.retention == Retention::WorkQueue
-            && let Some(reason) = work_queue_refusal(&state, config)
+            && let Some(reason) = work_queue_refusal(&state, config, push)
         {
             return Err(Error::WorkQueueConsumer {
                 stream: self.name.clone(),
@@ -987,6 +987,12 @@ fn consumer_refusal(config: &ConsumerConfig) -> Result<()> {
             description: description.to_owned(),
         })
     };
+    if config.ack_policy == ConsumerAckPolicy::FlowControl {
+        return Err(Error::Unsupported {
+            backend: BackendKind::Memory,
+            what: "a consumer with flow-controlled acknowledgements (stream sourcing)".to_owned(),
+        });
+    }
     let filters = &config.filter_subjects;
     for (outer, filter) in filters.iter().enumerate() {
         let contains_another = (filters.iter().enumerate())
@@ -1007,7 +1013,14 @@ fn consumer_refusal(config: &ConsumerConfig) -> Result<()> {
     Ok(())
 }
 
-fn work_queue_refusal(state: &State, config: &ConsumerConfig) -> Option<&'static str> {
+fn work_queue_refusal(state: &State, config: &ConsumerConfig, push: bool) -> Option<&'static str> {
+    match config.ack_policy {
+        ConsumerAckPolicy::Explicit => {}
+        ConsumerAckPolicy::None if !push => {
+            return Some("consumer in pull mode requires explicit ack policy on workqueue stream");
+        }
+        _ => return Some("workqueue stream requires explicit ack"),
+    }
     if config.deliver != DeliverPolicy::All {
         return Some("consumer must be deliver all on workqueue stream");
     }

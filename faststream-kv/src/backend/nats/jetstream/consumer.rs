@@ -20,7 +20,8 @@ use crate::backend::nats::sessions::Sessions;
 use crate::error::{Error, NatsOperation, Result};
 use crate::jetstream::store::{AckKind, AckSender, ConsumerStore, Pulls};
 use crate::jetstream::{
-    ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, MessageInfo, SequencePair,
+    ConsumerAckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, MessageInfo,
+    SequencePair,
 };
 use crate::message::Message;
 
@@ -307,7 +308,12 @@ pub(super) fn to_nats(config: &ConsumerConfig) -> consumer::Config {
                 start_time: start.into(),
             },
         },
-        ack_policy: AckPolicy::Explicit,
+        ack_policy: match config.ack_policy {
+            ConsumerAckPolicy::Explicit => AckPolicy::Explicit,
+            ConsumerAckPolicy::All => AckPolicy::All,
+            ConsumerAckPolicy::None => AckPolicy::None,
+            ConsumerAckPolicy::FlowControl => AckPolicy::FlowControl,
+        },
         ack_wait: config.ack_wait,
         max_deliver: config
             .max_deliver
@@ -349,6 +355,12 @@ pub(super) fn from_nats(config: &consumer::Config) -> ConsumerConfig {
             consumer::DeliverPolicy::ByStartTime { start_time } => {
                 DeliverPolicy::ByStartTime(SystemTime::from(start_time))
             }
+        },
+        ack_policy: match config.ack_policy {
+            AckPolicy::Explicit => ConsumerAckPolicy::Explicit,
+            AckPolicy::All => ConsumerAckPolicy::All,
+            AckPolicy::None => ConsumerAckPolicy::None,
+            AckPolicy::FlowControl => ConsumerAckPolicy::FlowControl,
         },
         ack_wait: config.ack_wait,
         max_deliver: u64::try_from(config.max_deliver)

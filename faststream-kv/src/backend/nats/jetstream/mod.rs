@@ -117,6 +117,8 @@ impl NatsStream {
                         ErrorCode::CONSUMER_WQ_MULTIPLE_UNFILTERED
                             | ErrorCode::CONSUMER_WQ_CONSUMER_NOT_UNIQUE
                             | ErrorCode::CONSUMER_WQ_CONSUMER_NOT_DELIVER_ALL
+                            | ErrorCode::CONSUMER_PULL_REQUIRES_ACK
+                            | ErrorCode::CONSUMER_WQ_REQUIRES_EXPLICIT_ACK
                     )
                 ) =>
             {
