@@ -87,6 +87,14 @@ pub struct StreamConfig {
     /// A message with a `Nats-Rollup` header may replace the subject's (or stream's)
     /// earlier messages.
     pub allow_rollup: bool,
+    /// A message may carry its own TTL
+    /// ([`PublishOptions::ttl`](super::PublishOptions::ttl), server >= 2.11).
+    pub allow_msg_ttl: bool,
+    /// When `max_age` removes a subject's last message, the server leaves a delete
+    /// marker that lives this long (server >= 2.11; it turns `allow_msg_ttl` on). The
+    /// memory broker does not leave markers: a stream with them is
+    /// [`Error::Unsupported`](crate::Error::Unsupported) there.
+    pub subject_delete_marker_ttl: Option<Duration>,
     /// Free-form labels kept with the stream (server >= 2.10; keys starting with
     /// `_nats.` are the server's own and are not listed here).
     pub metadata: BTreeMap<String, String>,
@@ -113,6 +121,8 @@ impl StreamConfig {
             deny_delete: false,
             deny_purge: false,
             allow_rollup: false,
+            allow_msg_ttl: false,
+            subject_delete_marker_ttl: None,
             metadata: BTreeMap::new(),
         }
     }

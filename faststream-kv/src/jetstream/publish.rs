@@ -1,5 +1,7 @@
 //! Publishing to a stream: what the stream acknowledges, and what a publish may expect.
 
+use std::time::Duration;
+
 use async_nats::HeaderMap;
 use async_nats::header::IntoHeaderValue;
 
@@ -38,6 +40,8 @@ pub struct PublishOptions {
     pub(crate) expected_last_subject: Option<String>,
     pub(crate) expected_last_message_id: Option<String>,
     pub(crate) rollup: Option<Rollup>,
+    /// The `Nats-TTL` value.
+    pub(crate) ttl: Option<String>,
     pub(crate) headers: Option<HeaderMap>,
 }
 
@@ -92,6 +96,7 @@ pub(crate) mod header {
     pub(crate) const EXPECTED_LAST_SUBJECT: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
     pub(crate) const EXPECTED_LAST_MESSAGE_ID: &str = "Nats-Expected-Last-Msg-Id";
     pub(crate) const ROLLUP: &str = "Nats-Rollup";
+    pub(crate) const MESSAGE_TTL: &str = "Nats-TTL";
     pub(crate) const ROLLUP_SUBJECT: &str = "sub";
     pub(crate) const ROLLUP_ALL: &str = "all";
 }
@@ -171,6 +176,30 @@ impl PublishOptions {
         self
     }
 
+    /// The message expires `ttl` after it is stored (ADR-43, `Nats-TTL`), or sooner by
+    /// the stream's `max_age`; whole seconds count, at least one. Only a stream with
+    /// [`allow_msg_ttl`](super::StreamConfig::allow_msg_ttl) takes it; elsewhere the
+    /// publish is refused ([`Error::JetStream`](crate::Error::JetStream),
+    /// [`MESSAGE_TTL_DISABLED`](crate::error::JsErrorCode::MESSAGE_TTL_DISABLED)),
+    /// and a TTL under a second is refused as
+    /// [`MESSAGE_TTL_INVALID`](crate::error::JsErrorCode::MESSAGE_TTL_INVALID).
+    /// Needs nats-server 2.11 or later.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(if ttl.subsec_nanos() == 0 {
+            format!("{}s", ttl.as_secs())
+        } else {
+            format!("{}ms", ttl.as_millis())
+        });
+        self
+    }
+
+    /// The message never expires, not even by the stream's `max_age` (`Nats-TTL:
+    /// never`); as [`ttl`](Self::ttl) otherwise.
+    pub fn never_expires(mut self) -> Self {
+        self.ttl = Some("never".to_owned());
+        self
+    }
+
     /// Headers sent with the message (the options' own are added to them).
     pub fn headers(mut self, headers: HeaderMap) -> Self {
         self.headers = Some(headers);
@@ -214,6 +243,9 @@ impl PublishOptions {
         }
         if let Some(rollup) = self.rollup {
             headers.insert(header::ROLLUP, rollup.as_header());
+        }
+        if let Some(ttl) = &self.ttl {
+            headers.insert(header::MESSAGE_TTL, ttl.as_str());
         }
         headers
     }

@@ -6,6 +6,7 @@ mod advisory;
 mod consumer;
 mod consumer_handle;
 mod handle;
+mod message_ttl;
 mod pulls;
 mod push;
 mod stream;

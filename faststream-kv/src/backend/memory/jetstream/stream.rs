@@ -5,7 +5,7 @@
 //! id) are checked before anything is stored. Expired messages are dropped whenever
 //! the stream is used, on tokio's clock (so a paused clock runs them out too).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use super::Publish;
 use super::advisory::max_deliveries;
 use super::consumer::{ConsumerState, Delivery, Messages};
+use super::message_ttl::MessageTtl;
 
 use crate::backend::memory::stored_size::stored_size;
 use crate::backend_kind::BackendKind;
@@ -60,12 +61,16 @@ struct State {
     id_deadlines: VecDeque<(Instant, String)>,
     last_message_id: Option<String>,
     consumers: BTreeMap<String, ConsumerState>,
+    /// When the messages with a TTL of their own expire, soonest first.
+    ttl_deadlines: BTreeSet<(Instant, u64)>,
 }
 
 struct Record {
     message: StoredMessage,
     size: u64,
     stored_at: Instant,
+    /// Its own TTL (`Nats-TTL`), if it has one.
+    ttl: Option<MessageTtl>,
 }
 
 /// A publish as the stream reads it.
@@ -97,6 +102,7 @@ impl MemoryStream {
                 id_deadlines: VecDeque::new(),
                 last_message_id: None,
                 consumers: BTreeMap::new(),
+                ttl_deadlines: BTreeSet::new(),
             }),
             deleted: AtomicBool::new(false),
             changed: Notify::new(),
@@ -190,6 +196,13 @@ impl MemoryStream {
                 expected: expected.to_owned(),
             });
         }
+        // An empty `Nats-TTL` is none, as the server reads it.
+        let ttl = (incoming.header(header::MESSAGE_TTL))
+            .filter(|value| !value.is_empty())
+            .map(MessageTtl::parse);
+        if matches!(ttl, Some(Ok(_))) && !state.config.allow_msg_ttl {
+            return Err(MessageTtl::disabled());
+        }
         // In the server's order: the sequences before the message id, so that a
         // duplicate whose expectation fails is refused.
         state.check_last_sequences(incoming)?;
@@ -205,6 +218,7 @@ impl MemoryStream {
                 expected: expected.to_owned(),
             });
         }
+        let ttl = ttl.transpose()?;
         let rollup = match incoming.header(header::ROLLUP) {
             None => None,
             Some(_) if !state.config.allow_rollup => {
@@ -246,7 +260,7 @@ impl MemoryStream {
                 stream: self.name.clone(),
             });
         }
-        let sequence = state.append(incoming, size);
+        let sequence = state.append(incoming, size, ttl);
         if let Some(id) = message_id {
             state.remember(id, sequence);
         }
@@ -608,6 +622,8 @@ pub(super) fn check_supported(config: &StreamConfig) -> Result<()> {
             "{} replicas (the memory broker is one node)",
             config.replicas
         )
+    } else if config.subject_delete_marker_ttl.is_some() {
+        "subject delete markers (subject_delete_marker_ttl)".to_owned()
     } else if config.name.starts_with("KV_")
         || config
             .subjects
@@ -810,7 +826,7 @@ impl State {
         }
     }
 
-    fn append(&mut self, incoming: &Incoming<'_>, size: u64) -> u64 {
+    fn append(&mut self, incoming: &Incoming<'_>, size: u64, ttl: Option<MessageTtl>) -> u64 {
         self.last_sequence += 1;
         let sequence = self.last_sequence;
         let message = StoredMessage {
@@ -821,14 +837,19 @@ impl State {
             time: SystemTime::now(),
         };
         self.last_time = Some(message.time);
+        let stored_at = Instant::now();
         self.records.insert(
             sequence,
             Record {
                 message,
                 size,
-                stored_at: Instant::now(),
+                stored_at,
+                ttl,
             },
         );
+        if let Some(MessageTtl::After(ttl)) = ttl {
+            self.ttl_deadlines.insert((stored_at + ttl, sequence));
+        }
         self.by_subject
             .entry(incoming.subject.to_owned())
             .or_default()
@@ -921,13 +942,22 @@ impl State {
                 self.ids.remove(&id);
             }
         }
+        while let Some(&(deadline, sequence)) = self.ttl_deadlines.first()
+            && deadline <= now
+        {
+            self.ttl_deadlines.pop_first();
+            self.remove(sequence);
+        }
         let Some(max_age) = self.config.max_age else {
             return;
         };
+        // Stored in order, so the old enough come first; a message that never
+        // expires stays.
         let expired: Vec<u64> = self
             .records
             .iter()
             .take_while(|(_, record)| record.stored_at + max_age <= now)
+            .filter(|(_, record)| record.ttl != Some(MessageTtl::Never))
             .map(|(sequence, _)| *sequence)
             .collect();
         for sequence in expired {

@@ -40,6 +40,8 @@ pub(super) fn to_nats(config: &StreamConfig) -> stream::Config {
         deny_delete: config.deny_delete,
         deny_purge: config.deny_purge,
         allow_rollup: config.allow_rollup,
+        allow_message_ttl: config.allow_msg_ttl,
+        subject_delete_marker_ttl: config.subject_delete_marker_ttl,
         metadata: config
             .metadata
             .iter()
@@ -82,6 +84,10 @@ pub(super) fn from_nats(stream: &stream::Config) -> StreamConfig {
         deny_delete: stream.deny_delete,
         deny_purge: stream.deny_purge,
         allow_rollup: stream.allow_rollup,
+        allow_msg_ttl: stream.allow_message_ttl,
+        subject_delete_marker_ttl: stream
+            .subject_delete_marker_ttl
+            .filter(|ttl| !ttl.is_zero()),
         metadata: stream
             .metadata
             .iter()
