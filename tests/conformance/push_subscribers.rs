@@ -4,16 +4,13 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
-
-use faststream_kv::ConnectionEvent;
 use faststream_kv::jetstream::{AckPolicy, ConsumerConfig, MessageInfo, StreamConfig};
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::{OnStream, Subscriber};
 use faststream_kv::testing::TestApp;
 
 use super::run;
-use crate::support::{Env, Log, eventually, eventually_async};
+use crate::support::{Env, Log, consumer_gone, eventually, eventually_async};
 
 /// Logs `<body> <delivery>`; fails on a body of `fail`.
 async fn on_order(body: String, info: MessageInfo, Ctx(log): Ctx<Log>) -> Result<(), Error> {
@@ -240,21 +237,10 @@ fn a_deleted_push_durable_is_declared_again_and_consumption_goes_on() -> Result<
         eventually("the first handled", || log.len() == 1).await;
         let stream = app.broker().stream("ORDERS").await?;
         stream.delete_consumer("billing").await?;
-        let gone = tokio::time::timeout(Duration::from_secs(20), async {
-            while let Some(event) = events.next().await {
-                if let ConnectionEvent::ConsumerGone {
-                    subscriber,
-                    declared_again,
-                    ..
-                } = event
-                {
-                    return Some((subscriber, declared_again));
-                }
-            }
-            None
-        })
-        .await;
-        assert_eq!(gone.ok().flatten(), Some(("on_order".to_owned(), true)));
+        assert_eq!(
+            consumer_gone(&mut events).await,
+            Some(("on_order".to_owned(), "ORDERS".to_owned(), true))
+        );
         stream.consumer_info("billing").await?;
         app.broker().stream_publish("orders.eu", "second").await?;
         eventually("the next handled", || {

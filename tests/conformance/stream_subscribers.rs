@@ -6,16 +6,14 @@
 
 use std::time::Duration;
 
-use faststream_kv::ConnectionEvent;
 use faststream_kv::error::StartupProblemKind;
 use faststream_kv::jetstream::{AckPolicy, Acker, ConsumerConfig, MessageInfo, StreamConfig};
 use faststream_kv::prelude::*;
 use faststream_kv::subscriber::Subscriber;
 use faststream_kv::testing::TestApp;
-use futures::StreamExt;
 
 use super::run;
-use crate::support::{Env, Log, all_acknowledged, eventually, eventually_async};
+use crate::support::{Env, Log, all_acknowledged, consumer_gone, eventually, eventually_async};
 
 const WAIT: Duration = Duration::from_millis(200);
 
@@ -538,23 +536,8 @@ fn a_deleted_durable_is_declared_again_and_consumption_goes_on() -> Result<(), E
         eventually("the first handled", || log.len() == 1).await;
         let stream = app.broker().stream("ORDERS").await?;
         stream.delete_consumer("billing").await?;
-        let gone = tokio::time::timeout(Duration::from_secs(20), async {
-            while let Some(event) = events.next().await {
-                if let ConnectionEvent::ConsumerGone {
-                    subscriber,
-                    stream,
-                    declared_again,
-                    ..
-                } = event
-                {
-                    return Some((subscriber, stream, declared_again));
-                }
-            }
-            None
-        })
-        .await;
         assert_eq!(
-            gone.ok().flatten(),
+            consumer_gone(&mut events).await,
             Some(("on_order".to_owned(), "ORDERS".to_owned(), true))
         );
         stream.consumer_info("billing").await?;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use faststream_kv::jetstream::Consumer;
 use faststream_kv::testing::NatsServer;
-use faststream_kv::{Broker, Error};
+use faststream_kv::{Broker, ConnectionEvent, Error};
+use futures::StreamExt;
+use futures::stream::BoxStream;
 
 /// The backend a test body runs on.
 #[derive(Clone, Copy, Debug)]
@@ -138,4 +140,26 @@ where
     })
     .await
     .map_err(Error::msg)?
+}
+
+/// The next `ConsumerGone` among `events` within 20 s: the subscriber, the stream, and
+/// whether the consumer was declared again.
+pub async fn consumer_gone(
+    events: &mut BoxStream<'static, ConnectionEvent>,
+) -> Option<(String, String, bool)> {
+    let gone = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(event) = events.next().await {
+            if let ConnectionEvent::ConsumerGone {
+                subscriber,
+                stream,
+                declared_again,
+                ..
+            } = event
+            {
+                return Some((subscriber, stream, declared_again));
+            }
+        }
+        None
+    });
+    gone.await.ok().flatten()
 }

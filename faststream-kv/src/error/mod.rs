@@ -3,6 +3,7 @@
 mod config_problem;
 mod hook_stage;
 mod js_error_code;
+mod last_sequence;
 mod nats_operation;
 mod startup_problem;
 
@@ -12,6 +13,7 @@ use std::time::Duration;
 pub use config_problem::ConfigProblem;
 pub use hook_stage::HookStage;
 pub use js_error_code::JsErrorCode;
+pub use last_sequence::LastSequenceOf;
 pub use nats_operation::NatsOperation;
 pub use startup_problem::{StartupProblem, StartupProblemKind};
 
@@ -415,7 +417,7 @@ pub enum Error {
         /// The subject published to.
         subject: String,
         /// Whose last sequence it expected.
-        of: crate::jetstream::LastSequenceOf,
+        of: LastSequenceOf,
         /// The last sequence the publish expected.
         expected: u64,
         /// The last sequence the stream has (`None` if the server did not say).

@@ -40,6 +40,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+pub use crate::error::LastSequenceOf;
 pub use ack_policy::{AckPolicy, NAK_DELAY_FIRST, NAK_DELAY_MAX, nak_delay};
 pub use acker::Acker;
 pub(crate) use acker::HandedOut;
@@ -54,7 +55,7 @@ pub use info::{StreamInfo, StreamState};
 pub use js_message::{JsMessage, MessageInfo};
 pub use names::{MAX_STREAM_NAME_LEN, validate_stream_name};
 pub(crate) use publish::header;
-pub use publish::{LastSequenceOf, PublishAck, PublishOptions, Rollup};
+pub use publish::{PublishAck, PublishOptions, Rollup};
 pub use push_consumer::{PushConsumer, PushMessages};
 pub use stored_message::StoredMessage;
 

@@ -45,28 +45,6 @@ pub struct PublishOptions {
     pub(crate) headers: Option<HeaderMap>,
 }
 
-/// Whose last sequence a publish expected, in
-/// [`Error::WrongLastSequence`](crate::Error::WrongLastSequence).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum LastSequenceOf {
-    /// The stream's ([`PublishOptions::expected_last_sequence`]).
-    Stream,
-    /// The messages on the subjects matching this one: the subject published to
-    /// ([`PublishOptions::expected_last_subject_sequence`]), or the one given to
-    /// [`PublishOptions::expected_last_subject_sequence_for`].
-    Subject(String),
-}
-
-impl std::fmt::Display for LastSequenceOf {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Stream => f.write_str("the stream"),
-            Self::Subject(subject) => write!(f, "subject {subject:?}"),
-        }
-    }
-}
-
 /// What a message rolls up (`Nats-Rollup`): the messages it replaces once stored, in a
 /// stream that allows rollups ([`StreamConfig::allow_rollup`](super::StreamConfig)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

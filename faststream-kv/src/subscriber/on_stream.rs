@@ -176,7 +176,9 @@ impl Subscriber<OnStream> {
     /// slow handlers, set it low enough that they get through it within `ack_wait`. A
     /// durable one is delivered to a queue group of its name, so instances of the app
     /// share its messages. Messages received and unhandled at shutdown are nak'd, as
-    /// fetched ones are.
+    /// fetched ones are. A consumer deleted under the app is noticed within seconds
+    /// (when nothing came for a while, the consumer is looked at) and declared again,
+    /// as a pull subscriber's is.
     pub fn push(mut self) -> Self {
         self.kind.delivery = Delivery::Push;
         self
