@@ -193,15 +193,24 @@ impl Acking {
         let redelivery = &self.redelivery;
         let info = acker.info();
         let delivered = info.delivered;
-        let next = match settlement {
-            Some(AckKind::Nak(_)) if redelivery.exhausted(delivered) => {
-                tracing::error!(
+        // One line per failure, at `$level`, with the message's place.
+        macro_rules! failed {
+            ($level:ident, $($message:tt)+) => {
+                tracing::$level!(
                     handler = %redelivery.name,
                     stream = %info.stream,
                     consumer = %info.consumer,
                     sequence = info.stream_sequence,
                     delivered,
                     %error,
+                    $($message)+
+                )
+            };
+        }
+        let next = match settlement {
+            Some(AckKind::Nak(_)) if redelivery.exhausted(delivered) => {
+                failed!(
+                    error,
                     "message failed on its last delivery (max_deliver): the server delivers it no more"
                 );
                 return;
@@ -226,15 +235,7 @@ impl Acking {
                 _ => "left unsettled by the handler (manual ack policy): delivered again after ack_wait".to_owned(),
             },
         };
-        tracing::warn!(
-            handler = %redelivery.name,
-            stream = %info.stream,
-            consumer = %info.consumer,
-            sequence = info.stream_sequence,
-            delivered,
-            %error,
-            "message failed, {next}"
-        );
+        failed!(warn, "message failed, {next}");
     }
 }
 
