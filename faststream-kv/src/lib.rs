@@ -101,6 +101,9 @@ pub use faststream_kv_macros::subscriber;
 /// [`Subscriber::publisher`](subscriber::Subscriber::publisher).
 pub use faststream_kv_macros::publisher;
 
+#[doc = include_str!("../../docs/guide.md")]
+pub mod guide {}
+
 /// The README's tour, compiled and run as a doc test.
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
