@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use faststream_kv::error::JsErrorCode;
 use faststream_kv::jetstream::{
-    ConsumerAckPolicy, ConsumerConfig, DeliverPolicy, JsMessage, Retention, Stream, StreamConfig,
+    ConsumerAckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, Retention, Stream,
+    StreamConfig,
 };
 use faststream_kv::prelude::*;
 
 use super::run;
 use crate::support::Env;
 
-const WAIT: Duration = Duration::from_millis(300);
+pub(super) const WAIT: Duration = Duration::from_millis(300);
 
-async fn orders(broker: &Broker, messages: usize) -> Result<Stream, Error> {
+pub(super) async fn orders(broker: &Broker, messages: usize) -> Result<Stream, Error> {
     orders_with(broker, Retention::Limits, messages).await
 }
 
@@ -41,7 +42,12 @@ async fn orders_with(
     Ok(stream)
 }
 
-fn sequences(messages: &[JsMessage]) -> Vec<u64> {
+/// A consumer's ack floor: its consumer and stream sequence.
+pub(super) fn floor(info: &ConsumerInfo) -> (u64, u64) {
+    (info.ack_floor.consumer, info.ack_floor.stream)
+}
+
+pub(super) fn sequences(messages: &[JsMessage]) -> Vec<u64> {
     messages
         .iter()
         .map(|message| message.info().stream_sequence)
@@ -92,7 +98,7 @@ fn a_durable_consumer_resumes_after_what_it_acknowledged() -> Result<(), Error> 
         assert_eq!(sequences(&next), [6]);
         next[0].ack_sync().await?;
         let info = resumed.info().await?;
-        assert_eq!((info.pending, info.ack_pending, info.ack_floor), (0, 0, 6));
+        assert_eq!((info.pending, info.ack_pending, floor(&info)), (0, 0, (6, 6)));
         assert_eq!(info.config.max_ack_pending, Some(1000));
         assert_eq!(info.config.ack_wait, Duration::from_secs(30));
         Ok(())
@@ -184,17 +190,17 @@ fn an_unacknowledged_message_comes_back_until_max_deliver() -> Result<(), Error>
         let info = consumer.info().await?;
         assert_eq!(
             (
-                info.ack_floor,
+                floor(&info),
                 info.ack_pending,
                 info.redelivered,
                 info.pending
             ),
-            (0, 0, 1, 0)
+            ((0, 0), 0, 1, 0)
         );
         broker.stream_publish("orders.eu.2", "2").await?;
         consumer.fetch(1, WAIT).await?[0].ack_sync().await?;
         let info = consumer.info().await?;
-        assert_eq!((info.ack_floor, info.redelivered), (2, 1));
+        assert_eq!((floor(&info), info.redelivered), ((3, 2), 1));
         Ok(())
     })
 }
@@ -607,108 +613,27 @@ fn a_purge_moves_consumers_past_what_it_removed() -> Result<(), Error> {
         stream.purge_subject("orders.us.>", 0).await?;
         let info = us.info().await?;
         assert_eq!(
-            (info.ack_floor, info.ack_pending, info.pending),
-            (4, 0, 0),
+            (floor(&info), info.ack_pending, info.pending),
+            ((1, 4), 0, 0),
             "{info:?}"
         );
         // Wider than the purge: it forgets only what is gone.
         let info = all.info().await?;
-        assert_eq!((info.ack_pending, info.pending), (1, 1), "{info:?}");
+        assert_eq!(
+            (floor(&info), info.ack_pending, info.pending),
+            ((1, 1), 1, 1),
+            "{info:?}"
+        );
         stream.purge().await?;
         let info = all.info().await?;
         assert_eq!(
-            (info.ack_floor, info.ack_pending, info.pending),
-            (4, 0, 0),
+            (floor(&info), info.ack_pending, info.pending),
+            ((2, 4), 0, 0),
             "{info:?}"
         );
         broker.stream_publish("orders.us.5", "5").await?;
         assert_eq!(sequences(&us.fetch(5, WAIT).await?), [5]);
         assert_eq!(sequences(&all.fetch(5, WAIT).await?), [5]);
-        Ok(())
-    })
-}
-
-/// Where a consumer stands, as nats-server reports it (every figure first read from a
-/// live server): the last delivery's consumer sequence and the last stream sequence
-/// delivered, the ack floor, the pull requests waiting.
-#[test]
-fn consumer_info_says_what_was_delivered_and_who_waits() -> Result<(), Error> {
-    run(async |env: Env| {
-        let broker = env.broker();
-        let stream = orders(&broker, 5).await?;
-        let consumer = stream.create_consumer(ConsumerConfig::durable("c")).await?;
-        let stands = async || {
-            let info = consumer.info().await?;
-            let delivered = info.delivered;
-            Ok::<_, Error>((delivered.consumer, delivered.stream, info.ack_floor))
-        };
-        assert_eq!(stands().await?, (0, 0, 0));
-        let three = consumer.fetch(3, WAIT).await?;
-        assert_eq!(stands().await?, (3, 3, 0));
-        three[1].ack_sync().await?;
-        assert_eq!(stands().await?, (3, 3, 0));
-        three[0].ack_sync().await?;
-        assert_eq!(stands().await?, (3, 3, 2));
-        three[2].nak(None).await?;
-        // A nak is not acknowledged: give it time to reach the server before the pull.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let again = consumer.fetch(1, WAIT).await?;
-        assert_eq!(again[0].info().stream_sequence, 3);
-        assert_eq!(stands().await?, (4, 3, 2));
-        again[0].ack_sync().await?;
-        assert_eq!(stands().await?, (4, 3, 3));
-        let rest = consumer.fetch(2, WAIT).await?;
-        rest[1].ack_sync().await?;
-        assert_eq!(stands().await?, (6, 5, 3));
-        rest[0].ack_sync().await?;
-        assert_eq!(stands().await?, (6, 5, 5));
-
-        let waiting = consumer.clone();
-        let pull = tokio::spawn(async move { waiting.fetch(1, Duration::from_secs(2)).await });
-        crate::support::eventually_async("a pull waits", async || {
-            consumer.info().await.is_ok_and(|info| info.waiting == 1)
-        })
-        .await;
-        assert!(pull.await.expect("the pull ends")?.is_empty());
-        assert_eq!(consumer.info().await?.waiting, 0);
-        Ok(())
-    })
-}
-
-/// A filtered consumer's delivered stream sequence stays on the last it delivered
-/// when a fetch finds nothing more; each deliver policy starts it where the server does.
-#[test]
-fn the_delivered_stream_sequence_starts_where_the_consumer_does() -> Result<(), Error> {
-    run(async |env: Env| {
-        let broker = env.broker();
-        let stream = orders(&broker, 5).await?;
-        let filtered = stream
-            .create_consumer(ConsumerConfig {
-                filter_subjects: vec!["orders.eu.2".to_owned()],
-                ..ConsumerConfig::durable("filtered")
-            })
-            .await?;
-        let fetched = filtered.fetch(1, WAIT).await?;
-        fetched[0].ack_sync().await?;
-        assert!(filtered.fetch(1, WAIT).await?.is_empty());
-        let info = filtered.info().await?;
-        assert_eq!((info.delivered.stream, info.ack_floor), (2, 2));
-        for (name, deliver, expected) in [
-            ("new", DeliverPolicy::New, 5),
-            ("last", DeliverPolicy::Last, 4),
-            ("start", DeliverPolicy::ByStartSequence(3), 2),
-        ] {
-            let config = ConsumerConfig {
-                deliver,
-                ..ConsumerConfig::durable(name)
-            };
-            let info = stream.create_consumer(config).await?.info().await?;
-            assert_eq!(
-                (info.delivered.stream, info.ack_floor),
-                (expected, expected),
-                "{name}"
-            );
-        }
         Ok(())
     })
 }
@@ -734,7 +659,7 @@ fn ack_policies_none_and_all_are_the_servers() -> Result<(), Error> {
         );
         assert_eq!(sequences(&none.fetch(3, WAIT).await?), [1, 2, 3]);
         let info = none.info().await?;
-        assert_eq!((info.ack_pending, info.ack_floor, info.pending), (0, 3, 2));
+        assert_eq!((info.ack_pending, floor(&info), info.pending), (0, (3, 3), 2));
 
         let all = stream
             .create_consumer(ConsumerConfig {
@@ -746,7 +671,7 @@ fn ack_policies_none_and_all_are_the_servers() -> Result<(), Error> {
         let four = all.fetch(4, WAIT).await?;
         four[2].ack_sync().await?;
         let info = all.info().await?;
-        assert_eq!((info.ack_pending, info.ack_floor), (1, 3));
+        assert_eq!((info.ack_pending, floor(&info)), (1, (3, 3)));
         four[3].nak(None).await?;
         // A nak is not acknowledged: give it time to reach the server before the pull.
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -27,6 +27,9 @@ macro_rules! areas {
         #[path = "connections.rs"]
         mod connections;
         #[allow(clippy::duplicate_mod)]
+        #[path = "consumer_info.rs"]
+        mod consumer_info;
+        #[allow(clippy::duplicate_mod)]
         #[path = "consumer_options.rs"]
         mod consumer_options;
         #[allow(clippy::duplicate_mod)]

@@ -186,9 +186,11 @@ pub struct ConsumerInfo {
     pub ack_pending: u64,
     /// Messages delivered more than once and not yet acknowledged.
     pub redelivered: u64,
-    /// The stream sequence below which every message is acknowledged (or was never
-    /// for this consumer).
-    pub ack_floor: u64,
+    /// The delivery up to which every message is acknowledged (or was never for this
+    /// consumer): its consumer and stream sequence. As the server moves it, it stays
+    /// put when a later delivery is acknowledged first, or when `max_deliver` gives
+    /// up on the message above it.
+    pub ack_floor: SequencePair,
     /// The last delivery's consumer sequence, and the last stream sequence delivered
     /// for the first time (before any: the one before where the consumer starts).
     pub delivered: SequencePair,

@@ -39,15 +39,18 @@ pub(super) struct ConsumerState {
     /// Messages given up on at `max_deliver`, with how often each was delivered: the
     /// server counts them as redelivered until acknowledged or purged.
     exhausted: BTreeMap<u64, u64>,
-    /// The ack floor where a message given up on held it: the server's floor moves
-    /// only with acknowledgements, past it once nothing is pending.
-    floor_held: Option<u64>,
+    /// The ack floor (consumer and stream sequence), moved as nats-server moves it:
+    /// see [`move_floor`](Self::move_floor).
+    floor: SequencePair,
     last_active: Instant,
 }
 
 pub(super) struct Pending {
     /// How many times it was delivered.
     pub(super) deliveries: u64,
+    /// The consumer sequence of its first delivery, which the server keeps through
+    /// redeliveries and moves the ack floor by.
+    first_delivery: u64,
     /// When it is delivered again unless acknowledged.
     deadline: Instant,
 }
@@ -107,20 +110,24 @@ impl ConsumerState {
                 last + 1
             }
         };
+        let delivered_stream = match config.deliver {
+            DeliverPolicy::LastPerSubject => 0,
+            _ => next - 1,
+        };
         let mut state = Self {
             config: config.clone(),
             push,
             initial,
             next,
             consumer_sequence: 0,
-            delivered_stream: match config.deliver {
-                DeliverPolicy::LastPerSubject => 0,
-                _ => next - 1,
-            },
+            delivered_stream,
             waiting: 0,
             pending: BTreeMap::new(),
             exhausted: BTreeMap::new(),
-            floor_held: None,
+            floor: SequencePair {
+                consumer: 0,
+                stream: delivered_stream,
+            },
             last_active: now,
         };
         state.initial.retain(|sequence| {
@@ -177,8 +184,8 @@ impl ConsumerState {
         given_up: &mut Vec<(u64, u64)>,
     ) -> Vec<Delivery> {
         self.last_active = self.last_active.max(now);
+        self.give_up_due(now, given_up);
         let mut taken = Vec::new();
-        let max_deliver = self.config.max_deliver.unwrap_or(u64::MAX);
         let due: Vec<u64> = self
             .pending
             .iter()
@@ -189,22 +196,6 @@ impl ConsumerState {
             if taken.len() == batch {
                 return taken;
             }
-            if messages.subject_of(sequence).is_none() {
-                self.pending.remove(&sequence);
-                continue;
-            }
-            let deliveries = self
-                .pending
-                .get(&sequence)
-                .map_or(0, |pending| pending.deliveries);
-            if deliveries >= max_deliver {
-                let floor = self.ack_floor();
-                self.floor_held.get_or_insert(floor);
-                self.pending.remove(&sequence);
-                self.exhausted.insert(sequence, deliveries);
-                given_up.push((sequence, deliveries));
-                continue;
-            }
             taken.push(self.deliver(sequence, now));
         }
         while taken.len() < batch && !self.is_full() {
@@ -214,6 +205,28 @@ impl ConsumerState {
             taken.push(self.deliver(sequence, now));
         }
         taken
+    }
+
+    /// Gives up on the deliveries whose wait ran out after their `max_deliver`-th
+    /// delivery, adding each to `given_up` with its delivery count (the server's
+    /// max-deliveries advisory). As the server (2.15) does when their wait ends, with
+    /// or without a pull: they stop waiting for an acknowledgement and count as
+    /// redelivered, and the ack floor stays where it is.
+    pub(super) fn give_up_due(&mut self, now: Instant, given_up: &mut Vec<(u64, u64)>) {
+        let Some(max_deliver) = self.config.max_deliver else {
+            return;
+        };
+        let exhausted: Vec<(u64, u64)> = self
+            .pending
+            .iter()
+            .filter(|(_, pending)| pending.deadline <= now && pending.deliveries >= max_deliver)
+            .map(|(sequence, pending)| (*sequence, pending.deliveries))
+            .collect();
+        for (sequence, deliveries) in exhausted {
+            self.pending.remove(&sequence);
+            self.exhausted.insert(sequence, deliveries);
+            given_up.push((sequence, deliveries));
+        }
     }
 
     /// Whether as many deliveries wait for an acknowledgement as `max_ack_pending`
@@ -254,6 +267,10 @@ impl ConsumerState {
         self.consumer_sequence += 1;
         // Nothing to wait for: delivered is acknowledged.
         if self.config.ack_policy == ConsumerAckPolicy::None {
+            self.floor = SequencePair {
+                consumer: self.consumer_sequence,
+                stream: sequence,
+            };
             return Delivery {
                 stream_sequence: sequence,
                 consumer_sequence: self.consumer_sequence,
@@ -262,6 +279,7 @@ impl ConsumerState {
         }
         let pending = self.pending.entry(sequence).or_insert(Pending {
             deliveries: 0,
+            first_delivery: self.consumer_sequence,
             deadline: now,
         });
         pending.deliveries += 1;
@@ -289,31 +307,101 @@ impl ConsumerState {
         }
     }
 
-    /// Settles delivery `sequence`: `true` if it was waiting for that.
-    pub(super) fn acknowledge(&mut self, sequence: u64) -> bool {
-        self.exhausted.remove(&sequence);
-        let acknowledged = self.pending.remove(&sequence).is_some();
-        // Acknowledging one acknowledges those delivered before it.
-        if acknowledged && self.config.ack_policy == ConsumerAckPolicy::All {
-            self.pending.retain(|pending, _| *pending > sequence);
-            self.exhausted.retain(|exhausted, _| *exhausted > sequence);
+    /// Settles `delivery` (its stream sequence and consumer sequence), as the server
+    /// processes an acknowledgement: the stream sequences that stopped waiting for one
+    /// (with ack policy all, every one up to it).
+    pub(super) fn acknowledge(&mut self, delivery: SequencePair) -> Vec<u64> {
+        let sequence = delivery.stream;
+        match self.config.ack_policy {
+            ConsumerAckPolicy::None => Vec::new(),
+            ConsumerAckPolicy::All | ConsumerAckPolicy::FlowControl => {
+                if delivery.consumer <= self.floor.consumer || sequence <= self.floor.stream {
+                    return Vec::new();
+                }
+                self.floor = delivery;
+                self.exhausted.retain(|exhausted, _| *exhausted > sequence);
+                let mut rest = self.pending.split_off(&(sequence + 1));
+                std::mem::swap(&mut rest, &mut self.pending);
+                rest.into_keys().collect()
+            }
+            ConsumerAckPolicy::Explicit => {
+                self.exhausted.remove(&sequence);
+                let Some(pending) = self.pending.remove(&sequence) else {
+                    return Vec::new();
+                };
+                self.move_floor(SequencePair {
+                    consumer: pending.first_delivery,
+                    stream: sequence,
+                });
+                vec![sequence]
+            }
         }
-        if acknowledged && self.pending.is_empty() {
-            self.floor_held = None;
+    }
+
+    /// Message `sequence` left the stream (a limit, a delete): a delivery waiting for
+    /// it is settled as if terminated, as the server does.
+    pub(super) fn removed(&mut self, sequence: u64) {
+        let first_delivery = self
+            .pending
+            .get(&sequence)
+            .map(|pending| pending.first_delivery);
+        match first_delivery {
+            Some(consumer) => {
+                self.acknowledge(SequencePair {
+                    consumer,
+                    stream: sequence,
+                });
+            }
+            None => {
+                self.exhausted.remove(&sequence);
+            }
         }
-        acknowledged
+    }
+
+    /// Moves the ack floor after delivery `acked` was acknowledged, as nats-server
+    /// does: to the last delivery once nothing waits; else only when `acked` was the
+    /// delivery right above the floor, then up to the next one waiting. So an
+    /// acknowledgement out of order leaves the floor where it is.
+    fn move_floor(&mut self, acked: SequencePair) {
+        if self.pending.is_empty() {
+            self.floor = self.delivered();
+        } else if acked.consumer == self.floor.consumer + 1 {
+            self.floor = acked;
+            if let Some((sequence, next)) = self.pending.range(acked.stream + 1..).next() {
+                self.floor = SequencePair {
+                    consumer: next.first_delivery - 1,
+                    stream: sequence - 1,
+                };
+            }
+        }
     }
 
     /// The stream purged what this consumer reads below `start`: it moves past it, and
-    /// forgets the deliveries of messages gone (as the server's consumer purge does).
+    /// forgets the deliveries of messages gone, moving its ack floor above them (as the
+    /// server's consumer purge does). A consumer reading more than was purged gets
+    /// the stream's first sequence as `start`.
     pub(super) fn purged(&mut self, start: u64, messages: &dyn Messages) {
         self.next = self.next.max(start);
         self.delivered_stream = self.delivered_stream.max(start.saturating_sub(1));
-        let kept = |sequence: &u64| *sequence >= start && messages.subject_of(*sequence).is_some();
-        self.initial.retain(kept);
-        self.pending.retain(|sequence, _| kept(sequence));
-        self.exhausted.retain(|sequence, _| kept(sequence));
-        self.floor_held = None;
+        let gone = |sequence: u64| sequence < start || messages.subject_of(sequence).is_none();
+        self.initial.retain(|sequence| !gone(*sequence));
+        self.exhausted.retain(|sequence, _| !gone(*sequence));
+        // The server moves the floor only when the purge reached above it.
+        let raise = self.floor.stream < start;
+        if raise {
+            self.floor.stream = start - 1;
+        }
+        let floor = &mut self.floor;
+        self.pending.retain(|sequence, pending| {
+            let forgotten = gone(*sequence);
+            if forgotten && raise {
+                floor.consumer = floor.consumer.max(pending.first_delivery);
+            }
+            !forgotten
+        });
+        if self.pending.is_empty() {
+            self.floor = self.delivered();
+        }
     }
 
     /// Delivers `sequence` again: at once, or after `delay`. As the server does, a
@@ -369,13 +457,10 @@ impl ConsumerState {
         initial + rest
     }
 
-    /// The stream sequence below which nothing waits for this consumer.
-    pub(super) fn ack_floor(&self) -> u64 {
-        let floor = match self.pending.keys().next() {
-            Some(first) => first - 1,
-            None => self.delivered_stream,
-        };
-        self.floor_held.map_or(floor, |held| held.min(floor))
+    /// The ack floor: the consumer and stream sequence up to which everything was
+    /// acknowledged, as the server reports it.
+    pub(super) fn ack_floor(&self) -> SequencePair {
+        self.floor
     }
 
     /// The last delivery's consumer sequence and the last stream sequence delivered.

@@ -10,7 +10,7 @@ use super::pulls::MemoryPulls;
 use super::stream::{Fetched, MemoryStream};
 use crate::error::Result;
 use crate::jetstream::store::{AckKind, AckSender, ConsumerStore, Pulls};
-use crate::jetstream::{ConsumerInfo, JsMessage, MessageInfo};
+use crate::jetstream::{ConsumerInfo, JsMessage, MessageInfo, SequencePair};
 use crate::message::Message;
 
 #[derive(Clone)]
@@ -54,7 +54,10 @@ impl MemoryConsumer {
         let acker = StreamAcker {
             stream: Arc::downgrade(&self.stream),
             consumer: Arc::clone(&self.name),
-            sequence: delivery.stream_sequence,
+            delivery: SequencePair {
+                consumer: delivery.consumer_sequence,
+                stream: delivery.stream_sequence,
+            },
         };
         let message = Message::from_stream(
             message.subject.into(),
@@ -93,13 +96,13 @@ impl ConsumerStore for MemoryConsumer {
 struct StreamAcker {
     stream: Weak<MemoryStream>,
     consumer: Arc<str>,
-    sequence: u64,
+    delivery: SequencePair,
 }
 
 impl AckSender for StreamAcker {
     fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>> {
         let settled = match self.stream.upgrade() {
-            Some(stream) => stream.settle(&self.consumer, self.sequence, kind),
+            Some(stream) => stream.settle(&self.consumer, self.delivery, kind),
             None => Ok(()),
         };
         Box::pin(ready(settled))

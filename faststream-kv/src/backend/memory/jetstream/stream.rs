@@ -27,7 +27,8 @@ use crate::error::{Error, JsErrorCode, NatsOperation, Result};
 use crate::jetstream::store::{AckKind, Purge};
 use crate::jetstream::{
     ConsumerAckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, Discard, LastSequenceOf,
-    PublishAck, Retention, Rollup, StoredMessage, StreamConfig, StreamInfo, StreamState, header,
+    PublishAck, Retention, Rollup, SequencePair, StoredMessage, StreamConfig, StreamInfo,
+    StreamState, header,
 };
 use crate::wire;
 
@@ -524,10 +525,7 @@ impl MemoryStream {
                     (None, due.map_or(until, |due| due.min(until)))
                 }
             };
-            // Published once the lock is released: a stream may store advisories.
-            for (sequence, deliveries) in given_up {
-                (self.publish)(max_deliveries(&self.name, name, sequence, deliveries));
-            }
+            self.advise_max_deliveries(name, given_up);
             if let Some(taken) = taken {
                 return Ok(taken);
             }
@@ -538,19 +536,23 @@ impl MemoryStream {
         }
     }
 
-    /// Settles delivery `sequence` of consumer `name`; a delivery it no longer waits
-    /// for is ignored, as the server ignores it.
-    pub(super) fn settle(&self, name: &str, sequence: u64, kind: AckKind) -> Result<()> {
+    /// Settles `delivery` (stream and consumer sequence) of consumer `name`; a
+    /// delivery it no longer waits for is ignored, as the server ignores it.
+    pub(super) fn settle(&self, name: &str, delivery: SequencePair, kind: AckKind) -> Result<()> {
         let mut state = self.live()?;
         let now = Instant::now();
+        let sequence = delivery.stream;
         let Some(consumer) = state.consumers.get_mut(name) else {
             return Ok(());
         };
         match kind {
             AckKind::Ack | AckKind::Term => {
                 let was_full = consumer.is_full();
-                if consumer.acknowledge(sequence) {
-                    state.acknowledged(sequence);
+                let acknowledged = consumer.acknowledge(delivery);
+                if !acknowledged.is_empty() {
+                    for sequence in acknowledged {
+                        state.acknowledged(sequence);
+                    }
                     // A fetch waiting for room below `max_ack_pending` has it now.
                     if was_full {
                         self.changed.notify_waiters();
@@ -566,9 +568,34 @@ impl MemoryStream {
         Ok(())
     }
 
+    /// Publishes the max-deliveries advisory of each message consumer `name` gave up
+    /// on; called with the lock released, since a stream may store advisories.
+    fn advise_max_deliveries(&self, name: &str, given_up: Vec<(u64, u64)>) {
+        for (sequence, deliveries) in given_up {
+            (self.publish)(max_deliveries(&self.name, name, sequence, deliveries));
+        }
+    }
+
     pub(super) fn consumer_info(&self, name: &str) -> Result<ConsumerInfo> {
+        let mut given_up = Vec::new();
+        let info = self.consumer_info_locked(name, &mut given_up);
+        self.advise_max_deliveries(name, given_up);
+        info
+    }
+
+    /// The info of consumer `name`, after it gave up on the deliveries whose wait ended
+    /// after their `max_deliver`-th (added to `given_up`), as the server does when
+    /// their wait ends.
+    fn consumer_info_locked(
+        &self,
+        name: &str,
+        given_up: &mut Vec<(u64, u64)>,
+    ) -> Result<ConsumerInfo> {
         let mut state = self.live()?;
         state.consumer(&self.name, name)?;
+        if let Some(consumer) = state.consumers.get_mut(name) {
+            consumer.give_up_due(Instant::now(), given_up);
+        }
         let state = &*state;
         let consumer = &state.consumers[name];
         Ok(ConsumerInfo {
@@ -696,11 +723,13 @@ impl State {
     /// the last); those reading more forget what is gone. As the server's stream purge
     /// moves its consumers.
     fn move_consumers_past(&mut self, filter: Option<&str>, kept: &[u64]) {
+        let first = self.records.keys().next().copied();
         let start = match filter {
             Some(_) => kept.first().copied(),
-            None => self.records.keys().next().copied(),
+            None => first,
         }
         .unwrap_or(self.last_sequence + 1);
+        let first = first.unwrap_or(self.last_sequence + 1);
         let mut consumers = std::mem::take(&mut self.consumers);
         for consumer in consumers.values_mut() {
             let filters = &consumer.config.filter_subjects;
@@ -713,7 +742,7 @@ impl State {
             if within {
                 consumer.purged(start, &*self);
             } else if overlapping {
-                consumer.purged(0, &*self);
+                consumer.purged(first, &*self);
             }
         }
         self.consumers = consumers;
@@ -984,7 +1013,7 @@ impl State {
             return false;
         };
         for consumer in self.consumers.values_mut() {
-            consumer.pending.remove(&sequence);
+            consumer.removed(sequence);
         }
         self.bytes -= record.size;
         let subject = &record.message.subject;

@@ -388,7 +388,10 @@ pub(super) fn info_from_nats(info: &consumer::Info) -> ConsumerInfo {
         pending: info.num_pending,
         ack_pending: info.num_ack_pending as u64,
         redelivered: info.num_redelivered as u64,
-        ack_floor: info.ack_floor.stream_sequence,
+        ack_floor: SequencePair {
+            consumer: info.ack_floor.consumer_sequence,
+            stream: info.ack_floor.stream_sequence,
+        },
         delivered: SequencePair {
             consumer: info.delivered.consumer_sequence,
             stream: info.delivered.stream_sequence,
