@@ -148,7 +148,10 @@ fn the_ack_floor_follows_first_deliveries_and_removals() -> Result<(), Error> {
         assert_eq!(sequences(&consumer.fetch(2, WAIT).await?), [1, 2]);
         broker.stream_publish("limited.3", "x").await?;
         crate::support::eventually_async("the removed message is settled", async || {
-            consumer.info().await.is_ok_and(|info| info.ack_pending == 1)
+            consumer
+                .info()
+                .await
+                .is_ok_and(|info| info.ack_pending == 1)
         })
         .await;
         assert_eq!(floor(&consumer.info().await?), (1, 1));
@@ -173,7 +176,10 @@ fn max_deliver_gives_up_without_moving_the_floor() -> Result<(), Error> {
         let first = consumer.fetch(2, WAIT).await?;
         assert_eq!(sequences(&first), [1, 2]);
         crate::support::eventually_async("both are given up on", async || {
-            consumer.info().await.is_ok_and(|info| info.ack_pending == 0)
+            consumer
+                .info()
+                .await
+                .is_ok_and(|info| info.ack_pending == 0)
         })
         .await;
         let info = consumer.info().await?;

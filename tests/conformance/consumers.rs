@@ -98,7 +98,10 @@ fn a_durable_consumer_resumes_after_what_it_acknowledged() -> Result<(), Error> 
         assert_eq!(sequences(&next), [6]);
         next[0].ack_sync().await?;
         let info = resumed.info().await?;
-        assert_eq!((info.pending, info.ack_pending, floor(&info)), (0, 0, (6, 6)));
+        assert_eq!(
+            (info.pending, info.ack_pending, floor(&info)),
+            (0, 0, (6, 6))
+        );
         assert_eq!(info.config.max_ack_pending, Some(1000));
         assert_eq!(info.config.ack_wait, Duration::from_secs(30));
         Ok(())
@@ -659,7 +662,10 @@ fn ack_policies_none_and_all_are_the_servers() -> Result<(), Error> {
         );
         assert_eq!(sequences(&none.fetch(3, WAIT).await?), [1, 2, 3]);
         let info = none.info().await?;
-        assert_eq!((info.ack_pending, floor(&info), info.pending), (0, (3, 3), 2));
+        assert_eq!(
+            (info.ack_pending, floor(&info), info.pending),
+            (0, (3, 3), 2)
+        );
 
         let all = stream
             .create_consumer(ConsumerConfig {
