@@ -36,8 +36,8 @@ pub(crate) struct Acking {
     policy: AckPolicy,
     /// How often a running handler's message is kept in progress, if at all.
     keep_alive: Option<Duration>,
-    /// Where handler durations go.
-    handling: HandlingTime,
+    /// Where handler durations go, if anyone reads them.
+    handling: Option<HandlingTime>,
     /// Where settlements are counted.
     metrics: Option<Arc<SubscriberMetrics>>,
     /// How the consumer redelivers.
@@ -89,7 +89,7 @@ impl Acking {
         policy: AckPolicy,
         name: &Arc<str>,
         config: &ConsumerConfig,
-        handling: HandlingTime,
+        handling: Option<HandlingTime>,
         metrics: Option<Arc<SubscriberMetrics>>,
     ) -> Self {
         Self {
@@ -136,12 +136,14 @@ impl Acking {
             }
         }
         let handled = AssertUnwindSafe(handled).catch_unwind();
-        let started = Instant::now();
+        let started = self.handling.as_ref().map(|_| Instant::now());
         let result = match keep_alive {
             Some(every) => kept_alive(handled, ackers, every).await,
             None => handled.await,
         };
-        self.handling.record(started.elapsed());
+        if let (Some(handling), Some(started)) = (&self.handling, started) {
+            handling.record(started.elapsed());
+        }
         // A panic is settled and logged as a failure here, then goes on as one.
         let result = result.unwrap_or_else(|panic| {
             Err(Error::Panic {

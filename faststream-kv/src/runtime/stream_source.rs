@@ -60,7 +60,8 @@ pub(super) async fn start(
     let stream_name: Arc<str> = stream_name.as_str().into();
     let stream = declared(broker, &stream_name, subject, *declare).await?;
     let ack_wait = config.shortest_ack_wait();
-    let handling = HandlingTime::default();
+    // Only pulls are sized by how long handlers take: a push subscriber's are not timed.
+    let handling = matches!(delivery, Delivery::Pull { .. }).then(HandlingTime::default);
     let acking = Acking::new(*ack, name, &config, handling.clone(), metrics)
         .keep_alive(keep_alive.then_some(ack_wait / 2));
     let nak_when_dropped = *ack != AckPolicy::Manual;
@@ -113,7 +114,7 @@ pub(super) async fn start(
                 batch,
                 max_wait,
                 ack_wait,
-                handling,
+                handling: handling.unwrap_or_default(),
                 nak_when_dropped,
                 name: Arc::clone(name),
             };

@@ -2,16 +2,14 @@
 //! keeps, so that no call outlasts its deadline whatever the connection's state (time
 //! spent queued in the client counts).
 
-use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
+pub(crate) use super::bounded::bounded;
 use super::jetstream::{self, JetStream};
 use super::sessions::Sessions;
 use super::subscription::NatsSubscription;
@@ -47,28 +45,6 @@ pub(crate) struct NatsConnection {
     /// Its buckets' (and streams') API; a JetStream context is large, the connection
     /// is cloned often.
     jetstream: Arc<JetStream>,
-}
-
-/// `work`, or [`Error::Unavailable`] once `after` has passed. Work that is done when
-/// first polled (a publish with room in the client's queue) reads no clock.
-pub(crate) async fn bounded<T>(
-    operation: NatsOperation,
-    after: Duration,
-    may_have_landed: bool,
-    work: impl Future<Output = Result<T>>,
-) -> Result<T> {
-    let mut work = pin!(work);
-    if let Poll::Ready(done) = futures::poll!(work.as_mut()) {
-        return done;
-    }
-    match tokio::time::timeout(after, work).await {
-        Ok(done) => done,
-        Err(_elapsed) => Err(Error::Unavailable {
-            operation,
-            after,
-            may_have_landed,
-        }),
-    }
 }
 
 impl NatsConnection {

@@ -1,6 +1,7 @@
 //! The NATS backend: async-nats underneath, our error types and wire format on top.
 
 mod ack_subject;
+mod bounded;
 mod connect;
 mod connection;
 mod core;

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use async_nats::Subject;
 use async_nats::jetstream::consumer::{self, AckPolicy, PullConsumer};
 use async_nats::jetstream::{self, ErrorCode};
+use futures::TryFutureExt;
 use futures::future::BoxFuture;
 
 use super::NatsStream;
@@ -228,16 +229,17 @@ struct AckTarget {
 
 impl AckSender for ReplyAcker {
     fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async move {
-            let publish = async {
-                self.target
-                    .client
-                    .publish(self.reply.clone(), payload(kind))
-                    .await
-                    .map_err(|error| nats_error(NatsOperation::Ack, error))
-            };
-            bounded(NatsOperation::Ack, self.target.bound, true, publish).await
-        })
+        // A combinator, not an `async` block around it: every acknowledgement builds
+        // this, and each async layer holds and moves the publish's future once more.
+        let publish = (self.target.client)
+            .publish(self.reply.clone(), payload(kind))
+            .map_err(|error| nats_error(NatsOperation::Ack, error));
+        Box::pin(bounded(
+            NatsOperation::Ack,
+            self.target.bound,
+            true,
+            publish,
+        ))
     }
 
     fn ack_sync(&self) -> BoxFuture<'_, Result<()>> {
