@@ -2,16 +2,17 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::future::poll_fn;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::task::Waker;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use futures::task::AtomicWaker;
 
 use super::MessageInfo;
-use super::store::{AckKind, AckSender};
+use super::store::{AckKind, AckSender, AckToken};
 use crate::error::{Error, Result};
 use crate::message::Message;
 
@@ -27,7 +28,10 @@ pub struct Acker {
 }
 
 struct Inner {
+    /// Its consumer's, shared by the consumer's deliveries.
     sender: Arc<dyn AckSender>,
+    /// This delivery, as `sender` knows it.
+    token: AckToken,
     /// Read from the sender when first asked for, unless given: most handlers never
     /// ask, and reading it (a NATS reply subject's tokens) costs on every message.
     info: OnceLock<MessageInfo>,
@@ -70,10 +74,15 @@ impl HandedOut {
 }
 
 impl Acker {
-    pub(crate) fn new(sender: Arc<dyn AckSender>, info: Option<MessageInfo>) -> Self {
+    pub(crate) fn new(
+        sender: Arc<dyn AckSender>,
+        token: AckToken,
+        info: Option<MessageInfo>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 sender,
+                token,
                 info: info.map_or_else(OnceLock::new, OnceLock::from),
                 settled: AtomicBool::new(false),
                 nak_when_dropped: false,
@@ -104,7 +113,7 @@ impl Acker {
     fn stream_sequence(&self) -> u64 {
         match self.inner.info.get() {
             Some(info) => info.stream_sequence,
-            None => self.inner.sender.stream_sequence(),
+            None => self.inner.sender.stream_sequence(&self.inner.token),
         }
     }
 
@@ -136,7 +145,7 @@ impl Acker {
     /// Where the message stands in its stream and consumer.
     pub fn info(&self) -> &MessageInfo {
         let inner = &*self.inner;
-        inner.info.get_or_init(|| inner.sender.info())
+        inner.info.get_or_init(|| inner.sender.info(&inner.token))
     }
 
     /// Whether it was acknowledged, nak'd or terminated already.
@@ -165,7 +174,7 @@ impl Acker {
     /// time; as [`ack`](Self::ack).
     pub async fn ack_sync(&self) -> Result<()> {
         self.settling()?;
-        self.inner.sender.ack_sync().await
+        self.inner.sender.ack_sync(&self.inner.token).await
     }
 
     /// Not handled now: delivered again, after `delay` if given.
@@ -197,12 +206,19 @@ impl Acker {
         if self.is_settled() {
             return Ok(());
         }
-        self.inner.sender.ack(AckKind::Progress).await
+        (self.inner.sender)
+            .ack(&self.inner.token, AckKind::Progress)
+            .await
     }
 
     async fn settle(&self, kind: AckKind) -> Result<()> {
         self.settling()?;
-        self.inner.sender.ack(kind).await
+        let Inner { sender, token, .. } = &*self.inner;
+        let at_once = poll_fn(|cx| Poll::Ready(sender.try_ack(token, kind, cx))).await;
+        if let Poll::Ready(done) = at_once {
+            return done;
+        }
+        sender.ack(token, kind).await
     }
 
     /// Marks it settled, and lets its sequence go: a redelivery is handled again.
@@ -241,9 +257,9 @@ impl Drop for Inner {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let sender = Arc::clone(&self.sender);
+        let (sender, token) = (Arc::clone(&self.sender), self.token.clone());
         runtime.spawn(async move {
-            if let Err(error) = sender.ack(AckKind::Nak(None)).await {
+            if let Err(error) = sender.ack(&token, AckKind::Nak(None)).await {
                 tracing::debug!(%error, "could not nak a message left unhandled");
             }
         });

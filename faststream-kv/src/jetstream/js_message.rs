@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::store::AckSender;
+use super::store::{AckSender, AckToken};
 use super::{Acker, HandedOut};
 use crate::message::Message;
 
@@ -53,16 +53,17 @@ pub struct JsMessage {
 }
 
 impl JsMessage {
-    /// A delivered message whose place in its stream is `info`, or, if `None`, what
-    /// `sender` tells when first asked.
+    /// A delivered message, settled by its consumer's `sender` as `token`; its place in
+    /// its stream is `info`, or, if `None`, what `sender` tells when first asked.
     pub(crate) fn new(
         message: Message,
         info: Option<MessageInfo>,
         sender: Arc<dyn AckSender>,
+        token: AckToken,
     ) -> Self {
         Self {
             message,
-            acker: Acker::new(sender, info),
+            acker: Acker::new(sender, token, info),
         }
     }
 

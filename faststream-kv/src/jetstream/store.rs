@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::{ConsumerConfig, ConsumerInfo, JsMessage, MessageInfo, StoredMessage, StreamInfo};
+use super::{
+    ConsumerConfig, ConsumerInfo, JsMessage, MessageInfo, SequencePair, StoredMessage, StreamInfo,
+};
+use crate::backend_kind::BackendKind;
 use crate::error::{Error, Result};
 
 /// What a purge removes: the messages on subjects matching `filter` (all without),
@@ -154,21 +157,53 @@ pub(crate) enum AckKind {
     Progress,
 }
 
-/// Sends the settlement of one delivered message.
+/// Which delivery an [`AckSender`] settles.
+#[derive(Debug, Clone)]
+pub(crate) enum AckToken {
+    /// A server's delivery: its `$JS.ACK` reply subject.
+    Reply(async_nats::Subject),
+    /// A memory broker's delivery: its consumer and stream sequence.
+    Sequences(SequencePair),
+}
+
+impl AckToken {
+    /// The refusal of `backend`, which did not make this delivery, to settle it.
+    pub(crate) fn foreign_to(&self, backend: BackendKind) -> Error {
+        Error::Unsupported {
+            backend,
+            what: format!("settling a delivery of another backend ({self:?})"),
+        }
+    }
+}
+
+/// Sends the settlements of a consumer's deliveries. One is shared by all of them, each
+/// delivery naming itself with its [`AckToken`]: nothing is allocated per message for it.
 pub(crate) trait AckSender: Send + Sync + 'static {
-    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>>;
+    fn ack<'a>(&'a self, token: &'a AckToken, kind: AckKind) -> BoxFuture<'a, Result<()>>;
+
+    /// Settles at once if that needs no waiting, without the allocation of
+    /// [`ack`](Self::ack)'s future: `Ready` with the outcome, or `Pending` having sent
+    /// nothing (the caller then awaits `ack`), perhaps leaving `cx` woken once.
+    fn try_ack(
+        &self,
+        _token: &AckToken,
+        _kind: AckKind,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Result<()>> {
+        Poll::Pending
+    }
 
     /// An ack the server confirms.
-    fn ack_sync(&self) -> BoxFuture<'_, Result<()>>;
+    fn ack_sync<'a>(&'a self, token: &'a AckToken) -> BoxFuture<'a, Result<()>>;
 
-    /// Where the message stands, for a sender whose message was delivered without it
-    /// (read when first asked for).
-    fn info(&self) -> MessageInfo {
+    /// Where the message stands, for a delivery made without saying it (read when
+    /// first asked for).
+    fn info(&self, _token: &AckToken) -> MessageInfo {
         MessageInfo::unknown()
     }
 
-    /// The message's stream sequence alone, for such a sender.
-    fn stream_sequence(&self) -> u64 {
-        self.info().stream_sequence
+    /// The message's stream sequence alone, for such a delivery.
+    fn stream_sequence(&self, token: &AckToken) -> u64 {
+        self.info(token).stream_sequence
     }
 }

@@ -2,14 +2,16 @@
 //! of what it delivered.
 
 use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::{BoxFuture, ready};
 
 use super::pulls::MemoryPulls;
 use super::stream::{Fetched, MemoryStream};
+use crate::backend_kind::BackendKind;
 use crate::error::Result;
-use crate::jetstream::store::{AckKind, AckSender, ConsumerStore, Pulls};
+use crate::jetstream::store::{AckKind, AckSender, AckToken, ConsumerStore, Pulls};
 use crate::jetstream::{ConsumerInfo, JsMessage, MessageInfo, SequencePair};
 use crate::message::Message;
 
@@ -19,14 +21,21 @@ pub(super) struct MemoryConsumer {
     /// The stream's name, shared by the messages' infos.
     stream_name: Arc<str>,
     name: Arc<str>,
+    /// Settles its deliveries.
+    acks: Arc<StreamAcker>,
 }
 
 impl MemoryConsumer {
     pub(super) fn store(stream: Arc<MemoryStream>, name: String) -> Arc<dyn ConsumerStore> {
+        let name: Arc<str> = name.into();
         Arc::new(Self {
             stream_name: stream.name().into(),
+            acks: Arc::new(StreamAcker {
+                stream: Arc::downgrade(&stream),
+                consumer: Arc::clone(&name),
+            }),
             stream,
-            name: name.into(),
+            name,
         })
     }
 
@@ -51,20 +60,17 @@ impl MemoryConsumer {
             pending,
             published: message.time,
         };
-        let acker = StreamAcker {
-            stream: Arc::downgrade(&self.stream),
-            consumer: Arc::clone(&self.name),
-            delivery: SequencePair {
-                consumer: delivery.consumer_sequence,
-                stream: delivery.stream_sequence,
-            },
-        };
+        let token = AckToken::Sequences(SequencePair {
+            consumer: delivery.consumer_sequence,
+            stream: delivery.stream_sequence,
+        });
+        let sender: Arc<dyn AckSender> = Arc::<StreamAcker>::clone(&self.acks);
         let message = Message::from_stream(
             message.subject.into(),
             Some(message.headers).into(),
             message.payload,
         );
-        JsMessage::new(message, Some(info), Arc::new(acker))
+        JsMessage::new(message, Some(info), sender, token)
     }
 }
 
@@ -92,23 +98,34 @@ impl ConsumerStore for MemoryConsumer {
     }
 }
 
-/// Settles one delivery with its stream, if the stream is still there.
+/// Settles a consumer's deliveries with its stream, if the stream is still there.
 struct StreamAcker {
     stream: Weak<MemoryStream>,
     consumer: Arc<str>,
-    delivery: SequencePair,
+}
+
+impl StreamAcker {
+    fn settle(&self, token: &AckToken, kind: AckKind) -> Result<()> {
+        match (token, self.stream.upgrade()) {
+            (AckToken::Sequences(delivery), Some(stream)) => {
+                stream.settle(&self.consumer, *delivery, kind)
+            }
+            (AckToken::Sequences(_), None) => Ok(()),
+            (AckToken::Reply(_), _) => Err(token.foreign_to(BackendKind::Memory)),
+        }
+    }
 }
 
 impl AckSender for StreamAcker {
-    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>> {
-        let settled = match self.stream.upgrade() {
-            Some(stream) => stream.settle(&self.consumer, self.delivery, kind),
-            None => Ok(()),
-        };
-        Box::pin(ready(settled))
+    fn ack<'a>(&'a self, token: &'a AckToken, kind: AckKind) -> BoxFuture<'a, Result<()>> {
+        Box::pin(ready(self.settle(token, kind)))
     }
 
-    fn ack_sync(&self) -> BoxFuture<'_, Result<()>> {
-        self.ack(AckKind::Ack)
+    fn try_ack(&self, token: &AckToken, kind: AckKind, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(self.settle(token, kind))
+    }
+
+    fn ack_sync<'a>(&'a self, token: &'a AckToken) -> BoxFuture<'a, Result<()>> {
+        self.ack(token, AckKind::Ack)
     }
 }

@@ -2,14 +2,17 @@
 //! with no-wait batches (what is there now, or the first to arrive within the wait),
 //! each message settled by a publish to its `$JS.ACK` reply subject.
 
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use async_nats::Subject;
 use async_nats::jetstream::consumer::{self, AckPolicy, PullConsumer};
 use async_nats::jetstream::{self, ErrorCode};
 use futures::TryFutureExt;
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, ready};
 
 use super::NatsStream;
 use super::pull_stream::NatsPulls;
@@ -18,8 +21,9 @@ use crate::backend::nats::ack_subject::{self, Delivered};
 use crate::backend::nats::connection::bounded;
 use crate::backend::nats::error::{jetstream_code, nats_error};
 use crate::backend::nats::sessions::Sessions;
+use crate::backend_kind::BackendKind;
 use crate::error::{Error, NatsOperation, Result};
-use crate::jetstream::store::{AckKind, AckSender, ConsumerStore, Pulls};
+use crate::jetstream::store::{AckKind, AckSender, AckToken, ConsumerStore, Pulls};
 use crate::jetstream::{
     ConsumerAckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, JsMessage, MessageInfo,
     SequencePair,
@@ -96,11 +100,13 @@ impl Shared {
             .filter(|reply| reply.starts_with("$JS.ACK."))?;
         let message =
             Message::from_stream(message.subject, message.headers.into(), message.payload);
-        let acker = ReplyAcker {
-            target: Arc::clone(&self.acks),
-            reply,
-        };
-        Some(JsMessage::new(message, None, Arc::new(acker)))
+        let sender: Arc<dyn AckSender> = Arc::<AckTarget>::clone(&self.acks);
+        Some(JsMessage::new(
+            message,
+            None,
+            sender,
+            AckToken::Reply(reply),
+        ))
     }
 
     /// The consumer's state, read with `consumer`.
@@ -212,14 +218,9 @@ impl ConsumerStore for NatsConsumer {
     }
 }
 
-/// Settles a message by publishing to its `$JS.ACK` subject.
-struct ReplyAcker {
-    target: Arc<AckTarget>,
-    reply: Subject,
-}
-
 /// The connection a consumer's acknowledgements go out on, each within `bound`, and
-/// the names its messages' infos share.
+/// the names its messages' infos share. It settles a delivery by publishing to its
+/// `$JS.ACK` reply subject.
 struct AckTarget {
     client: async_nats::Client,
     bound: Duration,
@@ -227,52 +228,69 @@ struct AckTarget {
     consumer: Arc<str>,
 }
 
-impl AckSender for ReplyAcker {
-    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<()>> {
+impl AckSender for AckTarget {
+    fn ack<'a>(&'a self, token: &'a AckToken, kind: AckKind) -> BoxFuture<'a, Result<()>> {
+        let Some(reply) = reply_of(token) else {
+            return Box::pin(ready(Err(token.foreign_to(BackendKind::Nats))));
+        };
         // A combinator, not an `async` block around it: every acknowledgement builds
         // this, and each async layer holds and moves the publish's future once more.
-        let publish = (self.target.client)
-            .publish(self.reply.clone(), payload(kind))
+        let publish = (self.client)
+            .publish(reply.clone(), payload(kind))
             .map_err(|error| nats_error(NatsOperation::Ack, error));
-        Box::pin(bounded(
-            NatsOperation::Ack,
-            self.target.bound,
-            true,
-            publish,
-        ))
+        Box::pin(bounded(NatsOperation::Ack, self.bound, true, publish))
     }
 
-    fn ack_sync(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async move {
-            let request = async {
-                self.target
-                    .client
-                    .request(self.reply.clone(), payload(AckKind::Ack))
-                    .await
-                    .map(drop)
-                    .map_err(|error| nats_error(NatsOperation::Ack, error))
-            };
-            bounded(NatsOperation::Ack, self.target.bound, true, request).await
-        })
+    fn try_ack(&self, token: &AckToken, kind: AckKind, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let Some(reply) = reply_of(token) else {
+            return Poll::Ready(Err(token.foreign_to(BackendKind::Nats)));
+        };
+        // A publish that must wait for room in the client's queue has sent nothing
+        // yet: dropped, it is made again by `ack`.
+        let publish = pin!(self.client.publish(reply.clone(), payload(kind)));
+        publish
+            .poll(cx)
+            .map_err(|error| nats_error(NatsOperation::Ack, error))
     }
 
-    fn stream_sequence(&self) -> u64 {
-        ack_subject::stream_sequence(&self.reply).unwrap_or_default()
+    fn ack_sync<'a>(&'a self, token: &'a AckToken) -> BoxFuture<'a, Result<()>> {
+        let Some(reply) = reply_of(token) else {
+            return Box::pin(ready(Err(token.foreign_to(BackendKind::Nats))));
+        };
+        let request = (self.client)
+            .request(reply.clone(), payload(AckKind::Ack))
+            .map_ok(drop)
+            .map_err(|error| nats_error(NatsOperation::Ack, error));
+        Box::pin(bounded(NatsOperation::Ack, self.bound, true, request))
     }
 
-    fn info(&self) -> MessageInfo {
-        let Some(delivered) = Delivered::parse(&self.reply) else {
+    fn stream_sequence(&self, token: &AckToken) -> u64 {
+        reply_of(token)
+            .and_then(|reply| ack_subject::stream_sequence(reply))
+            .unwrap_or_default()
+    }
+
+    fn info(&self, token: &AckToken) -> MessageInfo {
+        let Some(delivered) = reply_of(token).and_then(|reply| Delivered::parse(reply)) else {
             return MessageInfo::unknown();
         };
         MessageInfo {
-            stream: Arc::clone(&self.target.stream),
-            consumer: Arc::clone(&self.target.consumer),
+            stream: Arc::clone(&self.stream),
+            consumer: Arc::clone(&self.consumer),
             stream_sequence: delivered.stream_sequence,
             consumer_sequence: delivered.consumer_sequence,
             delivered: delivered.delivery_count,
             pending: delivered.pending,
             published: delivered.published,
         }
+    }
+}
+
+/// The reply subject a server's delivery is settled on.
+fn reply_of(token: &AckToken) -> Option<&Subject> {
+    match token {
+        AckToken::Reply(reply) => Some(reply),
+        AckToken::Sequences(_) => None,
     }
 }
 
