@@ -120,6 +120,9 @@ macro_rules! areas {
         #[path = "shutdown.rs"]
         mod shutdown;
         #[allow(clippy::duplicate_mod)]
+        #[path = "stream_expiry.rs"]
+        mod stream_expiry;
+        #[allow(clippy::duplicate_mod)]
         #[path = "stream_requests.rs"]
         mod stream_requests;
         #[allow(clippy::duplicate_mod)]

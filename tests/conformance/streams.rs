@@ -15,7 +15,7 @@ use futures::StreamExt;
 use super::run;
 use crate::support::{Env, eventually_async};
 
-fn orders() -> StreamConfig {
+pub(super) fn orders() -> StreamConfig {
     StreamConfig {
         subjects: vec!["orders.>".to_owned()],
         ..StreamConfig::new("ORDERS")
@@ -519,64 +519,6 @@ fn discard_new_per_subject_refuses_a_subject_at_its_limit() -> Result<(), Error>
     })
 }
 
-/// A message's own TTL (ADR-43), as a live nats-server 2.15.1 answers: refused by a
-/// stream that does not allow it, or when under a second; whole seconds count; the
-/// stream's `max_age` still ends a longer one, and `never` outlives it.
-#[test]
-fn messages_expire_by_their_own_ttl() -> Result<(), Error> {
-    run(async |env: Env| {
-        let broker = env.broker();
-        broker.create_stream(orders()).await?;
-        let refused = |result: Result<PublishAck, Error>| match result {
-            Err(Error::JetStream { code, .. }) => code,
-            other => panic!("expected a refusal, got {other:?}"),
-        };
-        let ttl = |seconds: f64| PublishOptions::new().ttl(Duration::from_secs_f64(seconds));
-        let publish = async |subject: &str, options: PublishOptions| {
-            broker.stream_publish_with(subject, "x", options).await
-        };
-        assert_eq!(
-            refused(publish("orders.a", ttl(5.0)).await),
-            JsErrorCode::MESSAGE_TTL_DISABLED
-        );
-        assert_eq!(
-            refused(publish("orders.a", ttl(0.5)).await),
-            JsErrorCode::MESSAGE_TTL_INVALID
-        );
-
-        let timed = broker
-            .create_stream(StreamConfig {
-                subjects: vec!["timed.>".to_owned()],
-                allow_msg_ttl: true,
-                max_age: Some(Duration::from_secs(2)),
-                ..StreamConfig::new("TIMED")
-            })
-            .await?;
-        assert!(timed.info().await?.config.allow_msg_ttl);
-        publish("timed.a", ttl(1.0)).await?;
-        publish("timed.c", ttl(1.5)).await?;
-        publish("timed.d", PublishOptions::new().never_expires()).await?;
-        publish("timed.e", PublishOptions::new()).await?;
-        publish("timed.g", ttl(10.0)).await?;
-        let unreadable = PublishOptions::new().header("Nats-TTL", "abc");
-        assert_eq!(
-            refused(publish("timed.f", unreadable).await),
-            JsErrorCode::MESSAGE_TTL_INVALID
-        );
-        let left = async || -> Vec<String> {
-            let counts = timed.subject_counts(">").await.unwrap_or_default();
-            counts.into_keys().collect()
-        };
-        assert_eq!(left().await.len(), 5);
-        eventually_async("the TTLs of a second ran out", async || {
-            left().await == ["timed.d", "timed.e", "timed.g"]
-        })
-        .await;
-        eventually_async("max_age ran out", async || left().await == ["timed.d"]).await;
-        Ok(())
-    })
-}
-
 /// A rollup replaces the subject's or the stream's earlier messages where the stream
 /// allows it; the server refuses it elsewhere, and refuses a value it does not know,
 /// with its error code.
@@ -803,32 +745,6 @@ fn updates_apply_new_limits_and_refuse_what_cannot_change() -> Result<(), Error>
                 .await,
             Err(Error::StreamNotFound { .. })
         ));
-        Ok(())
-    })
-}
-
-#[test]
-fn old_messages_expire_with_max_age() -> Result<(), Error> {
-    run(async |env: Env| {
-        let broker = env.broker();
-        let stream = broker
-            .create_stream(StreamConfig {
-                max_age: Some(Duration::from_secs(1)),
-                ..orders()
-            })
-            .await?;
-        assert_eq!(
-            stream.info().await?.config.duplicate_window,
-            Some(Duration::from_secs(1)),
-            "the duplicate window is at most max_age"
-        );
-        broker.stream_publish("orders.1", "x").await?;
-        assert_eq!(stream.info().await?.state.messages, 1);
-        eventually_async(
-            "the message expires",
-            async || matches!(stream.info().await, Ok(info) if info.state.messages == 0),
-        )
-        .await;
         Ok(())
     })
 }

@@ -90,10 +90,11 @@ pub struct StreamConfig {
     /// A message may carry its own TTL
     /// ([`PublishOptions::ttl`](super::PublishOptions::ttl), server >= 2.11).
     pub allow_msg_ttl: bool,
-    /// When `max_age` removes a subject's last message, the server leaves a delete
-    /// marker that lives this long (server >= 2.11; it turns `allow_msg_ttl` on). The
-    /// memory broker does not leave markers: a stream with them is
-    /// [`Error::Unsupported`](crate::Error::Unsupported) there.
+    /// When `max_age` or its own TTL removes a subject's last message, the server
+    /// leaves a delete marker in its place that lives this long: an empty message with
+    /// `Nats-Marker-Reason: MaxAge` (server >= 2.11). It turns `allow_msg_ttl` and
+    /// `allow_rollup` on, and raises shorter message TTLs to it. Whole seconds, at least
+    /// one.
     pub subject_delete_marker_ttl: Option<Duration>,
     /// Free-form labels kept with the stream (server >= 2.10; keys starting with
     /// `_nats.` are the server's own and are not listed here).
@@ -190,6 +191,11 @@ impl StreamConfig {
                     needs: "a max_messages_per_subject",
                 });
             }
+        }
+        if let Some(ttl) = self.subject_delete_marker_ttl
+            && (ttl < Duration::from_secs(1) || ttl.subsec_nanos() != 0)
+        {
+            return invalid(ConfigProblem::Ttl { ttl });
         }
         if let (Some(window), Some(max_age)) = (self.duplicate_window, self.max_age)
             && window > max_age

@@ -60,13 +60,21 @@ pub(crate) fn write_headers(
 /// (ADR-43), the marker itself expiring after `marker_ttl_seconds`.
 pub(crate) fn expiry_marker_headers(marker_ttl_seconds: u64) -> HeaderMap {
     let mut headers = HeaderMap::new();
+    // In the server's order, the TTL as Go writes a duration.
     headers.insert(MARKER_REASON, MARKER_REASON_MAX_AGE);
+    headers.insert(MESSAGE_TTL, go_seconds(marker_ttl_seconds).as_str());
     headers.insert(ROLLUP, ROLLUP_SUBJECT);
-    headers.insert(
-        MESSAGE_TTL,
-        HeaderValue::from(format!("{marker_ttl_seconds}s")),
-    );
     headers
+}
+
+/// Whole seconds as Go's `time.Duration` writes them: `"5s"`, `"1m30s"`, `"1h0m0s"`.
+fn go_seconds(seconds: u64) -> String {
+    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    match (hours, minutes) {
+        (0, 0) => format!("{seconds}s"),
+        (0, _) => format!("{minutes}m{seconds}s"),
+        _ => format!("{hours}h{minutes}m{seconds}s"),
+    }
 }
 
 /// The size of a header block on the wire (`NATS/1.0`, one line per value, a blank
@@ -107,5 +115,16 @@ mod tests {
             0
         );
         assert_eq!(headers_wire_len(&expiry_marker_headers(5)), 72);
+    }
+
+    #[test]
+    fn marker_ttls_read_as_go_writes_them() {
+        let written = [(5, "5s"), (60, "1m0s"), (90, "1m30s"), (3600, "1h0m0s")];
+        for (seconds, go) in written {
+            assert_eq!(super::go_seconds(seconds), go);
+        }
+        let marker = expiry_marker_headers(3661);
+        let ttl = marker.get(MESSAGE_TTL).map(|value| value.as_str());
+        assert_eq!(ttl, Some("1h1m1s"));
     }
 }

@@ -32,6 +32,8 @@ use crate::jetstream::{
 };
 use crate::wire;
 
+mod expiry;
+
 /// The server's duplicate window when none is configured.
 const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
@@ -219,7 +221,27 @@ impl MemoryStream {
                 expected: expected.to_owned(),
             });
         }
-        let ttl = ttl.transpose()?;
+        let mut ttl = ttl.transpose()?;
+        // With markers, a TTL is at least the markers' (a shorter one could expire
+        // between a marker and its message), its header rewritten in seconds, as the
+        // server does unless a subject keeps one message.
+        let (raised, rewritten);
+        let incoming = match (ttl, state.config.subject_delete_marker_ttl) {
+            (Some(MessageTtl::After(own)), Some(marker))
+                if own < marker && state.config.max_messages_per_subject != Some(1) =>
+            {
+                ttl = Some(MessageTtl::After(marker));
+                let mut headers = incoming.headers.cloned().unwrap_or_default();
+                headers.insert(header::MESSAGE_TTL, marker.as_secs().to_string().as_str());
+                raised = headers;
+                rewritten = Incoming {
+                    headers: Some(&raised),
+                    ..*incoming
+                };
+                &rewritten
+            }
+            _ => incoming,
+        };
         let rollup = match incoming.header(header::ROLLUP) {
             None => None,
             Some(_) if !state.config.allow_rollup => {
@@ -261,27 +283,11 @@ impl MemoryStream {
                 stream: self.name.clone(),
             });
         }
-        let sequence = state.append(incoming, size, ttl);
+        let sequence = state.append(incoming, size, ttl, Instant::now());
         if let Some(id) = message_id {
             state.remember(id, sequence);
         }
-        match rollup {
-            Some(Rollup::All) => state.remove_where(|stored| stored < sequence, None),
-            Some(Rollup::Subject) => {
-                state.remove_where(|stored| stored < sequence, Some(subject));
-            }
-            None => {}
-        }
-        // With interest retention and no consumer interested, nothing is kept.
-        if state.config.retention == Retention::Interest
-            && !state
-                .consumers
-                .values()
-                .any(|consumer| consumer.wants(subject))
-        {
-            state.remove(sequence);
-        }
-        state.enforce_limits(Some(subject));
+        state.appended(sequence, subject, rollup);
         self.changed.notify_waiters();
         Ok(self.ack(sequence, false))
     }
@@ -513,6 +519,8 @@ impl MemoryStream {
                 } else {
                     // Registered before the lock is released: no store goes unseen.
                     changed.as_mut().enable();
+                    // A marker placed then is a message to deliver.
+                    let marker = state.next_marker();
                     let consumer = state.consumers.get_mut(name);
                     let due = consumer.and_then(|consumer| {
                         consumer.pulled_until(until);
@@ -522,7 +530,8 @@ impl MemoryStream {
                         }
                         consumer.next_deadline()
                     });
-                    (None, due.map_or(until, |due| due.min(until)))
+                    let wake = due.into_iter().chain(marker).min();
+                    (None, wake.map_or(until, |wake| wake.min(until)))
                 }
             };
             self.advise_max_deliveries(name, given_up);
@@ -639,6 +648,12 @@ pub(super) struct Fetched {
 fn resolved(mut config: StreamConfig) -> StreamConfig {
     let window = config.duplicate_window.unwrap_or(DEFAULT_DUPLICATE_WINDOW);
     config.duplicate_window = Some(config.max_age.map_or(window, |age| window.min(age)));
+    // Markers carry a TTL and roll their subject up: the server turns both on.
+    if config.subject_delete_marker_ttl.is_some() {
+        config.allow_msg_ttl = true;
+        config.allow_rollup = true;
+        config.deny_purge = false;
+    }
     config
 }
 
@@ -649,8 +664,6 @@ pub(super) fn check_supported(config: &StreamConfig) -> Result<()> {
             "{} replicas (the memory broker is one node)",
             config.replicas
         )
-    } else if config.subject_delete_marker_ttl.is_some() {
-        "subject delete markers (subject_delete_marker_ttl)".to_owned()
     } else if config.name.starts_with("KV_")
         || config
             .subjects
@@ -855,18 +868,28 @@ impl State {
         }
     }
 
-    fn append(&mut self, incoming: &Incoming<'_>, size: u64, ttl: Option<MessageTtl>) -> u64 {
+    /// Stores `incoming` as it was at `stored_at` (now, unless the memory broker
+    /// replays what the server did at that instant).
+    fn append(
+        &mut self,
+        incoming: &Incoming<'_>,
+        size: u64,
+        ttl: Option<MessageTtl>,
+        stored_at: Instant,
+    ) -> u64 {
         self.last_sequence += 1;
         let sequence = self.last_sequence;
+        let ago = Instant::now().saturating_duration_since(stored_at);
         let message = StoredMessage {
             subject: incoming.subject.to_owned(),
             sequence,
             headers: incoming.headers.cloned().unwrap_or_default(),
             payload: incoming.payload.clone(),
-            time: SystemTime::now(),
+            time: SystemTime::now()
+                .checked_sub(ago)
+                .unwrap_or(SystemTime::now()),
         };
         self.last_time = Some(message.time);
-        let stored_at = Instant::now();
         self.records.insert(
             sequence,
             Record {
@@ -962,36 +985,25 @@ impl State {
         }
     }
 
-    /// Drops messages older than `max_age` and ids older than the duplicate window.
-    fn expire(&mut self, now: Instant) {
-        while let Some((deadline, _)) = self.id_deadlines.front()
-            && *deadline <= now
-        {
-            if let Some((_, id)) = self.id_deadlines.pop_front() {
-                self.ids.remove(&id);
+    /// What follows a message's append: its rollup, interest retention (with no
+    /// consumer interested, nothing is kept), the stream's limits.
+    fn appended(&mut self, sequence: u64, subject: &str, rollup: Option<Rollup>) {
+        match rollup {
+            Some(Rollup::All) => self.remove_where(|stored| stored < sequence, None),
+            Some(Rollup::Subject) => {
+                self.remove_where(|stored| stored < sequence, Some(subject));
             }
+            None => {}
         }
-        while let Some(&(deadline, sequence)) = self.ttl_deadlines.first()
-            && deadline <= now
+        if self.config.retention == Retention::Interest
+            && !self
+                .consumers
+                .values()
+                .any(|consumer| consumer.wants(subject))
         {
-            self.ttl_deadlines.pop_first();
             self.remove(sequence);
         }
-        let Some(max_age) = self.config.max_age else {
-            return;
-        };
-        // Stored in order, so the old enough come first; a message that never
-        // expires stays.
-        let expired: Vec<u64> = self
-            .records
-            .iter()
-            .take_while(|(_, record)| record.stored_at + max_age <= now)
-            .filter(|(_, record)| record.ttl != Some(MessageTtl::Never))
-            .map(|(sequence, _)| *sequence)
-            .collect();
-        for sequence in expired {
-            self.remove(sequence);
-        }
+        self.enforce_limits(Some(subject));
     }
 
     fn remove_where(&mut self, removed: impl Fn(u64) -> bool, subject: Option<&str>) {
