@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use faststream_kv::jetstream::{ConsumerConfig, DeliverPolicy, StreamConfig};
+use faststream_kv::jetstream::{Consumer, ConsumerConfig, DeliverPolicy, StreamConfig};
 use faststream_kv::prelude::*;
 
 use super::consumers::{WAIT, floor, orders, sequences};
@@ -147,13 +147,8 @@ fn the_ack_floor_follows_first_deliveries_and_removals() -> Result<(), Error> {
             .await?;
         assert_eq!(sequences(&consumer.fetch(2, WAIT).await?), [1, 2]);
         broker.stream_publish("limited.3", "x").await?;
-        crate::support::eventually_async("the removed message is settled", async || {
-            consumer
-                .info()
-                .await
-                .is_ok_and(|info| info.ack_pending == 1)
-        })
-        .await;
+        // The removed message is settled.
+        ack_pending_reaches(&consumer, 1).await;
         assert_eq!(floor(&consumer.info().await?), (1, 1));
         Ok(())
     })
@@ -175,13 +170,8 @@ fn max_deliver_gives_up_without_moving_the_floor() -> Result<(), Error> {
             .await?;
         let first = consumer.fetch(2, WAIT).await?;
         assert_eq!(sequences(&first), [1, 2]);
-        crate::support::eventually_async("both are given up on", async || {
-            consumer
-                .info()
-                .await
-                .is_ok_and(|info| info.ack_pending == 0)
-        })
-        .await;
+        // Both are given up on.
+        ack_pending_reaches(&consumer, 0).await;
         let info = consumer.info().await?;
         assert_eq!((floor(&info), info.redelivered), ((0, 0), 0));
         first[1].ack_sync().await?;
@@ -191,4 +181,14 @@ fn max_deliver_gives_up_without_moving_the_floor() -> Result<(), Error> {
         assert_eq!(floor(&consumer.info().await?), (3, 3));
         Ok(())
     })
+}
+
+/// Waits until `count` of `consumer`'s deliveries wait for an acknowledgement.
+async fn ack_pending_reaches(consumer: &Consumer, count: u64) {
+    let what = format!("{count} deliveries waiting for an acknowledgement");
+    crate::support::eventually_async(&what, async || {
+        let info = consumer.info().await;
+        info.is_ok_and(|info| info.ack_pending == count)
+    })
+    .await;
 }
