@@ -206,13 +206,16 @@ impl Acker {
         if self.is_settled() {
             return Ok(());
         }
-        (self.inner.sender)
-            .ack(&self.inner.token, AckKind::Progress)
-            .await
+        self.send(AckKind::Progress).await
     }
 
     async fn settle(&self, kind: AckKind) -> Result<()> {
         self.settling()?;
+        self.send(kind).await
+    }
+
+    /// Sends `kind` at once if the sender can (no boxed future), else through `ack`.
+    async fn send(&self, kind: AckKind) -> Result<()> {
         let Inner { sender, token, .. } = &*self.inner;
         let at_once = poll_fn(|cx| Poll::Ready(sender.try_ack(token, kind, cx))).await;
         if let Poll::Ready(done) = at_once {

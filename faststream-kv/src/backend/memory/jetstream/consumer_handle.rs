@@ -22,7 +22,7 @@ pub(super) struct MemoryConsumer {
     stream_name: Arc<str>,
     name: Arc<str>,
     /// Settles its deliveries.
-    acks: Arc<StreamAcker>,
+    acks: Arc<dyn AckSender>,
 }
 
 impl MemoryConsumer {
@@ -64,13 +64,12 @@ impl MemoryConsumer {
             consumer: delivery.consumer_sequence,
             stream: delivery.stream_sequence,
         });
-        let sender: Arc<dyn AckSender> = Arc::<StreamAcker>::clone(&self.acks);
         let message = Message::from_stream(
             message.subject.into(),
             Some(message.headers).into(),
             message.payload,
         );
-        JsMessage::new(message, Some(info), sender, token)
+        JsMessage::new(message, Some(info), Arc::clone(&self.acks), token)
     }
 }
 

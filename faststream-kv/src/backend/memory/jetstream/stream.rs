@@ -283,7 +283,7 @@ impl MemoryStream {
                 stream: self.name.clone(),
             });
         }
-        let sequence = state.append(incoming, size, ttl, Instant::now());
+        let sequence = state.append(incoming, size, ttl, (Instant::now(), SystemTime::now()));
         if let Some(id) = message_id {
             state.remember(id, sequence);
         }
@@ -736,13 +736,12 @@ impl State {
     /// the last); those reading more forget what is gone. As the server's stream purge
     /// moves its consumers.
     fn move_consumers_past(&mut self, filter: Option<&str>, kept: &[u64]) {
-        let first = self.records.keys().next().copied();
+        let end = self.last_sequence + 1;
+        let first = self.records.keys().next().copied().unwrap_or(end);
         let start = match filter {
-            Some(_) => kept.first().copied(),
+            Some(_) => kept.first().copied().unwrap_or(end),
             None => first,
-        }
-        .unwrap_or(self.last_sequence + 1);
-        let first = first.unwrap_or(self.last_sequence + 1);
+        };
         let mut consumers = std::mem::take(&mut self.consumers);
         for consumer in consumers.values_mut() {
             let filters = &consumer.config.filter_subjects;
@@ -868,26 +867,23 @@ impl State {
         }
     }
 
-    /// Stores `incoming` as it was at `stored_at` (now, unless the memory broker
-    /// replays what the server did at that instant).
+    /// Stores `incoming` as it was at `stored_at` and `time` (now, unless the memory
+    /// broker replays what the server did at that instant).
     fn append(
         &mut self,
         incoming: &Incoming<'_>,
         size: u64,
         ttl: Option<MessageTtl>,
-        stored_at: Instant,
+        (stored_at, time): (Instant, SystemTime),
     ) -> u64 {
         self.last_sequence += 1;
         let sequence = self.last_sequence;
-        let ago = Instant::now().saturating_duration_since(stored_at);
         let message = StoredMessage {
             subject: incoming.subject.to_owned(),
             sequence,
             headers: incoming.headers.cloned().unwrap_or_default(),
             payload: incoming.payload.clone(),
-            time: SystemTime::now()
-                .checked_sub(ago)
-                .unwrap_or(SystemTime::now()),
+            time,
         };
         self.last_time = Some(message.time);
         self.records.insert(

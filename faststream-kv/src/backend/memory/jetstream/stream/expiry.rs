@@ -9,6 +9,8 @@
 //! expiries in the order and at the instants they fell due: a marker is stored at the
 //! instant its message expired, and may itself have expired by now.
 
+use std::time::{Duration, SystemTime};
+
 use bytes::Bytes;
 use tokio::time::Instant;
 
@@ -82,7 +84,7 @@ impl State {
 
     /// Stores the marker of `subject`'s expired last message at instant `at`, through
     /// what a publish goes through: its rollup removes the message.
-    fn place_marker(&mut self, subject: &str, ttl: std::time::Duration, at: Instant) {
+    fn place_marker(&mut self, subject: &str, ttl: Duration, at: Instant) {
         let headers = wire::expiry_marker_headers(ttl.as_secs());
         let payload = Bytes::new();
         let incoming = Incoming {
@@ -97,7 +99,9 @@ impl State {
             0,
         );
         let ttl = Some(MessageTtl::After(ttl));
-        let sequence = self.append(&incoming, size, ttl, at);
+        let now = SystemTime::now();
+        let time = now.checked_sub(at.elapsed()).unwrap_or(now);
+        let sequence = self.append(&incoming, size, ttl, (at, time));
         self.appended(sequence, subject, Some(Rollup::Subject));
     }
 }
