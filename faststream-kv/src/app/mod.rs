@@ -183,7 +183,7 @@ impl App {
 
     /// Has subscribers record metrics through the `metrics` facade (off by default, as
     /// FastStream's Prometheus middleware is opt-in: timing each handler reads the
-    /// clock twice a message). Install the recorder before the app starts.
+    /// clock for every message). Install the recorder before the app starts.
     ///
     /// Per handler (label `handler`): `faststream_messages_received_total`,
     /// `..._handled_total`, `..._failed_total`, `faststream_messages_in_flight`,
@@ -194,7 +194,8 @@ impl App {
     /// A subscriber handling messages back to back adds its counts up and hands them to
     /// the recorder when it waits (for a message, a slow handler, a worker), before it
     /// sends a reply, or after a few hundred; with one worker, it counts one message in
-    /// flight for the whole run.
+    /// flight for the whole run, and each message's handling time starts when the one
+    /// before it finished (so the times add up to the time it was busy).
     /// `examples/prometheus_metrics.rs` serves them as Prometheus text.
     ///
     /// ```

@@ -5,9 +5,9 @@
 //! handle is a no-op.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
+use quanta::Instant;
 
 /// The metrics of one subscriber.
 pub(crate) struct SubscriberMetrics {
@@ -27,6 +27,8 @@ pub(crate) struct Handling(Instant);
 impl SubscriberMetrics {
     /// The metrics of handler `handler`, registered with the recorder installed now.
     pub(crate) fn new(handler: &str) -> Self {
+        // The clock calibrates once per process, at its first reading: not on a message.
+        let _ = Instant::now();
         let labels = [("handler", handler.to_owned())];
         Self {
             received: counter!("faststream_messages_received_total", &labels),
@@ -77,16 +79,22 @@ impl SubscriberMetrics {
 
 /// A consume loop's metrics: what it receives and handles in place is added up and
 /// handed to the recorder when the loop waits, yields or ends, a handler has to wait, or
-/// a reply goes out (each count costs the recorder atomic read-modify-writes, a large
-/// share of a message's cost when messages come back to back). A loop handling in place
-/// counts one message in flight from the first of such a run until it waits: handling
-/// back to back, it is busy all along.
+/// a reply goes out (each count, and each handling time, costs the recorder atomic
+/// read-modify-writes, a large share of a message's cost when messages come back to
+/// back). A loop handling in place counts one message in flight from the first of such a
+/// run until it waits: handling back to back, it is busy all along. In such a run, a
+/// message's handling starts when the one before it finished, so the clock is read once
+/// a message and the times add up to the time the loop was busy.
 pub(crate) struct LoopMetrics {
     metrics: Arc<SubscriberMetrics>,
     received: u64,
     handled: u64,
     failed: u64,
     in_flight: bool,
+    /// When the last handler run in place finished, unless the loop waited since.
+    finished: Option<Instant>,
+    /// Handling times, in seconds, not yet handed to the recorder.
+    times: Vec<f64>,
 }
 
 impl LoopMetrics {
@@ -97,6 +105,8 @@ impl LoopMetrics {
             handled: 0,
             failed: 0,
             in_flight: false,
+            finished: None,
+            times: Vec::new(),
         }
     }
 
@@ -110,21 +120,23 @@ impl LoopMetrics {
         self.received += 1;
     }
 
-    /// A message goes to its handler, in place.
+    /// A message goes to its handler, in place: its handling starts when the one
+    /// before it finished, if the loop went on without waiting.
     #[inline]
     pub(crate) fn start(&mut self) -> Handling {
         if !self.in_flight {
             self.in_flight = true;
             self.metrics.in_flight.increment(1.0);
         }
-        Handling(Instant::now())
+        Handling(self.finished.take().unwrap_or_else(Instant::now))
     }
 
     /// Its handler is done, with a result that is `ok` or not.
     #[inline]
     pub(crate) fn finish(&mut self, handling: Handling, ok: bool) {
-        let metrics = &self.metrics;
-        metrics.handling.record(handling.0.elapsed().as_secs_f64());
+        let now = Instant::now();
+        self.times.push((now - handling.0).as_secs_f64());
+        self.finished = Some(now);
         if ok {
             self.handled += 1;
         } else {
@@ -140,9 +152,15 @@ impl LoopMetrics {
         }
     }
 
-    /// Hands what was counted to the recorder, the message in flight staying so.
+    /// Hands what was counted to the recorder, the message in flight staying so. The
+    /// loop or its handler is about to wait: the next message's handling starts when it
+    /// is taken.
     pub(crate) fn flush_counts(&mut self) {
+        self.finished = None;
         let metrics = &self.metrics;
+        for time in self.times.drain(..) {
+            metrics.handling.record(time);
+        }
         for (counter, count) in [
             (&metrics.received, &mut self.received),
             (&metrics.handled, &mut self.handled),
