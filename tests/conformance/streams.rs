@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use faststream_kv::error::{ConfigProblem, JsErrorCode};
+use faststream_kv::error::{ConfigProblem, JsErrorCode, StreamLimit};
 use faststream_kv::jetstream::{
     Discard, LastSequenceOf, PublishAck, PublishOptions, Retention, Rollup, Storage, StreamConfig,
 };
@@ -202,6 +202,76 @@ fn a_request_to_a_stream_subject_gets_the_ack() -> Result<(), Error> {
         let ack: serde_json::Value = serde_json::from_slice(reply.payload()).map_err(Error::msg)?;
         assert_eq!(ack["stream"], "ORDERS");
         assert_eq!(ack["seq"], 1);
+        Ok(())
+    })
+}
+
+/// The answers to plain publishes that a stream refuses, as nats-server 2.15 writes
+/// them (read from a live server).
+#[test]
+fn a_request_to_a_stream_subject_gets_the_refusal() -> Result<(), Error> {
+    run(async |env: Env| {
+        let broker = env.broker();
+        broker
+            .create_stream(StreamConfig {
+                subjects: vec!["full.>".to_owned()],
+                max_messages: Some(1),
+                discard: Discard::New,
+                ..StreamConfig::new("FULL")
+            })
+            .await?;
+        let answer = async |subject: &str, header: Option<(&str, &str)>| {
+            let request = match header {
+                Some((name, value)) => Reply::new("x").header(name, value),
+                None => Reply::new("x"),
+            };
+            let reply = broker.request_with(subject, request, None).await?;
+            serde_json::from_slice::<serde_json::Value>(reply.payload()).map_err(Error::msg)
+        };
+        let expected = |text: &str| serde_json::from_str::<serde_json::Value>(text).map_err(Error::msg);
+        let id = Some(("Nats-Msg-Id", "m1"));
+        assert_eq!(
+            answer("full.a", id).await?,
+            expected(r#"{"stream":"FULL","seq":1}"#)?
+        );
+        assert_eq!(
+            answer("full.a", id).await?,
+            expected(r#"{"stream":"FULL","seq":1,"duplicate":true}"#)?
+        );
+        assert_eq!(
+            answer("full.b", None).await?,
+            expected(
+                r#"{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"},"stream":"FULL","seq":0}"#
+            )?
+        );
+        assert_eq!(
+            answer("full.c", Some(("Nats-Expected-Last-Msg-Id", "zz"))).await?,
+            expected(
+                r#"{"error":{"code":400,"err_code":10070,"description":"wrong last msg ID: m1"},"stream":"FULL","seq":0}"#
+            )?
+        );
+        assert_eq!(
+            answer("full.d", Some(("Nats-Expected-Stream", "OTHER"))).await?,
+            expected(
+                r#"{"error":{"code":400,"err_code":10060,"description":"expected stream does not match"},"stream":"FULL","seq":0}"#
+            )?
+        );
+        assert_eq!(
+            answer("full.e", Some(("Nats-Expected-Last-Sequence", "7"))).await?,
+            expected(
+                r#"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 1"},"stream":"FULL","seq":0}"#
+            )?
+        );
+        // The same refusals, typed.
+        assert!(matches!(
+            broker.stream_publish("full.f", "x").await,
+            Err(Error::StreamFull { stream, limit: StreamLimit::Messages, .. }) if stream == "FULL"
+        ));
+        let options = PublishOptions::new().expected_last_message_id("zz");
+        assert!(matches!(
+            broker.stream_publish_with("full.g", "x", options).await,
+            Err(Error::WrongLastMessageId { found: Some(found), .. }) if found == "m1"
+        ));
         Ok(())
     })
 }

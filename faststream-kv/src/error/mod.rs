@@ -6,6 +6,7 @@ mod js_error_code;
 mod last_sequence;
 mod nats_operation;
 mod startup_problem;
+mod stream_limit;
 
 use std::fmt;
 use std::time::Duration;
@@ -16,6 +17,7 @@ pub use js_error_code::JsErrorCode;
 pub use last_sequence::LastSequenceOf;
 pub use nats_operation::NatsOperation;
 pub use startup_problem::{StartupProblem, StartupProblemKind};
+pub use stream_limit::StreamLimit;
 
 use crate::backend_kind::BackendKind;
 
@@ -431,6 +433,9 @@ pub enum Error {
         subject: String,
         /// The message id expected.
         expected: String,
+        /// The id of the stream's last message (`None` if it has none, or the server
+        /// did not say).
+        found: Option<String>,
     },
     /// A publish expecting one stream reached another.
     #[error("publish to {subject:?} expected stream {expected:?}")]
@@ -452,12 +457,15 @@ pub enum Error {
         /// The stream's limit.
         max: u32,
     },
-    /// A stream that discards new messages is at a limit.
-    #[error("stream {stream:?} is full (discard new)")]
+    /// A stream that discards new messages is at a limit (the server's 10077, a store
+    /// refusal).
+    #[error("stream {stream:?} is full (discard new): {limit}")]
     #[non_exhaustive]
     StreamFull {
         /// The stream's name.
         stream: String,
+        /// The limit it is at.
+        limit: StreamLimit,
     },
     /// The consumer does not exist (or no longer: deleted, or an ephemeral one
     /// nobody fetched from within its inactive threshold).

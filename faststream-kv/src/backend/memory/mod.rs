@@ -25,7 +25,7 @@ use crate::jetstream::PublishAck;
 use crate::message::Message;
 use crate::pending::PendingLimits;
 pub(crate) use connection::MemoryConnection;
-use jetstream::{Incoming, Streams, ack_reply};
+use jetstream::{Incoming, Streams};
 use kv::KvBuckets;
 pub use options::MemoryOptions;
 pub(crate) use subscription::MemorySubscription;
@@ -98,11 +98,18 @@ impl MemoryBroker {
     fn publish(&self, message: Message) -> Result<usize> {
         self.check_size(message.wire_size())?;
         let mut stored = 0;
-        if let Some(result) = self.core.streams.capture(&incoming(&message))
-            && let Some(reply) = message.reply_subject()
-        {
-            let ack = Message::from_parts(reply.clone(), None, None.into(), ack_reply(&result));
-            stored = self.publish(ack)?.min(1);
+        let streams = &self.core.streams;
+        match message.reply_subject() {
+            Some(reply) => {
+                if let Some(answer) = streams.capture_answered(&incoming(&message)) {
+                    let ack = Message::from_parts(reply.clone(), None, None.into(), answer);
+                    stored = self.publish(ack)?.min(1);
+                }
+            }
+            None => {
+                // Stored without an answer, as by a server.
+                let _ = streams.capture(&incoming(&message));
+            }
         }
         self.deliver(message).map(|delivered| delivered + stored)
     }

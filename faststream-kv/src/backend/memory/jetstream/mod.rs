@@ -23,7 +23,7 @@ pub(crate) use stream::Incoming;
 use stream::{MemoryStream, check_supported};
 
 use super::Publish;
-use crate::error::{Error, Result};
+use crate::error::{Error, JsErrorCode, Result};
 use crate::jetstream::store::StreamStore;
 use crate::jetstream::{PublishAck, StreamConfig};
 
@@ -113,17 +113,27 @@ impl Streams {
     /// Hands a published message to the stream storing its subject: `None` when no
     /// stream does.
     pub(super) fn capture(&self, incoming: &Incoming<'_>) -> Option<Result<PublishAck>> {
+        let stream = self.storing(incoming.subject)?;
+        Some(stream.store(incoming, self.max_payload))
+    }
+
+    /// [`capture`](Self::capture), answered as the stream answers a plain publish with
+    /// a reply subject.
+    pub(super) fn capture_answered(&self, incoming: &Incoming<'_>) -> Option<Bytes> {
+        let stream = self.storing(incoming.subject)?;
+        let stored = stream.store(incoming, self.max_payload);
+        Some(ack_reply(stream.name(), &stored))
+    }
+
+    fn storing(&self, subject: &str) -> Option<Arc<MemoryStream>> {
         if self.count.load(Ordering::Acquire) == 0 {
             return None;
         }
-        let stream = {
-            let streams = self.streams.read().unwrap_or_else(PoisonError::into_inner);
-            streams
-                .values()
-                .find(|stream| stream.stores(incoming.subject))
-                .cloned()
-        }?;
-        Some(stream.store(incoming, self.max_payload))
+        let streams = self.streams.read().unwrap_or_else(PoisonError::into_inner);
+        streams
+            .values()
+            .find(|stream| stream.stores(subject))
+            .cloned()
     }
 }
 
@@ -150,32 +160,77 @@ fn overlap_check(
     Ok(())
 }
 
-/// The ack a stream sends to the reply subject of a plain publish it stored (or the
-/// error it answers with), as JSON the way nats-server writes it.
-pub(super) fn ack_reply(stored: &Result<PublishAck>) -> Bytes {
-    let json = match stored {
-        Ok(ack) if ack.duplicate => serde_json::json!({
-            "stream": ack.stream, "seq": ack.sequence, "duplicate": true,
-        }),
-        Ok(ack) => serde_json::json!({ "stream": ack.stream, "seq": ack.sequence }),
+/// The ack `stream` sends to the reply subject of a plain publish it stored (or the
+/// error it answers with), byte for byte as nats-server writes it.
+fn ack_reply(stream: &str, stored: &Result<PublishAck>) -> Bytes {
+    let quoted = |text: &str| serde_json::Value::from(text).to_string();
+    let reply = match stored {
+        Ok(ack) if ack.duplicate => format!(
+            r#"{{"stream":{},"seq":{},"duplicate": true}}"#,
+            quoted(&ack.stream),
+            ack.sequence
+        ),
+        Ok(ack) => format!(
+            r#"{{"stream":{},"seq":{}}}"#,
+            quoted(&ack.stream),
+            ack.sequence
+        ),
         Err(error) => {
-            let (err_code, description) = match error {
-                Error::WrongLastSequence { found, .. } => (
-                    10071,
-                    format!("wrong last sequence: {}", found.unwrap_or_default()),
-                ),
-                Error::WrongLastMessageId { .. } => (10070, error.to_string()),
-                Error::WrongStream { .. } => (10060, error.to_string()),
-                Error::MessageTooLarge { .. } => (10054, error.to_string()),
-                Error::JetStream {
-                    code, description, ..
-                } => (code.0, description.clone()),
-                _ => (10077, error.to_string()),
-            };
-            serde_json::json!({
-                "error": { "code": 400, "err_code": err_code, "description": description }
-            })
+            let (status, err_code, description) = refusal(error);
+            format!(
+                r#"{{"error":{{"code":{status},"err_code":{err_code},"description":{}}},"stream":{},"seq":0}}"#,
+                quoted(&description),
+                quoted(stream),
+            )
         }
     };
-    Bytes::from(json.to_string())
+    Bytes::from(reply)
+}
+
+/// The status, error code and description of the server's answer to a publish it
+/// refuses with `error`.
+fn refusal(error: &Error) -> (u16, u32, String) {
+    match error {
+        Error::WrongLastSequence { found, .. } => (
+            400,
+            JsErrorCode::STREAM_WRONG_LAST_SEQUENCE.0,
+            format!("wrong last sequence: {}", found.unwrap_or_default()),
+        ),
+        Error::WrongLastMessageId { found, .. } => (
+            400,
+            JsErrorCode::STREAM_WRONG_LAST_MSG_ID.0,
+            format!(
+                "wrong last msg ID: {}",
+                found.as_deref().unwrap_or_default()
+            ),
+        ),
+        Error::WrongStream { .. } => (
+            400,
+            JsErrorCode::STREAM_NOT_MATCH.0,
+            "expected stream does not match".to_owned(),
+        ),
+        Error::MessageTooLarge { .. } => (
+            400,
+            JsErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM.0,
+            "message size exceeds maximum allowed".to_owned(),
+        ),
+        Error::StreamFull { limit, .. } => (
+            503,
+            JsErrorCode::STREAM_STORE_FAILED.0,
+            limit.description().to_owned(),
+        ),
+        // A rollup the store could not make is the server's internal error; the other
+        // refusals of a publish are its input's.
+        Error::JetStream {
+            code, description, ..
+        } => {
+            let status = if *code == JsErrorCode::STREAM_ROLLUP_FAILED {
+                500
+            } else {
+                400
+            };
+            (status, code.0, description.clone())
+        }
+        _ => (503, JsErrorCode::STREAM_STORE_FAILED.0, error.to_string()),
+    }
 }

@@ -23,7 +23,7 @@ use super::message_ttl::MessageTtl;
 
 use crate::backend::memory::stored_size::stored_size;
 use crate::backend_kind::BackendKind;
-use crate::error::{Error, JsErrorCode, NatsOperation, Result};
+use crate::error::{Error, JsErrorCode, NatsOperation, Result, StreamLimit};
 use crate::jetstream::store::{AckKind, Purge};
 use crate::jetstream::{
     ConsumerAckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, Discard, LastSequenceOf,
@@ -219,6 +219,7 @@ impl MemoryStream {
             return Err(Error::WrongLastMessageId {
                 subject: subject.to_owned(),
                 expected: expected.to_owned(),
+                found: state.last_message_id.clone(),
             });
         }
         let mut ttl = ttl.transpose()?;
@@ -277,10 +278,11 @@ impl MemoryStream {
             incoming.payload.len(),
         );
         if state.config.discard == Discard::New
-            && state.refuses_new(subject, size, rollup.is_some())
+            && let Some(limit) = state.refuses_new(subject, size, rollup.is_some())
         {
             return Err(Error::StreamFull {
                 stream: self.name.clone(),
+                limit,
             });
         }
         let sequence = state.append(incoming, size, ttl, (Instant::now(), SystemTime::now()));
@@ -917,12 +919,12 @@ impl State {
         self.ids.insert(id, sequence);
     }
 
-    /// Whether a discard-new stream refuses a message of `size` on `subject`: at its
-    /// message or byte limit, unless the subject is at its own limit, so that the
+    /// The limit at which a discard-new stream refuses a message of `size` on
+    /// `subject`, if it does: at its message or byte limit, unless the subject is at its own limit, so that the
     /// message replaces the subject's oldest (which, for the byte limit, must be no
     /// smaller), as the server's store decides; with `discard_new_per_subject`, a
     /// subject at its own limit refuses it unless it is a `rollup`.
-    fn refuses_new(&self, subject: &str, size: u64, rollup: bool) -> bool {
+    fn refuses_new(&self, subject: &str, size: u64, rollup: bool) -> Option<StreamLimit> {
         let oldest_on_subject = self
             .config
             .max_messages_per_subject
@@ -932,17 +934,18 @@ impl State {
             })
             .and_then(|sequence| self.records.get(&sequence));
         if oldest_on_subject.is_some() && self.config.discard_new_per_subject && !rollup {
-            return true;
+            return Some(StreamLimit::MessagesPerSubject);
         }
         let count = self.records.len() as u64 + 1;
         if self.config.max_messages.is_some_and(|max| count > max) && oldest_on_subject.is_none() {
-            return true;
+            return Some(StreamLimit::Messages);
         }
         let over_bytes = self
             .config
             .max_bytes
             .is_some_and(|max| self.bytes + size > max);
-        over_bytes && oldest_on_subject.is_none_or(|oldest| oldest.size < size)
+        (over_bytes && oldest_on_subject.is_none_or(|oldest| oldest.size < size))
+            .then_some(StreamLimit::Bytes)
     }
 
     /// Drops the oldest messages beyond the limits: of `subject` beyond its

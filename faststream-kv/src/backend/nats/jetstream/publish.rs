@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use crate::backend::nats::error::{jetstream_code, nats_error, refusal_description};
 use crate::backend::nats::jetstream::JetStream;
-use crate::error::{Error, NatsOperation, Result};
+use crate::error::{Error, NatsOperation, Result, StreamLimit};
 use crate::jetstream::{LastSequenceOf, PublishAck, header};
 use crate::wire;
 
@@ -121,6 +121,14 @@ async fn refused(
         PublishErrorKind::WrongLastMessageId => Error::WrongLastMessageId {
             subject,
             expected: expected.last_message_id.unwrap_or_default(),
+            // "wrong last msg ID: <the stream's last id, or nothing>"
+            found: refusal_description(&error)
+                .and_then(|description| {
+                    description
+                        .strip_prefix("wrong last msg ID: ")
+                        .map(str::to_owned)
+                })
+                .filter(|found| !found.is_empty()),
         },
         PublishErrorKind::TimedOut => Error::Unavailable {
             operation: NatsOperation::StreamPublish,
@@ -142,11 +150,16 @@ async fn refused(
                     None => nats_error(NatsOperation::StreamPublish, error),
                 }
             }
-            // The store refused it: a discard-new stream at a limit.
-            Some(ErrorCode::STREAM_STORE_FAILED) => match stream_of(jetstream, &subject).await {
-                Some((stream, _)) => Error::StreamFull { stream },
-                None => nats_error(NatsOperation::StreamPublish, error),
-            },
+            // The store refused it: a discard-new stream at a limit, which the
+            // description names (other store failures keep their code).
+            Some(ErrorCode::STREAM_STORE_FAILED) => {
+                let limit = refusal_description(&error)
+                    .and_then(|description| StreamLimit::from_description(&description));
+                match (limit, stream_of(jetstream, &subject).await) {
+                    (Some(limit), Some((stream, _))) => Error::StreamFull { stream, limit },
+                    _ => nats_error(NatsOperation::StreamPublish, error),
+                }
+            }
             _ => nats_error(NatsOperation::StreamPublish, error),
         },
     }
