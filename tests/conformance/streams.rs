@@ -228,7 +228,8 @@ fn a_request_to_a_stream_subject_gets_the_refusal() -> Result<(), Error> {
             let reply = broker.request_with(subject, request, None).await?;
             serde_json::from_slice::<serde_json::Value>(reply.payload()).map_err(Error::msg)
         };
-        let expected = |text: &str| serde_json::from_str::<serde_json::Value>(text).map_err(Error::msg);
+        let expected =
+            |text: &str| serde_json::from_str::<serde_json::Value>(text).map_err(Error::msg);
         let id = Some(("Nats-Msg-Id", "m1"));
         assert_eq!(
             answer("full.a", id).await?,
