@@ -17,7 +17,7 @@ use faststream_kv::{CORRELATION_ID, Message};
 use futures::StreamExt;
 
 use super::run;
-use crate::support::Env;
+use crate::support::{Env, eventually_async};
 
 #[subscriber("orders.{region}.{kind}.created")]
 #[publisher("invoices.{region}.{kind}")]
@@ -64,7 +64,15 @@ fn results_go_to_the_subject_filled_with_the_message_captures() -> Result<(), Er
             ("invoices.eu.b2b", b"eu/b2b: 12 EUR".as_ref())
         );
         assert_eq!(correlation_id(&published), Some("order-9"));
+        // The stream publisher runs after the subject's, so the invoice can arrive first.
         let audit = app.broker().stream("AUDIT").await?;
+        eventually_async("the result is stored", async || {
+            audit
+                .info()
+                .await
+                .is_ok_and(|info| info.state.messages == 1)
+        })
+        .await;
         let stored = audit.message(1).await?.expect("the result is stored");
         assert_eq!(stored.subject.as_str(), "audit.eu");
         app.stop().await
