@@ -164,23 +164,18 @@ fn overlap_check(
 /// error it answers with), byte for byte as nats-server writes it.
 fn ack_reply(stream: &str, stored: &Result<PublishAck>) -> Bytes {
     let quoted = |text: &str| serde_json::Value::from(text).to_string();
+    let stream = quoted(stream);
     let reply = match stored {
         Ok(ack) if ack.duplicate => format!(
-            r#"{{"stream":{},"seq":{},"duplicate": true}}"#,
-            quoted(&ack.stream),
+            r#"{{"stream":{stream},"seq":{},"duplicate": true}}"#,
             ack.sequence
         ),
-        Ok(ack) => format!(
-            r#"{{"stream":{},"seq":{}}}"#,
-            quoted(&ack.stream),
-            ack.sequence
-        ),
+        Ok(ack) => format!(r#"{{"stream":{stream},"seq":{}}}"#, ack.sequence),
         Err(error) => {
             let (status, err_code, description) = refusal(error);
             format!(
-                r#"{{"error":{{"code":{status},"err_code":{err_code},"description":{}}},"stream":{},"seq":0}}"#,
+                r#"{{"error":{{"code":{status},"err_code":{err_code},"description":{}}},"stream":{stream},"seq":0}}"#,
                 quoted(&description),
-                quoted(stream),
             )
         }
     };

@@ -920,10 +920,11 @@ impl State {
     }
 
     /// The limit at which a discard-new stream refuses a message of `size` on
-    /// `subject`, if it does: at its message or byte limit, unless the subject is at its own limit, so that the
-    /// message replaces the subject's oldest (which, for the byte limit, must be no
-    /// smaller), as the server's store decides; with `discard_new_per_subject`, a
-    /// subject at its own limit refuses it unless it is a `rollup`.
+    /// `subject`, if it does: its message or byte limit, unless the subject is at its
+    /// own limit, so that the message replaces the subject's oldest (which, for the
+    /// byte limit, must be no smaller), as the server's store decides; with
+    /// `discard_new_per_subject`, a subject at its own limit refuses it unless it is a
+    /// `rollup`.
     fn refuses_new(&self, subject: &str, size: u64, rollup: bool) -> Option<StreamLimit> {
         let oldest_on_subject = self
             .config
