@@ -344,6 +344,12 @@ impl Subscription {
     pub(crate) fn stats_handle(&self) -> StatsHandle {
         self.receiver.stats()
     }
+
+    /// The next message if one is there, without waiting and outside tokio's
+    /// cooperative budget; `Pending` registers no waker.
+    pub(crate) fn try_next(&mut self) -> Poll<Option<Message>> {
+        self.receiver.try_recv()
+    }
 }
 
 impl Stream for Subscription {

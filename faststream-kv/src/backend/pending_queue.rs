@@ -301,39 +301,23 @@ impl QueueReceiver {
     /// busy subscription still lets the others run.
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         let progress = ready!(tokio::task::coop::poll_proceed(cx));
-        if self.batch.is_empty() {
-            // The drained buffer goes back, so that both keep their capacity; but not
-            // what a burst made it grow to.
-            self.batch.shrink_to(KEPT_CAPACITY);
-            let mut state = lock(&self.shared);
-            std::mem::swap(&mut state.queued, &mut self.batch);
-            // Drops held back for the rate limit are reported once they are due, also
-            // when no more come.
-            let report = if state.drops.unreported.messages > 0 {
-                state.drops.report_due(Instant::now())
-            } else {
-                None
-            };
-            if self.batch.is_empty() {
-                if !state.sender_alive {
-                    return Poll::Ready(None);
-                }
-                match &mut state.waker {
-                    Some(waker) if waker.will_wake(cx.waker()) => {}
-                    waker => *waker = Some(cx.waker().clone()),
-                }
-                drop(state);
-                if let Some(dropped) = report {
-                    self.shared.report(dropped);
-                }
-                return Poll::Pending;
-            }
-            drop(state);
-            if let Some(dropped) = report {
-                self.shared.report(dropped);
-            }
-        }
+        let message = ready!(self.take(Some(cx.waker())));
         progress.made_progress();
+        Poll::Ready(message)
+    }
+
+    /// The next message if one is there, without waiting and outside the cooperative
+    /// budget: `Pending` registers nothing, so the caller waits with
+    /// [`poll_recv`](Self::poll_recv).
+    pub(crate) fn try_recv(&mut self) -> Poll<Option<Message>> {
+        self.take(None)
+    }
+
+    #[inline]
+    fn take(&mut self, waker: Option<&Waker>) -> Poll<Option<Message>> {
+        if self.batch.is_empty() && !ready!(self.refill(waker)) {
+            return Poll::Ready(None);
+        }
         let message = self.batch.pop_front();
         if let Some(message) = &message {
             self.taken.messages += 1;
@@ -343,6 +327,43 @@ impl QueueReceiver {
             taken.bytes.store(self.taken.bytes, Ordering::Release);
         }
         Poll::Ready(message)
+    }
+
+    /// Swaps the drained batch for what is queued: `true` when that is something,
+    /// `false` when the sender is gone and nothing is left, `Pending` (with `waker`
+    /// registered, if given) when nothing is queued yet.
+    #[cold]
+    fn refill(&mut self, waker: Option<&Waker>) -> Poll<bool> {
+        // The drained buffer goes back, so that both keep their capacity; but not what a
+        // burst made it grow to.
+        self.batch.shrink_to(KEPT_CAPACITY);
+        let mut state = lock(&self.shared);
+        std::mem::swap(&mut state.queued, &mut self.batch);
+        // Drops held back for the rate limit are reported once they are due, also when
+        // no more come.
+        let report = if state.drops.unreported.messages > 0 {
+            state.drops.report_due(Instant::now())
+        } else {
+            None
+        };
+        let refilled = if !self.batch.is_empty() {
+            Poll::Ready(true)
+        } else if !state.sender_alive {
+            Poll::Ready(false)
+        } else {
+            if let Some(waker) = waker {
+                match &mut state.waker {
+                    Some(registered) if registered.will_wake(waker) => {}
+                    registered => *registered = Some(waker.clone()),
+                }
+            }
+            Poll::Pending
+        };
+        drop(state);
+        if let Some(dropped) = report {
+            self.shared.report(dropped);
+        }
+        refilled
     }
 
     /// How many messages were received and not read, dropped and read.

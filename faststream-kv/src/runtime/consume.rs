@@ -6,7 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 
 use futures::StreamExt;
 use tokio::sync::watch;
@@ -128,7 +128,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
         } else if stop_signalled(&mut stop) {
             Err(StopRequested)
         } else {
-            match take_ready(&mut incoming) {
+            match incoming.try_next() {
                 Poll::Ready(next) => Ok(next),
                 Poll::Pending => {
                     taken = 0;
@@ -257,7 +257,7 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
 /// as one operation. When the worker has nothing else to run, each of those yields
 /// polls the IO driver and wakes another worker, a large share of a message's cost
 /// (see docs/PERFORMANCE.md). So messages that are there are taken outside the
-/// budget ([`take_ready`]), and the loop yields itself, less often. A handler's own
+/// budget ([`Incoming::try_next`]), and the loop yields itself, less often. A handler's own
 /// awaits still count against the budget, and a loop that waits for a message yields
 /// anyway.
 const MESSAGES_PER_TURN: u32 = 512;
@@ -305,15 +305,6 @@ fn stop_signalled(stop: &mut watch::Receiver<bool>) -> bool {
     }
 }
 
-/// The next message if it is already there (or the end of the subscription), without
-/// waiting: taken outside tokio's cooperative budget, see [`MESSAGES_PER_TURN`].
-fn take_ready(incoming: &mut Incoming) -> Poll<Option<Message>> {
-    // Polled with a waker that does nothing: on `Pending` the caller waits in
-    // `wait_next`, which polls again with the task's waker.
-    let next = pin!(tokio::task::coop::unconstrained(incoming.next()));
-    next.poll(&mut Context::from_waker(Waker::noop()))
-}
-
 /// `work`'s output, or `None` once `given_up` completes first. `work` is polled first:
 /// work that is done at once never looks at the signal.
 fn unless<'a, T>(
@@ -332,7 +323,7 @@ fn unless<'a, T>(
 /// leaves unhandled.
 fn count_ready(incoming: &mut Incoming) -> u64 {
     let mut count = 0;
-    while let Poll::Ready(Some(_)) = take_ready(incoming) {
+    while let Poll::Ready(Some(_)) = incoming.try_next() {
         count += 1;
     }
     count

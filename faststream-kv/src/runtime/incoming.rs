@@ -1,9 +1,10 @@
 //! What a subscriber consumes: a subscription's messages, or a Key-Value watch's
 //! entries turned into messages (subject = key, payload = value, the `Entry` attached).
 
-use std::pin::Pin;
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use futures::future::{self, Either};
 use futures::stream::{self, BoxStream};
@@ -88,6 +89,22 @@ impl InitialData {
     async fn mark(self: Arc<Self>) {
         self.workers.idle().await;
         self.loaded.send_replace(true);
+    }
+}
+
+impl Incoming {
+    /// The next message if it is already there (or the end), without waiting and
+    /// outside tokio's cooperative budget. `Pending` leaves no waker behind: the caller
+    /// waits by polling the stream.
+    #[inline]
+    pub(crate) fn try_next(&mut self) -> Poll<Option<Message>> {
+        match self {
+            Incoming::Subscription(subscription) => subscription.try_next(),
+            other => {
+                let next = pin!(tokio::task::coop::unconstrained(other.next()));
+                next.poll(&mut Context::from_waker(Waker::noop()))
+            }
+        }
     }
 }
 
