@@ -203,8 +203,16 @@ async fn jetstream_worker_charges_declines_and_retries_transient_failures() -> R
             .await?
             .consumer("charger")
             .await?;
-        let info = consumer.info().await?;
-        assert_eq!((info.ack_pending, info.redelivered), (0, 0));
+        // The ledger is written before the handler returns and its message is acked.
+        loop {
+            let info = consumer.info().await?;
+            let unsettled = (info.ack_pending, info.redelivered);
+            if unsettled == (0, 0) {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{unsettled:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         app.stop().await
     })
     .await
