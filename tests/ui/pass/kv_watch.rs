@@ -7,7 +7,12 @@ struct Flag {
 
 struct Audit;
 
-#[subscriber(kv_watch = "config", keys = "feature.{name}", ignore_deletes, max_workers = 2)]
+#[subscriber(
+    kv_watch = "config",
+    keys = "feature.{name}",
+    ignore_deletes,
+    max_workers = 2
+)]
 async fn on_flag(Json(flag): Json<Flag>, Path(name): Path<String>, Ctx(_audit): Ctx<Audit>) {
     let _ = (flag.on, name);
 }
@@ -23,7 +28,7 @@ async fn limits(entry: Entry, Subject(key): Subject) -> Result<(), Error> {
     Ok(())
 }
 
-fn main() {
+pub(crate) fn main() {
     let _app = App::new(Broker::memory())
         .subscriber(on_flag)
         .subscriber(every_change)

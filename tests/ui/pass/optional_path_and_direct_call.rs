@@ -16,7 +16,7 @@ async fn checked(name: Result<Path<String>, PathRejection>) -> String {
     }
 }
 
-fn main() {
+pub(crate) fn main() {
     let _app = App::new(Broker::memory())
         .subscriber(maybe_id)
         .subscriber(checked);

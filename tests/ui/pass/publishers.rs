@@ -17,12 +17,18 @@ async fn refund(body: Bytes) -> Option<Bytes> {
     (!body.is_empty()).then_some(body)
 }
 
-fn main() {
+pub(crate) fn main() {
     let subjects = |subscriber: faststream_kv::subscriber::AnySubscriber| {
         let publishers = subscriber.publishers();
         let subjects: Vec<(String, bool, Option<String>)> = publishers
             .iter()
-            .map(|p| (p.destination().to_owned(), p.is_stream(), p.stream_name().map(str::to_owned)))
+            .map(|p| {
+                (
+                    p.destination().to_owned(),
+                    p.is_stream(),
+                    p.stream_name().map(str::to_owned),
+                )
+            })
             .collect();
         subjects
     };
@@ -35,6 +41,11 @@ fn main() {
             ("archive.orders".to_owned(), true, None),
         ]
     );
-    assert_eq!(subjects(refund.into_subscriber()), [("refunds.done".to_owned(), false, None)]);
-    let _app = App::new(Broker::memory()).subscriber(bill).subscriber(refund);
+    assert_eq!(
+        subjects(refund.into_subscriber()),
+        [("refunds.done".to_owned(), false, None)]
+    );
+    let _app = App::new(Broker::memory())
+        .subscriber(bill)
+        .subscriber(refund);
 }
