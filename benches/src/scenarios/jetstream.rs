@@ -103,15 +103,27 @@ pub(super) async fn raw_messages(bench: &Bench, side: &str) -> Result<(String, p
 pub(super) async fn raw_rate<S, E>(bench: &Bench, name: &str, mut incoming: S) -> Result<f64>
 where
     S: futures::Stream<Item = std::result::Result<jetstream::Message, E>> + Send + Unpin + 'static,
-    E: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
 {
     let messages = bench.settings.js_messages;
     let counter = Arc::new(Counter::new(messages));
     let gate = Arc::new(Gate::default());
+    let verbose = bench.settings.verbose;
     let task = {
         let (counter, gate) = (Arc::clone(&counter), Arc::clone(&gate));
         tokio::spawn(async move {
-            while let Some(Ok(message)) = incoming.next().await {
+            while let Some(next) = incoming.next().await {
+                // As a user's loop would: an error (a missed heartbeat; the consumer
+                // deleted after the run) is logged and the stream goes on.
+                let message = match next {
+                    Ok(message) => message,
+                    Err(error) => {
+                        if verbose {
+                            eprintln!("raw consumer: {error}");
+                        }
+                        continue;
+                    }
+                };
                 gate.pass().await;
                 if handle(&message.subject, &message.payload) && message.ack().await.is_ok() {
                     counter.hit();
