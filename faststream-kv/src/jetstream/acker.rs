@@ -209,7 +209,8 @@ impl Acker {
         self.send(AckKind::Progress).await
     }
 
-    async fn settle(&self, kind: AckKind) -> Result<()> {
+    /// Settles it as `kind` says (`ack`, `nak` and `term` in one call, for the runtime).
+    pub(crate) async fn settle(&self, kind: AckKind) -> Result<()> {
         self.settling()?;
         self.send(kind).await
     }

@@ -8,13 +8,14 @@
 //! failing message never loops hot. Each failure is logged once, saying what happens to
 //! its message next. With keep-alive, a running handler's message is kept in progress.
 
-use std::panic::AssertUnwindSafe;
-use std::pin::pin;
+use std::future::poll_fn;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::thread;
 use std::time::Duration;
 
-use futures::FutureExt;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::consume::panic_message;
@@ -121,13 +122,38 @@ impl Acking {
     }
 
     /// `handled`'s result, with the messages of `settles` settled before or after it.
-    async fn settle<F>(&self, settles: Option<Settles>, handled: F) -> Result<Reply, BoxError>
+    ///
+    /// Not an `async fn`, which would move `handled` (a handler's future, often a
+    /// kilobyte) into a local of its own and then into each future awaiting it: here it
+    /// is pinned once where the block keeps it, and polled there.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` would move `handled` once more"
+    )]
+    fn settle<'a, F>(
+        &'a self,
+        settles: Option<Settles>,
+        handled: F,
+    ) -> impl Future<Output = Result<Reply, BoxError>> + 'a
     where
-        F: Future<Output = Result<Reply, BoxError>>,
+        F: Future<Output = Result<Reply, BoxError>> + 'a,
     {
-        let Some(settles) = settles else {
-            return handled.await;
-        };
+        async move {
+            let handled = pin!(handled);
+            let Some(settles) = settles else {
+                return handled.await;
+            };
+            self.settle_after(settles, caught(handled)).await
+        }
+    }
+
+    /// `handled`'s result (or its panic), with the messages of `settles` settled
+    /// before or after it.
+    async fn settle_after(
+        &self,
+        settles: Settles,
+        handled: impl Future<Output = thread::Result<Result<Reply, BoxError>>>,
+    ) -> Result<Reply, BoxError> {
         let ackers = settles.ackers();
         let (policy, keep_alive) = (self.policy, self.keep_alive);
         if policy == AckPolicy::AckFirst {
@@ -135,7 +161,6 @@ impl Acking {
                 self.settle_one(acker, AckKind::Ack).await;
             }
         }
-        let handled = AssertUnwindSafe(handled).catch_unwind();
         let started = self.handling.as_ref().map(|_| Instant::now());
         let result = match keep_alive {
             Some(every) => kept_alive(handled, ackers, every).await,
@@ -246,10 +271,8 @@ impl Acking {
     /// sent).
     async fn settle_one(&self, acker: &Acker, kind: AckKind) {
         let settled = match kind {
-            AckKind::Ack => acker.ack().await,
-            AckKind::Nak(delay) => acker.nak(delay).await,
-            AckKind::Term => acker.term().await,
             AckKind::Progress => acker.in_progress().await,
+            kind => acker.settle(kind).await,
         };
         if let (Ok(()), Some(metrics)) = (&settled, &self.metrics) {
             match kind {
@@ -345,6 +368,18 @@ impl<D: Dispatch> Dispatch for Acked<D> {
         let handled = self.service.call_in_place(&mut in_place.in_place);
         self.acking.settle(in_place.settles.take(), handled)
     }
+}
+
+/// `handled` polled where it is pinned, a panic in it caught as its output.
+fn caught<F: Future>(
+    mut handled: Pin<&mut F>,
+) -> impl Future<Output = thread::Result<F::Output>> + '_ {
+    poll_fn(
+        move |cx| match panic::catch_unwind(AssertUnwindSafe(|| handled.as_mut().poll(cx))) {
+            Ok(poll) => poll.map(Ok),
+            Err(panic) => Poll::Ready(Err(panic)),
+        },
+    )
 }
 
 /// `work`'s output; until it is there, the messages of `ackers` are kept in progress
