@@ -4,11 +4,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::future::poll_fn;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use futures::task::AtomicWaker;
 
 use super::MessageInfo;
@@ -209,20 +211,37 @@ impl Acker {
         self.send(AckKind::Progress).await
     }
 
-    /// Settles it as `kind` says (`ack`, `nak` and `term` in one call, for the runtime).
-    pub(crate) async fn settle(&self, kind: AckKind) -> Result<()> {
-        self.settling()?;
-        self.send(kind).await
+    /// Settles it as `kind` says (`ack`, `nak` and `term` in one call, for the runtime):
+    /// marked settled when first polled, then sent.
+    pub(crate) fn settle(&self, kind: AckKind) -> impl Future<Output = Result<()>> + '_ {
+        let mut sending = None;
+        poll_fn(move |cx| {
+            if sending.is_none()
+                && let Err(error) = self.settling()
+            {
+                return Poll::Ready(Err(error));
+            }
+            Pin::new(sending.get_or_insert_with(|| self.send(kind))).poll(cx)
+        })
     }
 
     /// Sends `kind` at once if the sender can (no boxed future), else through `ack`.
-    async fn send(&self, kind: AckKind) -> Result<()> {
+    /// Poll functions rather than `async fn`s: every stream message is settled, and a
+    /// state machine of its own costs each of them its setup.
+    fn send(&self, kind: AckKind) -> impl Future<Output = Result<()>> + Unpin + '_ {
         let Inner { sender, token, .. } = &*self.inner;
-        let at_once = poll_fn(|cx| Poll::Ready(sender.try_ack(token, kind, cx))).await;
-        if let Poll::Ready(done) = at_once {
-            return done;
-        }
-        sender.ack(token, kind).await
+        let mut waiting: Option<BoxFuture<'_, Result<()>>> = None;
+        poll_fn(move |cx| {
+            if waiting.is_none()
+                && let Poll::Ready(done) = sender.try_ack(token, kind, cx)
+            {
+                return Poll::Ready(done);
+            }
+            waiting
+                .get_or_insert_with(|| sender.ack(token, kind))
+                .as_mut()
+                .poll(cx)
+        })
     }
 
     /// Marks it settled, and lets its sequence go: a redelivery is handled again.
