@@ -173,9 +173,9 @@ mod tests {
     }
 
     #[test]
-    fn finds_every_dot_whatever_its_place_in_sixteen_bytes() {
-        // Names of every length up to three chunks move the dots across each position
-        // of a chunk and across chunk boundaries.
+    fn finds_every_dot_whatever_its_place_in_a_word() {
+        // Names of every length up to five eight-byte words move the dots across each
+        // place of a word and across word boundaries.
         for stream_len in 1..=40 {
             for consumer_len in [1, 15, 16, 17, 33] {
                 // Bytes past ASCII (here `é`, 0xc3 0xa9) are never taken for dots.
