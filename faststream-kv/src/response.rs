@@ -24,10 +24,18 @@ use crate::wire::{CONTENT_TYPE, CORRELATION_ID, TEXT_PLAIN, error_reply};
 #[derive(Debug, Clone, Default)]
 pub struct Reply {
     payload: Bytes,
-    headers: Option<HeaderMap>,
-    reply_to: Option<Subject>,
+    /// Boxed: most replies have neither (a handler returning `()`), and a handler's
+    /// reply is moved several times on its way out of the consume loop.
+    extras: Option<Box<Extras>>,
     /// From a handler returning `None`: nothing to publish.
     absent: bool,
+}
+
+/// What few replies carry besides their payload.
+#[derive(Debug, Clone, Default)]
+struct Extras {
+    headers: Option<HeaderMap>,
+    reply_to: Option<Subject>,
 }
 
 impl Reply {
@@ -55,13 +63,13 @@ impl Reply {
     /// `reply_to`): the published message's reply subject. A stream publish has none
     /// (the server answers it with its acknowledgement) and refuses it.
     pub fn reply_to(mut self, subject: impl Into<String>) -> Self {
-        self.reply_to = Some(Subject::from(subject.into()));
+        self.extras().reply_to = Some(Subject::from(subject.into()));
         self
     }
 
     /// The reply subject set with [`reply_to`](Self::reply_to).
     pub fn reply_subject(&self) -> Option<&str> {
-        self.reply_to.as_deref()
+        self.extras.as_ref()?.reply_to.as_deref()
     }
 
     /// Whether it stands for a handler's `None`: a request gets an empty reply, and
@@ -72,10 +80,15 @@ impl Reply {
 
     /// Adds header `name: value`, replacing an earlier value of `name`.
     pub fn header(mut self, name: &str, value: impl IntoHeaderValue) -> Self {
-        self.headers
+        self.extras()
+            .headers
             .get_or_insert_with(HeaderMap::new)
             .insert(name, value);
         self
+    }
+
+    fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_default()
     }
 
     /// The payload.
@@ -85,7 +98,7 @@ impl Reply {
 
     /// The headers, if any were set.
     pub fn headers(&self) -> Option<&HeaderMap> {
-        self.headers.as_ref()
+        self.extras.as_ref()?.headers.as_ref()
     }
 
     /// The error reply for `error`: its text as body, `Nats-Service-Error` and
@@ -94,20 +107,28 @@ impl Reply {
         let (payload, headers) = error_reply(error);
         Self {
             payload,
-            headers: Some(headers),
-            ..Self::default()
+            extras: Some(Box::new(Extras {
+                headers: Some(headers),
+                reply_to: None,
+            })),
+            absent: false,
         }
     }
 
     pub(crate) fn into_parts(self) -> (Bytes, Option<HeaderMap>) {
-        (self.payload, self.headers)
+        let (payload, headers, _) = self.into_outgoing();
+        (payload, headers)
     }
 
     /// Payload, headers and reply subject.
     pub(crate) fn into_outgoing(self) -> (Bytes, Option<HeaderMap>, Option<Subject>) {
-        (self.payload, self.headers, self.reply_to)
+        let Extras { headers, reply_to } = self.extras.map(|extras| *extras).unwrap_or_default();
+        (self.payload, headers, reply_to)
     }
 }
+
+// Moved several times per handled message: keep it a few words.
+const _: () = assert!(std::mem::size_of::<Reply>() <= 48);
 
 /// Turns a handler's return value into the reply sent to a request.
 ///

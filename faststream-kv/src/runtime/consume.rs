@@ -109,55 +109,58 @@ async fn consume<D: Dispatch>(consumer: Consumer, mut service: D) -> u64 {
     let mut taken = 0;
     // A stop requested before the loop started counts as a change.
     stop.mark_changed();
-    loop {
+    'messages: loop {
         // Before the next message is taken, so that no message is kept across this await.
         if taken == MESSAGES_PER_TURN {
             taken = 0;
             flush(&mut metrics);
             tokio::task::yield_now().await;
         }
-        let next = if draining {
-            let next = unless(pin!(incoming.next()), given_up.as_mut()).await;
-            match next {
-                Some(next) => Ok(next),
-                None => {
-                    abandoned += count_ready(&mut incoming);
-                    break;
-                }
-            }
-        } else if stop_signalled(&mut stop) {
-            Err(StopRequested)
-        } else {
-            match incoming.try_next() {
-                Poll::Ready(next) => Ok(next),
-                Poll::Pending => {
-                    taken = 0;
-                    flush(&mut metrics);
-                    // Never polled once it has completed: that returns `StopRequested`,
-                    // and a draining loop does not come back here.
-                    wait_next(&mut incoming, stop_requested.as_mut()).await
-                }
-            }
-        };
-        let message = match next {
-            Ok(Some(message)) => message,
-            Ok(None) => break,
-            // Graceful drain: no new messages, but those already received are handled.
-            Err(StopRequested) => {
-                draining = true;
-                let drained = unless(pin!(incoming.drain()), given_up.as_mut()).await;
-                match drained {
-                    Some(Ok(())) => {}
-                    Some(Err(error)) => {
-                        tracing::warn!(handler = %name, %error, "could not drain the subscription");
-                    }
+        // Each arm hands the message straight to `message`: a message is 128 bytes, and
+        // every intermediate enum around it is one more copy.
+        let message = 'next: {
+            if draining {
+                let next = unless(pin!(incoming.next()), given_up.as_mut()).await;
+                match next {
+                    Some(Some(message)) => break 'next message,
+                    Some(None) => break 'messages,
                     None => {
                         abandoned += count_ready(&mut incoming);
-                        break;
+                        break 'messages;
                     }
                 }
-                continue;
             }
+            if !stop_signalled(&mut stop) {
+                match incoming.try_next() {
+                    Poll::Ready(Some(message)) => break 'next message,
+                    Poll::Ready(None) => break 'messages,
+                    Poll::Pending => {
+                        taken = 0;
+                        flush(&mut metrics);
+                        // Never polled once it has completed: that returns
+                        // `StopRequested`, and a draining loop does not come back here.
+                        match wait_next(&mut incoming, stop_requested.as_mut()).await {
+                            Ok(Some(message)) => break 'next message,
+                            Ok(None) => break 'messages,
+                            Err(StopRequested) => {}
+                        }
+                    }
+                }
+            }
+            // Graceful drain: no new messages, but those already received are handled.
+            draining = true;
+            let drained = unless(pin!(incoming.drain()), given_up.as_mut()).await;
+            match drained {
+                Some(Ok(())) => {}
+                Some(Err(error)) => {
+                    tracing::warn!(handler = %name, %error, "could not drain the subscription");
+                }
+                None => {
+                    abandoned += count_ready(&mut incoming);
+                    break 'messages;
+                }
+            }
+            continue 'messages;
         };
         taken += 1;
         if let Some(metrics) = &mut metrics {
