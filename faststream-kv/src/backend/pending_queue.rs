@@ -26,7 +26,8 @@ use crate::pending::{PendingLimits, PendingStats};
 /// How often a subscription's drops are reported.
 const DROP_REPORTS: Duration = Duration::from_secs(1);
 
-/// Messages the drained buffer keeps room for (128 bytes each).
+/// Messages each of a queue's buffers keeps room for once its subscriber has caught up
+/// (128 bytes each).
 const KEPT_CAPACITY: usize = 1024;
 
 /// Who a queue belongs to, for its drop reports.
@@ -336,10 +337,10 @@ impl QueueReceiver {
     /// registered, if given) when nothing is queued yet.
     #[cold]
     fn refill(&mut self, waker: Option<&Waker>) -> Poll<bool> {
-        // The drained buffer goes back, so that both keep their capacity; but not what a
-        // burst made it grow to.
-        self.batch.shrink_to(KEPT_CAPACITY);
         let mut state = lock(&self.shared);
+        // The drained buffer goes back, so that both keep their capacity while messages
+        // keep coming: shrinking one after every batch made it grow again (and touch
+        // new pages) with the next.
         std::mem::swap(&mut state.queued, &mut self.batch);
         // Drops held back for the rate limit are reported once they are due, also when
         // no more come.
@@ -348,20 +349,32 @@ impl QueueReceiver {
         } else {
             None
         };
+        let mut released = None;
         let refilled = if !self.batch.is_empty() {
             Poll::Ready(true)
-        } else if !state.sender_alive {
-            Poll::Ready(false)
         } else {
-            if let Some(waker) = waker {
-                match &mut state.waker {
-                    Some(registered) if registered.will_wake(waker) => {}
-                    registered => *registered = Some(waker.clone()),
-                }
+            // Caught up: neither buffer keeps what a burst made it grow to. The
+            // sender's is freed outside the lock.
+            if state.queued.capacity() > KEPT_CAPACITY {
+                released = Some(std::mem::take(&mut state.queued));
             }
-            Poll::Pending
+            if !state.sender_alive {
+                Poll::Ready(false)
+            } else {
+                if let Some(waker) = waker {
+                    match &mut state.waker {
+                        Some(registered) if registered.will_wake(waker) => {}
+                        registered => *registered = Some(waker.clone()),
+                    }
+                }
+                Poll::Pending
+            }
         };
         drop(state);
+        drop(released);
+        if self.batch.is_empty() {
+            self.batch.shrink_to(KEPT_CAPACITY);
+        }
         if let Some(dropped) = report {
             self.shared.report(dropped);
         }
