@@ -25,7 +25,7 @@ use crate::jetstream::PublishAck;
 use crate::message::Message;
 use crate::pending::PendingLimits;
 pub(crate) use connection::MemoryConnection;
-use jetstream::{Incoming, Streams};
+use jetstream::Streams;
 use kv::KvBuckets;
 pub use options::MemoryOptions;
 pub(crate) use subscription::MemorySubscription;
@@ -101,14 +101,14 @@ impl MemoryBroker {
         let streams = &self.core.streams;
         match message.reply_subject() {
             Some(reply) => {
-                if let Some(answer) = streams.capture_answered(&incoming(&message)) {
+                if let Some(answer) = streams.capture_answered(&message) {
                     let ack = Message::from_parts(reply.clone(), None, None.into(), answer);
                     stored = self.publish(ack)?.min(1);
                 }
             }
             None => {
                 // Stored without an answer, as by a server.
-                let _ = streams.capture(&incoming(&message));
+                let _ = streams.capture(&message);
             }
         }
         self.deliver(message).map(|delivered| delivered + stored)
@@ -118,7 +118,7 @@ impl MemoryBroker {
     /// storing its subject, whose acknowledgement is returned.
     fn stream_publish(&self, message: Message) -> Result<PublishAck> {
         self.check_size(message.wire_size())?;
-        let stored = self.core.streams.capture(&incoming(&message));
+        let stored = self.core.streams.capture(&message);
         let subject = message.subject().to_owned();
         self.deliver(message)?;
         stored.unwrap_or(Err(Error::NoStream { subject }))
@@ -266,14 +266,6 @@ impl MemoryBroker {
 }
 
 /// A published message as a stream reads it.
-fn incoming(message: &Message) -> Incoming<'_> {
-    Incoming {
-        subject: message.subject(),
-        headers: message.headers(),
-        payload: message.payload(),
-    }
-}
-
 /// The message itself for its last use, a clone before.
 fn take_or_clone(message: &mut Option<Message>, last: bool) -> Option<Message> {
     if last {

@@ -19,13 +19,14 @@ use bytes::Bytes;
 use faststream_kv_subject::overlaps;
 
 use handle::StreamHandle;
-pub(crate) use stream::Incoming;
+use stream::Incoming;
 use stream::{MemoryStream, check_supported};
 
 use super::Publish;
 use crate::error::{Error, JsErrorCode, Result};
 use crate::jetstream::store::StreamStore;
 use crate::jetstream::{PublishAck, StreamConfig};
+use crate::message::Message;
 
 /// The streams, by name; shared with the handles, which look a stream up again once it
 /// was deleted.
@@ -111,17 +112,18 @@ impl Streams {
     }
 
     /// Hands a published message to the stream storing its subject: `None` when no
-    /// stream does.
-    pub(super) fn capture(&self, incoming: &Incoming<'_>) -> Option<Result<PublishAck>> {
-        let stream = self.storing(incoming.subject)?;
-        Some(stream.store(incoming, self.max_payload))
+    /// stream does. The message is read only then: reading the headers of a message
+    /// published with a new correlation id writes them out.
+    pub(super) fn capture(&self, message: &Message) -> Option<Result<PublishAck>> {
+        let stream = self.storing(message.subject())?;
+        Some(stream.store(&Incoming::of(message), self.max_payload))
     }
 
     /// [`capture`](Self::capture), answered as the stream answers a plain publish with
     /// a reply subject.
-    pub(super) fn capture_answered(&self, incoming: &Incoming<'_>) -> Option<Bytes> {
-        let stream = self.storing(incoming.subject)?;
-        let stored = stream.store(incoming, self.max_payload);
+    pub(super) fn capture_answered(&self, message: &Message) -> Option<Bytes> {
+        let stream = self.storing(message.subject())?;
+        let stored = stream.store(&Incoming::of(message), self.max_payload);
         Some(ack_reply(stream.name(), &stored))
     }
 

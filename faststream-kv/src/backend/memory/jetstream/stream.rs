@@ -30,6 +30,7 @@ use crate::jetstream::{
     PublishAck, Retention, Rollup, SequencePair, StoredMessage, StreamConfig, StreamInfo,
     StreamState, header,
 };
+use crate::message::Message;
 use crate::wire;
 
 mod expiry;
@@ -83,7 +84,16 @@ pub(crate) struct Incoming<'a> {
     pub(crate) payload: &'a Bytes,
 }
 
-impl Incoming<'_> {
+impl<'a> Incoming<'a> {
+    /// `message` as published.
+    pub(crate) fn of(message: &'a Message) -> Self {
+        Self {
+            subject: message.subject(),
+            headers: message.headers(),
+            payload: message.payload(),
+        }
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.headers?.get(name).map(|value| value.as_str())
     }
