@@ -179,7 +179,7 @@ impl State {
     /// counts it dropped, with the counts to report if a report is due. The caller
     /// queues or drops the message itself: a message is 128 bytes, and passing it
     /// through here and back costs a copy each way.
-    #[inline]
+    #[inline(always)]
     fn admit(&mut self, size: u64, taken: &Taken) -> Result<(), Option<Counts>> {
         if !self.fits(size) {
             self.taken_seen = taken.load();
