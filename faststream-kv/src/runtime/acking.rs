@@ -161,12 +161,14 @@ impl Acking {
                 self.settle_one(acker, AckKind::Ack).await;
             }
         }
-        let started = self.handling.as_ref().map(|_| Instant::now());
+        let timed = (self.handling.as_ref())
+            .filter(|handling| handling.sample())
+            .map(|handling| (handling, Instant::now()));
         let result = match keep_alive {
             Some(every) => kept_alive(handled, ackers, every).await,
             None => handled.await,
         };
-        if let (Some(handling), Some(started)) = (&self.handling, started) {
+        if let Some((handling, started)) = timed {
             handling.record(started.elapsed());
         }
         // A panic is settled and logged as a failure here, then goes on as one.

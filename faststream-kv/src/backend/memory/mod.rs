@@ -265,7 +265,6 @@ impl MemoryBroker {
     }
 }
 
-/// A published message as a stream reads it.
 /// The message itself for its last use, a clone before.
 fn take_or_clone(message: &mut Option<Message>, last: bool) -> Option<Message> {
     if last {
