@@ -9,16 +9,14 @@
 //! its message next. With keep-alive, a running handler's message is kept in progress.
 
 use std::future::poll_fn;
-use std::panic::{self, AssertUnwindSafe};
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::thread;
 use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::consume::panic_message;
+use super::consume::poll_caught;
 use super::dispatch::Dispatch;
 use super::handling_time::HandlingTime;
 use super::metrics::SubscriberMetrics;
@@ -139,20 +137,22 @@ impl Acking {
         F: Future<Output = Result<Reply, BoxError>> + 'a,
     {
         async move {
-            let handled = pin!(handled);
+            let mut handled = pin!(handled);
             let Some(settles) = settles else {
                 return handled.await;
             };
-            self.settle_after(settles, caught(handled)).await
+            self.settle_after(settles, poll_fn(|cx| poll_caught(handled.as_mut(), cx)))
+                .await
         }
     }
 
-    /// `handled`'s result (or its panic), with the messages of `settles` settled
-    /// before or after it.
+    /// `handled`'s result (a panic in it already an [`Error::Panic`]), with the messages
+    /// of `settles` settled before or after it: a panic is settled and logged as a
+    /// failure here, then goes on as one.
     async fn settle_after(
         &self,
         settles: Settles,
-        handled: impl Future<Output = thread::Result<Result<Reply, BoxError>>>,
+        handled: impl Future<Output = Result<Reply, BoxError>>,
     ) -> Result<Reply, BoxError> {
         let ackers = settles.ackers();
         let (policy, keep_alive) = (self.policy, self.keep_alive);
@@ -171,13 +171,6 @@ impl Acking {
         if let Some((handling, started)) = timed {
             handling.record(started.elapsed());
         }
-        // A panic is settled and logged as a failure here, then goes on as one.
-        let result = result.unwrap_or_else(|panic| {
-            Err(Error::Panic {
-                message: panic_message(panic.as_ref()),
-            }
-            .into())
-        });
         let verdict = match &result {
             Ok(_) => Verdict::Handled,
             Err(error) if is_undecodable(error) => Verdict::Undecodable,
@@ -370,18 +363,6 @@ impl<D: Dispatch> Dispatch for Acked<D> {
         let handled = self.service.call_in_place(&mut in_place.in_place);
         self.acking.settle(in_place.settles.take(), handled)
     }
-}
-
-/// `handled` polled where it is pinned, a panic in it caught as its output.
-fn caught<F: Future>(
-    mut handled: Pin<&mut F>,
-) -> impl Future<Output = thread::Result<F::Output>> + '_ {
-    poll_fn(
-        move |cx| match panic::catch_unwind(AssertUnwindSafe(|| handled.as_mut().poll(cx))) {
-            Ok(poll) => poll.map(Ok),
-            Err(panic) => Poll::Ready(Err(panic)),
-        },
-    )
 }
 
 /// `work`'s output; until it is there, the messages of `ackers` are kept in progress

@@ -6,7 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use futures::StreamExt;
 use tokio::sync::watch;
@@ -367,17 +367,30 @@ where
         let _entered = span.enter();
         let _traced = trace::Entered::enter(trace);
         let _correlated = Handled::enter(&mut correlation);
-        match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(panic) => Poll::Ready(Err(Error::Panic {
-                message: panic_message(panic.as_ref()),
-            }
-            .into())),
-        }
+        poll_caught(future.as_mut(), cx)
     })
 }
 
-pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+/// Polls a handler's `future` where it is pinned, a panic in it turned into
+/// [`Error::Panic`].
+#[inline(always)]
+pub(super) fn poll_caught<F>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Reply, BoxError>>
+where
+    F: Future<Output = Result<Reply, BoxError>>,
+{
+    match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(poll) => poll,
+        Err(panic) => Poll::Ready(Err(Error::Panic {
+            message: panic_message(panic.as_ref()),
+        }
+        .into())),
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(text) = panic.downcast_ref::<&str>() {
         (*text).to_owned()
     } else if let Some(text) = panic.downcast_ref::<String>() {
